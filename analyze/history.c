@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* placeholder until its owner lands it. */
+#include "config.h"
+
+#include "kprof.h"
+
+int kan_cmd_history(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return kan_die("history: not built yet");
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* kprof: dispatch to the subcommand named by argv[1]. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kprof.h"
+
+static const struct {
+	const char *name;
+	kan_cmd_fn fn;
+	const char *usage;
+} kan_cmds[] = {
+	{ "top", kan_cmd_top, "top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE]" },
+	{ "flame", kan_cmd_flame, "flame PROFILE -o out.svg [--title T] [--inverted]" },
+	{ "diff", kan_cmd_diff, "diff BASE NEW -o diff.svg" },
+	{ "folded", kan_cmd_folded, "folded PROFILE" },
+	{ "leaks", kan_cmd_leaks, "leaks PREFIX|heap.pb.gz [--suppressions F] [--format text|json] [--fail]" },
+	{ "convert", kan_cmd_convert, "convert IN -o OUT" },
+	{ "merge", kan_cmd_merge, "merge A B ... -o OUT" },
+	{ "compare", kan_cmd_compare, "compare BASE.json NEW.json [--threshold 5%] [--format text|markdown|json]" },
+	{ "history", kan_cmd_history, "history add DB results.json | show DB | dashboard DB -o dashboard.html" },
+	{ "report", kan_cmd_report, "report RESULTS_DIR -o report.html" },
+};
+
+int kan_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kprof: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static void kan_usage(FILE *f)
+{
+	fprintf(f, "usage: kprof COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(kan_cmds) / sizeof(kan_cmds[0]); i++)
+		fprintf(f, "  kprof %s\n", kan_cmds[i].usage);
+	fprintf(f, "\nSee kprof(1) and kprof-formats(7).\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		kan_usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		kan_usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kprof %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(kan_cmds) / sizeof(kan_cmds[0]); i++)
+		if (!strcmp(argv[1], kan_cmds[i].name))
+			return kan_cmds[i].fn(argc - 1, argv + 1);
+	kan_die("unknown command '%s' (try kprof --help)", argv[1]);
+	return 2;
+}

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+# tests/: shared TAP helpers; each part's tests live in tests/<part>/ and
+# are added by tests/<part>/local.mk.
+noinst_HEADERS += tests/tap.h
+EXTRA_DIST += tests/tap.sh
+include tests/kalloc/local.mk
+include tests/ksamp/local.mk
+include tests/kprof/local.mk
+include tests/bench/local.mk
+include tests/kbench/local.mk

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+# tap.sh: sourced by shell tests. ok/not_ok/skip/diag and done_testing,
+# plus paths to the built parts (set by make check's AM_TESTS_ENVIRONMENT;
+# defaults for running a test by hand from the build tree).
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${KPROF_LIBKALLOC:=$top_builddir/preload/.libs/libkalloc.so}"
+: "${KPROF_LIBKSAMP:=$top_builddir/sampler/.libs/libksamp.so}"
+: "${KPROF_BIN:=$top_builddir/analyze/kprof}"
+tap_n=0
+tap_failed=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# check NAME CMD...: ok when CMD succeeds.
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+# is GOT WANT NAME
+is() { if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3"; diag "  got '$1', expected '$2'"; fi; }
+done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
+# A private scratch directory, removed at exit.
+tap_tmpdir() { TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kprof-test.XXXXXX"); trap 'rm -rf "$TAP_TMP"' EXIT; }
