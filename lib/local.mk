@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: MIT
 # lib/: code shared by two or more parts, built twice: libku.la for the
 # analyzer, drivers and tests (sanitizers allowed), libku_inject.la for the
-# interposers (hidden visibility, never sanitized, no libdw).
+# interposers (hidden visibility, never sanitized). Both symbolize with
+# libdw: the interposers only at exit, on a normal thread.
 KU_INJECT_SOURCES = \
 	lib/unwind.h lib/unwind-fp.c lib/unwind-libunwind.c \
 	lib/procmaps.h lib/procmaps.c \
 	lib/pprof.h lib/pprof.c \
+	lib/symbolize.h lib/symbolize.c \
 	lib/ku.h lib/ku.c
 KU_SOURCES = $(KU_INJECT_SOURCES) \
-	lib/symbolize.h lib/symbolize.c \
 	lib/hist.h lib/hist.c \
 	lib/json.h lib/json.c
 
@@ -17,5 +18,5 @@ lib_libku_la_SOURCES = $(KU_SOURCES)
 lib_libku_la_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(ZLIB_CFLAGS) $(LIBUNWIND_CFLAGS) $(LIBDW_CFLAGS)
 lib_libku_la_LIBADD = $(ZLIB_LIBS) $(LIBUNWIND_LIBS) $(LIBDW_LIBS)
 lib_libku_inject_la_SOURCES = $(KU_INJECT_SOURCES)
-lib_libku_inject_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-omit-frame-pointer $(ZLIB_CFLAGS) $(LIBUNWIND_CFLAGS)
-lib_libku_inject_la_LIBADD = $(ZLIB_LIBS) $(LIBUNWIND_LIBS)
+lib_libku_inject_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-omit-frame-pointer $(ZLIB_CFLAGS) $(LIBUNWIND_CFLAGS) $(LIBDW_CFLAGS)
+lib_libku_inject_la_LIBADD = $(ZLIB_LIBS) $(LIBUNWIND_LIBS) $(LIBDW_LIBS)

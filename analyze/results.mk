@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+# analyze/results.mk: compare, history, report (bench results side of kprof).

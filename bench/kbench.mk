@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+# bench/kbench.mk: the kbench suite runner and its suites.
