@@ -8,3 +8,4 @@ include tests/ksamp/local.mk
 include tests/kprof/local.mk
 include tests/bench/local.mk
 include tests/kbench/local.mk
+include tests/clients/local.mk
