@@ -1,5 +1,441 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder until its owner lands it. */
+/*
+ * symbolize: addresses in ELF objects to function/file/line, through
+ * elfutils' libdwfl in "offline" mode: each object is reported once at a
+ * synthetic address, file offsets are turned into ELF virtual addresses
+ * with the program headers, and libdwfl finds symbol tables (.symtab, then
+ * .dynsym) and separate debug files (build ID, .gnu_debuglink). Inlined
+ * frames come from the DWARF scope chain at the address. See symbolize.h
+ * for the contract; nothing here is global, so the interposers can use it
+ * at exit and free it.
+ */
 #include "config.h"
+
+#include <dlfcn.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <errno.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "symbolize.h"
-typedef int ku__placeholder_symbolize;
+
+typedef char *(*ku__demangle_fn)(const char *, char *, size_t *, int *);
+
+struct ku__sym_obj {
+	char *path;     /* as asked */
+	char *build_id; /* as asked (may be NULL) */
+	Dwfl_Module *mod;
+	int err; /* < 0: remembered failure for this object */
+};
+
+/* Interned strings: open hash on top of a chunked arena. */
+struct ku__sym_chunk {
+	struct ku__sym_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+struct ku_sym {
+	unsigned flags;
+	Dwfl *dwfl;
+	Dwfl_Callbacks cb;
+	char *debuginfo_path;
+	struct ku__sym_obj *objs;
+	size_t nobjs, capobjs;
+	struct ku__sym_chunk *chunks;
+	const char **strtab;
+	size_t nstr, capstr; /* capstr: power of two */
+	ku__demangle_fn demangle;
+	void *cxx_handle;
+	int demangle_tried;
+};
+
+static uint64_t ku__sym_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static const char *ku__sym_intern_n(struct ku_sym *s, const char *str, size_t len)
+{
+	if (s->nstr * 2 >= s->capstr) {
+		size_t ncap = s->capstr ? s->capstr * 2 : 256;
+		const char **nt = calloc(ncap, sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		for (size_t i = 0; i < s->capstr; i++) {
+			const char *o = s->strtab[i];
+
+			if (!o)
+				continue;
+			size_t j = ku__sym_hash(o, strlen(o)) & (ncap - 1);
+			while (nt[j])
+				j = (j + 1) & (ncap - 1);
+			nt[j] = o;
+		}
+		free(s->strtab);
+		s->strtab = nt;
+		s->capstr = ncap;
+	}
+	size_t j = ku__sym_hash(str, len) & (s->capstr - 1);
+	while (s->strtab[j]) {
+		if (!strncmp(s->strtab[j], str, len) && s->strtab[j][len] == '\0')
+			return s->strtab[j];
+		j = (j + 1) & (s->capstr - 1);
+	}
+	struct ku__sym_chunk *c = s->chunks;
+	if (!c || c->size - c->used < len + 1) {
+		size_t sz = len + 1 > 60000 ? len + 1 : 60000;
+
+		c = malloc(sizeof(*c) + sz);
+		if (!c)
+			return NULL;
+		c->size = sz;
+		c->used = 0;
+		c->next = s->chunks;
+		s->chunks = c;
+	}
+	char *d = c->data + c->used;
+	memcpy(d, str, len);
+	d[len] = '\0';
+	c->used += len + 1;
+	s->strtab[j] = d;
+	s->nstr++;
+	return d;
+}
+
+static const char *ku__sym_intern(struct ku_sym *s, const char *str)
+{
+	return str ? ku__sym_intern_n(s, str, strlen(str)) : NULL;
+}
+
+int ku_sym_new(struct ku_sym **out, unsigned flags)
+{
+	struct ku_sym *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->flags = flags;
+	s->debuginfo_path = NULL; /* libdwfl default: .debug, /usr/lib/debug */
+	s->cb.find_elf = dwfl_build_id_find_elf;
+	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.section_address = dwfl_offline_section_address;
+	s->cb.debuginfo_path = &s->debuginfo_path;
+	s->dwfl = dwfl_begin(&s->cb);
+	if (!s->dwfl) {
+		free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void ku_sym_free(struct ku_sym *s)
+{
+	if (!s)
+		return;
+	dwfl_end(s->dwfl);
+	for (size_t i = 0; i < s->nobjs; i++) {
+		free(s->objs[i].path);
+		free(s->objs[i].build_id);
+	}
+	free(s->objs);
+	while (s->chunks) {
+		struct ku__sym_chunk *n = s->chunks->next;
+
+		free(s->chunks);
+		s->chunks = n;
+	}
+	free(s->strtab);
+	if (s->cxx_handle)
+		dlclose(s->cxx_handle);
+	free(s);
+}
+
+static void ku__sym_hex(const unsigned char *b, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Build ID of a reported module as hex; 0 or -ENODATA. */
+static int ku__sym_mod_build_id(Dwfl_Module *mod, char *buf, size_t size)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod, &bits, &vaddr);
+
+	if (len <= 0)
+		return -ENODATA;
+	if (size < (size_t)len * 2 + 1)
+		return -ENOSPC;
+	ku__sym_hex(bits, (size_t)len, buf);
+	return 0;
+}
+
+static Dwfl_Module *ku__sym_report(struct ku_sym *s, const char *path)
+{
+	Dwfl_Module *mod;
+
+	if (access(path, R_OK) != 0)
+		return NULL;
+	dwfl_report_begin_add(s->dwfl);
+	mod = dwfl_report_offline(s->dwfl, path, path, -1);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	return mod;
+}
+
+static int ku__sym_streq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+/* Find or open the object; returns its entry (err set on failure). */
+static struct ku__sym_obj *ku__sym_obj(struct ku_sym *s, const char *path, const char *build_id)
+{
+	if (build_id && !*build_id)
+		build_id = NULL;
+	for (size_t i = 0; i < s->nobjs; i++)
+		if (!strcmp(s->objs[i].path, path) && ku__sym_streq(s->objs[i].build_id, build_id))
+			return &s->objs[i];
+	if (s->nobjs == s->capobjs) {
+		size_t ncap = s->capobjs ? s->capobjs * 2 : 16;
+		struct ku__sym_obj *n = realloc(s->objs, ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		s->objs = n;
+		s->capobjs = ncap;
+	}
+	struct ku__sym_obj *o = &s->objs[s->nobjs];
+	memset(o, 0, sizeof(*o));
+	o->path = strdup(path);
+	o->build_id = build_id ? strdup(build_id) : NULL;
+	if (!o->path || (build_id && !o->build_id)) {
+		free(o->path);
+		free(o->build_id);
+		return NULL;
+	}
+	s->nobjs++;
+
+	o->mod = ku__sym_report(s, path);
+	if (o->mod && build_id) {
+		char have[256];
+
+		if (ku__sym_mod_build_id(o->mod, have, sizeof(have)) == 0 && strcasecmp(have, build_id) != 0)
+			o->mod = NULL; /* a different file now lives at that path */
+	}
+	if (!o->mod && build_id && strlen(build_id) > 2 && strlen(build_id) < 200) {
+		/* The object itself is gone or changed: its debug file by build ID
+		 * still has symbols and program headers. */
+		char dbg[300];
+
+		snprintf(dbg, sizeof(dbg), "/usr/lib/debug/.build-id/%.2s/%s.debug", build_id, build_id + 2);
+		o->mod = ku__sym_report(s, dbg);
+		if (!o->mod)
+			o->err = access(path, F_OK) == 0 ? -ESTALE : -ENOENT;
+	} else if (!o->mod) {
+		o->err = -ENOENT;
+	}
+	return o;
+}
+
+int ku_sym_build_id(struct ku_sym *s, const char *path, char *buf, size_t size)
+{
+	struct ku__sym_obj *o = ku__sym_obj(s, path, NULL);
+
+	if (!o)
+		return -ENOMEM;
+	if (o->err)
+		return o->err;
+	return ku__sym_mod_build_id(o->mod, buf, size);
+}
+
+static void ku__sym_load_demangler(struct ku_sym *s)
+{
+	s->demangle_tried = 1;
+	s->demangle = (ku__demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+	if (s->demangle)
+		return;
+	s->cxx_handle = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+	if (s->cxx_handle)
+		s->demangle = (ku__demangle_fn)dlsym(s->cxx_handle, "__cxa_demangle");
+}
+
+const char *ku_sym_demangle(struct ku_sym *s, const char *name)
+{
+	if (!name || name[0] != '_' || name[1] != 'Z' || (s->flags & KU_SYM_NO_DEMANGLE))
+		return name;
+	if (!s->demangle_tried)
+		ku__sym_load_demangler(s);
+	if (!s->demangle)
+		return name;
+	int status = -1;
+	char *d = s->demangle(name, NULL, NULL, &status);
+	if (!d || status != 0) {
+		free(d);
+		return name;
+	}
+	const char *r = ku__sym_intern(s, d);
+	free(d);
+	return r ? r : name;
+}
+
+/* ELF virtual address of a file offset, through the PT_LOAD headers. */
+static int ku__sym_off_to_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
+{
+	size_t nph;
+
+	if (elf_getphdrnum(elf, &nph) != 0)
+		return -EINVAL;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr mem, *ph = gelf_getphdr(elf, (int)i, &mem);
+
+		if (!ph || ph->p_type != PT_LOAD)
+			continue;
+		if (off >= ph->p_offset && off < ph->p_offset + (ph->p_memsz > ph->p_filesz ? ph->p_memsz : ph->p_filesz)) {
+			*vaddr = off - ph->p_offset + ph->p_vaddr;
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+static const char *ku__sym_die_name(struct ku_sym *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *n = NULL;
+
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		n = dwarf_formstring(&attr);
+	if (n)
+		return ku_sym_demangle(s, n);
+	n = dwarf_diename(die);
+	if (!n && dwarf_attr_integrate(die, DW_AT_name, &attr))
+		n = dwarf_formstring(&attr);
+	return n;
+}
+
+/* Call site (file, line) recorded on an inlined_subroutine DIE. */
+static void ku__sym_call_site(struct ku_sym *s, Dwarf_Die *cudie, Dwarf_Die *inl, const char **file, int *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word w;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	*file = NULL;
+	*line = 0;
+	if (dwarf_attr(inl, DW_AT_call_line, &attr) && dwarf_formudata(&attr, &w) == 0)
+		*line = (int)w;
+	if (dwarf_attr(inl, DW_AT_call_file, &attr) && dwarf_formudata(&attr, &w) == 0 &&
+	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && w < nfiles)
+		*file = ku__sym_intern(s, dwarf_filesrc(files, w, NULL, NULL));
+}
+
+int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint64_t file_offset,
+		  struct ku_sym_frame *frames, size_t max, size_t *n)
+{
+	struct ku__sym_obj *o;
+	GElf_Addr bias = 0;
+	Elf *elf;
+	uint64_t vaddr;
+
+	*n = 0;
+	if (!s || !path)
+		return -EINVAL;
+	o = ku__sym_obj(s, path, build_id);
+	if (!o)
+		return -ENOMEM;
+	if (o->err)
+		return o->err;
+	if (max == 0)
+		return 0;
+	elf = dwfl_module_getelf(o->mod, &bias);
+	if (!elf)
+		return -ENOENT;
+	if (ku__sym_off_to_vaddr(elf, file_offset, &vaddr) != 0)
+		vaddr = file_offset;
+	Dwarf_Addr addr = vaddr + bias;
+
+	/* The physical function, from the symbol table. */
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	const char *symname = dwfl_module_addrinfo(o->mod, addr, &off, &sym, NULL, NULL, NULL);
+	struct ku_sym_frame phys = { 0 };
+	phys.function = symname ? ku__sym_intern(s, ku_sym_demangle(s, symname)) : NULL;
+	phys.sym_offset = symname ? off : 0;
+
+	if (!(s->flags & KU_SYM_NO_LINES)) {
+		Dwfl_Line *ln = dwfl_module_getsrc(o->mod, addr);
+		if (ln) {
+			int lineno = 0;
+			const char *f = dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
+			phys.file = ku__sym_intern(s, f);
+			phys.line = lineno;
+		}
+	}
+
+	size_t k = 0;
+	if (!(s->flags & (KU_SYM_NO_INLINE | KU_SYM_NO_LINES))) {
+		Dwarf_Addr cubias = 0;
+		Dwarf_Die *cudie = dwfl_module_addrdie(o->mod, addr, &cubias);
+		Dwarf_Die *scopes = NULL;
+		int nscopes = cudie ? dwarf_getscopes(cudie, addr - cubias, &scopes) : 0;
+		const char *file = phys.file;
+		int line = phys.line;
+
+		/* scopes[0] is innermost. Each inlined_subroutine is a frame whose
+		 * position is (file, line); its call site becomes the position of
+		 * the frame that contains it. */
+		for (int i = 0; i < nscopes && k + 1 < max; i++) {
+			int tag = dwarf_tag(&scopes[i]);
+
+			if (tag != DW_TAG_inlined_subroutine)
+				continue;
+			frames[k].function = ku__sym_intern(s, ku__sym_die_name(s, &scopes[i]));
+			frames[k].file = file;
+			frames[k].line = line;
+			frames[k].inlined = 1;
+			frames[k].sym_offset = 0;
+			k++;
+			ku__sym_call_site(s, cudie, &scopes[i], &file, &line);
+		}
+		free(scopes);
+		if (k > 0) {
+			phys.file = file;
+			phys.line = line;
+		}
+	}
+	frames[k++] = phys;
+	*n = k;
+	return 0;
+}
+
+int ku_sym_lookup_addr(struct ku_sym *s, const char *path, const char *build_id, uint64_t addr,
+		       uint64_t map_start, uint64_t map_offset, struct ku_sym_frame *frames, size_t max,
+		       size_t *n)
+{
+	if (addr < map_start) {
+		*n = 0;
+		return -EINVAL;
+	}
+	return ku_sym_lookup(s, path, build_id, addr - map_start + map_offset, frames, max, n);
+}
