@@ -1,5 +1,135 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder until its owner lands it. */
+/*
+ * unwind-fp: frame-pointer stack walks (see unwind.h). Each frame on
+ * x86-64 and aarch64 starts with the saved caller frame pointer followed by
+ * the return address. The walk trusts nothing: a frame must be aligned,
+ * strictly above the previous one and below the thread's stack top, so code
+ * built without frame pointers (whose %rbp holds arbitrary data) ends the
+ * walk instead of making it read unmapped memory. Everything here is
+ * async-signal-safe: no allocation, no locks, no system calls, except
+ * ku_unwind_stack_top() which says otherwise. ku_unwind_parse() and the
+ * dispatcher also live here.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <ucontext.h>
+
 #include "unwind.h"
-typedef int ku__placeholder_unwind_fp;
+
+/* A step larger than this ends a walk whose stack top is unknown. */
+#define KU__FP_MAX_STEP ((uintptr_t)1 << 20)
+
+int ku_unwind_parse(const char *name, enum ku_unwind_method *out)
+{
+	if (!name)
+		return -EINVAL;
+	if (strcmp(name, "fp") == 0)
+		*out = KU_UNWIND_FP;
+	else if (strcmp(name, "libunwind") == 0)
+		*out = KU_UNWIND_LIBUNWIND;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *ku_unwind_name(enum ku_unwind_method m)
+{
+	return m == KU_UNWIND_LIBUNWIND ? "libunwind" : "fp";
+}
+
+uintptr_t ku_unwind_stack_top(void)
+{
+	pthread_attr_t attr;
+	void *addr = NULL;
+	size_t size = 0;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return 0;
+	if (pthread_attr_getstack(&attr, &addr, &size) != 0)
+		size = 0;
+	pthread_attr_destroy(&attr);
+	return size ? (uintptr_t)addr + size : 0;
+}
+
+/*
+ * Walk from frame pointer fp, which must be above floor. Frames are
+ * {saved fp, return address}. Async-signal-safe.
+ */
+static int ku__fp_walk(uintptr_t fp, uintptr_t floor, uintptr_t top,
+		       uintptr_t *pcs, int n, int max, int skip)
+{
+	while (n < max) {
+		uintptr_t next, ret;
+
+		if (fp <= floor || (fp & (sizeof(uintptr_t) - 1)) != 0)
+			break;
+		if (top ? fp + 2 * sizeof(uintptr_t) > top
+			: fp - floor > KU__FP_MAX_STEP)
+			break;
+		next = ((const uintptr_t *)fp)[0];
+		ret = ((const uintptr_t *)fp)[1];
+		if (ret < 4096)
+			break;
+		if (skip > 0)
+			skip--;
+		else
+			pcs[n++] = ret;
+		floor = fp;
+		fp = next;
+	}
+	return n;
+}
+
+__attribute__((noinline)) int ku_unwind_fp(uintptr_t *pcs, int max, int skip,
+					   uintptr_t stack_top)
+{
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+
+	if (max <= 0)
+		return 0;
+	/* Our own frame is the first link; its return address is our caller. */
+	return ku__fp_walk(fp, fp - 1, stack_top, pcs, 0, max, skip);
+}
+
+int ku_unwind_fp_context(const void *ucontext, uintptr_t *pcs, int max,
+			 uintptr_t stack_top)
+{
+	const ucontext_t *uc = ucontext;
+	uintptr_t pc, fp, sp;
+
+	if (max <= 0)
+		return 0;
+#if defined(__x86_64__)
+	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+	sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	pc = (uintptr_t)uc->uc_mcontext.pc;
+	fp = (uintptr_t)uc->uc_mcontext.regs[29];
+	sp = (uintptr_t)uc->uc_mcontext.sp;
+#else
+	(void)uc;
+	(void)stack_top;
+	return -ENOTSUP;
+#endif
+	pcs[0] = pc;
+	return ku__fp_walk(fp, sp ? sp - 1 : 0, stack_top, pcs, 1, max, 0);
+}
+
+__attribute__((noinline)) int ku_unwind(enum ku_unwind_method m, uintptr_t *pcs,
+					int max, int skip, uintptr_t stack_top)
+{
+	int n;
+
+	/* One more frame to skip: this dispatcher. */
+	if (m == KU_UNWIND_LIBUNWIND)
+		n = ku_unwind_libunwind(pcs, max, skip + 1);
+	else
+		n = ku_unwind_fp(pcs, max, skip + 1, stack_top);
+	/* Keep the call above from becoming a tail call (it would drop us). */
+	__asm__ volatile("" ::: "memory");
+	return n;
+}
