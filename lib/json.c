@@ -1,5 +1,937 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder until its owner lands it. */
+/*
+ * json: streaming writer and recursive-descent DOM parser (contract in
+ * json.h). The parser is written for hostile input: every read is bounds
+ * checked against the given length, recursion is capped at
+ * KU_JSON_MAX_DEPTH, sizes are checked for overflow, and on any error the
+ * partial tree is freed.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "json.h"
-typedef int ku__placeholder_json;
+
+/* ---- writer ---------------------------------------------------------- */
+
+void ku_json_writer_init(struct ku_json_writer *w, unsigned flags)
+{
+	memset(w, 0, sizeof(*w));
+	w->flags = flags;
+	w->buf = malloc(256);
+	if (!w->buf) {
+		w->err = -ENOMEM;
+		w->buf = (char *)"";
+		return;
+	}
+	w->cap = 256;
+	w->buf[0] = '\0';
+}
+
+void ku_json_writer_free(struct ku_json_writer *w)
+{
+	if (w->cap)
+		free(w->buf);
+	w->buf = NULL;
+	w->cap = w->len = 0;
+}
+
+int ku_json_writer_error(const struct ku_json_writer *w)
+{
+	return w->err;
+}
+
+const char *ku_json_writer_text(const struct ku_json_writer *w, size_t *len)
+{
+	if (len)
+		*len = w->len;
+	return w->buf ? w->buf : "";
+}
+
+static void jw__put(struct ku_json_writer *w, const char *s, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->len + n + 1 > w->cap) {
+		size_t cap = w->cap;
+		char *nb;
+
+		while (w->len + n + 1 > cap)
+			cap *= 2;
+		nb = realloc(w->buf, cap);
+		if (!nb) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->buf = nb;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+static void jw__puts(struct ku_json_writer *w, const char *s)
+{
+	jw__put(w, s, strlen(s));
+}
+
+static void jw__indent(struct ku_json_writer *w, int depth)
+{
+	if (!(w->flags & KU_JSON_PRETTY))
+		return;
+	jw__put(w, "\n", 1);
+	for (int i = 0; i < depth; i++)
+		jw__put(w, "  ", 2);
+}
+
+/* Called before every value: separators, and the grammar check. */
+static void jw__before_value(struct ku_json_writer *w)
+{
+	if (w->err)
+		return;
+	if (w->depth == 0) {
+		if (w->n[0]++ > 0)
+			w->err = -EINVAL;
+		return;
+	}
+	if (w->kind[w->depth] == 'o') {
+		if (!w->key_pending)
+			w->err = -EINVAL;
+		w->key_pending = false;
+		return;
+	}
+	if (w->n[w->depth]++ > 0)
+		jw__put(w, ",", 1);
+	jw__indent(w, w->depth);
+}
+
+static void jw__open(struct ku_json_writer *w, char kind)
+{
+	jw__before_value(w);
+	if (w->err)
+		return;
+	if (w->depth + 1 >= KU_JSON_WRITER_MAX_DEPTH) {
+		w->err = -E2BIG;
+		return;
+	}
+	w->depth++;
+	w->kind[w->depth] = kind;
+	w->n[w->depth] = 0;
+	jw__put(w, kind == 'o' ? "{" : "[", 1);
+}
+
+static void jw__close(struct ku_json_writer *w, char kind)
+{
+	if (w->err)
+		return;
+	if (w->depth == 0 || w->kind[w->depth] != kind || w->key_pending) {
+		w->err = -EINVAL;
+		return;
+	}
+	if (w->n[w->depth])
+		jw__indent(w, w->depth - 1);
+	w->depth--;
+	jw__put(w, kind == 'o' ? "}" : "]", 1);
+}
+
+void ku_json_object_begin(struct ku_json_writer *w) { jw__open(w, 'o'); }
+void ku_json_object_end(struct ku_json_writer *w) { jw__close(w, 'o'); }
+void ku_json_array_begin(struct ku_json_writer *w) { jw__open(w, 'a'); }
+void ku_json_array_end(struct ku_json_writer *w) { jw__close(w, 'a'); }
+
+static void jw__quoted(struct ku_json_writer *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	jw__put(w, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7];
+		const char *e = NULL;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jw__put(w, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			esc[6] = '\0';
+			e = esc;
+		}
+		jw__puts(w, e);
+	}
+	jw__put(w, s + run, n - run);
+	jw__put(w, "\"", 1);
+}
+
+void ku_json_key(struct ku_json_writer *w, const char *key)
+{
+	if (w->err)
+		return;
+	if (w->depth == 0 || w->kind[w->depth] != 'o' || w->key_pending || !key) {
+		w->err = -EINVAL;
+		return;
+	}
+	if (w->n[w->depth]++ > 0)
+		jw__put(w, ",", 1);
+	jw__indent(w, w->depth);
+	jw__quoted(w, key, strlen(key));
+	jw__puts(w, (w->flags & KU_JSON_PRETTY) ? ": " : ":");
+	w->key_pending = true;
+}
+
+void ku_json_stringn(struct ku_json_writer *w, const char *s, size_t n)
+{
+	jw__before_value(w);
+	jw__quoted(w, s, n);
+}
+
+void ku_json_string(struct ku_json_writer *w, const char *s)
+{
+	if (!s) {
+		ku_json_null(w);
+		return;
+	}
+	ku_json_stringn(w, s, strlen(s));
+}
+
+void ku_json_int(struct ku_json_writer *w, int64_t v)
+{
+	char b[32];
+
+	jw__before_value(w);
+	snprintf(b, sizeof(b), "%" PRId64, v);
+	jw__puts(w, b);
+}
+
+void ku_json_uint(struct ku_json_writer *w, uint64_t v)
+{
+	char b[32];
+
+	jw__before_value(w);
+	snprintf(b, sizeof(b), "%" PRIu64, v);
+	jw__puts(w, b);
+}
+
+void ku_json_double(struct ku_json_writer *w, double v)
+{
+	char b[40];
+
+	if (v != v || v - v != 0) { /* NaN or infinite */
+		ku_json_null(w);
+		return;
+	}
+	jw__before_value(w);
+	snprintf(b, sizeof(b), "%.15g", v);
+	if (strtod(b, NULL) != v)
+		snprintf(b, sizeof(b), "%.17g", v);
+	jw__puts(w, b);
+}
+
+void ku_json_bool(struct ku_json_writer *w, bool v)
+{
+	jw__before_value(w);
+	jw__puts(w, v ? "true" : "false");
+}
+
+void ku_json_null(struct ku_json_writer *w)
+{
+	jw__before_value(w);
+	jw__puts(w, "null");
+}
+
+void ku_json_kv_string(struct ku_json_writer *w, const char *key, const char *s)
+{
+	ku_json_key(w, key);
+	ku_json_string(w, s);
+}
+
+void ku_json_kv_int(struct ku_json_writer *w, const char *key, int64_t v)
+{
+	ku_json_key(w, key);
+	ku_json_int(w, v);
+}
+
+void ku_json_kv_uint(struct ku_json_writer *w, const char *key, uint64_t v)
+{
+	ku_json_key(w, key);
+	ku_json_uint(w, v);
+}
+
+void ku_json_kv_double(struct ku_json_writer *w, const char *key, double v)
+{
+	ku_json_key(w, key);
+	ku_json_double(w, v);
+}
+
+void ku_json_kv_bool(struct ku_json_writer *w, const char *key, bool v)
+{
+	ku_json_key(w, key);
+	ku_json_bool(w, v);
+}
+
+int ku_json_writer_save(const struct ku_json_writer *w, const char *path)
+{
+	size_t plen = strlen(path);
+	char *tmp;
+	int fd, rc = 0;
+	size_t off = 0;
+
+	if (w->err)
+		return w->err;
+	if (w->depth != 0 || w->n[0] == 0)
+		return -EINVAL;
+	tmp = malloc(plen + 16);
+	if (!tmp)
+		return -ENOMEM;
+	snprintf(tmp, plen + 16, "%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		free(tmp);
+		return rc;
+	}
+	while (off < w->len + 1) {
+		/* the text, then a newline instead of the NUL */
+		const char *p = off < w->len ? w->buf + off : "\n";
+		size_t n = off < w->len ? w->len - off : 1;
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		off += (size_t)k;
+	}
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* ---- parser ---------------------------------------------------------- */
+
+struct jp {
+	const char *s;
+	size_t len, pos;
+	char *errbuf;
+	size_t errlen;
+	int err;
+};
+
+static void jp__fail(struct jp *p, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void jp__fail(struct jp *p, int err, const char *fmt, ...)
+{
+	unsigned line = 1, col = 1;
+	char msg[160];
+	va_list ap;
+
+	if (p->err)
+		return;
+	p->err = err;
+	if (!p->errbuf || !p->errlen)
+		return;
+	for (size_t i = 0; i < p->pos && i < p->len; i++) {
+		if (p->s[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->errbuf, p->errlen, "%u:%u: %s", line, col, msg);
+}
+
+static void jp__ws(struct jp *p)
+{
+	while (p->pos < p->len) {
+		char c = p->s[p->pos];
+
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		p->pos++;
+	}
+}
+
+static const char *jp__what(struct jp *p)
+{
+	return p->pos >= p->len ? "unexpected end of input" : "unexpected character";
+}
+
+static int jp__hex4(struct jp *p, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (p->len - p->pos < 4) {
+		jp__fail(p, -EINVAL, "truncated \\u escape");
+		return -1;
+	}
+	for (int i = 0; i < 4; i++) {
+		char c = p->s[p->pos++];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else {
+			p->pos--;
+			jp__fail(p, -EINVAL, "bad hex digit in \\u escape");
+			return -1;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+/* Parses a string at p->pos (which is at the opening quote). */
+static char *jp__string(struct jp *p, size_t *outlen)
+{
+	size_t cap = 16, n = 0;
+	char *out = malloc(cap);
+
+	if (!out) {
+		jp__fail(p, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	p->pos++; /* opening quote */
+	for (;;) {
+		unsigned char c;
+		char enc[4];
+		size_t k = 0;
+
+		if (p->pos >= p->len) {
+			jp__fail(p, -EINVAL, "unterminated string");
+			goto fail;
+		}
+		c = (unsigned char)p->s[p->pos];
+		if (c == '"') {
+			p->pos++;
+			break;
+		}
+		if (c < 0x20) {
+			jp__fail(p, -EINVAL, "control character in string");
+			goto fail;
+		}
+		if (c != '\\') {
+			enc[k++] = (char)c;
+			p->pos++;
+		} else {
+			unsigned cp;
+
+			if (++p->pos >= p->len) {
+				jp__fail(p, -EINVAL, "unterminated escape");
+				goto fail;
+			}
+			c = (unsigned char)p->s[p->pos++];
+			switch (c) {
+			case '"': enc[k++] = '"'; break;
+			case '\\': enc[k++] = '\\'; break;
+			case '/': enc[k++] = '/'; break;
+			case 'b': enc[k++] = '\b'; break;
+			case 'f': enc[k++] = '\f'; break;
+			case 'n': enc[k++] = '\n'; break;
+			case 'r': enc[k++] = '\r'; break;
+			case 't': enc[k++] = '\t'; break;
+			case 'u':
+				if (jp__hex4(p, &cp))
+					goto fail;
+				if (cp >= 0xDC00 && cp <= 0xDFFF) {
+					jp__fail(p, -EINVAL, "lone low surrogate in \\u escape");
+					goto fail;
+				}
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					unsigned lo;
+
+					if (p->len - p->pos < 2 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u') {
+						jp__fail(p, -EINVAL, "high surrogate without low surrogate");
+						goto fail;
+					}
+					p->pos += 2;
+					if (jp__hex4(p, &lo))
+						goto fail;
+					if (lo < 0xDC00 || lo > 0xDFFF) {
+						jp__fail(p, -EINVAL, "high surrogate without low surrogate");
+						goto fail;
+					}
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				}
+				if (cp < 0x80) {
+					enc[k++] = (char)cp;
+				} else if (cp < 0x800) {
+					enc[k++] = (char)(0xC0 | (cp >> 6));
+					enc[k++] = (char)(0x80 | (cp & 0x3F));
+				} else if (cp < 0x10000) {
+					enc[k++] = (char)(0xE0 | (cp >> 12));
+					enc[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+					enc[k++] = (char)(0x80 | (cp & 0x3F));
+				} else {
+					enc[k++] = (char)(0xF0 | (cp >> 18));
+					enc[k++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+					enc[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+					enc[k++] = (char)(0x80 | (cp & 0x3F));
+				}
+				break;
+			default:
+				p->pos--;
+				jp__fail(p, -EINVAL, "invalid escape '\\%c'", c >= 0x20 && c < 0x7f ? c : '?');
+				goto fail;
+			}
+		}
+		if (n + k + 1 > cap) {
+			char *nb;
+
+			cap *= 2;
+			nb = realloc(out, cap);
+			if (!nb) {
+				jp__fail(p, -ENOMEM, "out of memory");
+				goto fail;
+			}
+			out = nb;
+		}
+		memcpy(out + n, enc, k);
+		n += k;
+	}
+	out[n] = '\0';
+	*outlen = n;
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+static void jp__free_value(struct ku_json *v)
+{
+	free(v->key);
+	free(v->str);
+	for (size_t i = 0; i < (v->type >= KU_JSON_ARRAY ? v->len : 0); i++)
+		jp__free_value(&v->kids[i]);
+	free(v->kids);
+}
+
+static int jp__is_digit(struct jp *p)
+{
+	return p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9';
+}
+
+static void jp__number(struct jp *p, struct ku_json *v)
+{
+	size_t start = p->pos;
+	bool integral = true;
+	char small[64], *buf = small;
+	size_t n;
+
+	if (p->pos < p->len && p->s[p->pos] == '-')
+		p->pos++;
+	if (!jp__is_digit(p)) {
+		jp__fail(p, -EINVAL, "bad number: digit expected");
+		return;
+	}
+	if (p->s[p->pos] == '0') {
+		p->pos++;
+		if (jp__is_digit(p)) {
+			jp__fail(p, -EINVAL, "bad number: leading zero");
+			return;
+		}
+	} else {
+		while (jp__is_digit(p))
+			p->pos++;
+	}
+	if (p->pos < p->len && p->s[p->pos] == '.') {
+		integral = false;
+		p->pos++;
+		if (!jp__is_digit(p)) {
+			jp__fail(p, -EINVAL, "bad number: digit expected after '.'");
+			return;
+		}
+		while (jp__is_digit(p))
+			p->pos++;
+	}
+	if (p->pos < p->len && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
+		integral = false;
+		p->pos++;
+		if (p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
+			p->pos++;
+		if (!jp__is_digit(p)) {
+			jp__fail(p, -EINVAL, "bad number: digit expected in exponent");
+			return;
+		}
+		while (jp__is_digit(p))
+			p->pos++;
+	}
+	n = p->pos - start;
+	if (n >= sizeof(small)) {
+		buf = malloc(n + 1);
+		if (!buf) {
+			jp__fail(p, -ENOMEM, "out of memory");
+			return;
+		}
+	}
+	memcpy(buf, p->s + start, n);
+	buf[n] = '\0';
+	v->type = KU_JSON_NUMBER;
+	v->number = strtod(buf, NULL);
+	if (integral) {
+		long long ll;
+
+		errno = 0;
+		ll = strtoll(buf, NULL, 10);
+		if (errno == 0) {
+			v->is_int = true;
+			v->integer = ll;
+		}
+		if (buf[0] != '-') {
+			unsigned long long ull;
+
+			errno = 0;
+			ull = strtoull(buf, NULL, 10);
+			if (errno == 0) {
+				v->is_uint = true;
+				v->uinteger = ull;
+			}
+		}
+	} else if (v->number == (double)(int64_t)v->number && v->number > -9007199254740992.0 &&
+		   v->number < 9007199254740992.0) {
+		v->is_int = true;
+		v->integer = (int64_t)v->number;
+		if (v->integer >= 0) {
+			v->is_uint = true;
+			v->uinteger = (uint64_t)v->integer;
+		}
+	}
+	if (buf != small)
+		free(buf);
+}
+
+static int jp__literal(struct jp *p, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (p->len - p->pos < n || memcmp(p->s + p->pos, lit, n)) {
+		jp__fail(p, -EINVAL, "invalid literal (expected %s)", lit);
+		return -1;
+	}
+	p->pos += n;
+	return 0;
+}
+
+static void jp__value(struct jp *p, struct ku_json *v, int depth);
+
+static void jp__container(struct jp *p, struct ku_json *v, int depth, bool object)
+{
+	size_t cap = 0;
+	char close = object ? '}' : ']';
+
+	v->type = object ? KU_JSON_OBJECT : KU_JSON_ARRAY;
+	if (depth >= KU_JSON_MAX_DEPTH) {
+		jp__fail(p, -E2BIG, "nesting deeper than %d", KU_JSON_MAX_DEPTH);
+		return;
+	}
+	p->pos++;
+	jp__ws(p);
+	if (p->pos < p->len && p->s[p->pos] == close) {
+		p->pos++;
+		return;
+	}
+	for (;;) {
+		struct ku_json kid;
+
+		memset(&kid, 0, sizeof(kid));
+		jp__ws(p);
+		if (object) {
+			if (p->pos >= p->len || p->s[p->pos] != '"') {
+				jp__fail(p, -EINVAL, "%s: object key expected", jp__what(p));
+				return;
+			}
+			kid.key = jp__string(p, &kid.keylen);
+			if (!kid.key)
+				return;
+			jp__ws(p);
+			if (p->pos >= p->len || p->s[p->pos] != ':') {
+				jp__fail(p, -EINVAL, "%s: ':' expected", jp__what(p));
+				free(kid.key);
+				return;
+			}
+			p->pos++;
+		}
+		jp__value(p, &kid, depth + 1);
+		if (v->len == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct ku_json *nk = ncap < SIZE_MAX / sizeof(*nk) ? realloc(v->kids, ncap * sizeof(*nk)) : NULL;
+
+			if (!nk) {
+				jp__fail(p, -ENOMEM, "out of memory");
+				jp__free_value(&kid);
+				return;
+			}
+			v->kids = nk;
+			cap = ncap;
+		}
+		v->kids[v->len++] = kid; /* owned by v from here, freed with it */
+		if (p->err)
+			return;
+		jp__ws(p);
+		if (p->pos < p->len && p->s[p->pos] == ',') {
+			p->pos++;
+			continue;
+		}
+		if (p->pos < p->len && p->s[p->pos] == close) {
+			p->pos++;
+			return;
+		}
+		jp__fail(p, -EINVAL, "%s: ',' or '%c' expected", jp__what(p), close);
+		return;
+	}
+}
+
+static void jp__value(struct jp *p, struct ku_json *v, int depth)
+{
+	char c;
+
+	jp__ws(p);
+	if (p->pos >= p->len) {
+		jp__fail(p, -EINVAL, "unexpected end of input: value expected");
+		return;
+	}
+	c = p->s[p->pos];
+	switch (c) {
+	case '{':
+		jp__container(p, v, depth, true);
+		break;
+	case '[':
+		jp__container(p, v, depth, false);
+		break;
+	case '"':
+		v->type = KU_JSON_STRING;
+		v->str = jp__string(p, &v->len);
+		if (!v->str)
+			v->len = 0;
+		break;
+	case 't':
+		if (!jp__literal(p, "true")) {
+			v->type = KU_JSON_BOOL;
+			v->boolean = true;
+		}
+		break;
+	case 'f':
+		if (!jp__literal(p, "false"))
+			v->type = KU_JSON_BOOL;
+		break;
+	case 'n':
+		if (!jp__literal(p, "null"))
+			v->type = KU_JSON_NULL;
+		break;
+	default:
+		if (c == '-' || (c >= '0' && c <= '9'))
+			jp__number(p, v);
+		else
+			jp__fail(p, -EINVAL, "unexpected character: value expected");
+	}
+}
+
+int ku_json_parse(const char *text, size_t len, struct ku_json **root, char *errbuf, size_t errlen)
+{
+	struct jp p = { .s = text, .len = len, .errbuf = errbuf, .errlen = errlen };
+	struct ku_json *v;
+
+	*root = NULL;
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		jp__fail(&p, -ENOMEM, "out of memory");
+		return p.err;
+	}
+	jp__value(&p, v, 0);
+	if (!p.err) {
+		jp__ws(&p);
+		if (p.pos < p.len)
+			jp__fail(&p, -EINVAL, "trailing characters after the document");
+	}
+	if (p.err) {
+		jp__free_value(v);
+		free(v);
+		return p.err;
+	}
+	*root = v;
+	return 0;
+}
+
+int ku_json_parse_file(const char *path, struct ku_json **root, char *errbuf, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, err[200];
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*root = NULL;
+	if (!f) {
+		rc = -errno;
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	for (;;) {
+		size_t k;
+
+		if (n == cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		k = fread(buf + n, 1, cap - n, f);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	if (ferror(f)) {
+		rc = -EIO;
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "%s: read error", path);
+		fclose(f);
+		free(buf);
+		return rc;
+	}
+	fclose(f);
+	rc = ku_json_parse(buf, n, root, err, sizeof(err));
+	if (rc && errbuf && errlen)
+		snprintf(errbuf, errlen, "%s:%s", path, err);
+	free(buf);
+	return rc;
+}
+
+void ku_json_free(struct ku_json *root)
+{
+	if (!root)
+		return;
+	jp__free_value(root);
+	free(root);
+}
+
+const struct ku_json *ku_json_get(const struct ku_json *obj, const char *key)
+{
+	size_t n;
+
+	if (!obj || obj->type != KU_JSON_OBJECT || !key)
+		return NULL;
+	n = strlen(key);
+	for (size_t i = 0; i < obj->len; i++)
+		if (obj->kids[i].keylen == n && !memcmp(obj->kids[i].key, key, n))
+			return &obj->kids[i];
+	return NULL;
+}
+
+const struct ku_json *ku_json_at(const struct ku_json *arr, size_t i)
+{
+	if (!arr || (arr->type != KU_JSON_ARRAY && arr->type != KU_JSON_OBJECT) || i >= arr->len)
+		return NULL;
+	return &arr->kids[i];
+}
+
+size_t ku_json_count(const struct ku_json *v)
+{
+	return v && (v->type == KU_JSON_ARRAY || v->type == KU_JSON_OBJECT) ? v->len : 0;
+}
+
+const char *ku_json_as_string(const struct ku_json *v, const char *def)
+{
+	return v && v->type == KU_JSON_STRING ? v->str : def;
+}
+
+double ku_json_as_double(const struct ku_json *v, double def)
+{
+	return v && v->type == KU_JSON_NUMBER ? v->number : def;
+}
+
+int64_t ku_json_as_int(const struct ku_json *v, int64_t def)
+{
+	return v && v->type == KU_JSON_NUMBER && v->is_int ? v->integer : def;
+}
+
+bool ku_json_as_bool(const struct ku_json *v, bool def)
+{
+	return v && v->type == KU_JSON_BOOL ? v->boolean : def;
+}
+
+void ku_json_write_value(struct ku_json_writer *w, const struct ku_json *v)
+{
+	if (!v) {
+		ku_json_null(w);
+		return;
+	}
+	switch (v->type) {
+	case KU_JSON_NULL: ku_json_null(w); break;
+	case KU_JSON_BOOL: ku_json_bool(w, v->boolean); break;
+	case KU_JSON_NUMBER:
+		if (v->is_int)
+			ku_json_int(w, v->integer);
+		else if (v->is_uint)
+			ku_json_uint(w, v->uinteger);
+		else
+			ku_json_double(w, v->number);
+		break;
+	case KU_JSON_STRING: ku_json_stringn(w, v->str, v->len); break;
+	case KU_JSON_ARRAY:
+		ku_json_array_begin(w);
+		for (size_t i = 0; i < v->len; i++)
+			ku_json_write_value(w, &v->kids[i]);
+		ku_json_array_end(w);
+		break;
+	case KU_JSON_OBJECT:
+		ku_json_object_begin(w);
+		for (size_t i = 0; i < v->len; i++) {
+			/* keys may hold NUL: write them the long way */
+			if (!w->err && (w->depth == 0 || w->kind[w->depth] != 'o' || w->key_pending)) {
+				w->err = -EINVAL;
+				return;
+			}
+			if (w->n[w->depth]++ > 0)
+				jw__put(w, ",", 1);
+			jw__indent(w, w->depth);
+			jw__quoted(w, v->kids[i].key, v->kids[i].keylen);
+			jw__puts(w, (w->flags & KU_JSON_PRETTY) ? ": " : ":");
+			w->key_pending = true;
+			ku_json_write_value(w, &v->kids[i]);
+		}
+		ku_json_object_end(w);
+		break;
+	}
+}

@@ -101,6 +101,8 @@ struct ku_json {
 	bool is_int;   /* number is integral and exactly representable as int64 */
 	int64_t integer; /* exact value when is_int (parsed from the text, not
 			    from the double: 2^63-1 survives) */
+	bool is_uint;      /* integral and exactly representable as uint64 */
+	uint64_t uinteger; /* exact value when is_uint (2^64-1 survives) */
 	char *str;       /* KU_JSON_STRING, NUL-terminated */
 	size_t len;      /* string length in bytes, or number of children */
 	struct ku_json *kids; /* KU_JSON_ARRAY / KU_JSON_OBJECT children */
