@@ -78,4 +78,9 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 void kan_svg_bars(FILE *f, const char *title, const char *unit,
 		  const char *const *labels, const double *v, size_t n);
 
+/* The charts of a run (report.c): throughput and p99 per case, backend
+ * comparison, feature impact, memory per message. Used by report and by
+ * the dashboard for the newest run. */
+void kan_report_charts(FILE *f, const struct kan_run *r);
+
 #endif
