@@ -1,0 +1,580 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: MIT
+//
+// kb-js: the JavaScript benchmark driver. It measures the npm clients that
+// JavaScript users of these brokers actually run (kafkajs, amqplib, mqtt)
+// under the same rules as the C drivers: same flags, warm-up excluded,
+// repetitions kept, latency percentiles in nanoseconds, CPU from
+// process.cpuUsage(), peak RSS from VmHWM, and the same result JSON
+// (schema kprof-bench/1). The driver protocol it follows is written down
+// in doc/clients.md; kbench runs it like any other driver.
+//
+//   kb-js.js pub|sub|e2e|connect --backend kafka|amqp|mqtt --brokers ADDR ...
+//
+// Exit status: 0 ok, 1 the run completed with errors (error_rate > 0 and
+// --max-error-rate exceeded), 2 bad flags, unknown backend, unreachable
+// broker or a run that could not complete.
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const MODES = ['pub', 'sub', 'e2e', 'connect'];
+const BACKENDS = ['kafka', 'amqp', 'mqtt'];
+
+class UsageError extends Error {}
+class RunError extends Error {}
+
+function die(msg, code) {
+	process.stderr.write(`kb-js: ${msg}\n`);
+	process.exit(code);
+}
+
+const USAGE = `usage: kb-js.js MODE --backend kafka|amqp|mqtt --brokers HOST:PORT [options]
+modes: pub (publish throughput, publish->ack latency), sub (consume
+throughput), e2e (publish->consume latency at a constant rate),
+connect (connection establishment latency)
+options: --topic T --size BYTES --batch N --clients N --count N | --duration S
+         --warmup S --rate MSG_PER_S --reps N --timeout S --json FILE --quiet
+See doc/clients.md.`;
+
+// ---- flags ------------------------------------------------------------------
+
+function parseNumber(name, v, { min = 0, integer = true } = {}) {
+	if (v === undefined) throw new UsageError(`--${name} needs a value`);
+	if (!/^[0-9]+(\.[0-9]+)?([eE][0-9]+)?$/.test(v)) throw new UsageError(`--${name}: '${v}' is not a number`);
+	const n = Number(v);
+	if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+		throw new UsageError(`--${name}: '${v}' out of range`);
+	return n;
+}
+
+function parseArgs(argv) {
+	if (argv.length === 0) throw new UsageError('missing MODE (pub, sub, e2e or connect)');
+	if (argv[0] === '-h' || argv[0] === '--help') {
+		process.stdout.write(USAGE + '\n');
+		process.exit(0);
+	}
+	const mode = argv[0];
+	if (!MODES.includes(mode)) throw new UsageError(`unknown mode '${mode}' (pub, sub, e2e, connect)`);
+	const o = {
+		mode, backend: null, brokers: null, topic: null, size: 100, batch: 1, clients: 1,
+		count: null, duration: null, warmup: 0, rate: 0, reps: 1, timeout: 10, json: null,
+		quiet: false, ack: false,
+	};
+	const num = { size: [1, true], batch: [1, true], clients: [1, true], count: [1, true],
+		duration: [0, false], warmup: [0, false], rate: [0, false], reps: [1, true], timeout: [0, false] };
+	for (let i = 1; i < argv.length; i++) {
+		let a = argv[i];
+		let v;
+		if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'`);
+		a = a.slice(2);
+		const eq = a.indexOf('=');
+		if (eq >= 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
+		if (a === 'quiet' || a === 'ack') { o[a] = true; continue; }
+		if (v === undefined) v = argv[++i];
+		if (a in num) {
+			o[a] = parseNumber(a, v, { min: num[a][0], integer: num[a][1] });
+		} else if (a === 'backend' || a === 'brokers' || a === 'topic' || a === 'json') {
+			if (v === undefined || v === '') throw new UsageError(`--${a} needs a value`);
+			o[a] = v;
+		} else {
+			throw new UsageError(`unknown flag '--${a}'`);
+		}
+	}
+	if (!o.backend) throw new UsageError('--backend is required (kafka, amqp, mqtt)');
+	if (!BACKENDS.includes(o.backend))
+		throw new UsageError(`unknown backend '${o.backend}' (the JavaScript drivers cover kafka, amqp, mqtt)`);
+	if (!o.brokers) throw new UsageError('--brokers HOST:PORT is required (start a broker, or the Kafka mock cluster, first)');
+	if (!/^[^:\s]+:[0-9]{1,5}(,[^:\s]+:[0-9]{1,5})*$/.test(o.brokers))
+		throw new UsageError(`--brokers: '${o.brokers}' is not HOST:PORT[,HOST:PORT...]`);
+	if (o.count !== null && o.duration !== null) throw new UsageError('--count and --duration are exclusive');
+	if (o.count === null && o.duration === null) o.count = o.mode === 'connect' ? 100 : 10000;
+	if (o.size < 8 && (o.mode === 'e2e' || o.mode === 'pub' || o.mode === 'sub'))
+		throw new UsageError('--size must be at least 8 (the payload carries a sequence number)');
+	if (o.size > 64 << 20) throw new UsageError('--size above 64 MiB is not supported');
+	if (o.mode === 'e2e' && !o.rate) o.rate = 1000;
+	if (!o.topic) o.topic = `kb-js-${o.mode}-${process.pid}-${Date.now() % 100000}`;
+	return o;
+}
+
+// ---- measurement --------------------------------------------------------------
+
+const now = () => process.hrtime.bigint();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Exact percentiles: every sample is kept (8 bytes each), sorted once.
+class Samples {
+	constructor() { this.a = new Float64Array(1024); this.n = 0; }
+	add(ns) {
+		if (this.n === this.a.length) {
+			const b = new Float64Array(this.a.length * 2);
+			b.set(this.a);
+			this.a = b;
+		}
+		this.a[this.n++] = ns;
+	}
+	percentiles() {
+		const s = this.a.subarray(0, this.n).slice().sort();
+		// Nearest rank: the smallest sample with at least q of them at or below it.
+		const at = (q) => (s.length ? Math.round(s[Math.max(0, Math.ceil(q * s.length) - 1)]) : 0);
+		let sum = 0;
+		for (let i = 0; i < s.length; i++) sum += s[i];
+		return {
+			latency_count: s.length,
+			latency_min_ns: s.length ? Math.round(s[0]) : 0,
+			latency_mean_ns: s.length ? Math.round(sum / s.length) : 0,
+			latency_p50_ns: at(0.5), latency_p90_ns: at(0.9), latency_p95_ns: at(0.95),
+			latency_p99_ns: at(0.99), latency_p999_ns: at(0.999),
+			latency_max_ns: s.length ? Math.round(s[s.length - 1]) : 0,
+		};
+	}
+}
+
+function peakRss() {
+	try {
+		const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+		if (m) return Number(m[1]) * 1024;
+	} catch (e) { /* not Linux: fall through */ }
+	return process.resourceUsage().maxRSS * 1024;
+}
+
+// Payload: [0..8) sequence number, [8..16) send time (ns, monotonic), rest filler.
+function payload(size, seq, t) {
+	const b = Buffer.alloc(size, 0x61);
+	b.writeUInt32LE(seq >>> 0, 0);
+	b.writeUInt32LE(Math.floor(seq / 0x100000000), 4);
+	if (size >= 16) b.writeBigUInt64LE(t, 8);
+	return b;
+}
+const seqOf = (b) => b.readUInt32LE(0) + b.readUInt32LE(4) * 0x100000000;
+const timeOf = (b) => (b.length >= 16 ? b.readBigUInt64LE(8) : 0n);
+
+function withTimeout(p, s, what) {
+	let t;
+	return Promise.race([p, new Promise((_, rej) => {
+		t = setTimeout(() => rej(new RunError(`${what}: no answer within ${s} s`)), s * 1000);
+	})]).finally(() => clearTimeout(t));
+}
+
+// ---- backends -----------------------------------------------------------------
+// Each backend: { lib, version, connect(o, role) -> client, publish(client,
+// topic, bufs) -> Promise (resolves when the broker acknowledged), subscribe(
+// client, topic, onMessage) -> Promise, prepare(o), close(client) }.
+
+function libVersion(name) {
+	try { return require(`${name}/package.json`).version; } catch (e) { return 'unknown'; }
+}
+
+function brokerList(o) { return o.brokers.split(','); }
+
+const backends = {
+	kafka: {
+		lib: 'kafkajs',
+		load() {
+			const k = require('kafkajs');
+			this.k = k;
+		},
+		async connect(o, role) {
+			const { Kafka, logLevel } = this.k;
+			const kafka = new Kafka({
+				clientId: `kb-js-${process.pid}`, brokers: brokerList(o), logLevel: logLevel.NOTHING,
+				connectionTimeout: o.timeout * 1000, retry: { retries: 3, initialRetryTime: 100 },
+			});
+			if (role === 'pub') {
+				const p = kafka.producer({ allowAutoTopicCreation: true });
+				await p.connect();
+				return { kafka, p };
+			}
+			if (role === 'connect') {
+				const a = kafka.admin();
+				await a.connect();
+				await a.describeCluster(); // a metadata round trip: the connection is usable
+				return { kafka, a };
+			}
+			const c = kafka.consumer({ groupId: `kb-js-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 50 });
+			await c.connect();
+			return { kafka, c };
+		},
+		async prepare(o) {
+			const { Kafka, logLevel } = this.k;
+			const a = new Kafka({ clientId: 'kb-js-admin', brokers: brokerList(o), logLevel: logLevel.NOTHING }).admin();
+			await a.connect();
+			try {
+				await a.createTopics({ topics: [{ topic: o.topic, numPartitions: 1 }], waitForLeaders: true });
+			} catch (e) {
+				// librdkafka's mock cluster names no controller; it creates
+				// topics on first use, which the producer asks for.
+				await a.fetchTopicMetadata({ topics: [] });
+			} finally {
+				await a.disconnect();
+			}
+		},
+		publish(cl, topic, bufs) {
+			return cl.p.send({ topic, acks: -1, messages: bufs.map((value) => ({ value })) });
+		},
+		async subscribe(cl, topic, onMessage) {
+			await cl.c.subscribe({ topic, fromBeginning: true });
+			let joined;
+			const ready = new Promise((r) => { joined = r; });
+			cl.c.on(cl.c.events.GROUP_JOIN, () => joined());
+			await cl.c.run({ eachBatchAutoResolve: true, eachBatch: async ({ batch }) => {
+				for (const m of batch.messages) onMessage(m.value);
+			} });
+			await ready;
+		},
+		async close(cl) {
+			if (cl.p) await cl.p.disconnect();
+			if (cl.c) await cl.c.disconnect();
+			if (cl.a) await cl.a.disconnect();
+		},
+	},
+
+	amqp: {
+		lib: 'amqplib',
+		load() { this.amqp = require('amqplib'); },
+		async connect(o, role) {
+			const conn = await this.amqp.connect(`amqp://guest:guest@${brokerList(o)[0]}/`, { timeout: o.timeout * 1000, noDelay: true });
+			conn.on('error', () => {}); // reported through the pending operations
+			const ch = role === 'pub' ? await conn.createConfirmChannel() : await conn.createChannel();
+			ch.on('error', () => {});
+			return { conn, ch };
+		},
+		async prepare(o) {
+			const cl = await this.connect(o, 'sub');
+			await cl.ch.assertQueue(o.topic, { durable: false, autoDelete: false });
+			await cl.ch.purgeQueue(o.topic);
+			await this.close(cl);
+		},
+		publish(cl, topic, bufs) {
+			const ps = bufs.map((b) => new Promise((res, rej) => {
+				cl.ch.sendToQueue(topic, b, {}, (err) => (err ? rej(err) : res()));
+			}));
+			return Promise.all(ps);
+		},
+		async subscribe(cl, topic, onMessage) {
+			await cl.ch.prefetch(1000);
+			await cl.ch.consume(topic, (m) => {
+				if (!m) return;
+				onMessage(m.content);
+				cl.ch.ack(m);
+			}, { noAck: false });
+		},
+		async cleanup(o) {
+			const cl = await this.connect(o, 'sub');
+			await cl.ch.deleteQueue(o.topic);
+			await this.close(cl);
+		},
+		async close(cl) {
+			try { await cl.ch.close(); } catch (e) { /* already closed */ }
+			await cl.conn.close();
+		},
+	},
+
+	mqtt: {
+		lib: 'mqtt',
+		load() { this.mqtt = require('mqtt'); },
+		connect(o, role) {
+			return new Promise((res, rej) => {
+				const c = this.mqtt.connect(`mqtt://${brokerList(o)[0]}`, {
+					clientId: `kb-js-${role}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+					reconnectPeriod: 0, connectTimeout: o.timeout * 1000, clean: true,
+				});
+				c.once('connect', () => { c.removeAllListeners('error'); c.on('error', () => {}); res({ c }); });
+				c.once('error', (e) => { c.end(true); rej(e); });
+				c.once('close', () => rej(new RunError('connection closed before CONNACK')));
+			});
+		},
+		async prepare() {},
+		publish(cl, topic, bufs) {
+			return Promise.all(bufs.map((b) => new Promise((res, rej) => {
+				cl.c.publish(topic, b, { qos: 1 }, (err) => (err ? rej(err) : res()));
+			})));
+		},
+		subscribe(cl, topic, onMessage) {
+			cl.c.on('message', (t, m) => onMessage(m));
+			return new Promise((res, rej) => {
+				cl.c.subscribe(topic, { qos: 1 }, (err) => (err ? rej(err) : res()));
+			});
+		},
+		close(cl) { return new Promise((res) => cl.c.end(false, {}, () => res())); },
+	},
+};
+
+// ---- one repetition per mode ----------------------------------------------------
+
+// Publishers: `clients` connections, each sending batches of `batch` messages
+// with at most one batch outstanding (like the C driver with --batch). Time
+// to acknowledgement of each batch is recorded once per message.
+async function runPub(be, o, rep) {
+	const cls = [];
+	for (let i = 0; i < o.clients; i++) cls.push(await withTimeout(be.connect(o, 'pub'), o.timeout, 'connect'));
+	const lat = new Samples();
+	let sent = 0, acked = 0, errors = 0, seq = 0;
+	const total = o.count;
+	const wantStop = (t0) => (total !== null ? sent >= total : Number(now() - t0) / 1e9 >= o.duration);
+
+	if (o.warmup > 0) { // warm-up: same traffic, not measured
+		const tw = now();
+		while (Number(now() - tw) / 1e9 < o.warmup) {
+			const bufs = [];
+			for (let j = 0; j < o.batch; j++) bufs.push(payload(o.size, seq++, now()));
+			await be.publish(cls[0], o.topic, bufs);
+		}
+	}
+	const cpu0 = process.cpuUsage();
+	const t0 = now();
+	await Promise.all(cls.map(async (cl) => {
+		while (!wantStop(t0)) {
+			const n = total !== null ? Math.min(o.batch, total - sent) : o.batch;
+			if (n <= 0) break;
+			sent += n;
+			const bufs = [];
+			const ts = now();
+			for (let j = 0; j < n; j++) bufs.push(payload(o.size, seq++, ts));
+			try {
+				await withTimeout(be.publish(cl, o.topic, bufs), o.timeout, 'publish acknowledgement');
+				const d = Number(now() - ts);
+				for (let j = 0; j < n; j++) lat.add(d);
+				acked += n;
+			} catch (e) {
+				errors += n;
+				if (e instanceof RunError) throw e;
+			}
+		}
+	}));
+	const wall = Number(now() - t0) / 1e9;
+	const cpu = process.cpuUsage(cpu0);
+	for (const cl of cls) await be.close(cl);
+	return figures(o, acked, errors, wall, cpu, lat);
+}
+
+function figures(o, n, errors, wall, cpu, lat) {
+	return Object.assign({
+		messages: n,
+		duration_sec: wall,
+		throughput_msgs_per_sec: wall > 0 ? n / wall : 0,
+		bytes_per_sec: wall > 0 ? (n * o.size) / wall : 0,
+		cpu_usage_percent: wall > 0 ? ((cpu.user + cpu.system) / 1e6 / wall) * 100 : 0,
+		peak_rss_bytes: peakRss(),
+		error_rate: n + errors > 0 ? errors / (n + errors) : 0,
+		errors,
+	}, lat ? lat.percentiles() : {});
+}
+
+// Consumers: messages are published first (by this process, not timed),
+// then the consumer drains them; throughput is measured from the first
+// message received to the last.
+async function runSub(be, o, rep) {
+	const n = o.count !== null ? o.count : 10000;
+	if (rep > 0 || !o._prepared) { await be.prepare(o); o._prepared = true; }
+	const pub = await withTimeout(be.connect(o, 'pub'), o.timeout, 'connect');
+	const sub = await withTimeout(be.connect(o, 'sub'), o.timeout, 'connect');
+	let got = 0, first = 0n, last = 0n, dup = 0;
+	const seen = new Uint8Array(n);
+	let done;
+	const finished = new Promise((r) => { done = r; });
+	const cpu0 = process.cpuUsage();
+	await withTimeout(be.subscribe(sub, o.topic, (m) => {
+		const t = now();
+		if (!first) first = t;
+		last = t;
+		const s = seqOf(m);
+		if (s < n) { if (seen[s]) dup++; seen[s] = 1; }
+		if (++got >= n) done();
+	}), o.timeout, 'subscribe');
+	for (let i = 0; i < n; i += o.batch) {
+		const bufs = [];
+		for (let j = i; j < Math.min(n, i + o.batch); j++) bufs.push(payload(o.size, j, 0n));
+		await withTimeout(be.publish(pub, o.topic, bufs), o.timeout, 'publish acknowledgement');
+	}
+	await withTimeout(finished, Math.max(o.timeout, 30), `consume ${n} messages (got ${got})`);
+	const wall = Number(last - first) / 1e9;
+	const cpu = process.cpuUsage(cpu0);
+	await be.close(sub);
+	await be.close(pub);
+	const r = figures(o, got, 0, wall, cpu, null);
+	r.duplicates = dup;
+	return r;
+}
+
+// End to end: a constant-rate schedule; latency is measured from the
+// *intended* send time, so a stalled publisher is charged for the delay
+// (no coordinated omission). The uncorrected figures are kept too.
+async function runE2e(be, o, rep) {
+	if (rep > 0 || !o._prepared) { await be.prepare(o); o._prepared = true; }
+	const pub = await withTimeout(be.connect(o, 'pub'), o.timeout, 'connect');
+	const sub = await withTimeout(be.connect(o, 'sub'), o.timeout, 'connect');
+	const n = o.count !== null ? o.count : Math.max(1, Math.round(o.duration * o.rate));
+	const warm = Math.round(o.warmup * o.rate);
+	const lat = new Samples(), raw = new Samples();
+	let got = 0, done;
+	const finished = new Promise((r) => { done = r; });
+	const sched = new Map();
+	await withTimeout(be.subscribe(sub, o.topic, (m) => {
+		const t = now();
+		const s = seqOf(m);
+		const intended = sched.get(s);
+		if (intended === undefined) return;
+		sched.delete(s);
+		if (s >= warm) {
+			lat.add(Number(t - intended));
+			raw.add(Number(t - timeOf(m)));
+		}
+		if (++got >= n + warm) done();
+	}), o.timeout, 'subscribe');
+	const period = 1e9 / o.rate;
+	const cpu0 = process.cpuUsage();
+	const t0 = now();
+	let errors = 0;
+	const pending = [];
+	for (let i = 0; i < n + warm; i++) {
+		const intended = t0 + BigInt(Math.round(i * period));
+		let t = now();
+		if (t < intended) {
+			const ms = Number(intended - t) / 1e6;
+			if (ms >= 1) await sleep(ms);
+			else await new Promise((r) => setImmediate(r));
+			while ((t = now()) < intended) await new Promise((r) => setImmediate(r));
+		}
+		sched.set(i, intended);
+		pending.push(be.publish(pub, o.topic, [payload(o.size, i, t)]).catch(() => { errors++; }));
+		if (pending.length >= 1000) await Promise.all(pending.splice(0));
+	}
+	await Promise.all(pending);
+	await withTimeout(finished, Math.max(o.timeout, 30), `receive ${n + warm} messages (got ${got})`);
+	const wall = Number(now() - t0) / 1e9;
+	const cpu = process.cpuUsage(cpu0);
+	await be.close(sub);
+	await be.close(pub);
+	const r = figures(o, got - Math.min(got, warm), errors, wall, cpu, lat);
+	const u = raw.percentiles();
+	r.uncorrected_latency_p50_ns = u.latency_p50_ns;
+	r.uncorrected_latency_p99_ns = u.latency_p99_ns;
+	r.uncorrected_latency_max_ns = u.latency_max_ns;
+	return r;
+}
+
+// Connection establishment: connect until the connection is usable (Kafka:
+// a metadata round trip; AMQP: connection + channel open; MQTT: CONNACK),
+// then close, `count` times.
+async function runConnect(be, o, rep) {
+	const lat = new Samples();
+	let errors = 0, ok = 0;
+	const cpu0 = process.cpuUsage();
+	const t0 = now();
+	for (let i = 0; (o.count !== null ? i < o.count : Number(now() - t0) / 1e9 < o.duration); i++) {
+		const ts = now();
+		try {
+			const cl = await withTimeout(be.connect(o, 'connect'), o.timeout, 'connect');
+			lat.add(Number(now() - ts));
+			ok++;
+			await be.close(cl);
+		} catch (e) {
+			errors++;
+			if (ok === 0 && errors >= 3) throw new RunError(`cannot connect to ${o.brokers}: ${e.message}`);
+		}
+	}
+	const wall = Number(now() - t0) / 1e9;
+	const r = figures(o, ok, errors, wall, process.cpuUsage(cpu0), lat);
+	r.connects_per_sec = r.throughput_msgs_per_sec;
+	return r;
+}
+
+// ---- result JSON ------------------------------------------------------------------
+
+function gitCommit() {
+	if (process.env.KPROF_GIT_COMMIT) return process.env.KPROF_GIT_COMMIT;
+	try {
+		const head = fs.readFileSync(path.join(__dirname, '..', '..', '.git', 'HEAD'), 'utf8').trim();
+		if (!head.startsWith('ref: ')) return head;
+		return fs.readFileSync(path.join(__dirname, '..', '..', '.git', head.slice(5)), 'utf8').trim();
+	} catch (e) {
+		return 'unknown';
+	}
+}
+
+function median(xs) {
+	const s = xs.slice().sort((a, b) => a - b);
+	if (!s.length) return 0;
+	return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function result(o, be, reps) {
+	const metrics = {};
+	for (const k of Object.keys(reps[0])) {
+		if (typeof reps[0][k] !== 'number') continue;
+		const vals = reps.map((r) => r[k]);
+		metrics[k] = k === 'peak_rss_bytes' || k.endsWith('max_ns') ? Math.max(...vals) : median(vals);
+	}
+	const config = { mode: o.mode, backend: o.backend, brokers: o.brokers, topic: o.topic, size: o.size,
+		batch: o.batch, clients: o.clients, count: o.count, duration: o.duration, warmup: o.warmup,
+		rate: o.rate, reps: o.reps, timeout: o.timeout };
+	return {
+		schema: 'kprof-bench/1',
+		timestamp: new Date().toISOString(),
+		git_commit: gitCommit(),
+		compiler: `node ${process.version} (v8 ${process.versions.v8})`,
+		host: { cpus: os.cpus().length, model: (os.cpus()[0] || {}).model || 'unknown',
+			kernel: `${os.type()} ${os.release()}`, hostname: os.hostname() },
+		benchmarks: [{
+			name: `${o.mode}/${o.backend}/js`,
+			driver: 'kb-js',
+			language: 'js',
+			client: `${be.lib} ${libVersion(be.lib)}`,
+			mode: o.mode,
+			backend: o.backend,
+			config,
+			metrics,
+			repetitions: reps,
+		}],
+	};
+}
+
+async function main() {
+	let o;
+	try {
+		o = parseArgs(process.argv.slice(2));
+	} catch (e) {
+		if (e instanceof UsageError) die(`${e.message}\n${USAGE.split('\n')[0]}`, 2);
+		throw e;
+	}
+	const be = backends[o.backend];
+	try {
+		be.load();
+	} catch (e) {
+		die(`npm package '${be.lib}' is not installed (run: npm ci in clients/js, or scripts/deps): ${e.message}`, 2);
+	}
+	const run = { pub: runPub, sub: runSub, e2e: runE2e, connect: runConnect }[o.mode];
+	const reps = [];
+	try {
+		if (o.mode === 'pub') await withTimeout(be.prepare(o), o.timeout, `connect to ${o.brokers}`);
+		for (let r = 0; r < o.reps; r++) {
+			reps.push(await run(be, o, r));
+			if (!o.quiet && process.stderr.isTTY) process.stderr.write(`kb-js: repetition ${r + 1}/${o.reps} done\n`);
+		}
+		if (be.cleanup) await be.cleanup(o).catch(() => {});
+	} catch (e) {
+		die(`${o.mode} on ${o.backend} at ${o.brokers} failed: ${e.message || e}`, 2);
+	}
+	const out = JSON.stringify(result(o, be, reps), null, 2) + '\n';
+	if (o.json) {
+		try {
+			fs.writeFileSync(o.json, out);
+		} catch (e) {
+			die(`cannot write ${o.json}: ${e.message}`, 2);
+		}
+	} else {
+		process.stdout.write(out);
+	}
+	const m = result(o, be, reps).benchmarks[0].metrics;
+	if (!o.quiet)
+		process.stderr.write(`kb-js: ${o.mode}/${o.backend}: ${m.throughput_msgs_per_sec.toFixed(0)} msg/s` +
+			(m.latency_p50_ns !== undefined ? `, p50 ${(m.latency_p50_ns / 1e3).toFixed(1)} us, p99 ${(m.latency_p99_ns / 1e3).toFixed(1)} us` : '') +
+			`, cpu ${m.cpu_usage_percent.toFixed(0)}%, peak rss ${(m.peak_rss_bytes / 1048576).toFixed(1)} MiB\n`);
+	// Client libraries may keep timers alive (reconnect logic); the run is over.
+	process.exit(0);
+}
+
+main().catch((e) => die(`internal error: ${e && e.stack ? e.stack : e}`, 2));
