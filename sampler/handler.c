@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handler: the SIGPROF handler of libksamp and the sample table it fills.
+ *
+ * EVERYTHING IN THIS FILE EXCEPT ksamp__table_init() IS ASYNC-SIGNAL-SAFE.
+ * It runs on top of whatever the interrupted thread was doing, so it calls
+ * no malloc and takes no lock: it saves errno, unwinds into a buffer on
+ * its own stack frame, and stores the stack in a fixed-size hash table
+ * mapped at start-up. Inserting is lock-free: an empty entry is claimed
+ * with a compare-and-swap, filled, then published (release); a matching
+ * published entry only gets its counter incremented. Nothing is ever
+ * evicted or overwritten: when the table or its pc arena is full the
+ * sample is counted in `lost` and dropped. Readers (writer.c) see only
+ * published entries.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ksamp-int.h"
+
+struct ksamp__table ksamp__tab;
+_Atomic int ksamp__enabled;
+_Atomic int ksamp__dead;
+struct ksamp__thread ksamp__threads[KSAMP__THREADS_MAX];
+
+/* The stack end of this thread for the frame-pointer walk; 0: unknown. */
+static __thread uintptr_t ksamp__stack_top_tls __attribute__((tls_model("initial-exec")));
+/* This thread's id, cached; 0 until first needed. */
+static __thread pid_t ksamp__tid_tls __attribute__((tls_model("initial-exec")));
+
+/* Async-signal-safe. */
+void ksamp__set_stack_top(uintptr_t top)
+{
+	ksamp__stack_top_tls = top;
+	ksamp__tid_tls = (pid_t)syscall(SYS_gettid);
+}
+
+/* Not async-signal-safe (mmap is, but this is only called at start-up). */
+int ksamp__table_init(void)
+{
+	size_t n = ksamp__cfg.table_entries;
+	void *e, *a;
+
+	e = mmap(NULL, n * sizeof(struct ksamp__entry), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (e == MAP_FAILED)
+		return -errno;
+	a = mmap(NULL, ksamp__cfg.arena_pcs * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (a == MAP_FAILED) {
+		int rc = -errno;
+
+		munmap(e, n * sizeof(struct ksamp__entry));
+		return rc;
+	}
+	ksamp__tab.entry = e;
+	ksamp__tab.mask = n - 1;
+	ksamp__tab.arena = a;
+	ksamp__tab.arena_cap = ksamp__cfg.arena_pcs;
+	return 0;
+}
+
+/*
+ * Async-signal-safe. Only called in a fork child, where no other thread
+ * exists: the pages are handed back and read as zeros again.
+ */
+void ksamp__table_reset(void)
+{
+	madvise(ksamp__tab.entry, (ksamp__tab.mask + 1) * sizeof(struct ksamp__entry), MADV_DONTNEED);
+	madvise(ksamp__tab.arena, ksamp__tab.arena_cap * sizeof(uintptr_t), MADV_DONTNEED);
+	atomic_store(&ksamp__tab.arena_used, 0);
+	atomic_store(&ksamp__tab.lost, 0);
+	atomic_store(&ksamp__tab.truncated, 0);
+	atomic_store(&ksamp__tab.handled, 0);
+}
+
+/* Async-signal-safe. */
+static uint64_t ksamp__hash(pid_t tid, const uintptr_t *pcs, int n)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)tid;
+
+	for (int i = 0; i < n; i++) {
+		h ^= pcs[i];
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	return h ? h : 1;
+}
+
+/* Async-signal-safe: the buffer and the entry stay on this thread. */
+static int ksamp__same(const struct ksamp__entry *e, uint64_t h, pid_t tid, const uintptr_t *pcs, int n)
+{
+	return e->hash == h && e->tid == tid && e->depth == (uint32_t)n &&
+	       !memcmp(ksamp__tab.arena + e->pcs_off, pcs, (size_t)n * sizeof(*pcs));
+}
+
+/* Async-signal-safe; lock-free. */
+static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight)
+{
+	struct ksamp__table *t = &ksamp__tab;
+	uint64_t h = ksamp__hash(tid, pcs, n);
+	size_t i = h & t->mask;
+
+	for (int probe = 0; probe < 128; probe++, i = (i + 1) & t->mask) {
+		struct ksamp__entry *e = &t->entry[i];
+		uint32_t st = atomic_load_explicit(&e->state, memory_order_acquire);
+
+		if (st == KSAMP__EMPTY) {
+			size_t off = atomic_fetch_add(&t->arena_used, (size_t)n);
+			uint32_t expect = KSAMP__EMPTY;
+
+			if (off + (size_t)n > t->arena_cap)
+				break; /* arena full: lost */
+			if (!atomic_compare_exchange_strong(&e->state, &expect, KSAMP__WRITING)) {
+				/* Someone claimed it first; the arena span stays unused. */
+				st = expect;
+				if (st != KSAMP__READY || !ksamp__same(e, h, tid, pcs, n))
+					continue;
+				atomic_fetch_add(&e->count, weight);
+				atomic_fetch_add(&e->signals, 1);
+				return;
+			}
+			memcpy(t->arena + off, pcs, (size_t)n * sizeof(*pcs));
+			e->hash = h;
+			e->tid = tid;
+			e->depth = (uint32_t)n;
+			e->pcs_off = (uint32_t)off;
+			/* The name is read once per distinct stack: cheap enough. */
+			if (prctl(PR_GET_NAME, (unsigned long)e->name, 0, 0, 0) != 0)
+				e->name[0] = 0;
+			atomic_store_explicit(&e->count, weight, memory_order_relaxed);
+			atomic_store_explicit(&e->signals, 1, memory_order_relaxed);
+			atomic_store_explicit(&e->state, KSAMP__READY, memory_order_release);
+			return;
+		}
+		if (st == KSAMP__READY && ksamp__same(e, h, tid, pcs, n)) {
+			atomic_fetch_add(&e->count, weight);
+			atomic_fetch_add(&e->signals, 1);
+			return;
+		}
+		/* WRITING (being filled by another thread) or another stack. */
+	}
+	atomic_fetch_add(&t->lost, weight);
+}
+
+/* Async-signal-safe. The SA_SIGINFO handler for the sampling signal. */
+void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t pcs[KSAMP__DEPTH_MAX];
+	int saved = errno, n, max = ksamp__cfg.depth;
+	uint64_t weight = 1;
+	pid_t tid;
+
+	(void)sig;
+	if (!atomic_load_explicit(&ksamp__enabled, memory_order_relaxed) ||
+	    atomic_load_explicit(&ksamp__dead, memory_order_relaxed))
+		goto out;
+	/* Expirations that happened while this signal was pending. */
+	if (si && si->si_code == SI_TIMER && si->si_overrun > 0)
+		weight += (uint64_t)si->si_overrun;
+	if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
+		n = ku_unwind_libunwind_context(uc, pcs, max);
+	else
+		n = ku_unwind_fp_context(uc, pcs, max, ksamp__stack_top_tls);
+	if (n <= 0) {
+		atomic_fetch_add(&ksamp__tab.lost, weight);
+		goto out;
+	}
+	if (n == max)
+		atomic_fetch_add_explicit(&ksamp__tab.truncated, 1, memory_order_relaxed);
+	tid = ksamp__tid_tls;
+	if (!tid)
+		tid = ksamp__tid_tls = (pid_t)syscall(SYS_gettid);
+	ksamp__store(tid, pcs, n, weight);
+	atomic_fetch_add_explicit(&ksamp__tab.handled, 1, memory_order_relaxed);
+out:
+	errno = saved;
+}
+
+/*
+ * Async-signal-safe (timer_settime is on the POSIX list): arm or disarm
+ * the timer of every live registered thread. Returns how many were set.
+ */
+int ksamp__arm_all(int on)
+{
+	struct itimerspec its;
+	long ns = 1000000000L / ksamp__cfg.hz;
+	int k = 0;
+
+	memset(&its, 0, sizeof(its));
+	if (on) {
+		its.it_value.tv_sec = its.it_interval.tv_sec = ns / 1000000000L;
+		its.it_value.tv_nsec = its.it_interval.tv_nsec = ns % 1000000000L;
+	}
+	for (int i = 0; i < KSAMP__THREADS_MAX; i++)
+		if (atomic_load_explicit(&ksamp__threads[i].state, memory_order_acquire) == 2 &&
+		    timer_settime(ksamp__threads[i].timer, 0, &its, NULL) == 0)
+			k++;
+	return k;
+}
+
+/* Async-signal-safe. KSAMP_SIGNAL: flip sampling on or off. */
+void ksamp__on_toggle(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	int on = !atomic_load(&ksamp__enabled);
+
+	(void)sig;
+	(void)si;
+	(void)uc;
+	if (!atomic_load(&ksamp__dead)) {
+		atomic_store(&ksamp__enabled, on);
+		ksamp__arm_all(on);
+	}
+	errno = saved;
+}

@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ksamp: set-up and life cycle of libksamp.so. The constructor reads the
+ * KSAMP_* variables, maps the sample table, installs the SIGPROF handler
+ * and gives the main thread its timer; pthread_create is interposed so
+ * that every new thread creates its own timer (timer_create with
+ * SIGEV_THREAD_ID on its CPU clock, or CLOCK_MONOTONIC in wall mode) and
+ * deletes it on the way out. The exec family is interposed to stop every
+ * timer and discard a pending SIGPROF before the new image starts (a
+ * SIGPROF arriving after exec would kill it); fork gives the child a
+ * fresh table and the output <out>.<pid>. A program that installs its own
+ * SIGPROF handler keeps it: sampling stops with one warning. The profile
+ * is written at exit, on ksamp_flush(), and before a successful exec.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksamp-int.h"
+#include "ku.h"
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+#define KSAMP__EXPORT __attribute__((visibility("default")))
+
+struct ksamp__config ksamp__cfg;
+
+static int ksamp__ready;		/* constructor finished successfully */
+static pid_t ksamp__pid;		/* process that owns the timers and table */
+static uint64_t ksamp__t0_real, ksamp__t0_mono;
+static pthread_mutex_t ksamp__write_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int ksamp__warned_sigprof;
+static _Atomic uint64_t ksamp__threads_unsampled;
+
+static int (*ksamp__real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static int (*ksamp__real_sigaction)(int, const struct sigaction *, struct sigaction *);
+static sighandler_t (*ksamp__real_signal)(int, sighandler_t);
+static int (*ksamp__real_execve)(const char *, char *const[], char *const[]);
+static int (*ksamp__real_execvpe)(const char *, char *const[], char *const[]);
+static int (*ksamp__real_fexecve)(int, char *const[], char *const[]);
+
+/* One of this thread's registry slot, or NULL when it has no timer. */
+static __thread struct ksamp__thread *ksamp__self __attribute__((tls_model("initial-exec")));
+
+/* ---- messages (no stdio buffers: write(2) only) ------------------------ */
+
+void ksamp__warn(const char *msg, const char *detail)
+{
+	char buf[512];
+	size_t n = 0;
+
+#define KSAMP__APPEND(s)                                                   \
+	do {                                                               \
+		const char *s_ = (s);                                      \
+		size_t l_ = strlen(s_);                                    \
+		if (l_ > sizeof(buf) - 2 - n)                              \
+			l_ = sizeof(buf) - 2 - n;                          \
+		memcpy(buf + n, s_, l_);                                   \
+		n += l_;                                                   \
+	} while (0)
+	KSAMP__APPEND("libksamp: ");
+	KSAMP__APPEND(msg);
+	if (detail) {
+		KSAMP__APPEND(": ");
+		KSAMP__APPEND(detail);
+	}
+	buf[n++] = '\n';
+	if (write(STDERR_FILENO, buf, n) < 0)
+		return;
+#undef KSAMP__APPEND
+}
+
+/* ---- configuration ----------------------------------------------------- */
+
+static int ksamp__parse_int(const char *name, int def, int lo, int hi)
+{
+	const char *s = secure_getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%s=%s is not an integer in [%d, %d], using %d", name, s, lo, hi, def);
+		ksamp__warn(msg, NULL);
+		return def;
+	}
+	return (int)v;
+}
+
+static int ksamp__parse_signal(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP}, {"CONT", SIGCONT}};
+	char *end;
+	long v;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < KU_ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	if (!strncmp(s, "RTMIN+", 6)) {
+		v = strtol(s + 6, &end, 10);
+		if (!*end && v >= 0 && SIGRTMIN + v <= SIGRTMAX)
+			return SIGRTMIN + (int)v;
+	}
+	v = strtol(s, &end, 10);
+	if (!*end && v > 0 && v < NSIG && v != SIGPROF && v != SIGKILL && v != SIGSTOP && v != SIGSEGV)
+		return (int)v;
+	return -1;
+}
+
+static void ksamp__config_read(void)
+{
+	struct ksamp__config *c = &ksamp__cfg;
+	const char *s;
+
+	s = secure_getenv("KSAMP_OUT");
+	if (!s || !*s)
+		snprintf(c->out, sizeof(c->out), "ksamp.%ld.pb.gz", (long)getpid());
+	else if (strlen(s) >= sizeof(c->out) - 32)
+		ksamp__warn("KSAMP_OUT is too long, using ksamp.<pid>.pb.gz", NULL),
+			snprintf(c->out, sizeof(c->out), "ksamp.%ld.pb.gz", (long)getpid());
+	else
+		snprintf(c->out, sizeof(c->out), "%s", s);
+
+	c->mode = KSAMP__CPU;
+	s = secure_getenv("KSAMP_MODE");
+	if (s && *s) {
+		if (!strcmp(s, "wall"))
+			c->mode = KSAMP__WALL;
+		else if (strcmp(s, "cpu"))
+			ksamp__warn("KSAMP_MODE must be cpu or wall, using cpu", s);
+	}
+	c->hz = ksamp__parse_int("KSAMP_HZ", 99, 1, 1000);
+	c->depth = ksamp__parse_int("KSAMP_DEPTH", 128, 1, KSAMP__DEPTH_MAX);
+	c->unwind = KU_UNWIND_FP;
+	s = secure_getenv("KSAMP_UNWIND");
+	if (s && *s && ku_unwind_parse(s, &c->unwind) < 0)
+		ksamp__warn("KSAMP_UNWIND must be fp or libunwind, using fp", s);
+	c->toggle_signal = 0;
+	s = secure_getenv("KSAMP_SIGNAL");
+	if (s && *s && (c->toggle_signal = ksamp__parse_signal(s)) < 0) {
+		ksamp__warn("KSAMP_SIGNAL is not a usable signal name (e.g. USR1), no toggle", s);
+		c->toggle_signal = 0;
+	}
+	c->start_enabled = ksamp__parse_int("KSAMP_START", 1, 0, 1);
+	c->quiet = ksamp__parse_int("KSAMP_QUIET", 0, 0, 1);
+	c->table_entries = 1u << 16;
+	c->arena_pcs = (size_t)4 << 20;
+}
+
+/* ---- per-thread timers ------------------------------------------------- */
+
+/* Give the calling thread a timer (normal context). */
+static void ksamp__thread_start(void)
+{
+	struct sigevent sev;
+	struct ksamp__thread *t = NULL;
+	clockid_t clk;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	ksamp__set_stack_top(ku_unwind_stack_top());
+	if (atomic_load(&ksamp__dead) || !ksamp__ready)
+		return;
+	for (int i = 0; i < KSAMP__THREADS_MAX && !t; i++) {
+		int expect = 0;
+
+		if (atomic_compare_exchange_strong(&ksamp__threads[i].state, &expect, 1))
+			t = &ksamp__threads[i];
+	}
+	if (!t) {
+		atomic_fetch_add(&ksamp__threads_unsampled, 1);
+		return;
+	}
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGPROF;
+	sev.sigev_notify_thread_id = tid;
+	clk = ksamp__cfg.mode == KSAMP__WALL ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID;
+	if (timer_create(clk, &sev, &t->timer) != 0) {
+		atomic_store(&t->state, 0);
+		atomic_fetch_add(&ksamp__threads_unsampled, 1);
+		return;
+	}
+	t->tid = tid;
+	ksamp__self = t;
+	atomic_store_explicit(&t->state, 2, memory_order_release);
+	if (atomic_load(&ksamp__enabled) && !atomic_load(&ksamp__dead)) {
+		struct itimerspec its;
+		long ns = 1000000000L / ksamp__cfg.hz;
+
+		its.it_value.tv_sec = its.it_interval.tv_sec = ns / 1000000000L;
+		its.it_value.tv_nsec = its.it_interval.tv_nsec = ns % 1000000000L;
+		timer_settime(t->timer, 0, &its, NULL);
+	}
+}
+
+/* Delete the calling thread's timer (normal context). */
+static void ksamp__thread_stop(void *unused)
+{
+	struct ksamp__thread *t = ksamp__self;
+
+	(void)unused;
+	if (!t)
+		return;
+	ksamp__self = NULL;
+	atomic_store(&t->state, 1);
+	timer_delete(t->timer);
+	atomic_store_explicit(&t->state, 0, memory_order_release);
+}
+
+struct ksamp__start_arg {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *ksamp__thread_main(void *p)
+{
+	struct ksamp__start_arg a = *(struct ksamp__start_arg *)p;
+	void *ret;
+
+	free(p);
+	ksamp__thread_start();
+	pthread_cleanup_push(ksamp__thread_stop, NULL);
+	ret = a.fn(a.arg);
+	pthread_cleanup_pop(1);
+	return ret;
+}
+
+KSAMP__EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	struct ksamp__start_arg *a;
+
+	if (!ksamp__real_pthread_create) {
+		ksamp__real_pthread_create = dlsym(RTLD_NEXT, "pthread_create");
+		if (!ksamp__real_pthread_create)
+			return EAGAIN;
+	}
+	if (!ksamp__ready || atomic_load(&ksamp__dead) || !(a = malloc(sizeof(*a))))
+		return ksamp__real_pthread_create(th, attr, fn, arg);
+	a->fn = fn;
+	a->arg = arg;
+	int rc = ksamp__real_pthread_create(th, attr, ksamp__thread_main, a);
+	if (rc)
+		free(a);
+	return rc;
+}
+
+/* ---- the program's own SIGPROF handler --------------------------------- */
+
+/* Stop for good, leaving SIGPROF to the program (normal context). */
+static void ksamp__give_up_sigprof(void)
+{
+	int expect = 0;
+
+	atomic_store(&ksamp__dead, 1);
+	ksamp__arm_all(0);
+	if (atomic_compare_exchange_strong(&ksamp__warned_sigprof, &expect, 1))
+		ksamp__warn("the program installs its own SIGPROF handler; sampling stopped "
+			    "(samples taken so far are still written)",
+			    NULL);
+}
+
+static int ksamp__is_ours(const struct sigaction *act)
+{
+	return (act->sa_flags & SA_SIGINFO) && act->sa_sigaction == ksamp__on_sigprof;
+}
+
+KSAMP__EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (!ksamp__real_sigaction)
+		ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+	if (sig == SIGPROF && act && ksamp__ready && !atomic_load(&ksamp__dead) && !ksamp__is_ours(act) &&
+	    act->sa_handler != SIG_DFL)
+		ksamp__give_up_sigprof();
+	return ksamp__real_sigaction(sig, act, old);
+}
+
+KSAMP__EXPORT sighandler_t signal(int sig, sighandler_t h)
+{
+	if (!ksamp__real_signal)
+		ksamp__real_signal = dlsym(RTLD_NEXT, "signal");
+	if (sig == SIGPROF && ksamp__ready && !atomic_load(&ksamp__dead) && h != SIG_DFL)
+		ksamp__give_up_sigprof();
+	return ksamp__real_signal(sig, h);
+}
+
+/* ---- exec and fork ----------------------------------------------------- */
+
+/*
+ * Before exec: write what this image sampled, stop every timer and throw
+ * away a SIGPROF that may already be pending (setting SIG_IGN discards
+ * it), so the new image, whose SIGPROF action is the default "terminate",
+ * never receives one. A vfork child (pid differs, no atfork handler ran)
+ * shares our memory but owns no timer: leave everything alone.
+ */
+static int ksamp__before_exec(void)
+{
+	struct sigaction ign;
+	int was_on;
+
+	if (!ksamp__ready || getpid() != ksamp__pid)
+		return -1;
+	was_on = atomic_exchange(&ksamp__enabled, 0);
+	ksamp__arm_all(0);
+	if (atomic_load(&ksamp__tab.handled))
+		ksamp_flush();
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	if (!atomic_load(&ksamp__dead))
+		ksamp__real_sigaction(SIGPROF, &ign, NULL);
+	return was_on;
+}
+
+/* exec failed: carry on sampling as before. */
+static void ksamp__after_exec_failed(int was_on)
+{
+	struct sigaction sa;
+	int saved = errno;
+
+	if (was_on < 0)
+		return;
+	if (!atomic_load(&ksamp__dead)) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = ksamp__on_sigprof;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		ksamp__real_sigaction(SIGPROF, &sa, NULL);
+	}
+	if (was_on && !atomic_load(&ksamp__dead)) {
+		atomic_store(&ksamp__enabled, 1);
+		ksamp__arm_all(1);
+	}
+	errno = saved;
+}
+
+#define KSAMP__RESOLVE(var, name)                            \
+	do {                                                 \
+		if (!(var))                                  \
+			(var) = dlsym(RTLD_NEXT, name);      \
+		if (!(var)) {                                \
+			errno = ENOSYS;                      \
+			return -1;                           \
+		}                                            \
+	} while (0)
+
+KSAMP__EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	int w, rc;
+
+	KSAMP__RESOLVE(ksamp__real_execve, "execve");
+	w = ksamp__before_exec();
+	rc = ksamp__real_execve(path, argv, envp);
+	ksamp__after_exec_failed(w);
+	return rc;
+}
+
+KSAMP__EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	int w, rc;
+
+	KSAMP__RESOLVE(ksamp__real_execvpe, "execvpe");
+	w = ksamp__before_exec();
+	rc = ksamp__real_execvpe(file, argv, envp);
+	ksamp__after_exec_failed(w);
+	return rc;
+}
+
+KSAMP__EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	int w, rc;
+
+	KSAMP__RESOLVE(ksamp__real_fexecve, "fexecve");
+	w = ksamp__before_exec();
+	rc = ksamp__real_fexecve(fd, argv, envp);
+	ksamp__after_exec_failed(w);
+	return rc;
+}
+
+KSAMP__EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+KSAMP__EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+/* The list forms collect their arguments into an argv on the stack. */
+#define KSAMP__COLLECT(argv, arg0, ap, envp_out)                              \
+	size_t n_ = 1;                                                        \
+	va_start(ap, arg0);                                                   \
+	while (va_arg(ap, char *))                                            \
+		n_++;                                                         \
+	va_end(ap);                                                           \
+	char *argv[n_ + 1];                                                   \
+	argv[0] = (char *)(arg0);                                             \
+	va_start(ap, arg0);                                                   \
+	for (size_t i_ = 1; i_ <= n_; i_++)                                   \
+		argv[i_] = i_ < n_ ? va_arg(ap, char *) : (va_arg(ap, char *), NULL); \
+	envp_out;                                                             \
+	va_end(ap)
+
+KSAMP__EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	KSAMP__COLLECT(argv, arg, ap, (void)0);
+	return execve(path, argv, environ);
+}
+
+KSAMP__EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	KSAMP__COLLECT(argv, arg, ap, (void)0);
+	return execvpe(file, argv, environ);
+}
+
+KSAMP__EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	char **envp;
+	KSAMP__COLLECT(argv, arg, ap, envp = va_arg(ap, char **));
+	return execve(path, argv, envp);
+}
+
+/* Child of fork: only this thread exists; its own profile <out>.<pid>. */
+static void ksamp__atfork_child(void)
+{
+	size_t n = strlen(ksamp__cfg.out);
+	char num[24];
+	int k = 0;
+	long pid = (long)getpid();
+
+	ksamp__pid = (pid_t)pid;
+	/* Timers are not inherited: forget every registration. */
+	for (int i = 0; i < KSAMP__THREADS_MAX; i++)
+		atomic_store(&ksamp__threads[i].state, 0);
+	ksamp__self = NULL;
+	ksamp__table_reset();
+	do
+		num[k++] = (char)('0' + pid % 10);
+	while ((pid /= 10) && k < 20);
+	if (n + (size_t)k + 2 < sizeof(ksamp__cfg.out)) {
+		ksamp__cfg.out[n++] = '.';
+		while (k)
+			ksamp__cfg.out[n++] = num[--k];
+		ksamp__cfg.out[n] = 0;
+	}
+	ksamp__t0_mono = ku_now_ns();
+	ksamp__thread_start();
+}
+
+/* ---- API (exported; see ksamp.h) --------------------------------------- */
+
+KSAMP__EXPORT int ksamp_start(void)
+{
+	if (!ksamp__ready || atomic_load(&ksamp__dead))
+		return -1;
+	atomic_store(&ksamp__enabled, 1);
+	ksamp__arm_all(1);
+	return 0;
+}
+
+KSAMP__EXPORT int ksamp_stop(void)
+{
+	if (!ksamp__ready || atomic_load(&ksamp__dead))
+		return -1;
+	atomic_store(&ksamp__enabled, 0);
+	ksamp__arm_all(0);
+	return 0;
+}
+
+KSAMP__EXPORT int ksamp_flush(void)
+{
+	int rc;
+
+	if (!ksamp__ready)
+		return -1;
+	pthread_mutex_lock(&ksamp__write_lock);
+	rc = ksamp__write(ksamp__cfg.out, ksamp__t0_real, ksamp__t0_mono);
+	pthread_mutex_unlock(&ksamp__write_lock);
+	if (rc < 0)
+		ksamp__warn("cannot write the profile", ku_strerror(rc));
+	return rc;
+}
+
+uint64_t ksamp__unsampled_threads(void)
+{
+	return atomic_load(&ksamp__threads_unsampled);
+}
+
+/* ---- start and exit ---------------------------------------------------- */
+
+__attribute__((constructor)) static void ksamp__init(void)
+{
+	struct sigaction sa;
+	struct timespec ts;
+	int rc;
+
+	ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+	ksamp__real_signal = dlsym(RTLD_NEXT, "signal");
+	if (!ksamp__real_pthread_create)
+		ksamp__real_pthread_create = dlsym(RTLD_NEXT, "pthread_create");
+	if (!ksamp__real_sigaction) {
+		ksamp__warn("cannot find sigaction, sampling disabled", NULL);
+		return;
+	}
+	ksamp__config_read();
+	ksamp__pid = getpid();
+	if ((rc = ksamp__table_init()) < 0) {
+		ksamp__warn("cannot map the sample table, sampling disabled", ku_strerror(rc));
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ksamp__t0_real = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	ksamp__t0_mono = ku_now_ns();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = ksamp__on_sigprof;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (ksamp__real_sigaction(SIGPROF, &sa, NULL) != 0) {
+		ksamp__warn("cannot install the SIGPROF handler, sampling disabled", ku_strerror(-errno));
+		return;
+	}
+	if (ksamp__cfg.toggle_signal) {
+		sa.sa_sigaction = ksamp__on_toggle;
+		ksamp__real_sigaction(ksamp__cfg.toggle_signal, &sa, NULL);
+	}
+	pthread_atfork(NULL, NULL, ksamp__atfork_child);
+	atomic_store(&ksamp__enabled, ksamp__cfg.start_enabled);
+	ksamp__ready = 1;
+	ksamp__thread_start();
+}
+
+__attribute__((destructor)) static void ksamp__fini(void)
+{
+	if (!ksamp__ready)
+		return;
+	atomic_store(&ksamp__enabled, 0);
+	ksamp__arm_all(0);
+	if (getpid() != ksamp__pid)
+		return; /* a vfork child exiting: the parent writes */
+	ksamp_flush();
+}

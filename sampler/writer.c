@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * writer: turns the sample table into a pprof CPU or wall profile on a
+ * normal thread (at exit, ksamp_flush, before exec). Every distinct
+ * address is symbolized once (function, file, line, inlined frames) in the
+ * mapping it belongs to, so the profile carries names and needs no binary
+ * to be read. Return addresses are looked up and recorded as pc - 1 so
+ * that the line is the call's, not the next statement's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksamp-int.h"
+#include "ku.h"
+#include "pprof.h"
+#include "procmaps.h"
+#include "symbolize.h"
+
+/* Address -> location id cache (open addressing). */
+struct ksamp__pcmap {
+	uint64_t *key, *val;
+	size_t cap, n;
+};
+
+static uint64_t *ksamp__pcmap_slot(struct ksamp__pcmap *m, uint64_t pc)
+{
+	size_t mask = m->cap - 1, i = (size_t)((pc * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+
+	while (m->key[i] && m->key[i] != pc)
+		i = (i + 1) & mask;
+	return &m->key[i];
+}
+
+static int ksamp__pcmap_put(struct ksamp__pcmap *m, uint64_t pc, uint64_t id)
+{
+	uint64_t *k;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct ksamp__pcmap g = {calloc(m->cap * 2, 8), calloc(m->cap * 2, 8), m->cap * 2, 0};
+
+		if (!g.key || !g.val) {
+			free(g.key);
+			free(g.val);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->key[i]) {
+				k = ksamp__pcmap_slot(&g, m->key[i]);
+				*k = m->key[i];
+				g.val[k - g.key] = m->val[i];
+				g.n++;
+			}
+		free(m->key);
+		free(m->val);
+		*m = g;
+	}
+	k = ksamp__pcmap_slot(m, pc);
+	if (!*k)
+		m->n++;
+	*k = pc;
+	m->val[k - m->key] = id;
+	return 0;
+}
+
+struct ksamp__wctx {
+	struct ku_pprof *prof;
+	struct ku_maps maps;
+	struct ku_sym *sym;
+	uint64_t *map_ids; /* pprof mapping id per maps entry, 0 = not yet */
+	struct ksamp__pcmap pcs;
+};
+
+static const char *ksamp__base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static int ksamp__mapping_id(struct ksamp__wctx *w, const struct ku_map *m, uint64_t *id)
+{
+	size_t idx = (size_t)(m - w->maps.map);
+	char hex[2 * KU_BUILD_ID_MAX + 1];
+	struct ku_pprof_mapping pm;
+	int rc;
+
+	if (w->map_ids[idx]) {
+		*id = w->map_ids[idx];
+		return 0;
+	}
+	memset(&pm, 0, sizeof(pm));
+	pm.start = m->start;
+	pm.limit = m->end;
+	pm.offset = m->offset;
+	pm.filename = m->path;
+	pm.build_id = m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, hex) : NULL;
+	pm.has_functions = pm.has_filenames = pm.has_line_numbers = pm.has_inline_frames = true;
+	if ((rc = ku_pprof_mapping(w->prof, &pm, id)) < 0)
+		return rc;
+	w->map_ids[idx] = *id;
+	return 0;
+}
+
+/* Location id for addr (already pc - 1 for return addresses). */
+static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
+{
+	struct ku_sym_frame fr[16];
+	struct ku_pprof_line lines[16];
+	const struct ku_map *m;
+	uint64_t *slot, mid = 0;
+	size_t n = 0;
+	char fallback[160];
+	int rc;
+
+	slot = ksamp__pcmap_slot(&w->pcs, addr);
+	if (*slot) {
+		*id = w->pcs.val[slot - w->pcs.key];
+		return 0;
+	}
+	m = ku_procmaps_find(&w->maps, (uintptr_t)addr);
+	if (m) {
+		char hex[2 * KU_BUILD_ID_MAX + 1];
+
+		if ((rc = ksamp__mapping_id(w, m, &mid)) < 0)
+			return rc;
+		if (m->path[0] == '/' &&
+		    ku_sym_lookup_addr(w->sym, m->path,
+				       m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, hex) : NULL,
+				       addr, m->start, m->offset, fr, KU_ARRAY_SIZE(fr), &n) < 0)
+			n = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = fr[i].function;
+
+		if (!name) {
+			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, ksamp__base(m->path),
+				 addr - m->start + m->offset);
+			name = fallback;
+		}
+		if ((rc = ku_pprof_function(w->prof, name, NULL, fr[i].file, 0, &lines[i].function_id)) < 0)
+			return rc;
+		lines[i].line = fr[i].line;
+	}
+	if (!n) {
+		if (m && m->path[0])
+			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, ksamp__base(m->path),
+				 addr - m->start + m->offset);
+		else
+			snprintf(fallback, sizeof(fallback), "0x%" PRIx64, addr);
+		if ((rc = ku_pprof_function(w->prof, fallback, NULL, NULL, 0, &lines[0].function_id)) < 0)
+			return rc;
+		lines[0].line = 0;
+		n = 1;
+	}
+	if ((rc = ku_pprof_location(w->prof, mid, addr, lines, n, id)) < 0)
+		return rc;
+	return ksamp__pcmap_put(&w->pcs, addr, *id);
+}
+
+/* The main executable's mapping goes first: pprof names the profile by it. */
+static void ksamp__main_mapping_first(struct ksamp__wctx *w)
+{
+	char exe[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	uint64_t id;
+
+	if (k <= 0)
+		return;
+	exe[k] = 0;
+	for (size_t i = 0; i < w->maps.n; i++)
+		if ((w->maps.map[i].prot & KU_MAP_X) && !strcmp(w->maps.map[i].path, exe)) {
+			ksamp__mapping_id(w, &w->maps.map[i], &id);
+			return;
+		}
+}
+
+static int ksamp__fill(struct ksamp__wctx *w, int64_t period)
+{
+	struct ksamp__table *t = &ksamp__tab;
+	uint64_t locs[KSAMP__DEPTH_MAX];
+	int rc;
+
+	for (size_t i = 0; i <= t->mask; i++) {
+		struct ksamp__entry *e = &t->entry[i];
+		struct ku_pprof_label lab[2];
+		char name[KSAMP__NAME_LEN + 1];
+		int64_t vals[2];
+		uint64_t count;
+		size_t nl = 0;
+
+		if (atomic_load_explicit(&e->state, memory_order_acquire) != KSAMP__READY)
+			continue;
+		count = atomic_load(&e->count);
+		if (!count)
+			continue;
+		for (uint32_t j = 0; j < e->depth; j++) {
+			uint64_t pc = t->arena[e->pcs_off + j];
+
+			if ((rc = ksamp__location(w, j ? pc - 1 : pc, &locs[j])) < 0)
+				return rc;
+		}
+		memcpy(name, e->name, KSAMP__NAME_LEN);
+		name[KSAMP__NAME_LEN] = 0;
+		lab[nl++] = (struct ku_pprof_label){"thread_id", NULL, e->tid, NULL};
+		if (name[0])
+			lab[nl++] = (struct ku_pprof_label){"thread_name", name, 0, NULL};
+		vals[0] = (int64_t)count;
+		vals[1] = (int64_t)count * period;
+		if ((rc = ku_pprof_sample(w->prof, locs, e->depth, vals, lab, nl)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mono_ns)
+{
+	const char *kind = ksamp__cfg.mode == KSAMP__WALL ? "wall" : "cpu";
+	struct ku_pprof_value_type types[2] = {{"samples", "count"}, {kind, "nanoseconds"}};
+	int64_t period = 1000000000LL / ksamp__cfg.hz;
+	struct ksamp__wctx w;
+	char line[256];
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	if ((rc = ku_pprof_new(&w.prof, types, 2, &types[1], period)) < 0)
+		return rc;
+	if ((rc = ku_procmaps_read(0, KU_PROCMAPS_BUILD_IDS, &w.maps)) < 0)
+		goto out;
+	if ((rc = ku_sym_new(&w.sym, 0)) < 0)
+		goto out;
+	w.map_ids = calloc(w.maps.n + 1, sizeof(uint64_t));
+	w.pcs.cap = 1024;
+	w.pcs.key = calloc(w.pcs.cap, 8);
+	w.pcs.val = calloc(w.pcs.cap, 8);
+	if (!w.map_ids || !w.pcs.key || !w.pcs.val) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ksamp__main_mapping_first(&w);
+	if ((rc = ksamp__fill(&w, period)) < 0)
+		goto out;
+	snprintf(line, sizeof(line), "libksamp: mode=%s hz=%d unwind=%s depth=%d", kind, ksamp__cfg.hz,
+		 ku_unwind_name(ksamp__cfg.unwind), ksamp__cfg.depth);
+	ku_pprof_comment(w.prof, line);
+	snprintf(line, sizeof(line), "lost samples: %" PRIu64, atomic_load(&ksamp__tab.lost));
+	ku_pprof_comment(w.prof, line);
+	snprintf(line, sizeof(line), "signals handled: %" PRIu64 ", truncated stacks: %" PRIu64
+		 ", threads without a timer: %" PRIu64,
+		 atomic_load(&ksamp__tab.handled), atomic_load(&ksamp__tab.truncated), ksamp__unsampled_threads());
+	ku_pprof_comment(w.prof, line);
+	ku_pprof_set_time(w.prof, (int64_t)start_realtime_ns, (int64_t)(ku_now_ns() - start_mono_ns));
+	rc = ku_pprof_write_gz(w.prof, path);
+out:
+	free(w.map_ids);
+	free(w.pcs.key);
+	free(w.pcs.val);
+	ku_sym_free(w.sym);
+	ku_procmaps_free(&w.maps);
+	ku_pprof_free(w.prof);
+	return rc;
+}
