@@ -1,0 +1,1090 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kbench: run a benchmark suite. For every case of the suite's matrix the
+ * driver runs plain N times (timing: each repetition is a separate process,
+ * so the repetitions are independent samples for kprof compare), then once
+ * under libkalloc (allocations and bytes per message, leaks, heap profile)
+ * and once under libksamp (CPU profile, drawn as a flame graph by kprof).
+ * Everything lands in OUT/<case>/, the merged kprof-bench/1 document in
+ * OUT/results.json and the page in OUT/report.html. Backends that cannot
+ * run here (not built, no broker) are skipped with a note that is printed,
+ * written into results.json and shown in the report.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "kbench.h"
+
+#ifndef KB_PKGDATADIR
+#define KB_PKGDATADIR "/usr/local/share/kprof"
+#endif
+#ifndef KB_LIBDIR
+#define KB_LIBDIR "/usr/local/lib"
+#endif
+#ifndef KB_BINDIR
+#define KB_BINDIR "/usr/local/bin"
+#endif
+#ifndef KB_SRCDIR
+#define KB_SRCDIR "."
+#endif
+
+extern char **environ;
+
+struct kb_opts_run {
+	const char *suite, *out, *bindir, *kprof, *kalloc, *ksamp, *backends, *count, *commit;
+	const char *brokers[4]; /* memory kafka amqp mqtt: --broker B=ADDR */
+	int reps, quiet, no_profile;
+};
+
+static const char *const kb__backend_names[] = { "memory", "kafka", "amqp", "mqtt" };
+
+struct kb_skip {
+	char backend[16];
+	char why[256];
+};
+
+static char kb__exedir[PATH_MAX];
+
+static void kb_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void kb_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static char *kb_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *kb_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		kb_die("out of memory");
+	return s;
+}
+
+static int kb_isfile(const char *p, int mode)
+{
+	struct stat st;
+
+	return p && !stat(p, &st) && S_ISREG(st.st_mode) && !access(p, mode);
+}
+
+static int kb_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(buf, 0777) && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	if (mkdir(buf, 0777) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* First existing candidate (NULL-terminated list), as a new string. */
+static char *kb_find(int mode, ...)
+{
+	va_list ap;
+	const char *c;
+	char *found = NULL;
+
+	va_start(ap, mode);
+	while ((c = va_arg(ap, const char *)))
+		if (!found && kb_isfile(c, mode))
+			found = realpath(c, NULL);
+	va_end(ap);
+	return found;
+}
+
+static double kb_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs argv with extra environment (NAME=VALUE, NULL-terminated), stdout
+ * and stderr into logpath, in its own process group, killed after timeout.
+ * Returns the exit status, 128+signal, or -ETIMEDOUT / -errno. */
+static int kb_spawn(char *const *argv, const char *const *extra_env, const char *logpath, double timeout_s)
+{
+	pid_t pid;
+	int st;
+	double t0 = kb_now();
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+
+		setpgid(0, 0);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			dup2(fd, 0);
+		for (size_t i = 0; extra_env && extra_env[i]; i++)
+			putenv((char *)extra_env[i]);
+		execv(argv[0], argv);
+		fprintf(stderr, "kbench: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (kb_now() - t0 > timeout_s) {
+			kill(-pid, SIGTERM);
+			usleep(500000);
+			kill(-pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -ETIMEDOUT;
+		}
+		usleep(10000);
+	}
+	/* a helper the driver left behind (mock cluster) must not outlive it */
+	kill(-pid, SIGKILL);
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+/* Last non-empty line of a log, for notes. */
+static void kb_log_tail(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (line[0])
+			snprintf(buf, len, "%s", line);
+	}
+	fclose(f);
+}
+
+static int kb_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double kb_median(double *v, size_t n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), kb_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Flat metric list of one benchmark object of a driver's JSON. */
+struct kb_flat {
+	char name[96];
+	double v;
+};
+
+static size_t kb_flatten(const struct ku_json *metrics, struct kb_flat *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ku_json_count(metrics) && n < max; i++) {
+		const struct ku_json *v = &metrics->kids[i];
+
+		if (v->type == KU_JSON_NUMBER && isfinite(v->number)) {
+			snprintf(out[n].name, sizeof(out[n].name), "%s", v->key);
+			out[n++].v = v->number;
+		} else if (v->type == KU_JSON_OBJECT && !strncmp(v->key, "latency", 7)) {
+			for (size_t j = 0; j < v->len && n < max; j++) {
+				const struct ku_json *w = &v->kids[j];
+				size_t kl = strlen(w->key);
+
+				if (w->type != KU_JSON_NUMBER || !isfinite(w->number))
+					continue;
+				if (kl > 3 && !strcmp(w->key + kl - 3, "_ns"))
+					snprintf(out[n].name, sizeof(out[n].name), "latency_%s", w->key);
+				else
+					snprintf(out[n].name, sizeof(out[n].name), "latency_%s_ns", w->key);
+				out[n++].v = w->number;
+			}
+		}
+	}
+	return n;
+}
+
+static const struct kb_flat *kb_flat_get(const struct kb_flat *f, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].name, name))
+			return &f[i];
+	return NULL;
+}
+
+#define KB_MAX_METRICS 64
+#define KB_MAX_REPS 1000
+
+struct kb_result {
+	const struct kb_case *c;
+	int ok;                 /* plain repetitions succeeded */
+	char why[600];          /* failure text */
+	struct ku_json *reps[KB_MAX_REPS];
+	int nreps;
+	struct ku_json *kalloc_json;
+	struct ku_json *stats, *leaks;
+	int has_cpu, has_flame, has_heap, has_leaks_txt;
+	double seconds;
+	/* summary for the table */
+	double thr, p50, p99, allocs, bytes, leaked;
+};
+
+static void kb_result_free(struct kb_result *r)
+{
+	for (int i = 0; i < r->nreps; i++)
+		ku_json_free(r->reps[i]);
+	ku_json_free(r->kalloc_json);
+	ku_json_free(r->stats);
+	ku_json_free(r->leaks);
+}
+
+static char **kb_case_argv(const struct kb_case *c, const char *bindir, const char *json, const char *broker)
+{
+	char **argv = calloc((size_t)c->argc + 8, sizeof(*argv));
+	int n = 0;
+
+	argv[n++] = kb_fmt("%s/%s", bindir, c->argv[0]);
+	for (int i = 1; i < c->argc; i++)
+		argv[n++] = strdup(c->argv[i]);
+	if (broker) {
+		argv[n++] = strdup("--brokers");
+		argv[n++] = strdup(broker);
+	}
+	argv[n++] = strdup("--json");
+	argv[n++] = strdup(json);
+	argv[n] = NULL;
+	return argv;
+}
+
+static void kb_argv_free(char **argv)
+{
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* The steady-state phase of a kalloc stats.json (named steady/measure, or
+ * the one with most messages). */
+static const struct ku_json *kb_stats_phase(const struct ku_json *stats)
+{
+	const struct ku_json *phases = ku_json_get(stats, "phases"), *best = NULL;
+	double most = -1;
+
+	for (size_t i = 0; i < ku_json_count(phases); i++) {
+		const struct ku_json *p = ku_json_at(phases, i);
+		const char *name = ku_json_as_string(ku_json_get(p, "name"), "");
+		double m = ku_json_as_double(ku_json_get(p, "messages"), 0);
+
+		if (!strcmp(name, "steady") || !strcmp(name, "measure"))
+			return p;
+		if (m > most) {
+			most = m;
+			best = p;
+		}
+	}
+	return best;
+}
+
+static int kb_rename_if(const char *from, const char *to)
+{
+	if (access(from, F_OK))
+		return 0;
+	return rename(from, to) ? 0 : 1;
+}
+
+static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, const struct kb_case *c,
+			struct kb_result *r, const char *kprof, const char *kalloc, const char *ksamp, int idx,
+			int total)
+{
+	char *dir = kb_fmt("%s/%s", o->out, c->id), *runs = kb_fmt("%s/runs", dir);
+	const char *broker = NULL;
+	double t0 = kb_now();
+	char err[512];
+
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(c->backend, kb__backend_names[i]))
+			broker = o->brokers[i];
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->thr = r->p50 = r->p99 = r->allocs = r->bytes = r->leaked = NAN;
+	kb_mkdirs(runs);
+	fprintf(stderr, "[%*d/%d] %-52s", total >= 100 ? 3 : total >= 10 ? 2 : 1, idx, total, c->label);
+	for (int rep = 0; rep < c->reps && rep < KB_MAX_REPS; rep++) {
+		char *json = kb_fmt("%s/rep-%d.json", runs, rep + 1), *log = kb_fmt("%s/rep-%d.log", runs, rep + 1);
+		char **argv = kb_case_argv(c, o->bindir, json, broker);
+		int st = kb_spawn(argv, NULL, log, c->timeout_s);
+
+		kb_argv_free(argv);
+		if (st) {
+			char tail[512];
+
+			kb_log_tail(log, tail, sizeof(tail));
+			snprintf(r->why, sizeof(r->why), "%s", st == -ETIMEDOUT ? "timed out"
+				 : tail[0] ? tail : "driver failed without a message");
+			if (st > 0 && st < 128 && !tail[0])
+				snprintf(r->why, sizeof(r->why), "exit status %d", st);
+			else if (st >= 128)
+				snprintf(r->why, sizeof(r->why), "killed by signal %d%s%s", st - 128, tail[0] ? ": " : "", tail);
+			free(json);
+			free(log);
+			fprintf(stderr, " failed\n");
+			goto out;
+		}
+		if (ku_json_parse_file(json, &r->reps[r->nreps], err, sizeof(err))) {
+			snprintf(r->why, sizeof(r->why), "unreadable result: %.250s", err);
+			free(json);
+			free(log);
+			fprintf(stderr, " failed\n");
+			goto out;
+		}
+		r->nreps++;
+		fputc('.', stderr);
+		free(json);
+		free(log);
+	}
+	r->ok = 1;
+	if (s->profile_kalloc && kalloc && !o->no_profile) {
+		char *json = kb_fmt("%s/kalloc.json", dir), *log = kb_fmt("%s/kalloc.log", dir);
+		char **argv = kb_case_argv(c, o->bindir, json, broker);
+		char *env[] = { kb_fmt("LD_PRELOAD=%s", kalloc), kb_fmt("KALLOC_OUT=%s/kalloc", dir),
+				kb_fmt("KALLOC_MODE=%s", s->kalloc_mode ? s->kalloc_mode : "full"),
+				kb_fmt("KALLOC_QUIET=1"), NULL };
+		int st = kb_spawn(argv, (const char *const *)env, log, c->timeout_s * 4);
+		char *p;
+
+		kb_argv_free(argv);
+		if (st == 0 && ku_json_parse_file(json, &r->kalloc_json, err, sizeof(err)))
+			r->kalloc_json = NULL;
+		p = kb_fmt("%s/kalloc.heap.pb.gz", dir);
+		{
+			char *q = kb_fmt("%s/heap.pb.gz", dir);
+
+			r->has_heap = kb_rename_if(p, q);
+			free(q);
+		}
+		free(p);
+		p = kb_fmt("%s/kalloc.leaks.txt", dir);
+		{
+			char *q = kb_fmt("%s/leaks.txt", dir);
+
+			r->has_leaks_txt = kb_rename_if(p, q);
+			free(q);
+		}
+		free(p);
+		p = kb_fmt("%s/kalloc.leaks.json", dir);
+		{
+			char *q = kb_fmt("%s/leaks.json", dir);
+
+			if (kb_rename_if(p, q) && ku_json_parse_file(q, &r->leaks, err, sizeof(err)))
+				r->leaks = NULL;
+			free(q);
+		}
+		free(p);
+		p = kb_fmt("%s/kalloc.stats.json", dir);
+		{
+			char *q = kb_fmt("%s/stats.json", dir);
+
+			if (kb_rename_if(p, q) && ku_json_parse_file(q, &r->stats, err, sizeof(err)))
+				r->stats = NULL;
+			free(q);
+		}
+		free(p);
+		fputs(st == 0 ? " kalloc" : " kalloc(failed)", stderr);
+		for (size_t i = 0; env[i]; i++)
+			free(env[i]);
+		free(json);
+		free(log);
+	}
+	if (s->profile_ksamp && ksamp && !o->no_profile) {
+		char *json = kb_fmt("%s/ksamp.json", dir), *log = kb_fmt("%s/ksamp.log", dir);
+		char *cpu = kb_fmt("%s/cpu.pb.gz", dir), *svg = kb_fmt("%s/cpu.svg", dir);
+		char **argv = kb_case_argv(c, o->bindir, json, broker);
+		const char *hz = getenv("KSAMP_HZ");
+		char *env[] = { kb_fmt("LD_PRELOAD=%s", ksamp), kb_fmt("KSAMP_OUT=%s", cpu),
+				kb_fmt("KSAMP_HZ=%s", hz ? hz : "199"), NULL };
+		int st = kb_spawn(argv, (const char *const *)env, log, c->timeout_s * 2);
+
+		kb_argv_free(argv);
+		r->has_cpu = kb_isfile(cpu, R_OK);
+		if (r->has_cpu && kprof) {
+			char *title = kb_fmt("CPU: %s", c->label), *flog = kb_fmt("%s/flame.log", dir);
+			char *fargv[] = { (char *)kprof, "flame", cpu, "-o", svg, "--title", title, NULL };
+
+			r->has_flame = kb_spawn(fargv, NULL, flog, 120) == 0 && kb_isfile(svg, R_OK);
+			free(title);
+			free(flog);
+		}
+		fputs(st == 0 && r->has_cpu ? (r->has_flame ? " ksamp+flame" : " ksamp") : " ksamp(failed)", stderr);
+		for (size_t i = 0; env[i]; i++)
+			free(env[i]);
+		free(json);
+		free(log);
+		free(cpu);
+		free(svg);
+	}
+	fputc('\n', stderr);
+out:
+	r->seconds = kb_now() - t0;
+	free(dir);
+	free(runs);
+}
+
+/* ---- merge ------------------------------------------------------------ */
+
+static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, size_t bi, struct kb_result *sum)
+{
+	const struct ku_json *b0 = ku_json_at(ku_json_get(r->reps[0], "benchmarks"), bi);
+	struct kb_flat *per = calloc((size_t)r->nreps * KB_MAX_METRICS, sizeof(*per));
+	size_t *nper = calloc((size_t)r->nreps, sizeof(*nper));
+	struct kb_flat kflat[KB_MAX_METRICS];
+	size_t nk = 0;
+	const struct ku_json *kb = ku_json_at(ku_json_get(r->kalloc_json, "benchmarks"), bi);
+	const struct ku_json *phase = kb_stats_phase(r->stats);
+	double *tmp = calloc((size_t)r->nreps, sizeof(*tmp));
+	const char *id = r->c->id;
+
+	for (int i = 0; i < r->nreps; i++)
+		nper[i] = kb_flatten(ku_json_get(ku_json_at(ku_json_get(r->reps[i], "benchmarks"), bi), "metrics"),
+				     per + (size_t)i * KB_MAX_METRICS, KB_MAX_METRICS);
+	if (kb)
+		nk = kb_flatten(ku_json_get(kb, "metrics"), kflat, KB_MAX_METRICS);
+	ku_json_object_begin(w);
+	ku_json_kv_string(w, "name", ku_json_as_string(ku_json_get(b0, "name"), r->c->driver));
+	ku_json_kv_string(w, "backend", ku_json_as_string(ku_json_get(b0, "backend"), r->c->backend));
+	ku_json_kv_string(w, "case", id);
+	ku_json_kv_string(w, "label", r->c->label);
+	ku_json_key(w, "config");
+	if (ku_json_get(b0, "config"))
+		ku_json_write_value(w, ku_json_get(b0, "config"));
+	else {
+		ku_json_object_begin(w);
+		ku_json_object_end(w);
+	}
+	ku_json_key(w, "metrics");
+	ku_json_object_begin(w);
+	for (size_t m = 0; m < nper[0]; m++) {
+		size_t n = 0;
+		double med;
+
+		for (int i = 0; i < r->nreps; i++) {
+			const struct kb_flat *f = kb_flat_get(per + (size_t)i * KB_MAX_METRICS, nper[i], per[m].name);
+
+			if (f)
+				tmp[n++] = f->v;
+		}
+		med = kb_median(tmp, n);
+		ku_json_kv_double(w, per[m].name, med);
+		if (bi == 0) {
+			if (!strcmp(per[m].name, "throughput_msgs_per_sec"))
+				sum->thr = med;
+			else if (!strcmp(per[m].name, "latency_p50_ns"))
+				sum->p50 = med;
+			else if (!strcmp(per[m].name, "latency_p99_ns"))
+				sum->p99 = med;
+		}
+	}
+	/* memory per message: the driver's own figures under kalloc, else stats.json */
+	{
+		static const char *const mm[] = { "allocs_per_msg", "bytes_per_msg", "live_growth_per_msg" };
+
+		for (size_t k = 0; k < 3; k++) {
+			const struct kb_flat *f = kb_flat_get(kflat, nk, mm[k]);
+			double v = f ? f->v : ku_json_as_double(ku_json_get(phase, mm[k]), NAN);
+
+			if (kb_flat_get(per, nper[0], mm[k]) || !isfinite(v))
+				continue;
+			ku_json_kv_double(w, mm[k], v);
+			if (bi == 0 && k == 0)
+				sum->allocs = v;
+			if (bi == 0 && k == 1)
+				sum->bytes = v;
+		}
+		if (r->stats && ku_json_get(r->stats, "peak_live_bytes"))
+			ku_json_kv_double(w, "peak_live_bytes", ku_json_as_double(ku_json_get(r->stats, "peak_live_bytes"), 0));
+	}
+	ku_json_object_end(w);
+	ku_json_key(w, "repetitions");
+	ku_json_array_begin(w);
+	for (int i = 0; i < r->nreps; i++) {
+		ku_json_object_begin(w);
+		for (size_t m = 0; m < nper[i]; m++)
+			ku_json_kv_double(w, per[(size_t)i * KB_MAX_METRICS + m].name, per[(size_t)i * KB_MAX_METRICS + m].v);
+		ku_json_object_end(w);
+	}
+	ku_json_array_end(w);
+	if (r->leaks) {
+		double bytes = ku_json_as_double(ku_json_get(ku_json_get(r->leaks, "definitely_lost"), "bytes"), 0) +
+			       ku_json_as_double(ku_json_get(ku_json_get(r->leaks, "indirectly_lost"), "bytes"), 0);
+		double blocks = ku_json_as_double(ku_json_get(ku_json_get(r->leaks, "definitely_lost"), "blocks"), 0) +
+				ku_json_as_double(ku_json_get(ku_json_get(r->leaks, "indirectly_lost"), "blocks"), 0);
+
+		ku_json_key(w, "leaks");
+		ku_json_object_begin(w);
+		ku_json_kv_double(w, "bytes", bytes);
+		ku_json_kv_double(w, "blocks", blocks);
+		ku_json_object_end(w);
+		if (bi == 0)
+			sum->leaked = bytes;
+	}
+	ku_json_key(w, "artifacts");
+	ku_json_object_begin(w);
+	{
+		char *p;
+
+		if (r->has_cpu) {
+			p = kb_fmt("%s/cpu.pb.gz", id);
+			ku_json_kv_string(w, "cpu_profile", p);
+			free(p);
+		}
+		if (r->has_flame) {
+			p = kb_fmt("%s/cpu.svg", id);
+			ku_json_kv_string(w, "flame", p);
+			free(p);
+		}
+		if (r->has_heap) {
+			p = kb_fmt("%s/heap.pb.gz", id);
+			ku_json_kv_string(w, "heap_profile", p);
+			free(p);
+		}
+		if (r->has_leaks_txt) {
+			p = kb_fmt("%s/leaks.txt", id);
+			ku_json_kv_string(w, "leaks", p);
+			free(p);
+		}
+		if (r->stats) {
+			p = kb_fmt("%s/stats.json", id);
+			ku_json_kv_string(w, "stats", p);
+			free(p);
+		}
+		p = kb_fmt("%s/runs", id);
+		ku_json_kv_string(w, "runs", p);
+		free(p);
+	}
+	ku_json_object_end(w);
+	ku_json_object_end(w);
+	free(per);
+	free(nper);
+	free(tmp);
+}
+
+static void kb_host(struct ku_json_writer *w)
+{
+	struct utsname u;
+	char host[256] = "", model[256] = "";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (f) {
+		char line[512];
+
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+				snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
+				model[strcspn(model, "\n")] = 0;
+				break;
+			}
+		fclose(f);
+	}
+	gethostname(host, sizeof(host) - 1);
+	uname(&u);
+	ku_json_key(w, "host");
+	ku_json_object_begin(w);
+	ku_json_kv_string(w, "hostname", host);
+	ku_json_kv_int(w, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
+	ku_json_kv_string(w, "model", model);
+	ku_json_kv_string(w, "kernel", u.release);
+	ku_json_object_end(w);
+}
+
+static void kb_fmt_num(char *buf, size_t len, double v, const char *kind)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "-");
+	else if (!strcmp(kind, "thr"))
+		snprintf(buf, len, v >= 1e6 ? "%.2fM/s" : v >= 1e3 ? "%.1fk/s" : "%.0f/s",
+			 v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v);
+	else if (!strcmp(kind, "ns"))
+		snprintf(buf, len, v >= 1e6 ? "%.2f ms" : v >= 1e3 ? "%.1f us" : "%.0f ns",
+			 v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v);
+	else if (!strcmp(kind, "bytes"))
+		snprintf(buf, len, "%.0f B", v);
+	else
+		snprintf(buf, len, "%.2f", v);
+}
+
+static void kb_usage(FILE *f)
+{
+	fprintf(f, "usage: kbench run --suite quick|full|FILE --out DIR [--bindir DIR] [--kprof PATH]\n"
+		   "                  [--kalloc PATH] [--ksamp PATH] [--reps N] [--count N]\n"
+		   "                  [--backends LIST] [--broker BACKEND=ADDR]... [--commit SHA]\n"
+		   "                  [--no-profile]\n"
+		   "       kbench list --suite quick|full|FILE     print the cases without running them\n"
+		   "See kbench(1).\n");
+}
+
+static char *kb_find_suite(const char *name)
+{
+	char *c1, *c2, *c3, *found;
+
+	if (strchr(name, '/') || kb_isfile(name, R_OK)) {
+		if (!kb_isfile(name, R_OK))
+			kb_die("suite file %s: %s", name, strerror(errno ? errno : ENOENT));
+		return strdup(name);
+	}
+	c1 = kb_fmt("%s/suites/%s.suite", KB_PKGDATADIR, name);
+	c2 = kb_fmt("%s/suites/%s.suite", kb__exedir, name);
+	c3 = kb_fmt("%s/bench/suites/%s.suite", KB_SRCDIR, name);
+	found = kb_find(R_OK, c2, c3, c1, (char *)NULL);
+	free(c1);
+	free(c2);
+	free(c3);
+	if (!found)
+		kb_die("no suite named '%s' (looked in %s/suites and %s/bench/suites; give a file path)", name,
+		       KB_PKGDATADIR, KB_SRCDIR);
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	struct kb_opts_run o = { 0 };
+	struct kb_suite suite;
+	struct kb_case *cases = NULL;
+	struct kb_result *res;
+	struct kb_skip skips[8];
+	size_t ncases = 0, nskips = 0, nfailed = 0, nran = 0;
+	char err[512], *suite_path, *kprof, *kalloc, *ksamp, *bindir;
+	int list_only;
+	double t0 = kb_now();
+
+	{
+		ssize_t n = readlink("/proc/self/exe", kb__exedir, sizeof(kb__exedir) - 1);
+		char *slash;
+
+		if (n > 0) {
+			kb__exedir[n] = 0;
+			if ((slash = strrchr(kb__exedir, '/')))
+				*slash = 0;
+		} else {
+			snprintf(kb__exedir, sizeof(kb__exedir), ".");
+		}
+	}
+	if (argc < 2) {
+		kb_usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		kb_usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kbench %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "run") && strcmp(argv[1], "list")) {
+		fprintf(stderr, "kbench: unknown command '%s'\n", argv[1]);
+		kb_usage(stderr);
+		return 2;
+	}
+	list_only = !strcmp(argv[1], "list");
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+#define KB_OPT(name, field) if (!strcmp(a, name)) { if (!v) kb_die("%s needs a value", name); o.field = v; i++; continue; }
+		KB_OPT("--suite", suite)
+		KB_OPT("--out", out)
+		KB_OPT("--bindir", bindir)
+		KB_OPT("--kprof", kprof)
+		KB_OPT("--kalloc", kalloc)
+		KB_OPT("--ksamp", ksamp)
+		KB_OPT("--backends", backends)
+		KB_OPT("--count", count)
+		KB_OPT("--commit", commit)
+#undef KB_OPT
+		if (!strcmp(a, "--reps") && v) {
+			char *end;
+			long r = strtol(v, &end, 10);
+
+			if (*end || r <= 0 || r > KB_MAX_REPS)
+				kb_die("--reps: '%s' is not an integer in 1..%d", v, KB_MAX_REPS);
+			o.reps = (int)r;
+			i++;
+		} else if (!strcmp(a, "--broker") && v) {
+			const char *eq = strchr(v, '=');
+			size_t k;
+
+			for (k = 0; k < 4; k++)
+				if (eq && (size_t)(eq - v) == strlen(kb__backend_names[k]) &&
+				    !strncmp(v, kb__backend_names[k], (size_t)(eq - v)))
+					break;
+			if (k == 4 || !eq[1])
+				kb_die("--broker: want BACKEND=ADDRESS (kafka, amqp or mqtt), got '%s'", v);
+			o.brokers[k] = eq + 1;
+			i++;
+		} else if (!strcmp(a, "--no-profile")) {
+			o.no_profile = 1;
+		} else if (!strcmp(a, "--quiet")) {
+			o.quiet = 1;
+		} else {
+			fprintf(stderr, "kbench: unknown or incomplete option '%s'\n", a);
+			kb_usage(stderr);
+			return 2;
+		}
+	}
+	if (!o.suite)
+		kb_die("run needs --suite quick|full|FILE");
+	if (!list_only && !o.out)
+		kb_die("run needs --out DIR");
+	if (o.count) {
+		char *end;
+
+		if (strtod(o.count, &end) <= 0 || *end)
+			kb_die("--count: '%s' is not a positive number", o.count);
+	}
+	suite_path = kb_find_suite(o.suite);
+	if (kb_suite_load(suite_path, &suite, err, sizeof(err)))
+		kb_die("%s", err);
+	if (o.backends) {
+		char *dup = strdup(o.backends), *save = NULL;
+
+		for (char *t = strtok_r(dup, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+			size_t k;
+
+			for (k = 0; k < 4 && strcmp(t, kb__backend_names[k]); k++)
+				;
+			if (k == 4)
+				kb_die("--backends: unknown backend '%s' (memory, kafka, amqp, mqtt)", t);
+		}
+		free(dup);
+	}
+	if (kb_suite_cases(&suite, o.backends, o.reps, o.count, &cases, &ncases))
+		kb_die("out of memory");
+	if (list_only) {
+		printf("suite %s (%s): %zu case%s\n", suite.name, suite_path, ncases, ncases == 1 ? "" : "s");
+		for (size_t i = 0; i < ncases; i++) {
+			printf("  %-40s %d reps:", cases[i].id, cases[i].reps);
+			for (int j = 0; j < cases[i].argc; j++)
+				printf(" %s", cases[i].argv[j]);
+			printf("\n");
+		}
+		kb_cases_free(cases, ncases);
+		kb_suite_free(&suite);
+		free(suite_path);
+		return 0;
+	}
+	if (!ncases)
+		kb_die("suite %s has no case for backends '%s'", suite.name, o.backends ? o.backends : "(all)");
+
+	/* Find the parts: options, then the build tree, then the installed layout. */
+	{
+		char *b1 = kb_fmt("%s/bench_pub", kb__exedir), *b2 = kb_fmt("%s/bench_pub", KB_BINDIR);
+
+		if (o.bindir)
+			bindir = realpath(o.bindir, NULL);
+		else if (kb_isfile(b1, X_OK))
+			bindir = strdup(kb__exedir);
+		else if (kb_isfile(b2, X_OK))
+			bindir = strdup(KB_BINDIR);
+		else
+			bindir = strdup(kb__exedir);
+		free(b1);
+		free(b2);
+		if (!bindir)
+			kb_die("--bindir %s: %s", o.bindir, strerror(errno));
+		o.bindir = bindir;
+	}
+	{
+		char *k1 = kb_fmt("%s/../analyze/kprof", kb__exedir), *k2 = kb_fmt("%s/kprof", kb__exedir);
+		char *k3 = kb_fmt("%s/kprof", KB_BINDIR);
+		char *a1 = kb_fmt("%s/../preload/.libs/libkalloc.so", kb__exedir), *a2 = kb_fmt("%s/libkalloc.so", KB_LIBDIR);
+		char *s1 = kb_fmt("%s/../sampler/.libs/libksamp.so", kb__exedir), *s2 = kb_fmt("%s/libksamp.so", KB_LIBDIR);
+
+		kprof = o.kprof ? kb_find(X_OK, o.kprof, (char *)NULL) : kb_find(X_OK, k1, k2, k3, (char *)NULL);
+		kalloc = o.kalloc ? kb_find(R_OK, o.kalloc, (char *)NULL) : kb_find(R_OK, a1, a2, (char *)NULL);
+		ksamp = o.ksamp ? kb_find(R_OK, o.ksamp, (char *)NULL) : kb_find(R_OK, s1, s2, (char *)NULL);
+		if (o.kprof && !kprof)
+			kb_die("--kprof %s: not an executable file", o.kprof);
+		if (o.kalloc && !kalloc)
+			kb_die("--kalloc %s: not a readable file", o.kalloc);
+		if (o.ksamp && !ksamp)
+			kb_die("--ksamp %s: not a readable file", o.ksamp);
+		free(k1); free(k2); free(k3); free(a1); free(a2); free(s1); free(s2);
+	}
+	if (kb_mkdirs(o.out))
+		kb_die("--out %s: %s", o.out, strerror(errno));
+	{
+		char *abs = realpath(o.out, NULL);
+
+		if (!abs)
+			kb_die("--out %s: %s", o.out, strerror(errno));
+		o.out = abs;
+	}
+	fprintf(stderr, "kbench: suite %s (%s), %zu case%s, output in %s\n", suite.name, suite_path, ncases,
+		ncases == 1 ? "" : "s", o.out);
+	if (!kalloc && suite.profile_kalloc && !o.no_profile)
+		fprintf(stderr, "kbench: note: libkalloc.so not found (--kalloc PATH): no memory figures\n");
+	if (!ksamp && suite.profile_ksamp && !o.no_profile)
+		fprintf(stderr, "kbench: note: libksamp.so not found (--ksamp PATH): no CPU profiles\n");
+	if (!kprof)
+		fprintf(stderr, "kbench: note: kprof not found (--kprof PATH): no flame graphs, no report\n");
+
+	/* Backends that cannot run here are skipped up front, with the reason. */
+	for (size_t k = 2; k < 4; k++) {
+		int used = 0;
+
+		for (size_t i = 0; i < ncases; i++)
+			used |= !strcmp(cases[i].backend, kb__backend_names[k]);
+		if (used && !o.brokers[k]) {
+			struct kb_skip *sk = &skips[nskips++];
+
+			snprintf(sk->backend, sizeof(sk->backend), "%s", kb__backend_names[k]);
+			snprintf(sk->why, sizeof(sk->why), "%s skipped: no broker address (start one with scripts/brokers and "
+				 "pass --broker %s=HOST:PORT)", kb__backend_names[k], kb__backend_names[k]);
+			fprintf(stderr, "kbench: note: %s\n", sk->why);
+		}
+	}
+	res = calloc(ncases, sizeof(*res));
+	if (!res)
+		kb_die("out of memory");
+	for (size_t i = 0; i < ncases; i++) {
+		const struct kb_case *c = &cases[i];
+		char *prog = kb_fmt("%s/%s", o.bindir, c->argv[0]);
+		int skipped = 0;
+
+		res[i].c = c;
+		res[i].thr = res[i].p50 = res[i].p99 = res[i].allocs = res[i].bytes = res[i].leaked = NAN;
+		for (size_t k = 0; k < nskips; k++)
+			skipped |= !strcmp(skips[k].backend, c->backend);
+		if (!skipped && !kb_isfile(prog, X_OK)) {
+			struct kb_skip *sk = nskips < 8 ? &skips[nskips++] : NULL;
+
+			if (sk) {
+				snprintf(sk->backend, sizeof(sk->backend), "%s", c->backend);
+				snprintf(sk->why, sizeof(sk->why), "%s cases skipped: driver %s not found (--bindir DIR)",
+					 c->driver, prog);
+				fprintf(stderr, "kbench: note: %s\n", sk->why);
+			}
+		}
+		free(prog);
+		if (skipped)
+			continue;
+		{
+			char *p2 = kb_fmt("%s/%s", o.bindir, c->argv[0]);
+
+			if (!kb_isfile(p2, X_OK)) {
+				free(p2);
+				continue;
+			}
+			free(p2);
+		}
+		kb_run_case(&o, &suite, c, &res[i], kprof, kalloc, ksamp, (int)i + 1, (int)ncases);
+		nran++;
+		if (!res[i].ok) {
+			/* a backend that is not built or cannot start fails every case:
+			   say so once and skip the rest of it */
+			if (strstr(res[i].why, "unknown backend") || strstr(res[i].why, "not built") ||
+			    strstr(res[i].why, "not compiled")) {
+				if (nskips < 8) {
+					struct kb_skip *sk = &skips[nskips++];
+
+					snprintf(sk->backend, sizeof(sk->backend), "%s", c->backend);
+					snprintf(sk->why, sizeof(sk->why), "%s skipped: %.200s", c->backend, res[i].why);
+					fprintf(stderr, "kbench: note: %s\n", sk->why);
+				}
+				res[i].why[0] = 0;
+			} else {
+				nfailed++;
+				fprintf(stderr, "kbench: case %s failed: %s (log in %s/%s/runs)\n", c->id, res[i].why, o.out,
+					c->id);
+			}
+		}
+	}
+
+	/* results.json */
+	{
+		struct ku_json_writer w;
+		char ts[32], *path = kb_fmt("%s/results.json", o.out);
+		time_t now = time(NULL);
+		struct tm tm;
+		const struct ku_json *first = NULL;
+		int rc;
+
+		for (size_t i = 0; i < ncases && !first; i++)
+			if (res[i].ok && res[i].nreps)
+				first = res[i].reps[0];
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ku_json_writer_init(&w, KU_JSON_PRETTY);
+		ku_json_object_begin(&w);
+		ku_json_kv_string(&w, "schema", "kprof-bench/1");
+		ku_json_kv_string(&w, "timestamp", ts);
+		ku_json_kv_string(&w, "suite", suite.name);
+		ku_json_kv_string(&w, "git_commit", o.commit ? o.commit
+				  : getenv("KBENCH_COMMIT") ? getenv("KBENCH_COMMIT")
+				  : ku_json_as_string(ku_json_get(first, "git_commit"), "unknown"));
+		ku_json_kv_string(&w, "compiler", ku_json_as_string(ku_json_get(first, "compiler"), NULL));
+		if (first && ku_json_get(first, "host")) {
+			ku_json_key(&w, "host");
+			ku_json_write_value(&w, ku_json_get(first, "host"));
+		} else {
+			kb_host(&w);
+		}
+		ku_json_key(&w, "kbench");
+		ku_json_object_begin(&w);
+		ku_json_kv_string(&w, "suite_file", suite_path);
+		ku_json_kv_string(&w, "bindir", o.bindir);
+		ku_json_kv_string(&w, "kalloc", kalloc);
+		ku_json_kv_string(&w, "ksamp", ksamp);
+		ku_json_kv_double(&w, "seconds", kb_now() - t0);
+		ku_json_object_end(&w);
+		ku_json_key(&w, "notes");
+		ku_json_array_begin(&w);
+		for (size_t k = 0; k < nskips; k++)
+			ku_json_string(&w, skips[k].why);
+		for (size_t i = 0; i < ncases; i++)
+			if (res[i].why[0] && !res[i].ok) {
+				char *n = kb_fmt("case %s failed: %s", cases[i].id, res[i].why);
+
+				ku_json_string(&w, n);
+				free(n);
+			}
+		ku_json_array_end(&w);
+		ku_json_key(&w, "benchmarks");
+		ku_json_array_begin(&w);
+		for (size_t i = 0; i < ncases; i++) {
+			size_t nb;
+
+			if (!res[i].ok || !res[i].nreps)
+				continue;
+			nb = ku_json_count(ku_json_get(res[i].reps[0], "benchmarks"));
+			for (size_t b = 0; b < nb; b++)
+				kb_write_bench(&w, &res[i], b, &res[i]);
+		}
+		ku_json_array_end(&w);
+		ku_json_object_end(&w);
+		rc = ku_json_writer_error(&w);
+		if (!rc)
+			rc = ku_json_writer_save(&w, path);
+		ku_json_writer_free(&w);
+		if (rc)
+			kb_die("%s: cannot write (%s)", path, strerror(-rc));
+		free(path);
+	}
+	/* report.html */
+	if (kprof) {
+		char *rep = kb_fmt("%s/report.html", o.out), *log = kb_fmt("%s/report.log", o.out);
+		char *rargv[] = { kprof, "report", (char *)o.out, "-o", rep, NULL };
+
+		if (kb_spawn(rargv, NULL, log, 120))
+			fprintf(stderr, "kbench: note: kprof report failed, see %s\n", log);
+		free(rep);
+		free(log);
+	}
+
+	/* Summary table and the paths of everything written. */
+	if (!o.quiet) {
+		double secs = kb_now() - t0;
+
+		printf("\nkbench: suite %s: %zu case%s run, %zu failed, %zu backend note%s, %.0fs\n\n", suite.name, nran,
+		       nran == 1 ? "" : "s", nfailed, nskips, nskips == 1 ? "" : "s", secs);
+		printf("%-52s %11s %10s %10s %11s %10s %9s\n", "case", "throughput", "p50", "p99", "allocs/msg", "bytes/msg",
+		       "leaked");
+		for (size_t i = 0; i < ncases; i++) {
+			char a[32], b[32], c[32], d[32], e[32], f[32];
+
+			if (!res[i].ok)
+				continue;
+			kb_fmt_num(a, sizeof(a), res[i].thr, "thr");
+			kb_fmt_num(b, sizeof(b), res[i].p50, "ns");
+			kb_fmt_num(c, sizeof(c), res[i].p99, "ns");
+			kb_fmt_num(d, sizeof(d), res[i].allocs, "num");
+			kb_fmt_num(e, sizeof(e), res[i].bytes, "num");
+			kb_fmt_num(f, sizeof(f), res[i].leaked, "bytes");
+			printf("%-52.52s %11s %10s %10s %11s %10s %9s\n", cases[i].label, a, b, c, d, e, f);
+		}
+		for (size_t i = 0; i < ncases; i++)
+			if (!res[i].ok && res[i].why[0])
+				printf("%-52.52s FAILED: %s\n", cases[i].label, res[i].why);
+		for (size_t k = 0; k < nskips; k++)
+			printf("note: %s\n", skips[k].why);
+		printf("\nwritten:\n");
+		printf("  %-12s %s/results.json\n", "results", o.out);
+		{
+			char *rep = kb_fmt("%s/report.html", o.out);
+
+			if (kb_isfile(rep, R_OK))
+				printf("  %-12s %s\n", "report", rep);
+			free(rep);
+		}
+		printf("  %-12s %s/<case>/{cpu.pb.gz,cpu.svg,heap.pb.gz,leaks.txt,stats.json,runs/}\n", "per case", o.out);
+		for (size_t i = 0; i < ncases; i++)
+			if (res[i].has_flame) {
+				printf("  %-12s %s/%s/cpu.svg\n", "e.g. flame", o.out, cases[i].id);
+				break;
+			}
+		printf("\nnext: kprof compare BASE/results.json %s/results.json; kprof history add history.db %s/results.json\n",
+		       o.out, o.out);
+	}
+	for (size_t i = 0; i < ncases; i++)
+		kb_result_free(&res[i]);
+	free(res);
+	kb_cases_free(cases, ncases);
+	kb_suite_free(&suite);
+	free(suite_path);
+	free(kprof);
+	free(kalloc);
+	free(ksamp);
+	free(bindir);
+	free((char *)o.out);
+	return nfailed ? 1 : 0;
+}
