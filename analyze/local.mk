@@ -1,8 +1,14 @@
 # SPDX-License-Identifier: MIT
-# analyze/: the kprof CLI. Files: one per subcommand (see kprof.h).
+# analyze/: the kprof CLI. Files: one per subcommand (see kprof.h), plus the
+# profile model and its readers/writer, the call tree and the SVG renderer.
+KAN_CORE_SOURCES = \
+	analyze/profile.h analyze/profile.c \
+	analyze/pprof-read.c analyze/pprof-write.c analyze/legacy.c \
+	analyze/tree.h analyze/tree.c
 bin_PROGRAMS += analyze/kprof
 analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
-	analyze/top.c analyze/flame.c analyze/folded.c analyze/leaks.c \
+	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \
+	analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.c \
 	analyze/convert.c analyze/merge.c \
 	analyze/compare.c analyze/history.c analyze/report.c
 analyze_kprof_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(LIBDW_CFLAGS) $(SQLITE_CFLAGS)

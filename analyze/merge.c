@@ -1,12 +1,336 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder until its owner lands it. */
+/*
+ * kprof merge: sum profiles of many runs or hosts into one. The inputs
+ * must have the same sample types (type and unit, in order). Functions,
+ * mappings and locations are united by content, and samples with the same
+ * stack and labels are added together, so merging a profile with itself
+ * doubles every value and keeps the shape. Bench result JSON is not a
+ * profile: such inputs get a clear error pointing at compare/history.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ku.h"
 #include "kprof.h"
+#include "tree.h"
+
+/* A map from byte strings to indices (content-addressed dedup). */
+struct kan__bmap {
+	char **keys;
+	size_t *klen;
+	uint32_t *vals;
+	size_t cap, n;
+};
+
+static uint64_t kan__bh(const char *k, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
+	return h;
+}
+
+/* Returns the existing value, or stores val and returns it; -1 ENOMEM. */
+static long kan__bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t val, int *added)
+{
+	*added = 0;
+	if (m->n * 2 >= m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 1024;
+		char **nk = calloc(nc, sizeof(*nk));
+		size_t *nl = calloc(nc, sizeof(*nl));
+		uint32_t *nv = calloc(nc, sizeof(*nv));
+		if (!nk || !nl || !nv) {
+			free(nk);
+			free(nl);
+			free(nv);
+			return -1;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->keys[i]) {
+				size_t j = kan__bh(m->keys[i], m->klen[i]) & (nc - 1);
+				while (nk[j])
+					j = (j + 1) & (nc - 1);
+				nk[j] = m->keys[i];
+				nl[j] = m->klen[i];
+				nv[j] = m->vals[i];
+			}
+		free(m->keys);
+		free(m->klen);
+		free(m->vals);
+		m->keys = nk;
+		m->klen = nl;
+		m->vals = nv;
+		m->cap = nc;
+	}
+	size_t j = kan__bh(k, n) & (m->cap - 1);
+	while (m->keys[j]) {
+		if (m->klen[j] == n && !memcmp(m->keys[j], k, n))
+			return m->vals[j];
+		j = (j + 1) & (m->cap - 1);
+	}
+	char *c = malloc(n ? n : 1);
+	if (!c)
+		return -1;
+	memcpy(c, k, n);
+	m->keys[j] = c;
+	m->klen[j] = n;
+	m->vals[j] = val;
+	m->n++;
+	*added = 1;
+	return val;
+}
+
+static void kan__bmap_free(struct kan__bmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->klen);
+	free(m->vals);
+}
+
+/* key builder */
+struct kan__key {
+	char *d;
+	size_t n, cap;
+	int err;
+};
+
+static void kan__kput(struct kan__key *k, const void *p, size_t n)
+{
+	if (k->n + n > k->cap) {
+		size_t nc = k->cap ? k->cap * 2 : 256;
+		while (nc < k->n + n)
+			nc *= 2;
+		char *nd = realloc(k->d, nc);
+		if (!nd) {
+			k->err = 1;
+			return;
+		}
+		k->d = nd;
+		k->cap = nc;
+	}
+	memcpy(k->d + k->n, p, n);
+	k->n += n;
+}
+
+static void kan__kstr(struct kan__key *k, const char *s)
+{
+	kan__kput(k, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static void kan__ku64(struct kan__key *k, uint64_t v)
+{
+	kan__kput(k, &v, sizeof(v));
+}
+
+struct kan__merge {
+	struct kan_profile *out;
+	struct kan__bmap funcs, maps, locs, samples;
+	struct kan__key key;
+};
+
+static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
+{
+	uint32_t *fmap = calloc(p->nfunctions + 1, sizeof(*fmap));
+	uint32_t *mmap = calloc(p->nmappings + 1, sizeof(*mmap));
+	uint32_t *lmap = calloc(p->nlocations + 1, sizeof(*lmap));
+	uint32_t *locs = NULL;
+	struct kan_line *lines = NULL;
+	size_t caplocs = 0, caplines = 0;
+	int added, r = -ENOMEM;
+	long v;
+
+	if (!fmap || !mmap || !lmap)
+		goto out;
+	for (size_t i = 0; i < p->nfunctions; i++) {
+		const struct kan_function *f = &p->functions[i];
+		m->key.n = 0;
+		kan__kstr(&m->key, f->name);
+		kan__kstr(&m->key, f->system_name);
+		kan__kstr(&m->key, f->filename);
+		kan__ku64(&m->key, (uint64_t)f->start_line);
+		if (m->key.err || (v = kan__bmap_get(&m->funcs, m->key.d, m->key.n, (uint32_t)m->out->nfunctions, &added)) < 0)
+			goto out;
+		if (added && kan_profile_add_function(m->out, 0, f->name, f->system_name, f->filename, f->start_line) < 0)
+			goto out;
+		fmap[i] = (uint32_t)v;
+	}
+	for (size_t i = 0; i < p->nmappings; i++) {
+		const struct kan_mapping *mp = &p->mappings[i];
+		m->key.n = 0;
+		kan__kstr(&m->key, mp->file);
+		kan__kstr(&m->key, mp->build_id);
+		kan__ku64(&m->key, mp->start);
+		kan__ku64(&m->key, mp->limit);
+		kan__ku64(&m->key, mp->offset);
+		if (m->key.err || (v = kan__bmap_get(&m->maps, m->key.d, m->key.n, (uint32_t)m->out->nmappings, &added)) < 0)
+			goto out;
+		if (added) {
+			struct kan_mapping c = *mp;
+			c.id = 0;
+			if (kan_profile_add_mapping(m->out, &c) < 0)
+				goto out;
+		}
+		mmap[i] = (uint32_t)v + 1;
+	}
+	for (size_t i = 0; i < p->nlocations; i++) {
+		const struct kan_location *l = &p->locations[i];
+		uint32_t mi = l->mapping ? mmap[l->mapping - 1] : 0;
+		if (l->nlines > caplines) {
+			struct kan_line *nl = realloc(lines, l->nlines * sizeof(*nl));
+			if (!nl)
+				goto out;
+			lines = nl;
+			caplines = l->nlines;
+		}
+		m->key.n = 0;
+		kan__ku64(&m->key, mi);
+		kan__ku64(&m->key, l->address);
+		for (uint32_t k = 0; k < l->nlines; k++) {
+			lines[k].function = fmap[p->lines[l->line_off + k].function];
+			lines[k].line = p->lines[l->line_off + k].line;
+			kan__ku64(&m->key, lines[k].function);
+			kan__ku64(&m->key, (uint64_t)lines[k].line);
+		}
+		if (m->key.err || (v = kan__bmap_get(&m->locs, m->key.d, m->key.n, (uint32_t)m->out->nlocations, &added)) < 0)
+			goto out;
+		if (added && kan_profile_add_location(m->out, 0, mi, l->address, lines, l->nlines) < 0)
+			goto out;
+		lmap[i] = (uint32_t)v;
+	}
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct kan_sample *s = &p->samples[i];
+		if (s->nlocs > caplocs) {
+			uint32_t *nl = realloc(locs, s->nlocs * sizeof(*nl));
+			if (!nl)
+				goto out;
+			locs = nl;
+			caplocs = s->nlocs;
+		}
+		m->key.n = 0;
+		for (uint32_t k = 0; k < s->nlocs; k++) {
+			locs[k] = lmap[p->sample_locs[s->loc_off + k]];
+			kan__ku64(&m->key, locs[k]);
+		}
+		kan__kstr(&m->key, "|");
+		for (uint32_t k = 0; k < s->nlabels; k++) {
+			const struct kan_label *l = &p->labels[s->label_off + k];
+			kan__kstr(&m->key, l->key);
+			kan__kstr(&m->key, l->str ? l->str : "");
+			kan__ku64(&m->key, (uint64_t)l->num);
+			kan__kstr(&m->key, l->num_unit ? l->num_unit : "");
+		}
+		const int64_t *vals = p->values + i * p->nsample_types;
+		if (m->key.err || (v = kan__bmap_get(&m->samples, m->key.d, m->key.n, (uint32_t)m->out->nsamples, &added)) < 0)
+			goto out;
+		if (added) {
+			if (kan_profile_add_sample(m->out, locs, s->nlocs, vals, p->labels + s->label_off, s->nlabels) < 0)
+				goto out;
+		} else {
+			int64_t *dst = m->out->values + (size_t)v * m->out->nsample_types;
+			for (size_t k = 0; k < p->nsample_types; k++)
+				dst[k] = kan_sat_add(dst[k], vals[k]);
+		}
+	}
+	r = 0;
+out:
+	free(fmap);
+	free(mmap);
+	free(lmap);
+	free(locs);
+	free(lines);
+	return r;
+}
 
 int kan_cmd_merge(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return kan_die("merge: not built yet");
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	int c, rc = 2;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'h': printf("usage: kprof merge A B ... -o OUT\n"); return 0;
+		default: return kan_die("merge: unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	int n = argc - optind;
+	if (n < 1 || !out)
+		return kan_die("merge: usage: kprof merge A B ... -o OUT");
+	for (int i = 0; i < n; i++)
+		if (kan_is_bench_json(argv[optind + i]))
+			return kan_die("merge: %s is bench result JSON, not a profile; merge profiles here, and compare "
+				       "result files with 'kprof compare' or 'kprof history'",
+				       argv[optind + i]);
+	struct kan_profile **in = calloc((size_t)n, sizeof(*in));
+	struct kan__merge m = { 0 };
+	if (!in || kan_profile_new(&m.out)) {
+		free(in);
+		return kan_die("out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		const char *path = argv[optind + i];
+		if (kan_load(path, &in[i]))
+			goto done;
+		struct kan_profile *p = in[i];
+		if (i == 0) {
+			for (size_t k = 0; k < p->nsample_types; k++)
+				if (kan_profile_add_sample_type(m.out, p->sample_types[k].type, p->sample_types[k].unit))
+					goto oom;
+			m.out->period_type = p->period_type;
+			m.out->period = p->period;
+			m.out->default_sample_type = p->default_sample_type;
+			m.out->drop_frames = p->drop_frames;
+			m.out->keep_frames = p->keep_frames;
+		} else {
+			int same = p->nsample_types == m.out->nsample_types;
+			for (size_t k = 0; same && k < p->nsample_types; k++)
+				same = !strcmp(p->sample_types[k].type, m.out->sample_types[k].type) &&
+				       !strcmp(p->sample_types[k].unit, m.out->sample_types[k].unit);
+			if (!same) {
+				kan_die("merge: %s has different sample types from %s", path, argv[optind]);
+				goto done;
+			}
+		}
+		if (p->time_nanos && (!m.out->time_nanos || p->time_nanos < m.out->time_nanos))
+			m.out->time_nanos = p->time_nanos;
+		m.out->duration_nanos = kan_sat_add(m.out->duration_nanos, p->duration_nanos);
+		if (kan_profile_frames(p) || kan__merge_one(&m, p))
+			goto oom;
+	}
+	int r = kan_pprof_write(m.out, out, 1);
+	if (r) {
+		kan_die("merge: %s: %s", out, ku_strerror(r));
+		goto done;
+	}
+	rc = 0;
+	goto done;
+oom:
+	rc = kan_die("out of memory");
+done:
+	kan__bmap_free(&m.funcs);
+	kan__bmap_free(&m.maps);
+	kan__bmap_free(&m.locs);
+	kan__bmap_free(&m.samples);
+	free(m.key.d);
+	kan_profile_free(m.out);
+	for (int i = 0; i < n; i++)
+		kan_profile_free(in[i]);
+	free(in);
+	return rc;
 }

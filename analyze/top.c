@@ -1,12 +1,297 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder until its owner lands it. */
+/*
+ * kprof top: the flat/cumulative table of `pprof -top`, per function name.
+ * flat is the value of samples whose leaf frame is the function; cum the
+ * value of samples in which it appears at all (counted once per sample, so
+ * recursion does not inflate it). With --diff BASE, each function's
+ * figures are compared after scaling BASE to NEW's total, so two runs of
+ * different lengths compare by share, and rows are ordered by the size of
+ * the change.
+ */
 #include "config.h"
 
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
 #include "kprof.h"
+#include "profile.h"
+#include "tree.h"
+
+struct kan__row {
+	const char *name;
+	int64_t flat, cum;
+	double dflat, dcum; /* diff: new - scaled base */
+	double bflat, bcum; /* diff: scaled base */
+};
+
+static int kan__sort_cum;
+
+static int kan__cmp_row(const void *a, const void *b)
+{
+	const struct kan__row *x = a, *y = b;
+
+	if (kan__sort_cum && x->cum != y->cum)
+		return x->cum > y->cum ? -1 : 1;
+	if (!kan__sort_cum && x->flat != y->flat)
+		return x->flat > y->flat ? -1 : 1;
+	return strcmp(x->name, y->name); /* ties by name, as pprof */
+}
+
+static int kan__cmp_diff(const void *a, const void *b)
+{
+	const struct kan__row *x = a, *y = b;
+	double dx = kan__sort_cum ? x->dcum : x->dflat, dy = kan__sort_cum ? y->dcum : y->dflat;
+
+	dx = dx < 0 ? -dx : dx;
+	dy = dy < 0 ? -dy : dy;
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* flat/cum per frame of p for sample type si. */
+static int kan__flat_cum(struct kan_profile *p, int si, int64_t **flat, int64_t **cum, int64_t *total)
+{
+	uint32_t *stamp;
+
+	if (kan_profile_frames(p))
+		return -1;
+	*flat = calloc(p->nframes + 1, sizeof(**flat));
+	*cum = calloc(p->nframes + 1, sizeof(**cum));
+	stamp = calloc(p->nframes + 1, sizeof(*stamp));
+	if (!*flat || !*cum || !stamp) {
+		free(stamp);
+		return -1;
+	}
+	*total = 0;
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct kan_sample *s = &p->samples[i];
+		int64_t v = p->values[i * p->nsample_types + (size_t)si];
+		int leaf = 1;
+
+		if (v == 0)
+			continue;
+		*total = kan_sat_add(*total, v);
+		for (uint32_t k = 0; k < s->nlocs; k++) {
+			size_t nf;
+			const uint32_t *f = kan_loc_frames(p, p->sample_locs[s->loc_off + k], &nf);
+			for (size_t q = 0; q < nf; q++) {
+				uint32_t fr = f[q];
+				if (leaf) {
+					(*flat)[fr] = kan_sat_add((*flat)[fr], v);
+					leaf = 0;
+				}
+				if (stamp[fr] != i + 1) {
+					stamp[fr] = (uint32_t)(i + 1);
+					(*cum)[fr] = kan_sat_add((*cum)[fr], v);
+				}
+			}
+		}
+	}
+	free(stamp);
+	return 0;
+}
+
+static double kan__pct(double v, double total)
+{
+	return total != 0 ? 100.0 * v / total : 0.0;
+}
+
+static const char *kan__type_label(const struct kan_profile *p, int si)
+{
+	return p->sample_types[si].type;
+}
+
+static int kan__top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, const char *base_path,
+			 const char *type, long n)
+{
+	int bsi;
+	int64_t *nflat, *ncum, *bflat, *bcum, ntot, btot;
+	struct kan_tree names;
+	int rc = 2;
+
+	if (kan_pick_type(bp, base_path, type ? type : np->sample_types[nsi].type, &bsi))
+		return 2;
+	if (strcmp(bp->sample_types[bsi].unit, np->sample_types[nsi].unit))
+		return kan_die("--diff: units differ (%s vs %s)", bp->sample_types[bsi].unit,
+			       np->sample_types[nsi].unit);
+	if (kan__flat_cum(np, nsi, &nflat, &ncum, &ntot) || kan__flat_cum(bp, bsi, &bflat, &bcum, &btot))
+		return kan_die("out of memory");
+	/* Unite names of both profiles: reuse the tree's name table. */
+	if (kan_tree_init(&names))
+		return kan_die("out of memory");
+	size_t nrows = np->nframes + bp->nframes;
+	struct kan__row *rows = calloc(nrows + 1, sizeof(*rows));
+	if (!rows)
+		goto oom;
+	double scale = btot != 0 ? (double)ntot / (double)btot : 0.0;
+	/* rows indexed by the union name id: add NEW first, then BASE */
+	struct kan_profile *ps[2] = { np, bp };
+	for (int w = 0; w < 2; w++) {
+		struct kan_profile *p = ps[w];
+		for (size_t i = 0; i < p->nframes; i++) {
+			size_t before = names.nnames;
+			long id = kan_tree_name(&names, p->frame_names[i], p->frame_kind[i]);
+			if (id < 0)
+				goto oom;
+			if ((size_t)id == before)
+				rows[id].name = p->frame_names[i];
+			if (w == 0) {
+				rows[id].flat = nflat[i];
+				rows[id].cum = ncum[i];
+			} else {
+				rows[id].bflat = (double)bflat[i] * scale;
+				rows[id].bcum = (double)bcum[i] * scale;
+			}
+		}
+	}
+	nrows = names.nnames;
+	for (size_t i = 0; i < nrows; i++) {
+		rows[i].dflat = (double)rows[i].flat - rows[i].bflat;
+		rows[i].dcum = (double)rows[i].cum - rows[i].bcum;
+	}
+	qsort(rows, nrows, sizeof(*rows), kan__cmp_diff);
+	const char *unit = np->sample_types[nsi].unit;
+	char a[32], b[32], c[32];
+	kan_format_value(ntot, unit, a, sizeof(a));
+	kan_format_value(btot, unit, b, sizeof(b));
+	printf("Type: %s\n", kan__type_label(np, nsi));
+	printf("New total %s, base total %s (base scaled by %.4g to compare shares)\n", a, b, scale);
+	printf("Showing top %ld changes out of %zu functions\n", n < (long)nrows ? n : (long)nrows, nrows);
+	printf("%10s %8s %8s %8s %10s %8s  %s\n", "flat delta", "delta%", "base%", "new%", "cum delta", "delta%",
+	       "function");
+	for (size_t i = 0; i < nrows && (long)i < n; i++) {
+		const struct kan__row *r = &rows[i];
+		kan_format_value((int64_t)(r->dflat >= 0 ? r->dflat + 0.5 : r->dflat - 0.5), unit, a, sizeof(a));
+		kan_format_value((int64_t)(r->dcum >= 0 ? r->dcum + 0.5 : r->dcum - 0.5), unit, c, sizeof(c));
+		char sa[40], sc[40];
+		snprintf(sa, sizeof(sa), "%s%s", r->dflat > 0 ? "+" : "", a);
+		snprintf(sc, sizeof(sc), "%s%s", r->dcum > 0 ? "+" : "", c);
+		printf("%10s %+7.2f%% %7.2f%% %7.2f%% %10s %+7.2f%%  %s\n", sa, kan__pct(r->dflat, (double)ntot),
+		       kan__pct(r->bflat, (double)ntot), kan__pct((double)r->flat, (double)ntot), sc,
+		       kan__pct(r->dcum, (double)ntot), r->name);
+	}
+	rc = 0;
+	goto done;
+oom:
+	rc = kan_die("out of memory");
+done:
+	free(rows);
+	free(nflat);
+	free(ncum);
+	free(bflat);
+	free(bcum);
+	kan_tree_free(&names);
+	return rc;
+}
 
 int kan_cmd_top(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return kan_die("top: not built yet");
+	static const struct option opts[] = {
+		{ "cum", no_argument, NULL, 'c' },
+		{ "sample-type", required_argument, NULL, 't' },
+		{ "diff", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *type = NULL, *base = NULL;
+	long n = 20;
+	int c, si, rc;
+	char *end;
+
+	optind = 1;
+	opterr = 0;
+	kan__sort_cum = 0;
+	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			n = strtol(optarg, &end, 10);
+			if (*end || n <= 0)
+				return kan_die("top: -n wants a positive number, not '%s'", optarg);
+			break;
+		case 'c': kan__sort_cum = 1; break;
+		case 't': type = optarg; break;
+		case 'd': base = optarg; break;
+		case 'h':
+			printf("usage: kprof top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE]\n");
+			return 0;
+		default:
+			return kan_die("top: unknown or incomplete option '%s' (see kprof --help)", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return kan_die("top: expected one PROFILE (usage: kprof top PROFILE [-n N] [--cum] [--sample-type T])");
+	const char *path = argv[optind];
+	struct kan_profile *p, *bp = NULL;
+	if (kan_load(path, &p))
+		return 2;
+	if (kan_pick_type(p, path, type, &si)) {
+		kan_profile_free(p);
+		return 2;
+	}
+	if (base) {
+		if (kan_load(base, &bp)) {
+			kan_profile_free(p);
+			return 2;
+		}
+		rc = kan__top_diff(p, si, bp, base, type, n);
+		kan_profile_free(bp);
+		kan_profile_free(p);
+		return rc;
+	}
+	int64_t *flat, *cum, total;
+	if (kan__flat_cum(p, si, &flat, &cum, &total)) {
+		kan_profile_free(p);
+		return kan_die("out of memory");
+	}
+	struct kan__row *rows = calloc(p->nframes + 1, sizeof(*rows));
+	if (!rows) {
+		kan_profile_free(p);
+		return kan_die("out of memory");
+	}
+	size_t nrows = 0;
+	for (size_t i = 0; i < p->nframes; i++) {
+		if (!flat[i] && !cum[i])
+			continue;
+		rows[nrows].name = p->frame_names[i];
+		rows[nrows].flat = flat[i];
+		rows[nrows].cum = cum[i];
+		nrows++;
+	}
+	qsort(rows, nrows, sizeof(*rows), kan__cmp_row);
+	size_t shown = (size_t)n < nrows ? (size_t)n : nrows;
+	int64_t shown_flat = 0;
+	for (size_t i = 0; i < shown; i++)
+		shown_flat = kan_sat_add(shown_flat, rows[i].flat);
+	const char *unit = p->sample_types[si].unit;
+	char a[32], b[32], d[32];
+	kan_format_value(shown_flat, unit, a, sizeof(a));
+	kan_format_value(total, unit, b, sizeof(b));
+	printf("Type: %s\n", kan__type_label(p, si));
+	if (p->duration_nanos > 0) {
+		kan_format_value(p->duration_nanos, "nanoseconds", d, sizeof(d));
+		printf("Duration: %s, Total samples = %s\n", d, b);
+	}
+	printf("Showing nodes accounting for %s, %.2f%% of %s total\n", a, kan__pct((double)shown_flat, (double)total),
+	       b);
+	if (shown < nrows)
+		printf("Showing top %zu nodes out of %zu\n", shown, nrows);
+	printf("%10s %6s %6s %10s %6s\n", "flat", "flat%", "sum%", "cum", "cum%");
+	int64_t sum = 0;
+	for (size_t i = 0; i < shown; i++) {
+		sum = kan_sat_add(sum, rows[i].flat);
+		kan_format_value(rows[i].flat, unit, a, sizeof(a));
+		kan_format_value(rows[i].cum, unit, b, sizeof(b));
+		printf("%10s %6.2f%% %6.2f%% %10s %6.2f%%  %s\n", a, kan__pct((double)rows[i].flat, (double)total),
+		       kan__pct((double)sum, (double)total), b, kan__pct((double)rows[i].cum, (double)total),
+		       rows[i].name);
+	}
+	free(rows);
+	free(flat);
+	free(cum);
+	kan_profile_free(p);
+	return 0;
 }

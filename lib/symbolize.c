@@ -380,6 +380,15 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 	GElf_Sym sym;
 	const char *symname = dwfl_module_addrinfo(o->mod, addr, &off, &sym, NULL, NULL, NULL);
 	struct ku_sym_frame phys = { 0 };
+	if (symname) {
+		/* drop a symbol version ("memcpy@@GLIBC_2.14") before demangling */
+		const char *at = strchr(symname, '@');
+		if (at && at != symname) {
+			const char *bare = ku__sym_intern_n(s, symname, (size_t)(at - symname));
+			if (bare)
+				symname = bare;
+		}
+	}
 	phys.function = symname ? ku__sym_intern(s, ku_sym_demangle(s, symname)) : NULL;
 	phys.sym_offset = symname ? off : 0;
 

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* cli: helpers shared by the analyzer's subcommands (see cli.h). */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kprof.h"
+
+int kan_load(const char *path, struct kan_profile **p)
+{
+	char err[1200];
+
+	if (kan_profile_load(path, p, err, sizeof(err)))
+		return kan_die("%s", err);
+	return 0;
+}
+
+int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int *si)
+{
+	*si = kan_profile_sample_index(p, type);
+	if (*si >= 0)
+		return 0;
+	if (p->nsample_types == 0)
+		return kan_die("%s: profile has no sample types", path);
+	char list[512] = "";
+	for (size_t i = 0; i < p->nsample_types; i++) {
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s", i ? ", " : "", p->sample_types[i].type);
+	}
+	return kan_die("%s: no sample type '%s' (have: %s)", path, type, list);
+}
+
+void kan_folded_name(FILE *f, const char *name)
+{
+	size_t n = strlen(name), tail = n;
+
+	/* a trailing " <digits>" would be read as a count column */
+	while (tail > 0 && isdigit((unsigned char)name[tail - 1]))
+		tail--;
+	size_t fix = (tail < n && tail > 0 && name[tail - 1] == ' ') ? tail - 1 : (size_t)-1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (i == fix)
+			c = '_';
+		else if (c == ';')
+			c = ':';
+		else if (c < 0x20 || c == 0x7f)
+			c = '?';
+		putc(c, f);
+	}
+	if (n == 0)
+		fputs("[unknown]", f);
+}
+
+int kan_is_bench_json(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char buf[4096];
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	size_t i = 0;
+	while (i < n && isspace((unsigned char)buf[i]))
+		i++;
+	return i < n && buf[i] == '{' && strstr(buf, "kprof-bench/") != NULL;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli: helpers shared by the analyzer's subcommands: loading a profile
+ * with a one-line error, choosing a sample type, and frame-name escaping
+ * for folded output. Functions that report errors print them through
+ * kan_die() and return its status (2), so callers can return it as is.
+ */
+#ifndef KAN_CLI_H
+#define KAN_CLI_H
+
+#include <stdio.h>
+
+#include "profile.h"
+
+/* Load PATH into *p; on failure prints "kprof: PATH: reason", returns 2. */
+int kan_load(const char *path, struct kan_profile **p);
+
+/* Sample type index for `type` (NULL = default); on failure prints the
+ * available types and returns 2. */
+int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int *si);
+
+/* Write a frame name for folded output, escaped as kprof-formats(7) says:
+ * ';' becomes ':', newlines and other control characters become '?', and
+ * a name ending in a space followed by digits gets that space replaced by
+ * '_' so that readers do not take the digits for a count. */
+void kan_folded_name(FILE *f, const char *name);
+
+/* 1 when path looks like kprof bench result JSON (schema kprof-bench/...). */
+int kan_is_bench_json(const char *path);
+
+#endif

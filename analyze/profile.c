@@ -1,0 +1,712 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * profile: the in-memory profile model (see profile.h): arena, appending
+ * builders, file loading with gzip detection, format dispatch, frame
+ * assignment with symbolization of address-only locations, and value
+ * formatting. The profile.proto decoder is in pprof-read.c, the gperftools
+ * decoder in legacy.c, the writer in pprof-write.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "ku.h"
+#include "profile.h"
+#include "symbolize.h"
+
+struct kan__chunk {
+	struct kan__chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+int kan_profile_new(struct kan_profile **out)
+{
+	struct kan_profile *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	*out = p;
+	return 0;
+}
+
+void kan_profile_free(struct kan_profile *p)
+{
+	if (!p)
+		return;
+	free(p->sample_types);
+	free(p->samples);
+	free(p->values);
+	free(p->sample_locs);
+	free(p->labels);
+	free(p->mappings);
+	free(p->locations);
+	free(p->lines);
+	free(p->functions);
+	free(p->comments);
+	free(p->frame_names);
+	free(p->frame_kind);
+	free(p->loc_frames);
+	free(p->loc_frame_off);
+	for (struct kan__chunk *c = p->arena, *n; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	free(p);
+}
+
+const char *kan_profile_strdup(struct kan_profile *p, const char *s, size_t len)
+{
+	struct kan__chunk *c = p->arena;
+
+	if (!s)
+		return NULL;
+	if (!c || c->size - c->used < len + 1) {
+		size_t sz = len + 1 > 256 * 1024 ? len + 1 : 256 * 1024;
+
+		c = malloc(sizeof(*c) + sz);
+		if (!c)
+			return NULL;
+		c->size = sz;
+		c->used = 0;
+		c->next = p->arena;
+		p->arena = c;
+	}
+	char *d = c->data + c->used;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	c->used += len + 1;
+	return d;
+}
+
+/* Grow *arr (element size es) to hold at least need elements. */
+static int kan__grow(void *arrp, size_t *cap, size_t need, size_t es)
+{
+	void **arr = arrp;
+
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 16;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / es)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	void *n = realloc(*arr, ncap * es);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* Capacities are kept beside the model in this private struct hung off
+ * nothing: we recompute them as the next power of two of the count,
+ * which is what kan__grow() allocates. */
+static size_t kan__cap(size_t n)
+{
+	size_t c = 16;
+
+	if (n == 0)
+		return 0;
+	while (c < n)
+		c *= 2;
+	return c;
+}
+
+#define KAN__PUSH(p, arr, n, extra)                                                                    \
+	({                                                                                             \
+		size_t kan__c = kan__cap((p)->n);                                                      \
+		kan__grow(&(p)->arr, &kan__c, (p)->n + (extra), sizeof(*(p)->arr));                    \
+	})
+
+int kan_profile_add_sample_type(struct kan_profile *p, const char *type, const char *unit)
+{
+	if (p->nsamples)
+		return -EINVAL;
+	if (p->nsample_types >= KAN_MAX_SAMPLE_TYPES)
+		return -E2BIG;
+	if (KAN__PUSH(p, sample_types, nsample_types, 1))
+		return -ENOMEM;
+	p->sample_types[p->nsample_types].type = type ? type : "";
+	p->sample_types[p->nsample_types].unit = unit ? unit : "";
+	p->nsample_types++;
+	return 0;
+}
+
+long kan_profile_add_function(struct kan_profile *p, uint64_t id, const char *name, const char *system_name,
+			      const char *filename, int64_t start_line)
+{
+	if (KAN__PUSH(p, functions, nfunctions, 1))
+		return -ENOMEM;
+	struct kan_function *f = &p->functions[p->nfunctions];
+	f->id = id ? id : p->nfunctions + 1;
+	f->name = name ? name : "";
+	f->system_name = system_name ? system_name : "";
+	f->filename = filename ? filename : "";
+	f->start_line = start_line;
+	return (long)p->nfunctions++;
+}
+
+long kan_profile_add_mapping(struct kan_profile *p, const struct kan_mapping *m)
+{
+	if (KAN__PUSH(p, mappings, nmappings, 1))
+		return -ENOMEM;
+	p->mappings[p->nmappings] = *m;
+	if (!p->mappings[p->nmappings].id)
+		p->mappings[p->nmappings].id = p->nmappings + 1;
+	if (!p->mappings[p->nmappings].file)
+		p->mappings[p->nmappings].file = "";
+	if (!p->mappings[p->nmappings].build_id)
+		p->mappings[p->nmappings].build_id = "";
+	return (long)p->nmappings++;
+}
+
+long kan_profile_add_location(struct kan_profile *p, uint64_t id, uint32_t mapping, uint64_t address,
+			      const struct kan_line *lines, uint32_t nlines)
+{
+	if (KAN__PUSH(p, locations, nlocations, 1) || KAN__PUSH(p, lines, nlines, nlines))
+		return -ENOMEM;
+	struct kan_location *l = &p->locations[p->nlocations];
+	l->id = id ? id : p->nlocations + 1;
+	l->address = address;
+	l->mapping = mapping;
+	l->nlines = nlines;
+	l->line_off = p->nlines;
+	if (nlines)
+		memcpy(p->lines + p->nlines, lines, nlines * sizeof(*lines));
+	p->nlines += nlines;
+	return (long)p->nlocations++;
+}
+
+long kan_profile_add_sample(struct kan_profile *p, const uint32_t *locs, uint32_t nlocs, const int64_t *values,
+			    const struct kan_label *labels, uint32_t nlabels)
+{
+	size_t nt = p->nsample_types;
+
+	if (KAN__PUSH(p, samples, nsamples, 1) || KAN__PUSH(p, sample_locs, nsample_locs, nlocs) ||
+	    KAN__PUSH(p, labels, nlabels, nlabels))
+		return -ENOMEM;
+	/* values grows in step with samples */
+	size_t vcap = kan__cap(p->nsamples) * nt;
+	size_t vneed = (p->nsamples + 1) * nt;
+	if (nt && vneed > vcap) {
+		size_t ncap = kan__cap(p->nsamples + 1) * nt;
+		int64_t *nv = realloc(p->values, ncap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		p->values = nv;
+	}
+	struct kan_sample *s = &p->samples[p->nsamples];
+	s->nlocs = nlocs;
+	s->loc_off = p->nsample_locs;
+	s->nlabels = nlabels;
+	s->label_off = p->nlabels;
+	if (nlocs)
+		memcpy(p->sample_locs + p->nsample_locs, locs, nlocs * sizeof(*locs));
+	p->nsample_locs += nlocs;
+	if (nlabels)
+		memcpy(p->labels + p->nlabels, labels, nlabels * sizeof(*labels));
+	p->nlabels += nlabels;
+	if (nt)
+		memcpy(p->values + p->nsamples * nt, values, nt * sizeof(*values));
+	return (long)p->nsamples++;
+}
+
+int kan_read_file(const char *path, uint8_t **data, size_t *len)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (fd)
+			close(fd);
+		return -EISDIR;
+	}
+	for (;;) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 1 << 16;
+			uint8_t *nb;
+
+			if (ncap > KAN_MAX_INPUT_BYTES + 1)
+				ncap = KAN_MAX_INPUT_BYTES + 1;
+			if (ncap == cap) {
+				free(buf);
+				if (fd)
+					close(fd);
+				return -EFBIG;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				if (fd)
+					close(fd);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = -errno;
+			free(buf);
+			if (fd)
+				close(fd);
+			return e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (fd)
+		close(fd);
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+int kan_gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, size_t cap)
+{
+	z_stream zs;
+	uint8_t *buf = NULL;
+	size_t bcap = inlen * 4 + 4096, n = 0;
+	int ret;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 32) != Z_OK)
+		return -ENOMEM;
+	if (bcap > cap)
+		bcap = cap;
+	zs.next_in = (Bytef *)in;
+	for (;;) {
+		if (n == bcap) {
+			size_t nc = bcap * 2;
+			if (bcap >= cap) {
+				ret = -EFBIG;
+				goto out;
+			}
+			if (nc > cap)
+				nc = cap;
+			bcap = nc;
+		}
+		if (!buf || n == 0 || bcap) {
+			uint8_t *nb = realloc(buf, bcap);
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		/* zlib counts in uInt: feed at most 1 GiB at a time */
+		size_t inleft = inlen - (size_t)(zs.next_in - in);
+		zs.avail_in = inleft > (1u << 30) ? (1u << 30) : (uInt)inleft;
+		size_t room = bcap - n;
+		zs.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
+		zs.next_out = buf + n;
+		uInt before = zs.avail_out;
+		int zr = inflate(&zs, Z_NO_FLUSH);
+		n += before - zs.avail_out;
+		if (zr == Z_STREAM_END) {
+			/* concatenated gzip members: continue with the next one */
+			size_t used = (size_t)(zs.next_in - in);
+			if (used < inlen && inlen - used >= 2 && in[used] == 0x1f && in[used + 1] == 0x8b) {
+				inflateReset(&zs);
+				continue;
+			}
+			break;
+		}
+		if (zr == Z_BUF_ERROR && zs.avail_in == 0 && zs.avail_out != 0) {
+			ret = -EINVAL; /* truncated */
+			goto out;
+		}
+		if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			ret = zr == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
+			goto out;
+		}
+	}
+	*out = buf;
+	*outlen = n;
+	buf = NULL;
+	ret = 0;
+out:
+	inflateEnd(&zs);
+	free(buf);
+	return ret;
+}
+
+int kan_profile_parse(const void *data, size_t len, struct kan_profile **out, char *err, size_t errlen)
+{
+	const uint8_t *d = data;
+	uint8_t *plain = NULL;
+	size_t plen = len;
+	struct kan_profile *p;
+	int gz = 0, r;
+
+	if (len == 0) {
+		snprintf(err, errlen, "empty file");
+		return -EINVAL;
+	}
+	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b) {
+		r = kan_gunzip(d, len, &plain, &plen, KAN_MAX_INPUT_BYTES);
+		if (r) {
+			snprintf(err, errlen, "%s", r == -EINVAL ? "corrupt or truncated gzip data"
+						     : r == -EFBIG ? "decompressed profile larger than 2 GiB"
+								   : ku_strerror(r));
+			return r;
+		}
+		d = plain;
+		gz = 1;
+		if (plen == 0) {
+			free(plain);
+			snprintf(err, errlen, "empty profile inside gzip data");
+			return -EINVAL;
+		}
+	}
+	r = kan_profile_new(&p);
+	if (r) {
+		free(plain);
+		snprintf(err, errlen, "out of memory");
+		return r;
+	}
+	if (kan_legacy_sniff(d, plen)) {
+		r = kan_legacy_decode(d, plen, p, err, errlen);
+		p->format = "gperftools-cpu";
+	} else {
+		r = kan_pprof_decode(d, plen, p, err, errlen);
+		p->format = gz ? "pprof (gzip)" : "pprof";
+	}
+	free(plain);
+	if (r) {
+		kan_profile_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+int kan_profile_load(const char *path, struct kan_profile **out, char *err, size_t errlen)
+{
+	uint8_t *data;
+	size_t len;
+	char why[200];
+	int r = kan_read_file(path, &data, &len);
+
+	if (r) {
+		snprintf(err, errlen, "%s: %s", path, r == -EFBIG ? "file larger than 2 GiB" : ku_strerror(r));
+		return r;
+	}
+	why[0] = '\0';
+	r = kan_profile_parse(data, len, out, why, sizeof(why));
+	free(data);
+	if (r)
+		snprintf(err, errlen, "%s: %s", path, why[0] ? why : ku_strerror(r));
+	return r;
+}
+
+int kan_profile_sample_index(const struct kan_profile *p, const char *type)
+{
+	if (p->nsample_types == 0)
+		return -1;
+	if (!type) {
+		if (p->default_sample_type)
+			for (size_t i = 0; i < p->nsample_types; i++)
+				if (!strcmp(p->sample_types[i].type, p->default_sample_type))
+					return (int)i;
+		return (int)p->nsample_types - 1;
+	}
+	for (size_t i = 0; i < p->nsample_types; i++)
+		if (!strcmp(p->sample_types[i].type, type))
+			return (int)i;
+	/* also accept a bare index */
+	char *end;
+	long v = strtol(type, &end, 10);
+	if (*type && !*end && v >= 0 && (size_t)v < p->nsample_types)
+		return (int)v;
+	return -1;
+}
+
+/* ---- frames ------------------------------------------------------------ */
+
+struct kan__name_map {
+	const char **keys;
+	uint32_t *vals;
+	size_t cap, n;
+};
+
+static uint64_t kan__hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Returns the frame id for name, adding it when new; -1 on ENOMEM. */
+static long kan__frame_id(struct kan_profile *p, struct kan__name_map *m, const char *name, enum kan_kind kind)
+{
+	if (m->n * 2 >= m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 1024;
+		const char **nk = calloc(ncap, sizeof(*nk));
+		uint32_t *nv = calloc(ncap, sizeof(*nv));
+		if (!nk || !nv) {
+			free(nk);
+			free(nv);
+			return -1;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->keys[i])
+				continue;
+			size_t j = kan__hash_str(m->keys[i]) & (ncap - 1);
+			while (nk[j])
+				j = (j + 1) & (ncap - 1);
+			nk[j] = m->keys[i];
+			nv[j] = m->vals[i];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = nk;
+		m->vals = nv;
+		m->cap = ncap;
+	}
+	size_t j = kan__hash_str(name) & (m->cap - 1);
+	while (m->keys[j]) {
+		if (!strcmp(m->keys[j], name))
+			return m->vals[j];
+		j = (j + 1) & (m->cap - 1);
+	}
+	size_t fcap = kan__cap(p->nframes);
+	if (kan__grow(&p->frame_names, &fcap, p->nframes + 1, sizeof(*p->frame_names)))
+		return -1;
+	fcap = kan__cap(p->nframes);
+	if (kan__grow(&p->frame_kind, &fcap, p->nframes + 1, sizeof(*p->frame_kind)))
+		return -1;
+	p->frame_names[p->nframes] = name;
+	p->frame_kind[p->nframes] = (uint8_t)kind;
+	m->keys[j] = name;
+	m->vals[j] = (uint32_t)p->nframes;
+	m->n++;
+	return (long)p->nframes++;
+}
+
+static const char *kan__basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static int kan__is_runtime_lib(const char *base)
+{
+	static const char *const libs[] = { "libc.so", "libc-", "ld-linux", "libstdc++", "libpthread", "libm.so",
+					    "libgcc_s", "libdl.so", "librt.so", "ld-2." };
+
+	for (size_t i = 0; i < KU_ARRAY_SIZE(libs); i++)
+		if (!strncmp(base, libs[i], strlen(libs[i])))
+			return 1;
+	return 0;
+}
+
+static enum kan_kind kan__classify(const struct kan_profile *p, const struct kan_location *l, const char *name,
+				   int resolved)
+{
+	const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
+	const char *file = m ? m->file : "";
+	const char *base = kan__basename(file);
+	size_t nl = strlen(name);
+
+	if (!resolved)
+		return KAN_KIND_UNKNOWN;
+	if ((nl > 4 && !strcmp(name + nl - 4, "_[k]")) || strstr(file, "kernel") || !strncmp(file, "[vdso]", 6) ||
+	    !strncmp(name, "__x64_sys_", 10) || !strncmp(name, "entry_SYSCALL", 13))
+		return KAN_KIND_KERNEL;
+	if (m && *base && kan__is_runtime_lib(base))
+		return KAN_KIND_RUNTIME;
+	if (strstr(name, "::") || strchr(name, '<') || !strncmp(name, "operator ", 9))
+		return KAN_KIND_CXX;
+	if (m && strstr(base, ".so") && l->mapping != 1)
+		return KAN_KIND_LIB;
+	/* Go and similar: "pkg.Func", "net/http.(*conn).serve"; but not GCC's
+	 * clones of C functions ("f.cold", "f.part.0", "f.isra.0"). */
+	const char *dot = strchr(name, '.');
+	if (dot && dot != name && !strchr(name, ' ') && !strstr(name, ".cold") && !strstr(name, ".part.") &&
+	    !strstr(name, ".isra.") && !strstr(name, ".constprop.") && !strstr(name, ".lto_priv.")) {
+		if (!strncmp(name, "runtime.", 8) || !strncmp(name, "syscall.", 8))
+			return KAN_KIND_RUNTIME;
+		return KAN_KIND_GO;
+	}
+	return KAN_KIND_C;
+}
+
+/* Symbolize an address-only location from its mapping; appends functions
+ * and lines to the profile so writers keep the result. */
+static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t li)
+{
+	struct kan_location *l = &p->locations[li];
+	const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
+	struct ku_sym_frame fr[16];
+	struct kan_line lines[16];
+	size_t n = 0;
+
+	if (!m || !m->file[0] || m->file[0] == '[' || !sym)
+		return;
+	if (l->address < m->start || (m->limit && l->address >= m->limit))
+		return;
+	if (ku_sym_lookup_addr(sym, m->file, m->build_id[0] ? m->build_id : NULL, l->address, m->start, m->offset,
+			       fr, KU_ARRAY_SIZE(fr), &n) != 0)
+		return;
+	uint32_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!fr[i].function)
+			continue;
+		const char *name = kan_profile_strdup(p, fr[i].function, strlen(fr[i].function));
+		const char *file = fr[i].file ? kan_profile_strdup(p, fr[i].file, strlen(fr[i].file)) : "";
+		long fi = kan_profile_add_function(p, 0, name, name, file, 0);
+		if (fi < 0 || !name)
+			return;
+		lines[k].function = (uint32_t)fi;
+		lines[k].line = fr[i].line;
+		k++;
+	}
+	if (!k)
+		return;
+	size_t cap = kan__cap(p->nlines);
+	if (kan__grow(&p->lines, &cap, p->nlines + k, sizeof(*p->lines)))
+		return;
+	l = &p->locations[li];
+	memcpy(p->lines + p->nlines, lines, k * sizeof(*lines));
+	l->line_off = p->nlines;
+	l->nlines = k;
+	p->nlines += k;
+}
+
+int kan_profile_frames(struct kan_profile *p)
+{
+	struct kan__name_map map = { 0 };
+	struct ku_sym *sym = NULL;
+	size_t total = 0;
+	int r = -ENOMEM;
+
+	if (p->loc_frame_off)
+		return 0;
+	/* KPROF_NO_SYMBOLIZE=1: keep address-only frames as object+offset
+	 * (reproducible output whatever is installed on this machine) */
+	const char *nosym = getenv("KPROF_NO_SYMBOLIZE");
+	int symbolize = !nosym || !*nosym || !strcmp(nosym, "0");
+	for (size_t i = 0; i < p->nlocations; i++) {
+		if (p->locations[i].nlines == 0 && symbolize) {
+			if (!sym && ku_sym_new(&sym, 0) != 0)
+				sym = NULL;
+			kan__symbolize_loc(p, sym, i);
+		}
+		total += p->locations[i].nlines ? p->locations[i].nlines : 1;
+	}
+	ku_sym_free(sym);
+	p->loc_frame_off = malloc((p->nlocations + 1) * sizeof(*p->loc_frame_off));
+	p->loc_frames = malloc((total ? total : 1) * sizeof(*p->loc_frames));
+	if (!p->loc_frame_off || !p->loc_frames)
+		goto fail;
+	size_t k = 0;
+	for (size_t i = 0; i < p->nlocations; i++) {
+		const struct kan_location *l = &p->locations[i];
+		p->loc_frame_off[i] = k;
+		for (uint32_t j = 0; j < l->nlines; j++) {
+			const struct kan_function *f = &p->functions[p->lines[l->line_off + j].function];
+			const char *name = f->name[0] ? f->name : f->system_name[0] ? f->system_name : NULL;
+			char buf[64];
+			if (!name) {
+				snprintf(buf, sizeof(buf), "0x%" PRIx64, l->address);
+				name = kan_profile_strdup(p, buf, strlen(buf));
+				if (!name)
+					goto fail;
+			}
+			long id = kan__frame_id(p, &map, name, kan__classify(p, l, name, 1));
+			if (id < 0)
+				goto fail;
+			p->loc_frames[k++] = (uint32_t)id;
+		}
+		if (l->nlines == 0) {
+			const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
+			char buf[512];
+			if (m && m->file[0] && l->address >= m->start)
+				snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, kan__basename(m->file),
+					 l->address - m->start + m->offset);
+			else
+				snprintf(buf, sizeof(buf), "0x%" PRIx64, l->address);
+			const char *name = kan_profile_strdup(p, buf, strlen(buf));
+			long id = name ? kan__frame_id(p, &map, name, KAN_KIND_UNKNOWN) : -1;
+			if (id < 0)
+				goto fail;
+			p->loc_frames[k++] = (uint32_t)id;
+		}
+	}
+	p->loc_frame_off[p->nlocations] = k;
+	r = 0;
+fail:
+	free(map.keys);
+	free(map.vals);
+	if (r) {
+		free(p->loc_frame_off);
+		free(p->loc_frames);
+		p->loc_frame_off = NULL;
+		p->loc_frames = NULL;
+	}
+	return r;
+}
+
+/* ---- value formatting ---------------------------------------------------- */
+
+static void kan__fmt_scaled(double v, const char *suffix, char *buf, size_t size)
+{
+	if (v == (double)(int64_t)v)
+		snprintf(buf, size, "%" PRId64 "%s", (int64_t)v, suffix);
+	else
+		snprintf(buf, size, "%.2f%s", v, suffix);
+}
+
+void kan_format_value(int64_t v, const char *unit, char *buf, size_t size)
+{
+	double a = v < 0 ? -(double)v : (double)v;
+
+	if (!unit)
+		unit = "";
+	if (v == 0) {
+		snprintf(buf, size, "0");
+	} else if (!strcmp(unit, "nanoseconds")) {
+		if (a >= 1e9)
+			kan__fmt_scaled((double)v / 1e9, "s", buf, size);
+		else if (a >= 1e6)
+			kan__fmt_scaled((double)v / 1e6, "ms", buf, size);
+		else if (a >= 1e3)
+			kan__fmt_scaled((double)v / 1e3, "us", buf, size);
+		else
+			kan__fmt_scaled((double)v, "ns", buf, size);
+	} else if (!strcmp(unit, "microseconds")) {
+		kan_format_value(v > INT64_MAX / 1000 ? INT64_MAX : v < INT64_MIN / 1000 ? INT64_MIN : v * 1000,
+				 "nanoseconds", buf, size);
+	} else if (!strcmp(unit, "bytes")) {
+		if (a >= 1024.0 * 1024 * 1024)
+			kan__fmt_scaled((double)v / (1024.0 * 1024 * 1024), "GB", buf, size);
+		else if (a >= 1024.0 * 1024)
+			kan__fmt_scaled((double)v / (1024.0 * 1024), "MB", buf, size);
+		else if (a >= 1024.0)
+			kan__fmt_scaled((double)v / 1024.0, "kB", buf, size);
+		else
+			kan__fmt_scaled((double)v, "B", buf, size);
+	} else {
+		snprintf(buf, size, "%" PRId64, v);
+	}
+}

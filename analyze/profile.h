@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * profile: the analyzer's in-memory model of a profile and its readers and
+ * writer. Every input format (profile.proto, gzipped or not; gperftools'
+ * legacy CPU format) is read into a struct kan_profile, whose references
+ * are plain indices that were checked at load time: code that walks a
+ * loaded profile never needs bounds or id checks.
+ *
+ * Ownership: a profile owns all its strings (an arena) and arrays;
+ * kan_profile_free() releases everything. Readers never trust lengths,
+ * counts or ids from the file: bad input gives -EINVAL (or -ENOMEM,
+ * -EFBIG for inputs beyond the limits below) and a one-line reason in the
+ * caller's errbuf.
+ *
+ * Frames: a location expands into one or more frames (its lines, innermost
+ * first, as in profile.proto). kan_profile_frames() assigns each distinct
+ * function name a dense frame id and gives each sample its frame stack,
+ * leaf first. Address-only locations are symbolized from their mapping
+ * when the object exists locally (lib/symbolize.h).
+ */
+#ifndef KAN_PROFILE_H
+#define KAN_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Limits against hostile input (the reader refuses bigger inputs). */
+#define KAN_MAX_INPUT_BYTES ((size_t)2 << 30)   /* decompressed profile size */
+#define KAN_MAX_SAMPLE_TYPES 64
+
+struct kan_value_type {
+	const char *type, *unit;
+};
+
+struct kan_label {
+	const char *key;
+	const char *str; /* NULL for numeric labels */
+	int64_t num;
+	const char *num_unit; /* NULL when unset */
+};
+
+struct kan_mapping {
+	uint64_t id, start, limit, offset;
+	const char *file, *build_id;
+	int has_functions;
+};
+
+struct kan_function {
+	uint64_t id;
+	const char *name, *system_name, *filename;
+	int64_t start_line;
+};
+
+struct kan_line {
+	uint32_t function; /* index into functions */
+	int64_t line;
+};
+
+struct kan_location {
+	uint64_t id, address;
+	uint32_t mapping; /* index + 1 into mappings; 0 = none */
+	uint32_t nlines;
+	size_t line_off; /* into lines[] */
+};
+
+struct kan_sample {
+	uint32_t nlocs;
+	uint32_t nlabels;
+	size_t loc_off;   /* into sample_locs[]: location indices, leaf first */
+	size_t label_off; /* into labels[] */
+	/* values: values[i * nsample_types ...] */
+};
+
+struct kan_profile {
+	struct kan_value_type *sample_types;
+	size_t nsample_types;
+	struct kan_sample *samples;
+	size_t nsamples;
+	int64_t *values; /* nsamples * nsample_types */
+	uint32_t *sample_locs;
+	size_t nsample_locs;
+	struct kan_label *labels;
+	size_t nlabels;
+	struct kan_mapping *mappings;
+	size_t nmappings;
+	struct kan_location *locations;
+	size_t nlocations;
+	struct kan_line *lines;
+	size_t nlines;
+	struct kan_function *functions;
+	size_t nfunctions;
+	const char **comments;
+	size_t ncomments;
+	const char *drop_frames, *keep_frames;
+	int64_t time_nanos, duration_nanos, period;
+	struct kan_value_type period_type; /* type NULL when absent */
+	const char *default_sample_type;   /* NULL when absent */
+	const char *format;                /* "pprof", "pprof (gzip)", "gperftools-cpu" */
+
+	/* Filled by kan_profile_frames(). */
+	const char **frame_names; /* frame id -> display name */
+	uint8_t *frame_kind;      /* frame id -> enum kan_kind */
+	size_t nframes;
+	uint32_t *loc_frames;     /* per location: frames, innermost first */
+	size_t *loc_frame_off;    /* per location: offset into loc_frames (n+1 entries) */
+
+	void *arena; /* private */
+};
+
+/* What a frame is, for colours. */
+enum kan_kind {
+	KAN_KIND_UNKNOWN, /* address only */
+	KAN_KIND_C,       /* C function in the main program */
+	KAN_KIND_CXX,     /* C++ */
+	KAN_KIND_LIB,     /* function in a shared library */
+	KAN_KIND_KERNEL,
+	KAN_KIND_GO,      /* Go or another dotted-package language */
+	KAN_KIND_RUNTIME, /* libc, libstdc++, dynamic linker, Go runtime */
+	KAN_NKINDS
+};
+
+int kan_profile_new(struct kan_profile **out);
+void kan_profile_free(struct kan_profile *p);
+
+/* Reads any supported format from memory (gzip detected by magic). */
+int kan_profile_parse(const void *data, size_t len, struct kan_profile **out, char *err, size_t errlen);
+/* Reads a file ("-" = stdin). err gets "PATH: reason". */
+int kan_profile_load(const char *path, struct kan_profile **out, char *err, size_t errlen);
+/* profile.proto decoder and gperftools legacy CPU decoder (no gzip). */
+int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen);
+int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen);
+/* 1 when data starts like a gperftools legacy CPU profile. */
+int kan_legacy_sniff(const uint8_t *data, size_t len);
+
+/* Load a whole file into memory (malloc'ed); 0 or -errno. */
+int kan_read_file(const char *path, uint8_t **data, size_t *len);
+/* gunzip with a size cap; 0, -EINVAL (corrupt), -EFBIG, -ENOMEM. */
+int kan_gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, size_t cap);
+
+/* Strings live as long as the profile. */
+const char *kan_profile_strdup(struct kan_profile *p, const char *s, size_t len);
+
+/* Index of the sample type named `type` (NULL: the default one, as pprof
+ * chooses: default_sample_type, else the last). -1 when not found. */
+int kan_profile_sample_index(const struct kan_profile *p, const char *type);
+
+/* Symbolize address-only locations and assign frame ids (idempotent). */
+int kan_profile_frames(struct kan_profile *p);
+
+/* Frames of location i: *n entries starting at the returned pointer. */
+static inline const uint32_t *kan_loc_frames(const struct kan_profile *p, size_t loc, size_t *n)
+{
+	*n = p->loc_frame_off[loc + 1] - p->loc_frame_off[loc];
+	return p->loc_frames + p->loc_frame_off[loc];
+}
+
+/* Appending builders (used by readers, merge and convert). Each returns
+ * the new index or a negative errno. */
+long kan_profile_add_function(struct kan_profile *p, uint64_t id, const char *name, const char *system_name,
+			      const char *filename, int64_t start_line);
+long kan_profile_add_mapping(struct kan_profile *p, const struct kan_mapping *m);
+/* lines: function indices + line numbers, innermost first. */
+long kan_profile_add_location(struct kan_profile *p, uint64_t id, uint32_t mapping, uint64_t address,
+			      const struct kan_line *lines, uint32_t nlines);
+long kan_profile_add_sample(struct kan_profile *p, const uint32_t *locs, uint32_t nlocs, const int64_t *values,
+			    const struct kan_label *labels, uint32_t nlabels);
+int kan_profile_add_sample_type(struct kan_profile *p, const char *type, const char *unit);
+
+/* Writes profile.proto, gzipped when gzip != 0, to path ("-" = stdout). */
+int kan_pprof_write(const struct kan_profile *p, const char *path, int gzip);
+
+/* Format a value of the given unit like pprof ("1.50s", "12MB", "340"). */
+void kan_format_value(int64_t v, const char *unit, char *buf, size_t size);
+
+#endif

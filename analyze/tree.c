@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tree: build the call tree of kan_tree.h. Each sample walks from the root
+ * down its stack, finding or creating the child (parent, name) through one
+ * open-addressing hash, so a profile of N samples with depth D costs
+ * O(N * D) hash probes and memory proportional to distinct tree paths.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree.h"
+
+int64_t kan_sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+int kan_tree_init(struct kan_tree *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->capnodes = 1024;
+	t->nodes = calloc(t->capnodes, sizeof(*t->nodes));
+	if (!t->nodes)
+		return -ENOMEM;
+	t->nnodes = 1; /* root */
+	return 0;
+}
+
+void kan_tree_free(struct kan_tree *t)
+{
+	free(t->nodes);
+	free(t->names);
+	free(t->kinds);
+	free(t->hkeys);
+	free(t->hvals);
+	free(t->nkeys);
+	free(t->nvals);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint64_t kan__mix64(uint64_t x)
+{
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ull;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2dd44dull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t kan__strhash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+long kan_tree_name(struct kan_tree *t, const char *name, uint8_t kind)
+{
+	if (t->nnames * 2 >= t->ncap) {
+		size_t nc = t->ncap ? t->ncap * 2 : 1024;
+		const char **nk = calloc(nc, sizeof(*nk));
+		uint32_t *nv = calloc(nc, sizeof(*nv));
+		if (!nk || !nv) {
+			free(nk);
+			free(nv);
+			return -1;
+		}
+		for (size_t i = 0; i < t->ncap; i++)
+			if (t->nkeys[i]) {
+				size_t j = kan__strhash(t->nkeys[i]) & (nc - 1);
+				while (nk[j])
+					j = (j + 1) & (nc - 1);
+				nk[j] = t->nkeys[i];
+				nv[j] = t->nvals[i];
+			}
+		free(t->nkeys);
+		free(t->nvals);
+		t->nkeys = nk;
+		t->nvals = nv;
+		t->ncap = nc;
+	}
+	size_t j = kan__strhash(name) & (t->ncap - 1);
+	while (t->nkeys[j]) {
+		if (!strcmp(t->nkeys[j], name))
+			return t->nvals[j];
+		j = (j + 1) & (t->ncap - 1);
+	}
+	if (t->nnames == t->capnames) {
+		size_t nc = t->capnames ? t->capnames * 2 : 1024;
+		const char **nn = realloc(t->names, nc * sizeof(*nn));
+		if (!nn)
+			return -1;
+		t->names = nn;
+		uint8_t *nk = realloc(t->kinds, nc);
+		if (!nk)
+			return -1;
+		t->kinds = nk;
+		t->capnames = nc;
+	}
+	t->names[t->nnames] = name;
+	t->kinds[t->nnames] = kind;
+	t->nkeys[j] = name;
+	t->nvals[j] = (uint32_t)t->nnames;
+	return (long)t->nnames++;
+}
+
+static int kan__hgrow(struct kan_tree *t)
+{
+	size_t nc = t->hcap ? t->hcap * 2 : 4096;
+	uint64_t *nk = calloc(nc, sizeof(*nk));
+	uint32_t *nv = calloc(nc, sizeof(*nv));
+
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->hcap; i++)
+		if (t->hvals[i]) {
+			size_t j = kan__mix64(t->hkeys[i]) & (nc - 1);
+			while (nv[j])
+				j = (j + 1) & (nc - 1);
+			nk[j] = t->hkeys[i];
+			nv[j] = t->hvals[i];
+		}
+	free(t->hkeys);
+	free(t->hvals);
+	t->hkeys = nk;
+	t->hvals = nv;
+	t->hcap = nc;
+	return 0;
+}
+
+static long kan__child(struct kan_tree *t, uint32_t parent, uint32_t name)
+{
+	if ((t->nnodes + 1) * 2 >= t->hcap && kan__hgrow(t))
+		return -1;
+	uint64_t key = (uint64_t)parent << 32 | name;
+	size_t j = kan__mix64(key) & (t->hcap - 1);
+	while (t->hvals[j]) {
+		if (t->hkeys[j] == key)
+			return t->hvals[j];
+		j = (j + 1) & (t->hcap - 1);
+	}
+	if (t->nnodes >= UINT32_MAX - 1)
+		return -1;
+	if (t->nnodes == t->capnodes) {
+		size_t nc = t->capnodes * 2;
+		struct kan_node *nn = realloc(t->nodes, nc * sizeof(*nn));
+		if (!nn)
+			return -1;
+		t->nodes = nn;
+		t->capnodes = nc;
+	}
+	uint32_t id = (uint32_t)t->nnodes++;
+	struct kan_node *n = &t->nodes[id];
+	memset(n, 0, sizeof(*n));
+	n->name = name;
+	n->parent = parent;
+	n->depth = t->nodes[parent].depth + 1;
+	n->sibling = t->nodes[parent].child;
+	t->nodes[parent].child = id;
+	if (n->depth > t->max_depth)
+		t->max_depth = n->depth;
+	t->hkeys[j] = key;
+	t->hvals[j] = id;
+	return id;
+}
+
+int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, int inverted)
+{
+	uint32_t *map = NULL, *path = NULL;
+	size_t cap = 0;
+	int r = -ENOMEM;
+
+	if (kan_profile_frames(p))
+		return -ENOMEM;
+	map = malloc((p->nframes ? p->nframes : 1) * sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nframes; i++) {
+		long id = kan_tree_name(t, p->frame_names[i], p->frame_kind[i]);
+		if (id < 0)
+			goto out;
+		map[i] = (uint32_t)id;
+	}
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct kan_sample *s = &p->samples[i];
+		int64_t v = p->values[i * p->nsample_types + (size_t)si];
+		size_t n = 0;
+
+		if (v == 0)
+			continue;
+		/* collect frames leaf first */
+		for (uint32_t k = 0; k < s->nlocs; k++) {
+			size_t nf;
+			const uint32_t *f = kan_loc_frames(p, p->sample_locs[s->loc_off + k], &nf);
+			if (n + nf > cap) {
+				size_t nc = cap ? cap * 2 : 256;
+				while (nc < n + nf)
+					nc *= 2;
+				uint32_t *np = realloc(path, nc * sizeof(*np));
+				if (!np)
+					goto out;
+				path = np;
+				cap = nc;
+			}
+			for (size_t q = 0; q < nf; q++)
+				path[n++] = map[f[q]];
+		}
+		uint32_t node = 0;
+		t->nodes[0].cum[slot] = kan_sat_add(t->nodes[0].cum[slot], v);
+		for (size_t q = 0; q < n; q++) {
+			uint32_t name = inverted ? path[q] : path[n - 1 - q];
+			long c = kan__child(t, node, name);
+			if (c < 0)
+				goto out;
+			node = (uint32_t)c;
+			t->nodes[node].cum[slot] = kan_sat_add(t->nodes[node].cum[slot], v);
+		}
+		t->nodes[node].self[slot] = kan_sat_add(t->nodes[node].self[slot], v);
+		t->total[slot] = kan_sat_add(t->total[slot], v);
+	}
+	r = 0;
+out:
+	free(map);
+	free(path);
+	return r;
+}
+
+static struct kan_tree *kan__sort_tree;
+
+static int kan__cmp_child(const void *a, const void *b)
+{
+	const struct kan_node *x = &kan__sort_tree->nodes[*(const uint32_t *)a];
+	const struct kan_node *y = &kan__sort_tree->nodes[*(const uint32_t *)b];
+
+	return strcmp(kan__sort_tree->names[x->name], kan__sort_tree->names[y->name]);
+}
+
+void kan_tree_sort(struct kan_tree *t)
+{
+	uint32_t *buf = NULL;
+	size_t cap = 0;
+
+	kan__sort_tree = t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		size_t n = 0;
+		for (uint32_t c = t->nodes[i].child; c; c = t->nodes[c].sibling) {
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				uint32_t *nb = realloc(buf, nc * sizeof(*nb));
+				if (!nb) {
+					free(buf);
+					return; /* unsorted but valid */
+				}
+				buf = nb;
+				cap = nc;
+			}
+			buf[n++] = c;
+		}
+		if (n < 2)
+			continue;
+		qsort(buf, n, sizeof(*buf), kan__cmp_child);
+		t->nodes[i].child = buf[0];
+		for (size_t k = 0; k + 1 < n; k++)
+			t->nodes[buf[k]].sibling = buf[k + 1];
+		t->nodes[buf[n - 1]].sibling = 0;
+	}
+	free(buf);
+}

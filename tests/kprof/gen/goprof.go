@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// goprof: writes the Go-made golden profiles of tests/kprof/golden/
+// (go.cpu.pb.gz with runtime/pprof's CPU profiler, go.heap.pb.gz with its
+// heap profiler). Run once by hand; the outputs are committed:
+//   GO111MODULE=off GOCACHE=/tmp/gocache go run goprof.go OUTDIR
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+)
+
+var sink []byte
+
+//go:noinline
+func hashLoop(n int) uint64 {
+	h := uint64(1469598103934665603)
+	for i := 0; i < n; i++ {
+		h = (h ^ uint64(i)) * 1099511628211
+	}
+	return h
+}
+
+//go:noinline
+func encodeMessages(d time.Duration) uint64 {
+	var s uint64
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		s += hashLoop(20000)
+	}
+	return s
+}
+
+//go:noinline
+func allocMessages(d time.Duration) int {
+	n := 0
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		sink = make([]byte, 4096)
+		n++
+	}
+	return n
+}
+
+//go:noinline
+func routeMessages(d time.Duration) uint64 {
+	return encodeMessages(d/2) + hashLoop(1000)
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: goprof OUTDIR")
+		os.Exit(2)
+	}
+	dir := os.Args[1]
+	runtime.MemProfileRate = 4096
+	f, err := os.Create(dir + "/go.cpu.pb.gz")
+	if err != nil {
+		panic(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		panic(err)
+	}
+	s := encodeMessages(600 * time.Millisecond)
+	s += routeMessages(600 * time.Millisecond)
+	n := allocMessages(300 * time.Millisecond)
+	pprof.StopCPUProfile()
+	f.Close()
+	h, err := os.Create(dir + "/go.heap.pb.gz")
+	if err != nil {
+		panic(err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(h); err != nil {
+		panic(err)
+	}
+	h.Close()
+	fmt.Println(s != 0, n > 0)
+}
