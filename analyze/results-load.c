@@ -260,6 +260,15 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 	kan__config(b, ku_json_get(j, "config"));
 	if (!b->key || !b->config || !b->label)
 		return -ENOMEM;
+	if (ku_json_as_string(ku_json_get(j, "label"), NULL)) {
+		/* kbench's label names the case as the suite does */
+		char *l = strdup(ku_json_as_string(ku_json_get(j, "label"), NULL));
+
+		if (!l)
+			return -ENOMEM;
+		free(b->label);
+		b->label = l;
+	}
 	b->leak_bytes = NAN;
 	for (size_t i = 0; i < ku_json_count(metrics); i++) {
 		const struct ku_json *v = &metrics->kids[i];

@@ -49,7 +49,7 @@ void kan_html_head(FILE *f, const char *title)
 	      ".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{background:#fff;border:1px solid #e0e0e0}\n"
 	      ".reg{color:#c62828;font-weight:600}.imp{color:#2e7d32}.note{color:#6d4c41}\n"
 	      "svg text{font:11px system-ui,sans-serif;fill:#333}svg .t{font-size:13px;font-weight:600}\n"
-	      "code{background:#eceff1;padding:0 3px}\n"
+	      "code{background:#eceff1;padding:0 3px}header code{background:#37474f;color:#eceff1}\n"
 	      "</style>\n</head>\n<body>\n", f);
 }
 
@@ -84,6 +84,21 @@ static void kan__tick_label(double v, char *buf, size_t len)
 		snprintf(buf, len, "%gk", v / 1e3);
 	else
 		snprintf(buf, len, "%g", v);
+}
+
+/* Three significant digits with an SI suffix: 1.02M, 45.6k, 0.123. */
+static void kan__tick_label3(double v, char *buf, size_t len)
+{
+	double a = fabs(v);
+
+	if (a >= 1e9)
+		snprintf(buf, len, "%.3gG", v / 1e9);
+	else if (a >= 1e6)
+		snprintf(buf, len, "%.3gM", v / 1e6);
+	else if (a >= 1e4)
+		snprintf(buf, len, "%.3gk", v / 1e3);
+	else
+		snprintf(buf, len, "%.3g", v);
 }
 
 void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
@@ -192,7 +207,7 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 void kan_svg_bars(FILE *f, const char *title, const char *unit,
 		  const char *const *labels, const double *v, size_t n)
 {
-	const double W = 560, L = 230, R = 90, T = 30, BH = 18, GAP = 5;
+	const double W = 560, L = 220, R = 100, T = 30, BH = 18, GAP = 5;
 	double H = T + (double)n * (BH + GAP) + 12, vmax = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -217,7 +232,12 @@ void kan_svg_bars(FILE *f, const char *title, const char *unit,
 		if (!isfinite(v[i]))
 			snprintf(val, sizeof(val), "-");
 		else
-			snprintf(val, sizeof(val), "%.4g%s%s", v[i], unit && *unit ? " " : "", unit ? unit : "");
+		{
+			char num[32];
+
+			kan__tick_label3(v[i], num, sizeof(num));
+			snprintf(val, sizeof(val), "%s%s%s", num, unit && *unit ? " " : "", unit ? unit : "");
+		}
 		fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">", L - 6, y + BH - 5);
 		kan_html_escape(f, labels[i]);
 		fprintf(f, "</text><path d=\"M%g %gh%.1fv%gh%.1fz\" fill=\"%s\"><title>", L, y, w, BH, -w,

@@ -1,1 +1,10 @@
 # SPDX-License-Identifier: MIT
+# tests/kbench/: compare statistics, compare/history/report outputs,
+# rendering in headless Chromium, the suite runner end to end.
+check_PROGRAMS += tests/kbench/stats
+tests_kbench_stats_SOURCES = tests/kbench/stats.c analyze/stats.c analyze/stats.h
+tests_kbench_stats_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze -I$(top_srcdir)/tests
+tests_kbench_stats_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
+tests_kbench_stats_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS)
+tests_kbench_stats_LDADD = -lm
+TESTS += tests/kbench/stats
