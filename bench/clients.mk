@@ -7,3 +7,6 @@ bin_PROGRAMS += bench/kb-proxy
 bench_kb_proxy_SOURCES = bench/kb-proxy.c
 bench_kb_proxy_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
 bench_kb_proxy_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+
+# `kprof clients A.json B.json`: the C-vs-JS table (analyze/clients.c).
+analyze_kprof_SOURCES += analyze/clients.c
