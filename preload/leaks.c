@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * leaks: classify every live block by reachability, as LeakSanitizer and
+ * memcheck do. Roots are the writable PT_LOAD segments of every loaded
+ * object except libkalloc.so itself, the stack of the calling thread from
+ * its stack pointer up (callee-saved registers are spilled there first),
+ * the whole recorded stack of every other registered thread (their
+ * registers cannot be read, so this is conservative), and each thread's
+ * static TLS block and thread descriptor (thread-specific data, the DTV
+ * that points to dynamic TLS). Any pointer-aligned word whose value lies
+ * inside a live block (interior pointers count) makes it reachable; blocks
+ * reachable from roots are "still reachable", blocks reachable only from
+ * unreachable blocks are "indirectly lost", the rest "definitely lost".
+ *
+ * Memory of other threads is read with process_vm_readv, so a stack that
+ * disappears under us yields EFAULT instead of a crash. While scanning,
+ * every shard of the live-block table is locked: other threads that call
+ * malloc or free wait, so no block is freed while it is being read.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "kalloc-internal.h"
+
+struct kalloc__scan {
+	struct kalloc__block *b;
+	size_t n;
+	uintptr_t lo, hi; /* address range of all blocks */
+	uint32_t *work;	  /* indices to visit */
+	size_t nwork;
+	uint8_t mark; /* mark given to blocks found now */
+	uintptr_t self_lo, self_hi;
+	const void *self_base;
+};
+
+static void kalloc__collect(uintptr_t p, size_t size, uint32_t stack, void *arg)
+{
+	struct kalloc__scan *sc = arg;
+	struct kalloc__block *b = &sc->b[sc->n++];
+
+	b->p = p;
+	b->size = size;
+	b->kind = 0;
+	b->stack = stack;
+}
+
+static int kalloc__block_cmp(const void *a, const void *b)
+{
+	uintptr_t x = ((const struct kalloc__block *)a)->p, y = ((const struct kalloc__block *)b)->p;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Index of the block containing address v, or -1. */
+static inline long kalloc__find(const struct kalloc__scan *sc, uintptr_t v)
+{
+	size_t lo = 0, hi = sc->n;
+
+	if (v < sc->lo || v >= sc->hi)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sc->b[mid].p <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	lo--;
+	if (v < sc->b[lo].p + (sc->b[lo].size ? sc->b[lo].size : 1))
+		return (long)lo;
+	return -1;
+}
+
+/* Scan words in [from, to) that are directly readable. */
+static void kalloc__scan_words(struct kalloc__scan *sc, uintptr_t from, uintptr_t to, long self)
+{
+	uintptr_t a = (from + sizeof(uintptr_t) - 1) & ~(sizeof(uintptr_t) - 1);
+
+	for (; a + sizeof(uintptr_t) <= to; a += sizeof(uintptr_t)) {
+		uintptr_t v = *(const uintptr_t *)a;
+		long i;
+
+		if (v < sc->lo || v >= sc->hi)
+			continue;
+		i = kalloc__find(sc, v);
+		if (i < 0 || i == self || sc->b[i].kind)
+			continue;
+		sc->b[i].kind = sc->mark;
+		sc->work[sc->nwork++] = (uint32_t)i;
+	}
+}
+
+/* Scan memory that may vanish: copy it with process_vm_readv first. */
+static void kalloc__scan_remote(struct kalloc__scan *sc, uintptr_t from, uintptr_t to)
+{
+	static uintptr_t buf[8192];
+	pid_t pid = getpid();
+
+	from &= ~(sizeof(uintptr_t) - 1);
+	while (from < to) {
+		size_t len = to - from < sizeof(buf) ? to - from : sizeof(buf);
+		struct iovec local = {buf, len}, remote = {(void *)from, len};
+		ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+		if (r > 0)
+			kalloc__scan_words(sc, (uintptr_t)buf, (uintptr_t)buf + (size_t)r, -1);
+		/* On a fault skip to the next page. */
+		if (r <= 0)
+			len = 4096 - (from & 4095);
+		else
+			len = (size_t)r;
+		from += len;
+	}
+}
+
+static void kalloc__drain(struct kalloc__scan *sc)
+{
+	while (sc->nwork) {
+		uint32_t i = sc->work[--sc->nwork];
+
+		kalloc__scan_words(sc, sc->b[i].p, sc->b[i].p + sc->b[i].size, (long)i);
+	}
+}
+
+static int kalloc__phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct kalloc__scan *sc = arg;
+	int i;
+
+	(void)size;
+	if ((const void *)info->dlpi_addr == sc->self_base && sc->self_base)
+		return 0;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo, hi;
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+			continue;
+		lo = info->dlpi_addr + ph->p_vaddr;
+		hi = lo + ph->p_memsz;
+		kalloc__scan_remote(sc, lo, hi);
+	}
+	return 0;
+}
+
+static size_t kalloc__static_tls(void)
+{
+	void (*info)(size_t *, size_t *) =
+		(void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+	size_t size = 0, align = 0;
+
+	if (info)
+		info(&size, &align);
+	return size ? size : 4096;
+}
+
+
+int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *roots)
+{
+	struct kalloc__scan sc;
+	struct kalloc__thread *t, *me = kalloc__self();
+	size_t n, i, maplen, tls = kalloc__static_tls();
+	Dl_info di;
+	uintptr_t mytop;
+
+	memset(ls, 0, sizeof(*ls));
+	memset(&sc, 0, sizeof(sc));
+	if (dladdr((void *)kalloc__leaks_scan, &di) && di.dli_fbase)
+		sc.self_base = di.dli_fbase;
+	mytop = me->stack_hi ? me->stack_hi : ku_unwind_stack_top();
+
+	kalloc__lock(&kalloc__threads_lock);
+	kalloc__table_lock_all();
+	n = kalloc__table_count();
+	maplen = (n + 1) * (sizeof(struct kalloc__block) + sizeof(uint32_t));
+	maplen = (maplen + 4095) & ~(size_t)4095;
+	sc.b = kalloc__map(maplen);
+	if (!sc.b) {
+		kalloc__table_unlock_all();
+		kalloc__unlock(&kalloc__threads_lock);
+		return -ENOMEM;
+	}
+	sc.work = (uint32_t *)(sc.b + n + 1);
+	kalloc__table_each(kalloc__collect, &sc);
+	qsort(sc.b, sc.n, sizeof(*sc.b), kalloc__block_cmp);
+	if (sc.n) {
+		sc.lo = sc.b[0].p;
+		for (i = 0; i < sc.n; i++)
+			if (sc.b[i].p + sc.b[i].size + 1 > sc.hi)
+				sc.hi = sc.b[i].p + sc.b[i].size + 1;
+	}
+
+	/* Roots. */
+	sc.mark = KALLOC_REACHABLE;
+	dl_iterate_phdr(kalloc__phdr_cb, &sc);
+	kalloc__drain(&sc);
+	if (roots && roots->sp && mytop > roots->sp) {
+		kalloc__scan_words(&sc, roots->sp, mytop, -1);
+		kalloc__scan_words(&sc, (uintptr_t)roots->regs, (uintptr_t)(roots->regs + roots->nregs), -1);
+		kalloc__drain(&sc);
+	}
+	for (t = kalloc__threads; t; t = t->next) {
+		if (t != me && t->stack_hi > t->stack_lo)
+			kalloc__scan_remote(&sc, t->stack_lo, t->stack_hi);
+		if (t->tp)
+			kalloc__scan_remote(&sc, t->tp - tls, t->tp + 4096);
+		kalloc__drain(&sc);
+	}
+	if (me->registered != 1 && me->tp == 0) {
+		uintptr_t tp = (uintptr_t)pthread_self();
+
+		kalloc__scan_remote(&sc, tp - tls, tp + 4096);
+		kalloc__drain(&sc);
+	}
+
+	/* Whatever an unreachable block points to is indirectly lost. */
+	sc.mark = KALLOC_INDIRECT;
+	for (i = 0; i < sc.n; i++) {
+		if (sc.b[i].kind == KALLOC_REACHABLE)
+			continue;
+		kalloc__scan_words(&sc, sc.b[i].p, sc.b[i].p + sc.b[i].size, (long)i);
+		kalloc__drain(&sc);
+	}
+	kalloc__table_unlock_all();
+	kalloc__unlock(&kalloc__threads_lock);
+
+	for (i = 0; i < sc.n; i++) {
+		struct kalloc__block *b = &sc.b[i];
+
+		if (!b->kind)
+			b->kind = KALLOC_DEFINITE;
+		ls->blocks[b->kind]++;
+		ls->bytes[b->kind] += b->size;
+	}
+	ls->b = sc.b;
+	ls->n = sc.n;
+	ls->maplen = maplen;
+	return 0;
+}
+
+void kalloc__leaks_free(struct kalloc__leakset *ls)
+{
+	kalloc__unmap(ls->b, ls->maplen);
+	memset(ls, 0, sizeof(*ls));
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * signal: KALLOC_SIGNAL snapshots. This file holds signal-handler code.
+ * The handler only posts a semaphore (sem_post is async-signal-safe) and
+ * restores errno; a dedicated thread, created at start-up with the guard
+ * set for its whole life, waits on the semaphore and writes the snapshot
+ * <prefix>.<n>.* on a normal stack, where locks and allocation are fine.
+ * The thread does not survive fork: the child creates its own.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <string.h>
+
+#include "kalloc-internal.h"
+
+int kalloc_v1_snapshot(void);
+
+static sem_t kalloc__sem;
+static int kalloc__signo;
+static int kalloc__sem_ok;
+
+/* Async-signal-safe: sem_post only; errno preserved. */
+static void kalloc__on_signal(int signo)
+{
+	int e = errno;
+
+	(void)signo;
+	if (kalloc__sem_ok)
+		sem_post(&kalloc__sem);
+	errno = e;
+}
+
+static void *kalloc__snapshot_thread(void *arg)
+{
+	(void)arg;
+	kalloc__guard_enter(); /* nothing this thread allocates is tracked */
+	for (;;) {
+		if (sem_wait(&kalloc__sem) != 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		kalloc_v1_snapshot();
+	}
+	return NULL;
+}
+
+static int kalloc__start_thread(void)
+{
+	pthread_t th;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* The snapshot thread must never take the program's signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&th, &attr, kalloc__snapshot_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return -err;
+}
+
+int kalloc__signal_setup(int signo)
+{
+	struct sigaction sa;
+	int err;
+
+	if (sem_init(&kalloc__sem, 0, 0) != 0)
+		return -errno;
+	kalloc__sem_ok = 1;
+	err = kalloc__start_thread();
+	if (err) {
+		kalloc__warn(NULL, "cannot start the snapshot thread (%s); KALLOC_SIGNAL ignored", strerror(-err));
+		return err;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kalloc__on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(signo, &sa, NULL) != 0) {
+		err = -errno;
+		kalloc__warn(NULL, "cannot install the handler for signal %d (%s); KALLOC_SIGNAL ignored", signo,
+			     strerror(errno));
+		return err;
+	}
+	kalloc__signo = signo;
+	return 0;
+}
+
+void kalloc__signal_after_fork(void)
+{
+	if (!kalloc__signo)
+		return;
+	sem_destroy(&kalloc__sem);
+	if (sem_init(&kalloc__sem, 0, 0) != 0 || kalloc__start_thread() != 0)
+		kalloc__sem_ok = 0;
+}
