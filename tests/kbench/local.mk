@@ -8,3 +8,6 @@ tests_kbench_stats_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
 tests_kbench_stats_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS)
 tests_kbench_stats_LDADD = -lm
 TESTS += tests/kbench/stats
+TESTS += tests/kbench/compare.sh
+EXTRA_DIST += tests/kbench/compare.sh tests/kbench/data/base.json tests/kbench/data/new.json \
+	tests/kbench/data/compare.txt tests/kbench/data/compare.md tests/kbench/data/compare.json
