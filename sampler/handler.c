@@ -184,24 +184,48 @@ out:
 }
 
 /*
+ * Async-signal-safe. The timer setting for one thread: the period, and a
+ * first expiry drawn uniformly in (0, period]. Without the random phase a
+ * thread that lives for less CPU time than one period would never be
+ * sampled, and short-lived threads would be missing from profiles; with
+ * it, each thread's expected sample count is exactly its time / period.
+ */
+void ksamp__timer_spec(struct itimerspec *its, int on, uint64_t seed)
+{
+	uint64_t ns = 1000000000ull / (uint64_t)ksamp__cfg.hz, first;
+
+	memset(its, 0, sizeof(*its));
+	if (!on)
+		return;
+	seed ^= seed >> 33;
+	seed *= 0xff51afd7ed558ccdull;
+	seed ^= seed >> 33;
+	seed *= 0xc4ceb9fe1a85ec53ull;
+	seed ^= seed >> 33;
+	first = 1 + seed % ns;
+	its->it_interval.tv_sec = (time_t)(ns / 1000000000ull);
+	its->it_interval.tv_nsec = (long)(ns % 1000000000ull);
+	its->it_value.tv_sec = (time_t)(first / 1000000000ull);
+	its->it_value.tv_nsec = (long)(first % 1000000000ull);
+}
+
+/*
  * Async-signal-safe (timer_settime is on the POSIX list): arm or disarm
  * the timer of every live registered thread. Returns how many were set.
  */
 int ksamp__arm_all(int on)
 {
 	struct itimerspec its;
-	long ns = 1000000000L / ksamp__cfg.hz;
+	struct timespec now;
 	int k = 0;
 
-	memset(&its, 0, sizeof(its));
-	if (on) {
-		its.it_value.tv_sec = its.it_interval.tv_sec = ns / 1000000000L;
-		its.it_value.tv_nsec = its.it_interval.tv_nsec = ns % 1000000000L;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (int i = 0; i < KSAMP__THREADS_MAX; i++)
-		if (atomic_load_explicit(&ksamp__threads[i].state, memory_order_acquire) == 2 &&
-		    timer_settime(ksamp__threads[i].timer, 0, &its, NULL) == 0)
-			k++;
+		if (atomic_load_explicit(&ksamp__threads[i].state, memory_order_acquire) == 2) {
+			ksamp__timer_spec(&its, on, (uint64_t)now.tv_nsec * 31 + (uint64_t)i * 0x9e3779b97f4a7c15ull);
+			if (timer_settime(ksamp__threads[i].timer, 0, &its, NULL) == 0)
+				k++;
+		}
 	return k;
 }
 

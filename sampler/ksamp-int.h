@@ -89,6 +89,7 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc);
 void ksamp__on_toggle(int sig, siginfo_t *si, void *uc);
 void ksamp__set_stack_top(uintptr_t top);
 int ksamp__arm_all(int on);
+void ksamp__timer_spec(struct itimerspec *its, int on, uint64_t seed);
 /* Map the table and arena; 0 or -errno. Not async-signal-safe. */
 int ksamp__table_init(void);
 /* Drop every sample (fork child). */

@@ -38,6 +38,7 @@
 struct ksamp__config ksamp__cfg;
 
 static int ksamp__ready;		/* constructor finished successfully */
+static int ksamp__child;		/* forked or exec'd from a profiled process */
 static pid_t ksamp__pid;		/* process that owns the timers and table */
 static uint64_t ksamp__t0_real, ksamp__t0_mono;
 static pthread_mutex_t ksamp__write_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -207,10 +208,8 @@ static void ksamp__thread_start(void)
 	atomic_store_explicit(&t->state, 2, memory_order_release);
 	if (atomic_load(&ksamp__enabled) && !atomic_load(&ksamp__dead)) {
 		struct itimerspec its;
-		long ns = 1000000000L / ksamp__cfg.hz;
 
-		its.it_value.tv_sec = its.it_interval.tv_sec = ns / 1000000000L;
-		its.it_value.tv_nsec = its.it_interval.tv_nsec = ns % 1000000000L;
+		ksamp__timer_spec(&its, 1, ku_now_ns() ^ ((uint64_t)tid << 32));
 		timer_settime(t->timer, 0, &its, NULL);
 	}
 }
@@ -308,7 +307,8 @@ KSAMP__EXPORT sighandler_t signal(int sig, sighandler_t h)
 /* ---- exec and fork ----------------------------------------------------- */
 
 /*
- * Before exec: write what this image sampled, stop every timer and throw
+ * Before exec: write what this image sampled (the original process only),
+ * stop every timer and throw
  * away a SIGPROF that may already be pending (setting SIG_IGN discards
  * it), so the new image, whose SIGPROF action is the default "terminate",
  * never receives one. A vfork child (pid differs, no atfork handler ran)
@@ -323,7 +323,9 @@ static int ksamp__before_exec(void)
 		return -1;
 	was_on = atomic_exchange(&ksamp__enabled, 0);
 	ksamp__arm_all(0);
-	if (atomic_load(&ksamp__tab.handled))
+	/* A child's few samples between fork and exec are dropped: the new
+	 * image, if it preloads us again, writes <out>.<pid> itself. */
+	if (!ksamp__child)
 		ksamp_flush();
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
@@ -454,6 +456,7 @@ static void ksamp__atfork_child(void)
 	long pid = (long)getpid();
 
 	ksamp__pid = (pid_t)pid;
+	ksamp__child = 1;
 	/* Timers are not inherited: forget every registration. */
 	for (int i = 0; i < KSAMP__THREADS_MAX; i++)
 		atomic_store(&ksamp__threads[i].state, 0);
@@ -529,6 +532,18 @@ __attribute__((constructor)) static void ksamp__init(void)
 	}
 	ksamp__config_read();
 	ksamp__pid = getpid();
+	/* Started by exec from a profiled process: never overwrite its file. */
+	if (getenv("KSAMP_ROOT_PID")) {
+		size_t n = strlen(ksamp__cfg.out);
+
+		ksamp__child = 1;
+		snprintf(ksamp__cfg.out + n, sizeof(ksamp__cfg.out) - n, ".%ld", (long)ksamp__pid);
+	} else {
+		char pid[24];
+
+		snprintf(pid, sizeof(pid), "%ld", (long)ksamp__pid);
+		setenv("KSAMP_ROOT_PID", pid, 1);
+	}
 	if ((rc = ksamp__table_init()) < 0) {
 		ksamp__warn("cannot map the sample table, sampling disabled", ku_strerror(rc));
 		return;
@@ -563,5 +578,7 @@ __attribute__((destructor)) static void ksamp__fini(void)
 	ksamp__arm_all(0);
 	if (getpid() != ksamp__pid)
 		return; /* a vfork child exiting: the parent writes */
+	if (ksamp__child && !atomic_load(&ksamp__tab.handled))
+		return; /* no litter from short-lived children */
 	ksamp_flush();
 }

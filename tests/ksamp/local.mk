@@ -7,3 +7,18 @@ tests_ksamp_pprof_unit_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(ZLIB_CFLAGS)
 tests_ksamp_pprof_unit_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_ksamp_pprof_unit_LDADD = lib/libku.la $(ZLIB_LIBS)
 TESTS += tests/ksamp/pprof-unit
+
+# End-to-end: workload (known-truth programs, frame pointers) run under
+# libksamp.so by ksamp-e2e, one scenario per .sh wrapper.
+check_PROGRAMS += tests/ksamp/workload tests/ksamp/ksamp-e2e
+tests_ksamp_workload_SOURCES = tests/ksamp/workload.c
+tests_ksamp_workload_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer
+tests_ksamp_workload_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_ksamp_ksamp_e2e_SOURCES = tests/ksamp/ksamp-e2e.c
+tests_ksamp_ksamp_e2e_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(ZLIB_CFLAGS)
+tests_ksamp_ksamp_e2e_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+tests_ksamp_ksamp_e2e_LDADD = $(ZLIB_LIBS) -lm
+KSAMP_E2E_TESTS = tests/ksamp/attribution.sh tests/ksamp/wall.sh tests/ksamp/threads.sh \
+	tests/ksamp/forkexec.sh tests/ksamp/sigprof.sh tests/ksamp/depth.sh tests/ksamp/api.sh
+TESTS += $(KSAMP_E2E_TESTS)
+EXTRA_DIST += $(KSAMP_E2E_TESTS)

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ksamp-e2e: runs tests/ksamp/workload under libksamp.so and checks the
+ * profiles it writes against the known truth of each scenario (shares of
+ * CPU time per function and per thread, totals against CPU time x Hz,
+ * wall vs cpu mode, thread churn, fork and exec, a program that owns
+ * SIGPROF, the depth limit, the ksamp.h API and the toggle signal). Every
+ * profile is decoded with pbdecode.h and, when $PPROF is set, must be
+ * read by the real pprof (-top, -traces, -tags). Usage: ksamp-e2e SCENARIO
+ * (the .sh wrappers in this directory name one each).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pbdecode.h"
+#include "../tap.h"
+
+static char dir[] = "/tmp/ksamp-e2e.XXXXXX";
+static const char *workload, *libksamp, *pprof;
+
+/*
+ * Run the workload with arg, extra "K=V" settings (NULL-terminated) and,
+ * when preload, LD_PRELOAD=libksamp and KSAMP_OUT=out. Captures stdout
+ * into buf and stderr into errbuf; returns the wait status (-1: failure).
+ */
+static int run(int preload, const char *out, const char *arg, const char *const *env, char *buf, size_t cap,
+	       char *errbuf, size_t errcap)
+{
+	int po[2], pe[2], st = -1;
+	size_t n = 0, ne = 0;
+	pid_t pid;
+	time_t deadline = time(NULL) + 60;
+
+	if (pipe(po) || pipe(pe))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		unsetenv("KSAMP_ROOT_PID");
+		unsetenv("LD_PRELOAD");
+		if (preload) {
+			setenv("LD_PRELOAD", libksamp, 1);
+			setenv("KSAMP_OUT", out, 1);
+		}
+		for (; env && *env; env++)
+			putenv((char *)*env);
+		execl(workload, workload, arg, (char *)NULL);
+		_exit(126);
+	}
+	close(po[1]);
+	close(pe[1]);
+	struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+	int open_fds = 2;
+	while (open_fds && time(NULL) < deadline) {
+		if (poll(fds, 2, 1000) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			char *b = i ? errbuf : buf;
+			size_t *len = i ? &ne : &n, c = i ? errcap : cap;
+			char tmp[4096];
+			ssize_t k;
+
+			if (!(fds[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			k = read(fds[i].fd, tmp, sizeof(tmp));
+			if (k <= 0) {
+				fds[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			if (*len + (size_t)k + 1 < c) {
+				memcpy(b + *len, tmp, (size_t)k);
+				*len += (size_t)k;
+			}
+		}
+	}
+	if (open_fds)
+		kill(pid, SIGKILL);
+	close(po[0]);
+	close(pe[0]);
+	buf[n] = 0;
+	errbuf[ne] = 0;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
+
+static double getval(const char *out, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, k) && p[k] == ' ')
+			return atof(p + k + 1);
+	return NAN;
+}
+
+static int64_t total(const struct pb_profile *pr, int idx)
+{
+	int64_t t = 0;
+
+	for (size_t i = 0; i < pr->nsamples; i++)
+		t += pr->samples[i].vals[idx];
+	return t;
+}
+
+/* Fraction of all samples whose stack contains fn. */
+static double share(const struct pb_profile *pr, const char *fn)
+{
+	int64_t t = total(pr, 0), s = 0;
+
+	for (size_t i = 0; i < pr->nsamples; i++)
+		if (pb_sample_has(pr, &pr->samples[i], fn))
+			s += pr->samples[i].vals[0];
+	return t ? (double)s / (double)t : 0;
+}
+
+/* Fraction of all samples with a frame whose function starts with prefix. */
+static double share_prefix(const struct pb_profile *pr, const char *prefix)
+{
+	int64_t t = total(pr, 0), s = 0;
+	size_t k = strlen(prefix);
+
+	for (size_t i = 0; i < pr->nsamples; i++) {
+		const struct pb_sample *sm = &pr->samples[i];
+		int hit = 0;
+
+		for (size_t j = 0; j < sm->nlocs && !hit; j++) {
+			const struct pb_location *l = pb_loc(pr, sm->locs[j]);
+
+			for (size_t m = 0; l && m < l->nlines && !hit; m++)
+				hit = !strncmp(pb_func_name(pr, l->funcs[m]), prefix, k);
+		}
+		if (hit)
+			s += sm->vals[0];
+	}
+	return t ? (double)s / (double)t : 0;
+}
+
+/* Fraction of samples whose thread_name label is name. */
+static double thread_share(const struct pb_profile *pr, const char *name)
+{
+	int64_t t = total(pr, 0), s = 0;
+
+	for (size_t i = 0; i < pr->nsamples; i++) {
+		const char *l = pb_label(pr, &pr->samples[i], "thread_name", NULL);
+
+		if (l && !strcmp(l, name))
+			s += pr->samples[i].vals[0];
+	}
+	return t ? (double)s / (double)t : 0;
+}
+
+static uint64_t comment_num(const struct pb_profile *pr, const char *key)
+{
+	for (size_t i = 0; i < pr->ncomments; i++) {
+		const char *c = strstr(pb_str(pr, pr->comments[i]), key);
+
+		if (c)
+			return strtoull(c + strlen(key), NULL, 10);
+	}
+	return UINT64_MAX;
+}
+
+/* The real pprof must read the profile in its three main views. */
+static void check_pprof(const char *path, const char *expect)
+{
+	static const char *views[] = {"-top", "-traces", "-tags"};
+	char cmd[1024], out[8192];
+
+	if (!pprof || !*pprof) {
+		tap_skip("pprof not installed");
+		return;
+	}
+	for (size_t v = 0; v < 3; v++) {
+		FILE *f;
+		size_t n;
+		int st;
+
+		snprintf(cmd, sizeof(cmd), "'%s' %s '%s' 2>&1", pprof, views[v], path);
+		f = popen(cmd, "r");
+		n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+		out[n] = 0;
+		st = f ? pclose(f) : -1;
+		if (v == 0 && expect)
+			tap_ok(st == 0 && strstr(out, expect), "pprof -top reads %s and shows %s", strrchr(path, '/') + 1,
+			       expect);
+		else
+			tap_ok(st == 0, "pprof %s reads %s", views[v], strrchr(path, '/') + 1);
+		if (st != 0)
+			tap_diag("%.500s", out);
+	}
+}
+
+static int load(struct pb_profile *pr, const char *path)
+{
+	int rc = pb_load(pr, path);
+
+	tap_ok(rc == 0, "profile %s decodes%s%s", strrchr(path, '/') + 1, rc ? ": " : "", rc ? pr->err : "");
+	return rc;
+}
+
+#define NEAR(got, want, tol, what)                                                                   \
+	do {                                                                                         \
+		double g_ = (got), w_ = (want);                                                      \
+		if (!tap_ok(fabs(g_ - w_) <= (tol), "%s: %.1f%% (truth %.1f%%, tolerance %.1f pp)", what, \
+			    100 * g_, 100 * w_, 100 * (tol)))                                        \
+			tap_diag("  outside tolerance");                                             \
+	} while (0)
+
+static char out[65536], err[65536];
+
+static int exited0(int st, const char *what)
+{
+	int ok = st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+
+	tap_ok(ok, "%s exits 0", what);
+	if (!ok)
+		tap_diag("status %d, stderr: %.400s", st, err);
+	return ok;
+}
+
+static void path_of(char *buf, size_t cap, const char *name)
+{
+	snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static void attribution(void)
+{
+	static const char *units[] = {"fp", "libunwind"};
+	char p[512], env[64];
+	struct pb_profile pr;
+
+	for (int u = 0; u < 2; u++) {
+		const char *e[] = {"KSAMP_HZ=200", env, NULL};
+
+		snprintf(env, sizeof(env), "KSAMP_UNWIND=%s", units[u]);
+		snprintf(p, sizeof(p), "%s/ratio1-%s.pb.gz", dir, units[u]);
+		if (!exited0(run(1, p, "ratio1", e, out, sizeof(out), err, sizeof(err)), "ratio1") || load(&pr, p))
+			continue;
+		tap_diag("%s: %zu samples, cpu %.0f ms", units[u], pr.nsamples, getval(out, "cpu_ns") / 1e6);
+		NEAR(share(&pr, "func_three"), 0.75, 0.03, "func_three (one thread)");
+		NEAR(share(&pr, "func_one"), 0.25, 0.03, "func_one (one thread)");
+		double expect = getval(out, "cpu_ns") * 200 / 1e9, got = (double)total(&pr, 0);
+		tap_ok(fabs(got - expect) <= 0.10 * expect, "total samples %.0f within 10%% of CPU time x Hz = %.0f",
+		       got, expect);
+		tap_ok(total(&pr, 1) == total(&pr, 0) * 5000000, "cpu/nanoseconds = samples x period");
+		tap_ok(pr.period == 5000000 && !strcmp(pb_str(&pr, pr.types[1].type), "cpu") &&
+			       !strcmp(pb_str(&pr, pr.period_type.type), "cpu"),
+		       "sample types and period (5 ms)");
+		tap_is_int(comment_num(&pr, "lost samples: "), 0, "no lost samples");
+		tap_ok(pr.nmaps > 0 && strstr(pb_str(&pr, pr.maps[0].filename), "workload") &&
+			       strlen(pb_str(&pr, pr.maps[0].build_id)) >= 16 && pr.maps[0].has_functions,
+		       "first mapping is the program, with build id and has_functions");
+		tap_ok(pr.time_nanos > 1600000000LL * 1000000000LL && pr.duration_nanos > 0, "time and duration set");
+		check_pprof(p, "func_three");
+		pb_free(&pr);
+	}
+
+	const char *e4[] = {"KSAMP_HZ=200", NULL};
+	path_of(p, sizeof(p), "threads4.pb.gz");
+	if (exited0(run(1, p, "threads4", e4, out, sizeof(out), err, sizeof(err)), "threads4") && !load(&pr, p)) {
+		NEAR(share(&pr, "worker_a"), 0.10, 0.03, "worker_a (thread 1 of 4)");
+		NEAR(share(&pr, "worker_b"), 0.20, 0.03, "worker_b (thread 2 of 4)");
+		NEAR(share(&pr, "worker_c"), 0.30, 0.03, "worker_c (thread 3 of 4)");
+		NEAR(share(&pr, "worker_d"), 0.40, 0.03, "worker_d (thread 4 of 4)");
+		NEAR(thread_share(&pr, "share-600"), 0.40, 0.03, "thread_name label share-600");
+		double expect = getval(out, "cpu_ns") * 200 / 1e9, got = (double)total(&pr, 0);
+		tap_ok(fabs(got - expect) <= 0.10 * expect, "total samples %.0f within 10%% of CPU time x Hz = %.0f",
+		       got, expect);
+		check_pprof(p, "worker_d");
+		pb_free(&pr);
+	}
+}
+
+static void wall(void)
+{
+	const char *ew[] = {"KSAMP_MODE=wall", "KSAMP_HZ=100", NULL}, *ec[] = {"KSAMP_HZ=100", NULL};
+	const char *ewu[] = {"KSAMP_MODE=wall", "KSAMP_HZ=100", "KSAMP_UNWIND=libunwind", NULL};
+	struct pb_profile pr;
+	char p[512];
+
+	/* Frame pointers: the sleep shows as libc's clock_nanosleep (which
+	 * has no frame pointer, so its direct caller is not seen). */
+	path_of(p, sizeof(p), "wall.pb.gz");
+	if (exited0(run(1, p, "wall", ew, out, sizeof(out), err, sizeof(err)), "wall mode") && !load(&pr, p)) {
+		tap_ok(!strcmp(pb_str(&pr, pr.types[1].type), "wall"), "sample type wall/nanoseconds");
+		NEAR(share_prefix(&pr, "clock_nanosleep"), 0.50, 0.10, "clock_nanosleep in wall mode (fp)");
+		NEAR(share(&pr, "busy_part"), 0.50, 0.10, "busy_part in wall mode (fp)");
+		check_pprof(p, "clock_nanosleep");
+		pb_free(&pr);
+	}
+	/* libunwind follows DWARF through libc: the sleeping function shows. */
+	path_of(p, sizeof(p), "wall-libunwind.pb.gz");
+	if (exited0(run(1, p, "wall", ewu, out, sizeof(out), err, sizeof(err)), "wall mode (libunwind)") &&
+	    !load(&pr, p)) {
+		NEAR(share(&pr, "nap_part"), 0.50, 0.10, "nap_part in wall mode (libunwind)");
+		NEAR(share(&pr, "busy_part"), 0.50, 0.10, "busy_part in wall mode (libunwind)");
+		check_pprof(p, "nap_part");
+		pb_free(&pr);
+	}
+	path_of(p, sizeof(p), "cpu.pb.gz");
+	if (exited0(run(1, p, "wall", ec, out, sizeof(out), err, sizeof(err)), "cpu mode") && !load(&pr, p)) {
+		double s = share_prefix(&pr, "clock_nanosleep") + share(&pr, "nap_part");
+
+		tap_ok(s < 0.03, "sleep in cpu mode: %.1f%% (< 3%%)", 100 * s);
+		tap_ok(share(&pr, "busy_part") > 0.9, "busy_part in cpu mode > 90%%");
+		check_pprof(p, "busy_part");
+		pb_free(&pr);
+	}
+}
+
+static void threads(void)
+{
+	const char *e[] = {"KSAMP_HZ=250", NULL};
+	struct pb_profile pr;
+	char p[512];
+
+	path_of(p, sizeof(p), "short.pb.gz");
+	if (!exited0(run(1, p, "shortthreads", e, out, sizeof(out), err, sizeof(err)), "240 short-lived threads"))
+		return;
+	if (!isnan(getval(out, "timers")))
+		tap_ok(getval(out, "timers") == 1, "only the main thread's timer is left (/proc/self/timers: %.0f)",
+		       getval(out, "timers"));
+	else
+		tap_skip("/proc/self/timers not available");
+	if (load(&pr, p))
+		return;
+	tap_ok(share(&pr, "short_worker") > 0.5, "short_worker dominates: %.1f%%", 100 * share(&pr, "short_worker"));
+	size_t tids = 0;
+	int64_t seen[512];
+	for (size_t i = 0; i < pr.nsamples; i++) {
+		int64_t tid = 0;
+		size_t j;
+
+		pb_label(&pr, &pr.samples[i], "thread_id", &tid);
+		for (j = 0; j < tids && seen[j] != tid; j++)
+			;
+		if (j == tids && tids < 512)
+			seen[tids++] = tid;
+	}
+	tap_ok(tids > 20, "samples from many threads (%zu thread ids)", tids);
+	tap_is_int(comment_num(&pr, "threads without a timer: "), 0, "every thread got a timer");
+	check_pprof(p, "short_worker");
+	pb_free(&pr);
+}
+
+static void forkexec(void)
+{
+	const char *e[] = {"KSAMP_HZ=1000", NULL};
+	struct pb_profile pr;
+	char p[512], q[600];
+	int exec_profiles = 0;
+	DIR *d;
+	struct dirent *de;
+
+	path_of(p, sizeof(p), "fe.pb.gz");
+	if (!exited0(run(1, p, "forkexec", e, out, sizeof(out), err, sizeof(err)), "fork+exec workload"))
+		return;
+	tap_ok(getval(out, "killed") == 0, "no exec'd program killed by SIGPROF (%s)", strstr(out, "child_signal") ? "killed" : "none");
+	tap_ok(getval(out, "bad") == 0, "every exec'd program exits 0");
+	if (!load(&pr, p))
+		pb_free(&pr);
+	snprintf(q, sizeof(q), "%s.%.0f", p, getval(out, "fork_child"));
+	if (!load(&pr, q)) {
+		tap_ok(share(&pr, "forked_child_work") > 0.8, "forked child's profile <out>.<pid> shows its work");
+		check_pprof(q, "forked_child_work");
+		pb_free(&pr);
+	}
+	/* exec'd programs that kept LD_PRELOAD wrote <out>.<pid> files. */
+	if ((d = opendir(dir))) {
+		while ((de = readdir(d)))
+			if (!strncmp(de->d_name, "fe.pb.gz.", 9)) {
+				snprintf(q, sizeof(q), "%s/%s", dir, de->d_name);
+				if (!pb_load(&pr, q)) {
+					exec_profiles += share(&pr, "exec_child_work") > 0.8;
+					pb_free(&pr);
+				}
+			}
+		closedir(d);
+	}
+	tap_ok(exec_profiles >= 1, "exec'd programs still preloading wrote their own <out>.<pid> (%d)", exec_profiles);
+}
+
+static void sigprof(void)
+{
+	struct pb_profile pr;
+	char p[512];
+	const char *w;
+
+	path_of(p, sizeof(p), "own.pb.gz");
+	if (!exited0(run(1, p, "ownsigprof", NULL, out, sizeof(out), err, sizeof(err)), "program with its own SIGPROF"))
+		return;
+	tap_ok(getval(out, "own_signals") > 0, "the program's handler receives its signals (%.0f)",
+	       getval(out, "own_signals"));
+	w = strstr(err, "own SIGPROF handler");
+	tap_ok(w && !strstr(w + 1, "own SIGPROF handler"), "one polite warning");
+	if (!load(&pr, p))
+		return;
+	tap_ok(share(&pr, "own_handler_work") == 0, "no samples after giving way");
+	tap_ok(share(&pr, "busy_part") > 0.5, "samples from before are kept");
+	check_pprof(p, NULL);
+	pb_free(&pr);
+}
+
+static void depth(void)
+{
+	const char *e[] = {"KSAMP_DEPTH=64", "KSAMP_HZ=200", NULL};
+	struct pb_profile pr;
+	char p[512];
+	size_t maxd = 0;
+
+	path_of(p, sizeof(p), "deep.pb.gz");
+	if (!exited0(run(1, p, "deep", e, out, sizeof(out), err, sizeof(err)), "1000-deep recursion") || load(&pr, p))
+		return;
+	for (size_t i = 0; i < pr.nsamples; i++)
+		if (pr.samples[i].nlocs > maxd)
+			maxd = pr.samples[i].nlocs;
+	tap_is_int(maxd, 64, "stacks capped at KSAMP_DEPTH=64");
+	tap_ok(share(&pr, "deep_leaf") > 0.8, "innermost frames kept (deep_leaf %.1f%%)", 100 * share(&pr, "deep_leaf"));
+	uint64_t tr = comment_num(&pr, "truncated stacks: ");
+	tap_ok(tr > 0 && tr != UINT64_MAX, "truncated stacks counted (%llu)", (unsigned long long)tr);
+	check_pprof(p, "recurse");
+	pb_free(&pr);
+}
+
+static void api(void)
+{
+	const char *e[] = {"KSAMP_START=0", "KSAMP_HZ=200", NULL}, *et[] = {"KSAMP_SIGNAL=USR1", "KSAMP_HZ=200", NULL};
+	struct pb_profile pr;
+	char p[512];
+
+	exited0(run(0, NULL, "api", NULL, out, sizeof(out), err, sizeof(err)), "API without libksamp");
+	tap_ok(getval(out, "start") == -1 && getval(out, "stop") == -1 && getval(out, "flush") == -1,
+	       "ksamp.h functions are no-ops returning -1 without the library");
+	path_of(p, sizeof(p), "api.pb.gz");
+	if (exited0(run(1, p, "api", e, out, sizeof(out), err, sizeof(err)), "API with KSAMP_START=0")) {
+		tap_ok(getval(out, "start") == 0 && getval(out, "stop") == 0 && getval(out, "flush") == 0,
+		       "ksamp_start/stop/flush return 0");
+		if (!load(&pr, p)) {
+			tap_ok(share(&pr, "between_start_stop") > 0.9 && share(&pr, "before_start") == 0 &&
+				       share(&pr, "after_stop") == 0,
+			       "only the started region is sampled (%.1f%%)", 100 * share(&pr, "between_start_stop"));
+			check_pprof(p, "between_start_stop");
+			pb_free(&pr);
+		}
+	}
+	path_of(p, sizeof(p), "toggle.pb.gz");
+	if (exited0(run(1, p, "toggle", et, out, sizeof(out), err, sizeof(err)), "KSAMP_SIGNAL=USR1") &&
+	    !load(&pr, p)) {
+		tap_ok(share(&pr, "toggle_on_1") > 0.3 && share(&pr, "toggle_on_2") > 0.3 && share(&pr, "toggle_off") == 0,
+		       "the signal toggles sampling off and on");
+		pb_free(&pr);
+	}
+}
+
+static void cleanup(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[600];
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			unlink(p);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	const char *top = getenv("top_builddir");
+	static char wl[4096];
+	const char *s = argc > 1 ? argv[1] : "";
+
+	libksamp = getenv("KPROF_LIBKSAMP");
+	pprof = getenv("PPROF");
+	snprintf(wl, sizeof(wl), "%s/tests/ksamp/workload", top ? top : ".");
+	workload = wl;
+	if (!libksamp || access(libksamp, R_OK) || access(workload, X_OK)) {
+		printf("1..0 # SKIP KPROF_LIBKSAMP or the workload is missing\n");
+		return 0;
+	}
+	if (!mkdtemp(dir))
+		return printf("Bail out! mkdtemp: %s\n", strerror(errno)), 1;
+	if (!strcmp(s, "attribution"))
+		attribution();
+	else if (!strcmp(s, "wall"))
+		wall();
+	else if (!strcmp(s, "threads"))
+		threads();
+	else if (!strcmp(s, "forkexec"))
+		forkexec();
+	else if (!strcmp(s, "sigprof"))
+		sigprof();
+	else if (!strcmp(s, "depth"))
+		depth();
+	else if (!strcmp(s, "api"))
+		api();
+	else
+		tap_ok(0, "unknown scenario '%s'", s);
+	if (!getenv("KSAMP_TEST_KEEP"))
+		cleanup();
+	else
+		tap_diag("profiles kept in %s", dir);
+	return tap_done();
+}

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * workload: programs with a known truth for the libksamp tests. Each
+ * scenario burns CPU (or sleeps) in functions with distinct names for
+ * known amounts of thread CPU time, so a profile's attribution can be
+ * checked against what really happened. Prints "key value" lines that the
+ * test driver (ksamp-e2e.c) reads. Built with frame pointers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksamp.h"
+
+static volatile uint64_t sink;
+
+static double clock_s(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Burn sec seconds of this thread's CPU time (or of wall time). */
+__attribute__((noinline)) static void burn(double sec, int wall)
+{
+	clockid_t c = wall ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID;
+	double end = clock_s(c) + sec;
+	uint64_t x = sink;
+
+	do {
+		for (int i = 0; i < 20000; i++)
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+		sink = x;
+	} while (clock_s(c) < end);
+	__asm__ volatile("" ::: "memory");
+}
+
+/* The named functions a profile must attribute time to. */
+#define NAMED(fn)                                                  \
+	__attribute__((noinline)) void fn(double sec, int wall);   \
+	__attribute__((noinline)) void fn(double sec, int wall)    \
+	{                                                          \
+		burn(sec, wall);                                   \
+		__asm__ volatile("" ::: "memory");                 \
+	}
+NAMED(func_three)
+NAMED(func_one)
+NAMED(worker_a)
+NAMED(worker_b)
+NAMED(worker_c)
+NAMED(worker_d)
+NAMED(busy_part)
+NAMED(short_worker)
+NAMED(forked_child_work)
+NAMED(exec_child_work)
+NAMED(parent_work)
+NAMED(own_handler_work)
+NAMED(before_start)
+NAMED(between_start_stop)
+NAMED(after_stop)
+NAMED(toggle_on_1)
+NAMED(toggle_off)
+NAMED(toggle_on_2)
+NAMED(deep_leaf)
+
+__attribute__((noinline)) void nap_part(double sec);
+__attribute__((noinline)) void nap_part(double sec)
+{
+	struct timespec ts = {(time_t)sec, (long)((sec - (double)(time_t)sec) * 1e9)};
+
+	/* Interrupted by wall-mode signals: carry on with what remains. */
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void print_cpu(void)
+{
+	printf("cpu_ns %.0f\n", clock_s(CLOCK_PROCESS_CPUTIME_ID) * 1e9);
+}
+
+/* 3:1 on one thread, in chunks long compared to the sampling period. */
+static int ratio1(void)
+{
+	for (int i = 0; i < 25; i++) {
+		func_three(0.060, 0);
+		func_one(0.020, 0);
+	}
+	print_cpu();
+	return 0;
+}
+
+struct share {
+	void (*fn)(double, int);
+	double sec;
+};
+
+static void *share_main(void *p)
+{
+	struct share *s = p;
+	char name[16];
+
+	snprintf(name, sizeof(name), "share-%d", (int)(s->sec * 1000));
+	pthread_setname_np(pthread_self(), name);
+	s->fn(s->sec, 0);
+	return NULL;
+}
+
+/* Four threads with 10/20/30/40 % of the CPU time, running concurrently. */
+static int threads4(void)
+{
+	struct share s[4] = {{worker_a, 0.15}, {worker_b, 0.30}, {worker_c, 0.45}, {worker_d, 0.60}};
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, share_main, &s[i]);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	print_cpu();
+	return 0;
+}
+
+/* Half busy, half asleep (by the wall clock). */
+static int wall(void)
+{
+	for (int i = 0; i < 6; i++) {
+		busy_part(0.1, 1);
+		nap_part(0.1);
+	}
+	print_cpu();
+	return 0;
+}
+
+static void *short_main(void *p)
+{
+	short_worker(0.003, 0);
+	return p;
+}
+
+static void *exiting_main(void *p)
+{
+	short_worker(0.002, 0);
+	pthread_exit(p);
+}
+
+/* Many short-lived threads; at the end only main's timer may remain. */
+static int shortthreads(void)
+{
+	pthread_t t[4];
+	char line[256];
+	int timers = 0;
+	FILE *f;
+
+	for (int wave = 0; wave < 60; wave++) {
+		for (int i = 0; i < 4; i++)
+			pthread_create(&t[i], NULL, i & 1 ? exiting_main : short_main, NULL);
+		for (int i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+	}
+	f = fopen("/proc/self/timers", "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "ID:", 3))
+				timers++;
+		fclose(f);
+		printf("timers %d\n", timers);
+	}
+	print_cpu();
+	return 0;
+}
+
+/*
+ * fork+exec under fire: each child is sampled (fast timer) until it execs
+ * a CPU-bound program whose environment has no libksamp, so a timer or a
+ * pending SIGPROF surviving exec would kill it. Also one plain fork child.
+ */
+static int forkexec(const char *self)
+{
+	char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
+	int killed = 0, bad = 0;
+
+	for (int i = 0; i < 12; i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			forked_child_work(0.01 + 0.002 * i, 0);
+			if (i % 3 == 0)
+				execle(self, self, "exec_child", (char *)NULL, envp);
+			else if (i % 3 == 1)
+				execve(self, (char *const[]){(char *)self, "exec_child", NULL}, envp);
+			else
+				execvp(self, (char *const[]){(char *)self, "exec_child", NULL});
+			_exit(127);
+		}
+		parent_work(0.01, 0);
+		if (waitpid(pid, &st, 0) != pid)
+			bad++;
+		else if (WIFSIGNALED(st))
+			killed++, printf("child_signal %d\n", WTERMSIG(st));
+		else if (WEXITSTATUS(st) != 0)
+			bad++;
+	}
+	/* A forked child that does not exec writes <out>.<pid>. */
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		forked_child_work(0.2, 0);
+		exit(0);
+	}
+	waitpid(pid, &st, 0);
+	printf("fork_child %ld\n", (long)pid);
+	printf("killed %d\nbad %d\n", killed, bad);
+	print_cpu();
+	return 0;
+}
+
+static volatile sig_atomic_t own_signals;
+
+static void own_handler(int sig)
+{
+	(void)sig;
+	own_signals++;
+}
+
+/* A program with its own SIGPROF profiler. */
+static int ownsigprof(void)
+{
+	struct sigaction sa;
+	struct itimerval it = {{0, 10000}, {0, 10000}};
+
+	busy_part(0.1, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = own_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGPROF, &sa, NULL) != 0)
+		return 2;
+	setitimer(ITIMER_PROF, &it, NULL);
+	own_handler_work(0.3, 0);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_PROF, &it, NULL);
+	printf("own_signals %d\n", (int)own_signals);
+	print_cpu();
+	return 0;
+}
+
+__attribute__((noinline)) static int recurse(int n)
+{
+	volatile int keep = 1; /* lives across the call: no tail-call folding */
+	int r;
+
+	if (n == 0) {
+		deep_leaf(0.3, 0);
+		return 0;
+	}
+	r = recurse(n - 1);
+	return r + keep;
+}
+
+static int deep(void)
+{
+	printf("depth %d\n", recurse(1000));
+	print_cpu();
+	return 0;
+}
+
+static int api(void)
+{
+	before_start(0.15, 0);
+	printf("start %d\n", ksamp_start());
+	between_start_stop(0.15, 0);
+	printf("stop %d\n", ksamp_stop());
+	after_stop(0.15, 0);
+	printf("flush %d\n", ksamp_flush());
+	print_cpu();
+	return 0;
+}
+
+static int toggle(void)
+{
+	toggle_on_1(0.15, 0);
+	raise(SIGUSR1);
+	toggle_off(0.15, 0);
+	raise(SIGUSR1);
+	toggle_on_2(0.15, 0);
+	print_cpu();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *s = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(s, "ratio1"))
+		return ratio1();
+	if (!strcmp(s, "threads4"))
+		return threads4();
+	if (!strcmp(s, "wall"))
+		return wall();
+	if (!strcmp(s, "shortthreads"))
+		return shortthreads();
+	if (!strcmp(s, "forkexec"))
+		return forkexec(argv[0]);
+	if (!strcmp(s, "exec_child"))
+		return exec_child_work(0.15, 0), 0;
+	if (!strcmp(s, "ownsigprof"))
+		return ownsigprof();
+	if (!strcmp(s, "deep"))
+		return deep();
+	if (!strcmp(s, "api"))
+		return api();
+	if (!strcmp(s, "toggle"))
+		return toggle();
+	if (!strcmp(s, "burn")) /* benchmark: burn N seconds of CPU */
+		return busy_part(argc > 2 ? atof(argv[2]) : 1.0, 0), 0;
+	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|forkexec|ownsigprof|deep|api|toggle|burn [sec]\n");
+	return 2;
+}
