@@ -16,3 +16,6 @@ tests_clients_kprof_clients_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_clients_kprof_clients_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
 tests_clients_kprof_clients_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_clients_kprof_clients_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS) -lm
+
+TESTS += tests/clients/js-drivers.sh
+EXTRA_DIST += tests/clients/js-drivers.sh tests/clients/check-result.js

@@ -1,0 +1,143 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The JavaScript drivers (clients/js/kb-js.js) against real brokers:
+# mosquitto and rabbitmq-server started by scripts/brokers, Kafka through
+# the mock cluster helper. Each mode must write valid kprof-bench/1 JSON;
+# bad flags and an unreachable broker must fail with exit status 2 and one
+# line. Then the C driver and the JS driver run the same workload and
+# `kprof clients` builds the comparison table from the two real runs.
+# Already running brokers can be given with KPROF_TEST_MQTT, KPROF_TEST_AMQP,
+# KPROF_TEST_KAFKA (HOST:PORT).
+. "$top_srcdir/tests/tap.sh"
+tap_tmpdir
+T=$TAP_TMP
+JS="$top_srcdir/clients/js/kb-js.js"
+CHECK="$top_srcdir/tests/clients/check-result.js"
+TABLE="$top_builddir/tests/clients/kprof-clients"
+NODE_PATH="$top_builddir/clients/js/node_modules"; export NODE_PATH
+started=""
+cleanup() {
+	for s in $started; do "$top_srcdir/scripts/brokers" stop "$s" "$T/$s" >/dev/null 2>&1; done
+	[ -n "${mock_pid:-}" ] && kill "$mock_pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+if ! command -v node >/dev/null 2>&1; then
+	skip "node is not installed (scripts/deps installs nodejs)"
+	done_testing
+fi
+if node -e 'require("kafkajs"); require("amqplib"); require("mqtt")' 2>"$T/req.err"; then
+	ok "npm packages installed in the build tree ($NODE_PATH)"
+else
+	not_ok "npm packages installed in the build tree (make clients-js)"; diag "$(head -3 "$T/req.err")"
+	done_testing
+fi
+
+# Bad input: exit 2 and exactly one error line (plus the usage line).
+expect_fail() {
+	name=$1; shift
+	timeout 30 node "$JS" "$@" >"$T/out" 2>"$T/err"; st=$?
+	if [ $st -eq 2 ] && [ "$(grep -c '^kb-js: ' "$T/err")" -eq 1 ]; then ok "$name: exit 2, $(head -1 "$T/err")"
+	else not_ok "$name"; diag "status $st" "$(cat "$T/err")"; fi
+}
+expect_fail "unknown backend" pub --backend nats --brokers 127.0.0.1:4222
+expect_fail "bad --size" pub --backend mqtt --brokers 127.0.0.1:1883 --size lots
+expect_fail "unknown flag" pub --backend mqtt --brokers 127.0.0.1:1883 --frobnicate 1
+expect_fail "unreachable broker" pub --backend amqp --brokers 127.0.0.1:1 --timeout 3
+
+# brokers: start mosquitto / rabbitmq unless given; prints HOST:PORT or nothing.
+broker() {
+	name=$1 var=$2
+	eval "given=\${$var:-}"
+	if [ -n "$given" ]; then echo "$given"; return; fi
+	if [ ! -x "$top_srcdir/scripts/brokers" ]; then return; fi
+	mkdir -p "$T/$name"
+	port=$("$top_srcdir/scripts/brokers" start "$name" "$T/$name" 2>"$T/$name.err") || return
+	started="$started $name"
+	echo "127.0.0.1:$port"
+}
+
+run_modes() {
+	be=$1 addr=$2
+	for spec in "pub 2000 2" "sub 1000 1" "e2e 400 1" "connect 20 1"; do
+		set -- $spec
+		mode=$1 count=$2 reps=$3
+		extra=""
+		[ "$mode" = e2e ] && extra="--rate 2000"
+		if timeout 120 node "$JS" "$mode" --backend "$be" --brokers "$addr" --count "$count" --reps "$reps" \
+			--size 256 $extra --quiet --json "$T/js-$be-$mode.json" 2>"$T/err"; then
+			if out=$(node "$CHECK" "$T/js-$be-$mode.json" "$mode" "$reps" "$count"); then
+				ok "js $mode/$be: valid kprof-bench/1 result"
+			else
+				not_ok "js $mode/$be: valid kprof-bench/1 result"; diag "$out"
+			fi
+		else
+			not_ok "js $mode/$be ran"; diag "$(tail -3 "$T/err")"
+		fi
+	done
+}
+
+mqtt=""; amqp=""
+if command -v mosquitto >/dev/null 2>&1 || [ -n "${KPROF_TEST_MQTT:-}" ]; then
+	mqtt=$(broker mosquitto KPROF_TEST_MQTT)
+	if [ -n "$mqtt" ]; then run_modes mqtt "$mqtt"; else not_ok "mosquitto started"; diag "$(cat "$T/mosquitto.err" 2>/dev/null)"; fi
+else
+	skip "mqtt: mosquitto is not installed"
+fi
+if command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || [ -n "${KPROF_TEST_AMQP:-}" ]; then
+	amqp=$(broker rabbitmq KPROF_TEST_AMQP)
+	if [ -n "$amqp" ]; then run_modes amqp "$amqp"; else not_ok "rabbitmq-server started"; diag "$(cat "$T/rabbitmq.err" 2>/dev/null)"; fi
+else
+	skip "amqp: rabbitmq-server is not installed"
+fi
+
+# Kafka: librdkafka's mock cluster in its helper process.
+kafka=${KPROF_TEST_KAFKA:-}
+if [ -z "$kafka" ] && [ -x "$top_builddir/bench/kb-mockcluster" ]; then
+	mkfifo "$T/mock.in"
+	"$top_builddir/bench/kb-mockcluster" <"$T/mock.in" >"$T/mock.addr" 2>"$T/mock.err" &
+	mock_pid=$!
+	exec 9>"$T/mock.in"
+	for i in $(seq 50); do [ -s "$T/mock.addr" ] && break; sleep 0.1; done
+	kafka=$(head -1 "$T/mock.addr" | grep -oE '[0-9.]+:[0-9]+' | head -1)
+fi
+if [ -n "$kafka" ]; then
+	run_modes kafka "$kafka"
+else
+	skip "kafka: no mock cluster helper (bench/kb-mockcluster not built)"
+fi
+
+# The comparison table from two real runs: C driver and JS driver, same
+# workload, on the first broker available.
+be=""; addr=""
+if [ -n "$mqtt" ]; then be=mqtt addr=$mqtt; elif [ -n "$amqp" ]; then be=amqp addr=$amqp; fi
+if [ -z "$be" ]; then
+	skip "comparison table: no broker available"
+elif [ ! -x "$top_builddir/bench/bench_pub" ]; then
+	skip "comparison table: the C driver bench/bench_pub is not built"
+else
+	if timeout 120 "$top_builddir/bench/bench_pub" --backend "$be" --brokers "$addr" --count 2000 --size 256 \
+		--reps 3 --ack --json "$T/c.json" >/dev/null 2>"$T/err" &&
+	   timeout 120 node "$JS" pub --backend "$be" --brokers "$addr" --count 2000 --size 256 --reps 3 --quiet \
+		--json "$T/js.json" 2>>"$T/err"; then
+		ok "C and JS publishers ran the same workload on $be"
+		"$TABLE" "$T/c.json" "$T/js.json" >"$T/table" 2>"$T/err"; st=$?
+		is "$st" 0 "kprof clients exits 0"
+		if grep -q "^$be .*throughput .*msg/s .*msg/s .*%" "$T/table" && grep -q 'C vs JS' "$T/table"; then
+			ok "table has the $be throughput row, C vs JS"
+		else
+			not_ok "table has the $be throughput row, C vs JS"; diag "$(cat "$T/table" "$T/err")"
+		fi
+		grep -q "^$be .*latency p99" "$T/table" && ok "table has latency p99" || not_ok "table has latency p99"
+		grep -q '\[[-+][0-9.]*%, [-+][0-9.]*%\]' "$T/table" && ok "improvements carry a bootstrap interval" \
+			|| not_ok "improvements carry a bootstrap interval"
+		diag "$(cat "$T/table")"
+		"$TABLE" "$T/c.json" "$T/js.json" --format json >"$T/table.json"
+		node -e 'const t=JSON.parse(require("fs").readFileSync(process.argv[1]));if(!(t.a==="C"&&t.b==="JS"&&t.rows.length>=3))process.exit(1)' "$T/table.json" \
+			&& ok "json table: C vs JS rows" || not_ok "json table: C vs JS rows"
+	else
+		not_ok "C and JS publishers ran"; diag "$(tail -5 "$T/err")"
+	fi
+fi
+done_testing
