@@ -151,6 +151,14 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 		fprintf(f, "<path d=\"M%g %.1fH%g\" stroke=\"#eee\"/><text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
 			L + 1, KY(y), W - R, L - 4, KY(y) + 4, lab);
 	}
+	{
+		char a[32], b[32];
+
+		kan__tick_label(xmin, a, sizeof(a));
+		kan__tick_label(xmax, b, sizeof(b));
+		fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"start\">%s</text><text x=\"%g\" y=\"%g\" text-anchor=\"end\">%s</text>\n",
+			L, H - B + 13, a, W - R, H - B + 13, b);
+	}
 	fprintf(f, "<text x=\"12\" y=\"%g\" transform=\"rotate(-90 12 %g)\" text-anchor=\"middle\">", (H - B + T) / 2,
 		(H - B + T) / 2);
 	kan_html_escape(f, ylabel);
@@ -207,7 +215,7 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 void kan_svg_bars(FILE *f, const char *title, const char *unit,
 		  const char *const *labels, const double *v, size_t n)
 {
-	const double W = 560, L = 220, R = 100, T = 30, BH = 18, GAP = 5;
+	const double W = 600, L = 270, R = 100, T = 30, BH = 18, GAP = 5;
 	double H = T + (double)n * (BH + GAP) + 12, vmax = 0;
 
 	for (size_t i = 0; i < n; i++)

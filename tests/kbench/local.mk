@@ -11,3 +11,5 @@ TESTS += tests/kbench/stats
 TESTS += tests/kbench/compare.sh
 EXTRA_DIST += tests/kbench/compare.sh tests/kbench/data/base.json tests/kbench/data/new.json \
 	tests/kbench/data/compare.txt tests/kbench/data/compare.md tests/kbench/data/compare.json
+TESTS += tests/kbench/history.sh
+EXTRA_DIST += tests/kbench/history.sh
