@@ -66,7 +66,8 @@ static int ku__fp_walk(uintptr_t fp, uintptr_t floor, uintptr_t top,
 
 		if (fp <= floor || (fp & (sizeof(uintptr_t) - 1)) != 0)
 			break;
-		if (top ? fp + 2 * sizeof(uintptr_t) > top
+		/* Written so that no sum can wrap around. */
+		if (top ? fp >= top || top - fp < 2 * sizeof(uintptr_t)
 			: fp - floor > KU__FP_MAX_STEP)
 			break;
 		next = ((const uintptr_t *)fp)[0];

@@ -71,6 +71,7 @@ struct kalloc__config {
 	int leak_exitcode; /* -1: leave the exit status alone */
 	int quiet;
 	int signo;	  /* 0: no snapshot signal */
+	int claim_out;	  /* this process owns KALLOC_OUT (sets KALLOC_OUT_OWNER) */
 	char prefix[4096];
 	char suppressions[4096];
 };

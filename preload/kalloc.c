@@ -285,10 +285,18 @@ static void kalloc__config_read(void)
 			kalloc__warn(NULL, "KALLOC_SIGNAL='%.64s' is not a usable signal name (e.g. USR2); no snapshots", v);
 	}
 	if ((v = secure_getenv("KALLOC_OUT")) && *v) {
-		if (strlen(v) >= sizeof(c->prefix) - 64)
+		const char *owner = secure_getenv("KALLOC_OUT_OWNER");
+
+		if (strlen(v) >= sizeof(c->prefix) - 64) {
 			kalloc__warn(NULL, "KALLOC_OUT is too long; using %s", c->prefix);
-		else
+		} else if (owner && *owner && kalloc__parse_long(owner, 1, 1 << 30, &n) == 0 &&
+			   n != (long long)getpid()) {
+			/* A program started (exec) by the traced one: its own files. */
+			snprintf(c->prefix, sizeof(c->prefix), "%s.%d", v, (int)getpid());
+		} else {
 			snprintf(c->prefix, sizeof(c->prefix), "%s", v);
+			c->claim_out = 1;
+		}
 	}
 	if ((v = secure_getenv("KALLOC_SUPPRESSIONS")) && *v) {
 		if (strlen(v) >= sizeof(c->suppressions))
@@ -1101,6 +1109,15 @@ __attribute__((constructor)) static void kalloc__ctor(void)
 {
 	if (__atomic_load_n(&kalloc__init_state, __ATOMIC_ACQUIRE) != 2)
 		kalloc__init();
+	if (kalloc__mode != KALLOC_MODE_OFF && kalloc__cfg.claim_out) {
+		char pid[24];
+
+		/* Programs this one executes inherit KALLOC_OUT; this tells
+		 * them to write <prefix>.<pid> instead of overwriting ours. */
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		/* Tracked on purpose: the program may realloc the environment. */
+		setenv("KALLOC_OUT_OWNER", pid, 1);
+	}
 	if (kalloc__mode != KALLOC_MODE_OFF && kalloc__cfg.signo) {
 		kalloc__guard_enter();
 		kalloc__signal_setup(kalloc__cfg.signo);
@@ -1121,6 +1138,10 @@ __attribute__((destructor)) static void kalloc__dtor(void)
 		return;
 	kalloc__guard_enter();
 	definite = kalloc__report(NULL, 1, &roots);
+	/* Later destructors and exit handlers (some registered by libraries
+	 * the symbolizer loaded just now) free memory kalloc did not track:
+	 * from here on everything passes straight through. */
+	kalloc__mode = KALLOC_MODE_OFF;
 	kalloc__guard_leave();
 	if (definite && kalloc__cfg.leak_exitcode >= 0) {
 		fflush(NULL);
