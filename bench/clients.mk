@@ -36,3 +36,4 @@ clients-js-clean:
 	-if [ ! clients/js/package.json -ef $(srcdir)/clients/js/package.json ]; then \
 	  rm -f clients/js/package.json clients/js/package-lock.json; fi
 .PHONY: clients-js clients-js-clean
+dist_man1_MANS += man/kb-proxy.1
