@@ -13,3 +13,5 @@ EXTRA_DIST += tests/kbench/compare.sh tests/kbench/data/base.json tests/kbench/d
 	tests/kbench/data/compare.txt tests/kbench/data/compare.md tests/kbench/data/compare.json
 TESTS += tests/kbench/history.sh
 EXTRA_DIST += tests/kbench/history.sh
+TESTS += tests/kbench/render.sh
+EXTRA_DIST += tests/kbench/render.sh
