@@ -20,7 +20,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const MODES = ['pub', 'sub', 'e2e', 'connect'];
+const MODES = ['pub', 'sub', 'e2e', 'connect', 'channels'];
 const BACKENDS = ['kafka', 'amqp', 'mqtt'];
 
 class UsageError extends Error {}
@@ -34,7 +34,8 @@ function die(msg, code) {
 const USAGE = `usage: kb-js.js MODE --backend kafka|amqp|mqtt --brokers HOST:PORT [options]
 modes: pub (publish throughput, publish->ack latency), sub (consume
 throughput), e2e (publish->consume latency at a constant rate),
-connect (connection establishment latency)
+connect (connection establishment latency), channels (memory per AMQP
+channel / MQTT subscription / Kafka topic, for --channels 1,100,1000)
 options: --topic T --size BYTES --batch N --clients N --count N | --duration S
          --warmup S --rate MSG_PER_S --reps N --timeout S --json FILE --quiet
 See doc/clients.md.`;
@@ -61,7 +62,7 @@ function parseArgs(argv) {
 	const o = {
 		mode, backend: null, brokers: null, topic: null, size: 100, batch: 1, clients: 1,
 		count: null, duration: null, warmup: 0, rate: 0, reps: 1, timeout: 10, json: null,
-		quiet: false, ack: false,
+		quiet: false, ack: false, channels: '1,100,1000',
 	};
 	const num = { size: [1, true], batch: [1, true], clients: [1, true], count: [1, true],
 		duration: [0, false], warmup: [0, false], rate: [0, false], reps: [1, true], timeout: [0, false] };
@@ -76,6 +77,10 @@ function parseArgs(argv) {
 		if (v === undefined) v = argv[++i];
 		if (a in num) {
 			o[a] = parseNumber(a, v, { min: num[a][0], integer: num[a][1] });
+		} else if (a === 'channels') {
+			if (!/^[0-9]+(,[0-9]+)*$/.test(v || '') || v.split(',').some((x) => Number(x) < 1 || Number(x) > 100000))
+				throw new UsageError(`--channels: '${v}' is not a list of counts 1..100000`);
+			o.channels = v;
 		} else if (a === 'backend' || a === 'brokers' || a === 'topic' || a === 'json') {
 			if (v === undefined || v === '') throw new UsageError(`--${a} needs a value`);
 			o[a] = v;
@@ -482,6 +487,50 @@ async function runConnect(be, o, rep) {
 	return r;
 }
 
+// Memory per channel: one connection, then n channels (AMQP channels,
+// MQTT subscriptions, Kafka topics produced to), each confirmed by the
+// broker; growth of the JS heap plus external memory (after a full GC on
+// both ends, so garbage is not counted) and of the RSS, divided by n.
+const gc = (() => {
+	try {
+		require('v8').setFlagsFromString('--expose-gc');
+		return require('vm').runInNewContext('gc');
+	} catch (e) {
+		return () => {};
+	}
+})();
+
+function memNow() {
+	gc();
+	const m = process.memoryUsage();
+	return { heap: m.heapUsed + m.external, rss: m.rss, t: now() };
+}
+
+async function runChannels(be, o, n) {
+	const units = { amqp: 'channel', mqtt: 'subscription', kafka: 'topic' };
+	const base = await withTimeout(be.connect(o, o.backend === 'kafka' ? 'pub' : 'sub'), o.timeout, 'connect');
+	const held = [];
+	if (o.backend === 'kafka') await be.publish(base, `${o.topic}-warm`, [payload(16, 0, 0n)]);
+	const m0 = memNow();
+	for (let i = 0; i < n; i++) {
+		if (o.backend === 'amqp') held.push(await base.conn.createChannel());
+		else if (o.backend === 'mqtt') {
+			await new Promise((res, rej) => base.c.subscribe(`${o.topic}/${i}`, { qos: 1 }, (e) => (e ? rej(e) : res())));
+		}
+		else await withTimeout(be.publish(base, `${o.topic}-${i}`, [Buffer.from('x')]), o.timeout, 'produce');
+	}
+	const m1 = memNow();
+	for (const ch of held) await ch.close().catch(() => {});
+	await be.close(base);
+	return {
+		channels: n, unit: units[o.backend],
+		heap_bytes_per_channel: (m1.heap - m0.heap) / n,
+		rss_bytes_per_channel: (m1.rss - m0.rss) / n,
+		open_ns_per_channel: Number(m1.t - m0.t) / n,
+		peak_rss_bytes: peakRss(),
+	};
+}
+
 // ---- result JSON ------------------------------------------------------------------
 
 function gitCommit() {
@@ -532,6 +581,53 @@ function result(o, be, reps) {
 	};
 }
 
+function header() {
+	return {
+		schema: 'kprof-bench/1',
+		timestamp: new Date().toISOString(),
+		git_commit: gitCommit(),
+		compiler: `node ${process.version} (v8 ${process.versions.v8})`,
+		host: { cpus: os.cpus().length, model: (os.cpus()[0] || {}).model || 'unknown',
+			kernel: `${os.type()} ${os.release()}`, hostname: os.hostname() },
+	};
+}
+
+function writeResult(o, r) {
+	const out = JSON.stringify(r, null, 2) + '\n';
+	if (!o.json) return process.stdout.write(out);
+	try {
+		fs.writeFileSync(o.json, out);
+	} catch (e) {
+		die(`cannot write ${o.json}: ${e.message}`, 2);
+	}
+}
+
+async function mainChannels(o, be) {
+	const r = header();
+	r.benchmarks = [];
+	try {
+		for (const n of o.channels.split(',').map(Number)) {
+			const reps = [];
+			for (let k = 0; k < o.reps; k++) reps.push(await runChannels(be, o, n));
+			const metrics = {};
+			for (const key of Object.keys(reps[0])) {
+				if (typeof reps[0][key] === 'number') metrics[key] = median(reps.map((x) => x[key]));
+			}
+			r.benchmarks.push({ name: `channels/${o.backend}/js`, driver: 'kb-js', language: 'js',
+				client: `${be.lib} ${libVersion(be.lib)}`, mode: 'channels', backend: o.backend,
+				unit: reps[0].unit, config: { mode: 'channels', backend: o.backend, brokers: o.brokers, channels: n },
+				metrics, repetitions: reps.map((x) => { const y = Object.assign({}, x); delete y.unit; return y; }) });
+			if (!o.quiet)
+				process.stderr.write(`kb-js: channels/${o.backend}: ${n} ${reps[0].unit}s: ` +
+					`${metrics.heap_bytes_per_channel.toFixed(0)} heap bytes and ${metrics.rss_bytes_per_channel.toFixed(0)} RSS bytes each\n`);
+		}
+	} catch (e) {
+		die(`channels on ${o.backend} at ${o.brokers} failed: ${e.message || e}`, 2);
+	}
+	writeResult(o, r);
+	process.exit(0);
+}
+
 async function main() {
 	let o;
 	try {
@@ -546,6 +642,7 @@ async function main() {
 	} catch (e) {
 		die(`npm package '${be.lib}' is not installed (run: npm ci in clients/js, or scripts/deps): ${e.message}`, 2);
 	}
+	if (o.mode === 'channels') return mainChannels(o, be);
 	const run = { pub: runPub, sub: runSub, e2e: runE2e, connect: runConnect }[o.mode];
 	const reps = [];
 	try {
