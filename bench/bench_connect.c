@@ -272,14 +272,14 @@ static int kb_conn_latency(const struct kb_connect_opts *o)
 struct kb_conn_proxy {
 	pid_t pid;
 	FILE *in, *out;
-	char addr[64];
+	char addr[128];
 	pthread_mutex_t lock;
 };
 
 static int kb_conn_proxy_start(struct kb_conn_proxy *p, const char *exe, const char *target)
 {
 	int pin[2], pout[2];
-	char line[128];
+	char line[96];
 
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0)
 		return -errno;

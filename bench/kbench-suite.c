@@ -148,15 +148,18 @@ static int kb__set(struct kb_suite *s, struct kb_suite_block *b, const char *key
 		}
 		return 0;
 	}
-	if (!strcmp(key, "reps")) {
+	if (!strcmp(key, "reps") || !strcmp(key, "processes")) {
 		char *end;
 		long v = strtol(val, &end, 10);
 
-		if (*end || v <= 0 || v > 1000) {
-			snprintf(err, errlen, "reps: '%s' is not an integer in 1..1000", val);
+		if (*end || v <= 0 || v > 100) {
+			snprintf(err, errlen, "%s: '%s' is not an integer in 1..100", key, val);
 			return -EINVAL;
 		}
-		b->reps = (int)v;
+		if (key[0] == 'r')
+			b->reps = (int)v;
+		else
+			b->processes = (int)v;
 		return 0;
 	}
 	if (!strcmp(key, "count"))
@@ -386,6 +389,10 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 		const char *warmup = kb__pick_s(b->warmup, g->warmup), *rate = kb__pick_s(b->rate, g->rate);
 		const char *timeout = kb__pick_s(b->timeout, g->timeout), *extra = kb__pick_s(b->extra, g->extra);
 		int reps = reps_override ? reps_override : b->reps ? b->reps : g->reps ? g->reps : 5;
+		int procs = b->processes ? b->processes : g->processes ? g->processes : 1;
+		char repstr[16];
+
+		snprintf(repstr, sizeof(repstr), "%d", reps);
 
 		for (size_t ib = 0; ib < be->n; ib++) {
 			if (!core && !kb__backend_wanted(be->v[ib], only))
@@ -407,6 +414,7 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 							k->driver = strdup(b->driver);
 							k->backend = strdup(be->v[ib]);
 							k->reps = reps;
+							k->processes = procs;
 							k->timeout_s = timeout ? strtod(timeout, NULL) : 120;
 							if (core) {
 								snprintf(id, sizeof(id), "core-s%s", sz->v[is]);
@@ -433,6 +441,8 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 							}
 							kb__arg(k, "--size");
 							kb__arg(k, sz->v[is]);
+							kb__arg(k, "--reps");
+							kb__arg(k, repstr);
 							if (count) {
 								kb__arg(k, "--count");
 								kb__arg(k, count);

@@ -265,7 +265,7 @@ static const struct kb_flat *kb_flat_get(const struct kb_flat *f, size_t n, cons
 }
 
 #define KB_MAX_METRICS 64
-#define KB_MAX_REPS 1000
+#define KB_MAX_REPS 100
 
 struct kb_result {
 	const struct kb_case *c;
@@ -361,7 +361,7 @@ static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, c
 	r->thr = r->p50 = r->p99 = r->allocs = r->bytes = r->leaked = NAN;
 	kb_mkdirs(runs);
 	fprintf(stderr, "[%*d/%d] %-52s", total >= 100 ? 3 : total >= 10 ? 2 : 1, idx, total, c->label);
-	for (int rep = 0; rep < c->reps && rep < KB_MAX_REPS; rep++) {
+	for (int rep = 0; rep < c->processes && rep < KB_MAX_REPS; rep++) {
 		char *json = kb_fmt("%s/rep-%d.json", runs, rep + 1), *log = kb_fmt("%s/rep-%d.log", runs, rep + 1);
 		char **argv = kb_case_argv(c, o->bindir, json, broker);
 		int st = kb_spawn(argv, NULL, log, c->timeout_s);
@@ -486,18 +486,59 @@ out:
 static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, size_t bi, struct kb_result *sum)
 {
 	const struct ku_json *b0 = ku_json_at(ku_json_get(r->reps[0], "benchmarks"), bi);
-	struct kb_flat *per = calloc((size_t)r->nreps * KB_MAX_METRICS, sizeof(*per));
-	size_t *nper = calloc((size_t)r->nreps, sizeof(*nper));
+	size_t maxreps = 0, nrep = 0, nsum = 0;
+	struct kb_flat *per, sumf[KB_MAX_METRICS];
+	size_t *nper;
 	struct kb_flat kflat[KB_MAX_METRICS];
 	size_t nk = 0;
 	const struct ku_json *kb = ku_json_at(ku_json_get(r->kalloc_json, "benchmarks"), bi);
 	const struct ku_json *phase = kb_stats_phase(r->stats);
-	double *tmp = calloc((size_t)r->nreps, sizeof(*tmp));
+	double *tmp;
 	const char *id = r->c->id;
 
-	for (int i = 0; i < r->nreps; i++)
-		nper[i] = kb_flatten(ku_json_get(ku_json_at(ku_json_get(r->reps[i], "benchmarks"), bi), "metrics"),
-				     per + (size_t)i * KB_MAX_METRICS, KB_MAX_METRICS);
+	/* repetitions: every driver process contributes its own repetitions
+	   (or its metrics, when it reports none) */
+	for (int i = 0; i < r->nreps; i++) {
+		const struct ku_json *b = ku_json_at(ku_json_get(r->reps[i], "benchmarks"), bi);
+		size_t n = ku_json_count(ku_json_get(b, "repetitions"));
+
+		maxreps += n ? n : 1;
+	}
+	per = calloc(maxreps * KB_MAX_METRICS, sizeof(*per));
+	nper = calloc(maxreps, sizeof(*nper));
+	tmp = calloc(maxreps + (size_t)r->nreps, sizeof(*tmp));
+	if (!per || !nper || !tmp)
+		kb_die("out of memory");
+	for (int i = 0; i < r->nreps; i++) {
+		const struct ku_json *b = ku_json_at(ku_json_get(r->reps[i], "benchmarks"), bi);
+		const struct ku_json *reps = ku_json_get(b, "repetitions");
+
+		if (ku_json_count(reps) && reps->type == KU_JSON_ARRAY) {
+			for (size_t k = 0; k < reps->len; k++, nrep++)
+				nper[nrep] = kb_flatten(&reps->kids[k], per + nrep * KB_MAX_METRICS, KB_MAX_METRICS);
+		} else {
+			nper[nrep] = kb_flatten(ku_json_get(b, "metrics"), per + nrep * KB_MAX_METRICS, KB_MAX_METRICS);
+			nrep++;
+		}
+	}
+	/* summary: the driver's own figures with one process, else per-metric
+	   medians of the processes' figures */
+	nsum = kb_flatten(ku_json_get(b0, "metrics"), sumf, KB_MAX_METRICS);
+	if (r->nreps > 1)
+		for (size_t m = 0; m < nsum; m++) {
+			size_t n = 0;
+
+			for (int i = 0; i < r->nreps; i++) {
+				struct kb_flat f[KB_MAX_METRICS];
+				size_t nf = kb_flatten(ku_json_get(ku_json_at(ku_json_get(r->reps[i], "benchmarks"), bi), "metrics"),
+						       f, KB_MAX_METRICS);
+				const struct kb_flat *x = kb_flat_get(f, nf, sumf[m].name);
+
+				if (x)
+					tmp[n++] = x->v;
+			}
+			sumf[m].v = kb_median(tmp, n);
+		}
 	if (kb)
 		nk = kb_flatten(ku_json_get(kb, "metrics"), kflat, KB_MAX_METRICS);
 	ku_json_object_begin(w);
@@ -514,25 +555,15 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 	}
 	ku_json_key(w, "metrics");
 	ku_json_object_begin(w);
-	for (size_t m = 0; m < nper[0]; m++) {
-		size_t n = 0;
-		double med;
-
-		for (int i = 0; i < r->nreps; i++) {
-			const struct kb_flat *f = kb_flat_get(per + (size_t)i * KB_MAX_METRICS, nper[i], per[m].name);
-
-			if (f)
-				tmp[n++] = f->v;
-		}
-		med = kb_median(tmp, n);
-		ku_json_kv_double(w, per[m].name, med);
+	for (size_t m = 0; m < nsum; m++) {
+		ku_json_kv_double(w, sumf[m].name, sumf[m].v);
 		if (bi == 0) {
-			if (!strcmp(per[m].name, "throughput_msgs_per_sec"))
-				sum->thr = med;
-			else if (!strcmp(per[m].name, "latency_p50_ns"))
-				sum->p50 = med;
-			else if (!strcmp(per[m].name, "latency_p99_ns"))
-				sum->p99 = med;
+			if (!strcmp(sumf[m].name, "throughput_msgs_per_sec"))
+				sum->thr = sumf[m].v;
+			else if (!strcmp(sumf[m].name, "latency_p50_ns"))
+				sum->p50 = sumf[m].v;
+			else if (!strcmp(sumf[m].name, "latency_p99_ns"))
+				sum->p99 = sumf[m].v;
 		}
 	}
 	/* memory per message: the driver's own figures under kalloc, else stats.json */
@@ -543,7 +574,7 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 			const struct kb_flat *f = kb_flat_get(kflat, nk, mm[k]);
 			double v = f ? f->v : ku_json_as_double(ku_json_get(phase, mm[k]), NAN);
 
-			if (kb_flat_get(per, nper[0], mm[k]) || !isfinite(v))
+			if (kb_flat_get(sumf, nsum, mm[k]) || !isfinite(v))
 				continue;
 			ku_json_kv_double(w, mm[k], v);
 			if (bi == 0 && k == 0)
@@ -557,10 +588,10 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 	ku_json_object_end(w);
 	ku_json_key(w, "repetitions");
 	ku_json_array_begin(w);
-	for (int i = 0; i < r->nreps; i++) {
+	for (size_t i = 0; i < nrep; i++) {
 		ku_json_object_begin(w);
 		for (size_t m = 0; m < nper[i]; m++)
-			ku_json_kv_double(w, per[(size_t)i * KB_MAX_METRICS + m].name, per[(size_t)i * KB_MAX_METRICS + m].v);
+			ku_json_kv_double(w, per[i * KB_MAX_METRICS + m].name, per[i * KB_MAX_METRICS + m].v);
 		ku_json_object_end(w);
 	}
 	ku_json_array_end(w);
@@ -755,8 +786,8 @@ int main(int argc, char **argv)
 			char *end;
 			long r = strtol(v, &end, 10);
 
-			if (*end || r <= 0 || r > KB_MAX_REPS)
-				kb_die("--reps: '%s' is not an integer in 1..%d", v, KB_MAX_REPS);
+			if (*end || r <= 0 || r > 1000)
+				kb_die("--reps: '%s' is not an integer in 1..%d", v, 1000);
 			o.reps = (int)r;
 			i++;
 		} else if (!strcmp(a, "--broker") && v) {

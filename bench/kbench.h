@@ -26,7 +26,8 @@ struct kb_suite_block {
 	char *driver;             /* pub, sub, e2e, core */
 	struct kb_list backends, sizes, batches, clients, features;
 	char *count, *duration, *warmup, *rate, *timeout, *extra;
-	int reps;                 /* 0: inherit */
+	int reps;                 /* 0: inherit; passed to the driver (--reps) */
+	int processes;            /* 0: inherit; separate plain runs */
 };
 
 struct kb_suite {
@@ -45,7 +46,8 @@ struct kb_case {
 	char *driver, *backend;
 	char *argv[48];
 	int argc;
-	int reps;
+	int reps;      /* repetitions inside one driver process (--reps) */
+	int processes; /* plain driver processes, each with reps repetitions */
 	double timeout_s;
 };
 

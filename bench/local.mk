@@ -1,1 +1,48 @@
 # SPDX-License-Identifier: MIT
+# bench/: the benchmark drivers over four backends (memory always; kafka,
+# amqp, mqtt when configure found their client library), the message
+# model, the Kafka mock-cluster helper and scripts/brokers.
+noinst_LTLIBRARIES += bench/libkbench.la
+bench_libkbench_la_SOURCES = \
+	bench/backend.h bench/backend.c bench/backend-memory.c \
+	bench/message.h bench/message.c bench/router.h bench/router.c \
+	bench/driver.h bench/driver-internal.h bench/driver.c bench/core.c \
+	bench/kalloc-glue.c
+KB_GIT_COMMIT_TEXT = $(shell cd '$(top_srcdir)' && git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+bench_libkbench_la_CPPFLAGS = $(AM_CPPFLAGS) -DKB_GIT_COMMIT='"$(KB_GIT_COMMIT_TEXT)"' \
+	-DKB_MOCKCLUSTER_PATH='"$(pkglibexecdir)/kb-mockcluster"'
+bench_libkbench_la_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(RDKAFKA_CFLAGS) $(RABBITMQ_CFLAGS)
+bench_libkbench_la_LIBADD = lib/libku.la -lm
+if HAVE_KAFKA
+bench_libkbench_la_SOURCES += bench/backend-kafka.c
+bench_libkbench_la_LIBADD += $(RDKAFKA_LIBS)
+pkglibexec_PROGRAMS = bench/kb-mockcluster
+bench_kb_mockcluster_SOURCES = bench/kb-mockcluster.c
+bench_kb_mockcluster_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(RDKAFKA_CFLAGS)
+bench_kb_mockcluster_LDADD = $(RDKAFKA_LIBS)
+bench_kb_mockcluster_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+endif
+if HAVE_AMQP
+bench_libkbench_la_SOURCES += bench/backend-amqp.c
+bench_libkbench_la_LIBADD += $(RABBITMQ_LIBS)
+endif
+if HAVE_MQTT
+bench_libkbench_la_SOURCES += bench/backend-mqtt.c
+bench_libkbench_la_LIBADD += $(PAHO_LIBS)
+endif
+
+KB_DRIVER_LDADD = bench/libkbench.la
+KB_DRIVER_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+bin_PROGRAMS += bench/bench_pub bench/bench_sub bench/bench_e2e bench/bench_core
+bench_bench_pub_SOURCES = bench/bench_pub.c
+bench_bench_pub_LDADD = $(KB_DRIVER_LDADD)
+bench_bench_pub_LDFLAGS = $(KB_DRIVER_LDFLAGS)
+bench_bench_sub_SOURCES = bench/bench_sub.c
+bench_bench_sub_LDADD = $(KB_DRIVER_LDADD)
+bench_bench_sub_LDFLAGS = $(KB_DRIVER_LDFLAGS)
+bench_bench_e2e_SOURCES = bench/bench_e2e.c
+bench_bench_e2e_LDADD = $(KB_DRIVER_LDADD)
+bench_bench_e2e_LDFLAGS = $(KB_DRIVER_LDFLAGS)
+bench_bench_core_SOURCES = bench/bench_core.c
+bench_bench_core_LDADD = $(KB_DRIVER_LDADD)
+bench_bench_core_LDFLAGS = $(KB_DRIVER_LDFLAGS)

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* backend: the registry of built backends and the shared error helpers. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backend.h"
+
+static const struct kb_backend *const kb__backends[] = {
+	&kb_backend_memory,
+#if KB_HAVE_KAFKA
+	&kb_backend_kafka,
+#endif
+#if KB_HAVE_AMQP
+	&kb_backend_amqp,
+#endif
+#if KB_HAVE_MQTT
+	&kb_backend_mqtt,
+#endif
+};
+
+const struct kb_backend *kb_backend_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(kb__backends) / sizeof(kb__backends[0]); i++)
+		if (name && !strcmp(kb__backends[i]->name, name))
+			return kb__backends[i];
+	return NULL;
+}
+
+const char *kb_backend_list(void)
+{
+	static char list[64];
+
+	if (!list[0])
+		for (size_t i = 0; i < sizeof(kb__backends) / sizeof(kb__backends[0]); i++) {
+			if (i)
+				strcat(list, " ");
+			strcat(list, kb__backends[i]->name);
+		}
+	return list;
+}
+
+const char *kb_conn_error(struct kb_conn *c)
+{
+	const struct kb_conn_base *b = (const struct kb_conn_base *)c;
+
+	return b->err[0] ? b->err : "no error";
+}
+
+void kb__conn_seterr(struct kb_conn *c, const char *fmt, ...)
+{
+	struct kb_conn_base *b = (struct kb_conn_base *)c;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->err, sizeof(b->err), fmt, ap);
+	va_end(ap);
+}
+
+void kb_backend_shutdown_all(void)
+{
+	for (size_t i = 0; i < sizeof(kb__backends) / sizeof(kb__backends[0]); i++)
+		if (kb__backends[i]->shutdown)
+			kb__backends[i]->shutdown();
+}
