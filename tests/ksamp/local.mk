@@ -22,3 +22,11 @@ KSAMP_E2E_TESTS = tests/ksamp/attribution.sh tests/ksamp/wall.sh tests/ksamp/thr
 	tests/ksamp/forkexec.sh tests/ksamp/sigprof.sh tests/ksamp/depth.sh tests/ksamp/api.sh
 TESTS += $(KSAMP_E2E_TESTS)
 EXTRA_DIST += $(KSAMP_E2E_TESTS)
+
+# Benchmarks (built by make check, not run by it): tests/ksamp/bench.sh.
+check_PROGRAMS += tests/ksamp/sample-cost
+tests_ksamp_sample_cost_SOURCES = tests/ksamp/sample-cost.c
+tests_ksamp_sample_cost_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer
+tests_ksamp_sample_cost_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_ksamp_sample_cost_LDADD = lib/libku.la
+EXTRA_DIST += tests/ksamp/bench.sh

@@ -300,6 +300,30 @@ static int toggle(void)
 	return 0;
 }
 
+/* Benchmark: a fixed amount of work at call depth d; prints the cost. */
+__attribute__((noinline)) static uint64_t fixed_work(long iters, int d)
+{
+	volatile int keep = 1;
+	uint64_t x = sink;
+
+	if (d > 1)
+		return fixed_work(iters, d - 1) + (uint64_t)keep;
+	for (long i = 0; i < iters; i++)
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+	sink = x;
+	return 0;
+}
+
+static int work(long iters, int d)
+{
+	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+
+	fixed_work(iters, d);
+	printf("wall_ns %.0f\ncpu_ns %.0f\n", (clock_s(CLOCK_MONOTONIC) - w0) * 1e9,
+	       (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e9);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : "";
@@ -327,6 +351,8 @@ int main(int argc, char **argv)
 		return toggle();
 	if (!strcmp(s, "burn")) /* benchmark: burn N seconds of CPU */
 		return busy_part(argc > 2 ? atof(argv[2]) : 1.0, 0), 0;
-	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|forkexec|ownsigprof|deep|api|toggle|burn [sec]\n");
+	if (!strcmp(s, "work")) /* benchmark: work ITERATIONS [DEPTH] */
+		return work(argc > 2 ? atol(argv[2]) : 100000000L, argc > 3 ? atoi(argv[3]) : 1);
+	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|forkexec|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
 	return 2;
 }
