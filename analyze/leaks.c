@@ -200,6 +200,31 @@ static int kan__cmp_leak(const void *a, const void *b)
 	return x->blocks > y->blocks ? -1 : x->blocks < y->blocks;
 }
 
+static int kan__strcmp0(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int kan__cmp_stack(const void *a, const void *b)
+{
+	const struct kan__leak *x = a, *y = b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind - y->kind;
+	if (x->nframes != y->nframes)
+		return x->nframes < y->nframes ? -1 : 1;
+	for (size_t i = 0; i < x->nframes; i++) {
+		const struct kan__frame *f = &x->frames[i], *g = &y->frames[i];
+		if ((c = kan__strcmp0(f->function, g->function)) || (c = kan__strcmp0(f->file, g->file)) ||
+		    (c = kan__strcmp0(f->object, g->object)))
+			return c;
+		if (f->line != g->line)
+			return f->line < g->line ? -1 : 1;
+	}
+	return 0;
+}
+
 /* heap profile -> report: every sample still in use is one group. */
 static int kan__from_heap(const char *path, struct kan_profile *p, struct kan__report *r)
 {
@@ -277,6 +302,20 @@ static void kan__apply(struct kan__report *r, const struct kan__supp *s)
 			r->bytes[l->kind] += l->bytes;
 		}
 		r->leaks[k++] = *l;
+	}
+	r->nleaks = k;
+	/* Groups whose symbolized stacks are equal are one group to a reader
+	 * (an unrolled loop calls from several addresses of one line). */
+	qsort(r->leaks, r->nleaks, sizeof(*r->leaks), kan__cmp_stack);
+	k = 0;
+	for (size_t i = 0; i < r->nleaks; i++) {
+		if (k && !kan__cmp_stack(&r->leaks[k - 1], &r->leaks[i])) {
+			r->leaks[k - 1].blocks += r->leaks[i].blocks;
+			r->leaks[k - 1].bytes += r->leaks[i].bytes;
+			free(r->leaks[i].frames);
+			continue;
+		}
+		r->leaks[k++] = r->leaks[i];
 	}
 	r->nleaks = k;
 	qsort(r->leaks, r->nleaks, sizeof(*r->leaks), kan__cmp_leak);

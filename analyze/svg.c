@@ -374,7 +374,7 @@ int kan_svg_write(const struct kan_tree *t, const struct kan_svg_opts *o, FILE *
 		struct kan__rgb c = w.node ? kan__color(t, n, o, maxdelta) : (struct kan__rgb){ 200, 200, 200 };
 		fputs("<g><title>", f);
 		kan__xml(f, name);
-		putc('\n', f);
+		fputs("&#10;", f); /* one frame per line of the file */
 		if (o->diff) {
 			char a[40], b[40];
 			kan_format_value(n->cum[0], o->unit, a, sizeof(a));

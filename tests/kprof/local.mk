@@ -1,1 +1,21 @@
 # SPDX-License-Identifier: MIT
+# tests/kprof/: the analyzer's tests (see each file's header).
+check_PROGRAMS += tests/kprof/test-symbolize tests/kprof/cpuburn tests/kprof/leaky
+tests_kprof_test_symbolize_SOURCES = tests/kprof/test-symbolize.c
+tests_kprof_test_symbolize_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_kprof_test_symbolize_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) -g -O1 -fno-omit-frame-pointer
+tests_kprof_test_symbolize_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+tests_kprof_test_symbolize_LDADD = lib/libku.la
+# Programs profiled by the live tests: always with debug info and frame
+# pointers, never sanitized (they run under the interposers).
+tests_kprof_cpuburn_SOURCES = tests/kprof/gen/cpuburn.cc
+tests_kprof_cpuburn_CXXFLAGS = -g -O1 -fno-omit-frame-pointer
+tests_kprof_cpuburn_LDFLAGS = -no-install
+tests_kprof_leaky_SOURCES = tests/kprof/gen/leaky.c
+tests_kprof_leaky_CFLAGS = -g -O0 -fno-omit-frame-pointer
+tests_kprof_leaky_LDFLAGS = -no-install
+
+TESTS += tests/kprof/test-symbolize tests/kprof/golden.sh tests/kprof/badinput.sh tests/kprof/svg.sh \
+	tests/kprof/live.sh tests/kprof/roundtrip.sh
+EXTRA_DIST += tests/kprof/golden.sh tests/kprof/badinput.sh tests/kprof/svg.sh tests/kprof/live.sh \
+	tests/kprof/roundtrip.sh tests/kprof/gen/goprof.go tests/kprof/golden

@@ -11,9 +11,17 @@
 
 static volatile unsigned long kb_sink;
 
+// Named functions must survive -O2: no inlining, no cloning, no closed
+// forms for the loops (each step depends on the previous one non-linearly).
+#if defined(__clang__)
+#define BURN_FN __attribute__((noinline))
+#else
+#define BURN_FN __attribute__((noinline, noclone))
+#endif
+
 namespace broker {
 template <typename T> struct Codec {
-	__attribute__((noinline)) static T encode(T seed, int n)
+	BURN_FN static T encode(T seed, int n)
 	{
 		T h = seed;
 		for (int i = 0; i < n; i++)
@@ -22,21 +30,21 @@ template <typename T> struct Codec {
 	}
 };
 
-__attribute__((noinline)) unsigned long route_message(int n)
+BURN_FN unsigned long route_message(int n)
 {
 	unsigned long h = 7;
 	for (int i = 0; i < n; i++)
-		h = h * 31 + (unsigned long)i;
+		h = h * 31 + ((unsigned long)i ^ (h >> 7));
 	return h + Codec<unsigned long>::encode(h, n / 4);
 }
 } // namespace broker
 
 extern "C" {
-__attribute__((noinline)) static unsigned long checksum_static(int n)
+BURN_FN static unsigned long checksum_static(int n)
 {
 	unsigned long s = 0;
 	for (int i = 0; i < n; i++)
-		s += (unsigned long)i * 2654435761u;
+		s = (s ^ (s >> 13)) * 2654435761u + (unsigned long)i;
 	return s;
 }
 }

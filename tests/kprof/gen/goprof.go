@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // goprof: writes the Go-made golden profiles of tests/kprof/golden/
 // (go.cpu.pb.gz with runtime/pprof's CPU profiler, go.heap.pb.gz with its
-// heap profiler). Run once by hand; the outputs are committed:
-//   GO111MODULE=off GOCACHE=/tmp/gocache go run goprof.go OUTDIR
+// heap profiler; with a second argument "b", go.cpu.b.pb.gz with the
+// work shifted from encodeMessages to routeMessages, for diff tests).
+// Run once by hand; the outputs are committed:
+//   GO111MODULE=off GOCACHE=/tmp/gocache go run goprof.go OUTDIR [b]
 package main
 
 import (
@@ -49,24 +51,33 @@ func routeMessages(d time.Duration) uint64 {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: goprof OUTDIR")
+	if len(os.Args) < 2 || len(os.Args) > 3 {
+		fmt.Fprintln(os.Stderr, "usage: goprof OUTDIR [b]")
 		os.Exit(2)
 	}
 	dir := os.Args[1]
+	variant := len(os.Args) == 3 && os.Args[2] == "b"
+	enc, route, cpuName := 600*time.Millisecond, 600*time.Millisecond, "/go.cpu.pb.gz"
+	if variant {
+		enc, route, cpuName = 200*time.Millisecond, 1200*time.Millisecond, "/go.cpu.b.pb.gz"
+	}
 	runtime.MemProfileRate = 4096
-	f, err := os.Create(dir + "/go.cpu.pb.gz")
+	f, err := os.Create(dir + cpuName)
 	if err != nil {
 		panic(err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		panic(err)
 	}
-	s := encodeMessages(600 * time.Millisecond)
-	s += routeMessages(600 * time.Millisecond)
+	s := encodeMessages(enc)
+	s += routeMessages(route)
 	n := allocMessages(300 * time.Millisecond)
 	pprof.StopCPUProfile()
 	f.Close()
+	if variant {
+		fmt.Println(s != 0, n > 0)
+		return
+	}
 	h, err := os.Create(dir + "/go.heap.pb.gz")
 	if err != nil {
 		panic(err)

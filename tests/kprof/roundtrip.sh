@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# convert and merge: pprof -> pprof (gzipped and raw) and -> folded keep
+# every stack and value; gperftools -> pprof keeps them too; merging a
+# profile with itself doubles every value; merging two runs adds them;
+# profiles with different sample types are refused. The pprof tool reads
+# what kprof writes.
+. "$top_srcdir/tests/tap.sh"
+tap_tmpdir
+G=$top_srcdir/tests/kprof/golden
+T=$TAP_TMP
+K=$KPROF_BIN
+
+"$K" convert "$G/go.cpu.pb.gz" -o "$T/a.pb.gz"; is "$?" 0 "pprof -> pprof.gz"
+"$K" folded "$T/a.pb.gz" >"$T/a.folded"
+check "pprof.gz round trip keeps the stacks" diff -u "$G/go.cpu.folded" "$T/a.folded"
+"$K" convert "$G/go.cpu.pb.gz" -o "$T/a.pb"; is "$?" 0 "pprof -> raw pprof"
+is "$(head -c 2 "$T/a.pb" | od -An -tx1 | tr -d ' ')" "0a04" "raw output is not gzipped (starts with sample_type samples/count)"
+"$K" folded "$T/a.pb" >"$T/b.folded"
+check "raw round trip keeps the stacks" diff -u "$G/go.cpu.folded" "$T/b.folded"
+"$K" convert "$G/go.cpu.pb.gz" -o "$T/c.folded"
+check "pprof -> folded equals kprof folded" diff -u "$G/go.cpu.folded" "$T/c.folded"
+"$K" top "$T/a.pb.gz" -n 15 | diff -u "$G/go.cpu.top" - >/dev/null
+is "$?" 0 "top of the converted profile is unchanged"
+KPROF_NO_SYMBOLIZE=1 "$K" convert "$G/gperf.cpu.prof" -o "$T/g.pb.gz"
+KPROF_NO_SYMBOLIZE=1 "$K" folded "$T/g.pb.gz" >"$T/g.folded"
+check "gperftools -> pprof keeps the stacks" diff -u "$G/gperf.cpu.folded" "$T/g.folded"
+
+"$K" merge "$G/go.cpu.pb.gz" "$G/go.cpu.pb.gz" -o "$T/m2.pb.gz"; is "$?" 0 "merge A A"
+"$K" folded "$T/m2.pb.gz" >"$T/m2.folded"
+awk '{ $NF = $NF * 2; print }' "$G/go.cpu.folded" >"$T/m2.want"
+check "merge A A doubles every stack" diff -u "$T/m2.want" "$T/m2.folded"
+"$K" merge "$G/go.cpu.pb.gz" "$G/go.cpu.b.pb.gz" -o "$T/ab.pb.gz"; is "$?" 0 "merge A B"
+sum() { "$K" folded "$1" | awk '{s += $NF} END {print s}'; }
+is "$(sum "$T/ab.pb.gz")" "$(($(sum "$G/go.cpu.pb.gz") + $(sum "$G/go.cpu.b.pb.gz")))" "merge A B adds the totals"
+"$K" merge "$G/go.cpu.pb.gz" "$G/go.heap.pb.gz" -o "$T/x.pb.gz" 2>"$T/err"
+is "$?" 2 "merge of cpu and heap profiles is refused"
+check "and says why" grep -q 'different sample types' "$T/err"
+
+if [ -n "$PPROF" ]; then
+	t=$("$PPROF" -top "$T/m2.pb.gz" 2>/dev/null | sed -n 's/.* of \(.*\) total/\1/p')
+	is "$t" "2.04s" "pprof reads the merged profile (total 2 x 1.02s)"
+	t=$("$PPROF" -top "$T/g.pb.gz" 2>/dev/null | sed -n 's/.* of \(.*\) total/\1/p')
+	is "$t" "960ms" "pprof reads the converted gperftools profile"
+else
+	skip "pprof not installed"
+	skip "pprof not installed"
+fi
+done_testing
