@@ -35,8 +35,10 @@ struct kb_conn {
 	char *queue;
 	int down;
 	uint64_t next_tag; /* publisher: delivery tags handed out */
-	uint64_t settled_hi; /* highest tag settled by a multiple ack */
-	uint64_t settled;
+	uint64_t settled_hi; /* every tag <= settled_hi is settled */
+	uint64_t settled;    /* number of settled tags */
+	uint8_t *single;     /* tags > settled_hi settled one by one, by tag % cap */
+	uint64_t cap;        /* power of two > window */
 	struct kb_stats st;
 };
 
@@ -150,12 +152,27 @@ static int amqp__open(struct kb_conn **out, enum kb_role role, const struct kb_o
 	if ((rc = amqp__check(c, amqp_get_rpc_reply(c->conn), "queue.declare", err, errlen)))
 		goto fail;
 	if (role == KB_PUB && o->ack) {
+		c->cap = 64;
+		while (c->cap <= (uint64_t)o->window + 1)
+			c->cap *= 2;
+		c->single = calloc(c->cap, 1);
+		if (!c->single) {
+			snprintf(err, errlen, "amqp: out of memory");
+			rc = -ENOMEM;
+			goto fail;
+		}
 		amqp_confirm_select(c->conn, 1);
 		if ((rc = amqp__check(c, amqp_get_rpc_reply(c->conn), "confirm.select", err, errlen)))
 			goto fail;
 	}
 	if (role == KB_SUB) {
-		unsigned prefetch = o->window > 65535 ? 65535 : o->window;
+		unsigned prefetch;
+
+		/* leftovers of an earlier run would only be skipped as stale */
+		amqp_queue_purge(c->conn, 1, amqp_cstring_bytes(c->queue));
+		if ((rc = amqp__check(c, amqp_get_rpc_reply(c->conn), "queue.purge", err, errlen)))
+			goto fail;
+		prefetch = o->window > 65535 ? 65535 : o->window;
 
 		amqp_basic_qos(c->conn, 1, 0, (uint16_t)prefetch, 0);
 		if ((rc = amqp__check(c, amqp_get_rpc_reply(c->conn), "basic.qos", err, errlen)))
@@ -172,6 +189,7 @@ fail:
 	free(url);
 	if (c->conn)
 		amqp_destroy_connection(c->conn);
+	free(c->single);
 	free(c->queue);
 	free(c);
 	return rc;
@@ -208,10 +226,30 @@ static int amqp__wait_confirms(struct kb_conn *c, uint64_t limit, int timeout_ms
 					    : ((amqp_basic_ack_t *)f.payload.method.decoded)->delivery_tag;
 			bool multiple = nack ? ((amqp_basic_nack_t *)f.payload.method.decoded)->multiple
 					     : ((amqp_basic_ack_t *)f.payload.method.decoded)->multiple;
-			uint64_t n = multiple ? (tag > c->settled_hi ? tag - c->settled_hi : 0) : 1;
+			uint64_t n = 0;
 
-			if (multiple && tag > c->settled_hi)
-				c->settled_hi = tag;
+			if (tag > c->next_tag) {
+				c->down = 1;
+				kb__conn_seterr(c, "amqp: confirmation for unknown delivery tag %llu", (unsigned long long)tag);
+				return -EPROTO;
+			}
+			if (multiple) {
+				for (uint64_t t = c->settled_hi + 1; t <= tag; t++) {
+					if (c->single[t & (c->cap - 1)])
+						c->single[t & (c->cap - 1)] = 0;
+					else
+						n++;
+				}
+				if (tag > c->settled_hi)
+					c->settled_hi = tag;
+			} else if (tag > c->settled_hi && !c->single[tag & (c->cap - 1)]) {
+				c->single[tag & (c->cap - 1)] = 1;
+				n = 1;
+			}
+			while (c->single[(c->settled_hi + 1) & (c->cap - 1)] && c->settled_hi < c->next_tag) {
+				c->single[(c->settled_hi + 1) & (c->cap - 1)] = 0;
+				c->settled_hi++;
+			}
 			c->settled += n;
 			if (nack)
 				c->st.failed += n;
@@ -343,7 +381,7 @@ static void amqp__close(struct kb_conn *c)
 	if (!c)
 		return;
 	if (!c->down) {
-		if (c->role == KB_SUB) {
+		if (c->role == KB_SUB || c->opts.purge) {
 			amqp_queue_delete(c->conn, 1, amqp_cstring_bytes(c->queue), 0, 0);
 			amqp_get_rpc_reply(c->conn);
 		}
@@ -351,6 +389,7 @@ static void amqp__close(struct kb_conn *c)
 		amqp_connection_close(c->conn, AMQP_REPLY_SUCCESS);
 	}
 	amqp_destroy_connection(c->conn);
+	free(c->single);
 	free(c->queue);
 	free(c);
 }

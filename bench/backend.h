@@ -42,6 +42,8 @@ struct kb_opts {
 	int partitions;       /* kafka: partitions of the topic */
 	int timeout_ms;       /* connect / progress timeout */
 	int client_index;     /* which client of the run (ids, partitions) */
+	bool purge;           /* publisher: delete what it published at close
+				 (bench_pub, where nobody consumes) */
 };
 
 struct kb_buf {

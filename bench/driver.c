@@ -879,6 +879,7 @@ static int kb__messaging(struct kb_cfg *c)
 		 nacks = 0, warm = 0;
 	char err[512] = "";
 	int exit_code = 0;
+	unsigned nonce = (unsigned)(kb_rand64() & 0xffff);
 
 	run.prod = calloc(c->clients, sizeof(*run.prod));
 	run.cons = calloc(c->clients, sizeof(*run.cons));
@@ -891,7 +892,7 @@ static int kb__messaging(struct kb_cfg *c)
 		struct kb_opts o = {
 			.brokers = c->brokers, .qos = c->qos, .ack = c->ack, .queue_depth = c->queue_depth,
 			.window = c->window, .partitions = c->partitions, .timeout_ms = (int)(c->timeout * 1000),
-			.client_index = (int)i,
+			.client_index = (int)i, .purge = c->mode == KB_MODE_PUB,
 		};
 		struct kb_prod *p = &run.prod[i];
 		uint64_t t0;
@@ -942,7 +943,9 @@ static int kb__messaging(struct kb_cfg *c)
 
 		ku_hist_new(&rl, KU_HIST_DEFAULT_HIGHEST, 3);
 		ku_hist_new(&ru, KU_HIST_DEFAULT_HIGHEST, 3);
-		run.rep = rep + 1;
+		/* a per-process nonce keeps messages left over by an earlier run
+		   (same broker, same topic) out of this run's figures */
+		run.rep = ((nonce + rep) & 0xffff) ? (nonce + rep) & 0xffff : 1;
 		pthread_barrier_init(&run.barrier, NULL, c->clients + 1);
 		kb_kalloc_phase("warmup");
 		for (unsigned i = 0; i < c->clients; i++) {
