@@ -37,8 +37,8 @@ struct kalloc__scan {
 	uint32_t *work;	  /* indices to visit */
 	size_t nwork;
 	uint8_t mark; /* mark given to blocks found now */
-	uintptr_t self_lo, self_hi;
 	const void *self_base;
+	uintptr_t ld_lo, ld_hi; /* executable segment of the dynamic linker */
 };
 
 static void kalloc__collect(uintptr_t p, size_t size, uint32_t stack, void *arg)
@@ -139,6 +139,17 @@ static int kalloc__phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	int i;
 
 	(void)size;
+	if (info->dlpi_name && (strstr(info->dlpi_name, "/ld-linux") || strstr(info->dlpi_name, "/ld.so") ||
+				strstr(info->dlpi_name, "/ld64.so"))) {
+		for (i = 0; i < info->dlpi_phnum; i++) {
+			const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+			if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+				sc->ld_lo = info->dlpi_addr + ph->p_vaddr;
+				sc->ld_hi = sc->ld_lo + ph->p_memsz;
+			}
+		}
+	}
 	if ((const void *)info->dlpi_addr == sc->self_base && sc->self_base)
 		return 0;
 	for (i = 0; i < info->dlpi_phnum; i++) {
@@ -204,6 +215,21 @@ int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *r
 	/* Roots. */
 	sc.mark = KALLOC_REACHABLE;
 	dl_iterate_phdr(kalloc__phdr_cb, &sc);
+	kalloc__drain(&sc);
+	/*
+	 * Blocks the dynamic linker allocated (thread DTVs, dynamic TLS) are
+	 * referenced from thread descriptors of exited threads that glibc
+	 * caches outside any root: count them as roots, as LeakSanitizer does.
+	 */
+	for (i = 0; sc.ld_hi && i < sc.n; i++) {
+		const struct kalloc__stack *s = sc.b[i].stack ? kalloc__stack_get(sc.b[i].stack) : NULL;
+		uintptr_t pc = s && s->depth ? kalloc__stack_pcs(s)[0] : 0;
+
+		if (pc >= sc.ld_lo && pc < sc.ld_hi && !sc.b[i].kind) {
+			sc.b[i].kind = KALLOC_REACHABLE;
+			sc.work[sc.nwork++] = (uint32_t)i;
+		}
+	}
 	kalloc__drain(&sc);
 	if (roots && roots->sp && mytop > roots->sp) {
 		kalloc__scan_words(&sc, roots->sp, mytop, -1);

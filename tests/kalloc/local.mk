@@ -1,1 +1,116 @@
 # SPDX-License-Identifier: MIT
+# tests/kalloc/: libkalloc.so. The leak corpus (programs with exactly
+# known leaks, built without inlining so every allocation site is a named
+# function), helper programs, unit tests of lib/unwind and lib/procmaps,
+# and TAP scripts. In-process tests named *.kalloc run the program of the
+# same name under LD_PRELOAD=libkalloc.so through run-preloaded.sh.
+KALLOC_CORPUS_FLAGS = -g -fno-builtin -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-inline
+noinst_HEADERS += tests/kalloc/corpus/corpus.h
+
+tests_kalloc_corpus_leak_malloc_SOURCES = tests/kalloc/corpus/leak-malloc.c
+tests_kalloc_corpus_leak_malloc_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_malloc_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+KALLOC_CORPUS = tests/kalloc/corpus/leak-malloc \
+	tests/kalloc/corpus/leak-calloc \
+	tests/kalloc/corpus/leak-realloc \
+	tests/kalloc/corpus/leak-aligned \
+	tests/kalloc/corpus/leak-strdup \
+	tests/kalloc/corpus/leak-thread \
+	tests/kalloc/corpus/leak-indirect \
+	tests/kalloc/corpus/leak-fork \
+	tests/kalloc/corpus/clean \
+	tests/kalloc/corpus/leak-new \
+	tests/kalloc/corpus/cleanxx
+check_PROGRAMS += $(KALLOC_CORPUS)
+
+tests_kalloc_corpus_leak_calloc_SOURCES = tests/kalloc/corpus/leak-calloc.c
+tests_kalloc_corpus_leak_calloc_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_calloc_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_leak_realloc_SOURCES = tests/kalloc/corpus/leak-realloc.c
+tests_kalloc_corpus_leak_realloc_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_realloc_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_leak_aligned_SOURCES = tests/kalloc/corpus/leak-aligned.c
+tests_kalloc_corpus_leak_aligned_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_aligned_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_leak_strdup_SOURCES = tests/kalloc/corpus/leak-strdup.c
+tests_kalloc_corpus_leak_strdup_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_strdup_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_leak_thread_SOURCES = tests/kalloc/corpus/leak-thread.c
+tests_kalloc_corpus_leak_thread_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_thread_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_leak_indirect_SOURCES = tests/kalloc/corpus/leak-indirect.c
+tests_kalloc_corpus_leak_indirect_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_indirect_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_leak_fork_SOURCES = tests/kalloc/corpus/leak-fork.c
+tests_kalloc_corpus_leak_fork_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_fork_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_clean_SOURCES = tests/kalloc/corpus/clean.c
+tests_kalloc_corpus_clean_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_clean_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_leak_new_SOURCES = tests/kalloc/corpus/leak-new.cc
+tests_kalloc_corpus_leak_new_CXXFLAGS = $(AM_CXXFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_leak_new_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+tests_kalloc_corpus_cleanxx_SOURCES = tests/kalloc/corpus/cleanxx.cc
+tests_kalloc_corpus_cleanxx_CXXFLAGS = $(AM_CXXFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_cleanxx_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+EXTRA_DIST += $(KALLOC_CORPUS:=.exp) tests/kalloc/corpus/leak-fork.child.exp
+
+# Helper programs for the end-to-end scripts.
+check_PROGRAMS += tests/kalloc/mt tests/kalloc/forkexec tests/kalloc/badfree tests/kalloc/msgs
+tests_kalloc_mt_SOURCES = tests/kalloc/mt.cc
+tests_kalloc_mt_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_forkexec_SOURCES = tests/kalloc/forkexec.c
+tests_kalloc_forkexec_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_badfree_SOURCES = tests/kalloc/badfree.c
+tests_kalloc_badfree_CFLAGS = $(AM_CFLAGS) -fno-builtin
+tests_kalloc_badfree_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_msgs_SOURCES = tests/kalloc/msgs.c
+tests_kalloc_msgs_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_msgs_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+# In-process tests: TAP programs run under the preload by the wrapper.
+TEST_EXTENSIONS += .kalloc
+KALLOC_LOG_DRIVER = $(LOG_DRIVER)
+KALLOC_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/kalloc/run-preloaded.sh
+check_PROGRAMS += tests/kalloc/api tests/kalloc/stress
+tests_kalloc_api_SOURCES = tests/kalloc/api.c
+tests_kalloc_api_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_stress_SOURCES = tests/kalloc/stress.c
+tests_kalloc_stress_CFLAGS = $(AM_CFLAGS) -fno-builtin
+tests_kalloc_stress_LDFLAGS = $(AM_LDFLAGS) -no-install
+KALLOC_PRELOAD_TESTS = tests/kalloc/api.kalloc tests/kalloc/stress.kalloc
+EXTRA_DIST += tests/kalloc/run-preloaded.sh $(KALLOC_PRELOAD_TESTS)
+
+# Unit tests of lib/unwind and lib/procmaps (no preload).
+check_PROGRAMS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit
+tests_kalloc_unwind_unit_SOURCES = tests/kalloc/unwind-unit.c
+tests_kalloc_unwind_unit_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer -fno-optimize-sibling-calls
+tests_kalloc_unwind_unit_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_unwind_unit_LDADD = lib/libku.la
+tests_kalloc_procmaps_unit_SOURCES = tests/kalloc/procmaps-unit.c
+tests_kalloc_procmaps_unit_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
+tests_kalloc_procmaps_unit_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+tests_kalloc_procmaps_unit_LDADD = lib/libku.la
+
+KALLOC_SH_TESTS = tests/kalloc/corpus.sh tests/kalloc/real.sh tests/kalloc/badinput.sh \
+	tests/kalloc/features.sh tests/kalloc/pprof.sh
+TESTS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit $(KALLOC_SH_TESTS) $(KALLOC_PRELOAD_TESTS)
+EXTRA_DIST += $(KALLOC_SH_TESTS) tests/kalloc/lib.sh
+
+# Overhead benchmark: built by make check, run by hand (tests/kalloc/perf/run.sh).
+check_PROGRAMS += tests/kalloc/perf/malloc_bench
+tests_kalloc_perf_malloc_bench_SOURCES = tests/kalloc/perf/malloc_bench.c
+tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fno-omit-frame-pointer
+tests_kalloc_perf_malloc_bench_LDFLAGS = $(AM_LDFLAGS) -no-install
+EXTRA_DIST += tests/kalloc/perf/run.sh

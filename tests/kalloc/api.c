@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* api: <kalloc.h> inside a process running under libkalloc.so (run by
+ * run-preloaded.sh). Checks that the library is found, that a snapshot
+ * writes its files with the leak set of that moment, and the no-op
+ * behaviour promised when the symbols are absent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kalloc.h"
+#include "../tap.h"
+
+static void *lost;
+
+static int exists(const char *prefix, int n, const char *suffix)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s.%d.%s", prefix, n, suffix);
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+static long json_number(const char *prefix, int n, const char *suffix, const char *key)
+{
+	char path[4096], buf[65536], *p;
+	FILE *f;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s.%d.%s", prefix, n, suffix);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	p = strstr(buf, key);
+	if (!p)
+		return -1;
+	p = strstr(p, "\"bytes\":");
+	return p ? strtol(p + 8, NULL, 10) : -1;
+}
+
+int main(void)
+{
+	const char *prefix = getenv("KALLOC_OUT");
+	int n1, n2;
+
+	tap_ok(prefix != NULL, "KALLOC_OUT is set by the wrapper");
+	if (!prefix)
+		return tap_done();
+	tap_ok(kalloc_loaded(), "kalloc_loaded() sees the preloaded library");
+	lost = malloc(4321);
+	n1 = kalloc_snapshot();
+	tap_is_int(n1, 1, "first snapshot is number 1");
+	tap_ok(exists(prefix, 1, "leaks.txt") && exists(prefix, 1, "leaks.json") &&
+		       exists(prefix, 1, "stats.json") && exists(prefix, 1, "heap.pb.gz"),
+	       "snapshot 1 wrote leaks.txt, leaks.json, stats.json, heap.pb.gz");
+	tap_is_int(json_number(prefix, 1, "leaks.json", "\"definitely_lost\""), 0,
+		   "a block held by a global is not lost at snapshot 1");
+	lost = NULL;
+	n2 = kalloc_snapshot();
+	tap_is_int(n2, 2, "second snapshot is number 2");
+	tap_is_int(json_number(prefix, 2, "leaks.json", "\"definitely_lost\""), 4321,
+		   "the same block is definitely lost once the global is cleared");
+	kalloc_messages(5);
+	kalloc_phase("after");
+	tap_ok(1, "kalloc_messages and kalloc_phase return");
+	return tap_done();
+}

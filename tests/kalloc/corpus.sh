@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# corpus.sh: every program of the leak corpus under libkalloc.so (full
+# mode). The leak report must match the program's .exp file exactly: one
+# line per leak group, "kind bytes blocks allocating-function"; clean
+# programs report nothing; totals in leaks.json agree with leaks.txt.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/kalloc/lib.sh"
+tap_tmpdir
+T=$TAP_TMP
+
+for prog in leak-malloc leak-calloc leak-realloc leak-aligned leak-strdup leak-new \
+	leak-thread leak-indirect clean cleanxx; do
+	kalloc "$T/$prog" "$KC/corpus/$prog" >"$T/$prog.out" 2>"$T/$prog.err"
+	rc=$?
+	is "$rc" 0 "$prog: exit status 0 under kalloc"
+	is "$(cat "$T/$prog.err")" "" "$prog: nothing on stderr with KALLOC_QUIET=1"
+	got=$(leaks_of "$T/$prog.leaks.txt")
+	want=$(sort "$KS/corpus/$prog.exp")
+	is "$got" "$want" "$prog: leak report matches $prog.exp"
+	def=$(awk '$1 == "definite" { b += $2; n += $3 } END { printf "%d %d", n, b }' "$KS/corpus/$prog.exp")
+	ind=$(awk '$1 == "indirect" { b += $2; n += $3 } END { printf "%d %d", n, b }' "$KS/corpus/$prog.exp")
+	is "$(json_total "$T/$prog.leaks.json" definitely_lost)" "$def" "$prog: leaks.json definitely_lost"
+	is "$(json_total "$T/$prog.leaks.json" indirectly_lost)" "$ind" "$prog: leaks.json indirectly_lost"
+done
+
+# Still-reachable blocks are counted but not reported.
+set -- $(json_total "$T/clean.leaks.json" still_reachable)
+check "clean: still-reachable blocks are counted (${1:-0} >= 14)" [ "${1:-0}" -ge 14 ]
+check "leak-malloc: the global's block is still reachable, not a leak" \
+	grep -q '^still reachable: [1-9][0-9]* bytes' "$T/leak-malloc.leaks.txt"
+
+# The allocation site carries file:line from the debug info.
+check "leak-malloc: site symbolized with file:line" \
+	grep -q 'in leak_malloc .*leak-malloc\.c:[0-9]' "$T/leak-malloc.leaks.txt"
+# C++ names are demangled.
+check "leak-new: C++ names demangled" grep -q 'in leak_new_array()' "$T/leak-new.leaks.txt"
+
+# Fork: the child's leak goes to <prefix>.<childpid>, the parent's report is clean.
+kalloc "$T/fork" "$KC/corpus/leak-fork" >"$T/fork.out" 2>"$T/fork.err"
+is "$?" 0 "leak-fork: exit status 0"
+child=$(cat "$T/fork.out")
+check "leak-fork: child wrote its own report ($T/fork.$child.leaks.txt)" [ -s "$T/fork.$child.leaks.txt" ]
+is "$(leaks_of "$T/fork.$child.leaks.txt" 2>/dev/null)" "$(cat "$KS/corpus/leak-fork.child.exp")" \
+	"leak-fork: child's leak set"
+is "$(leaks_of "$T/fork.leaks.txt")" "" "leak-fork: parent's report is clean"
+
+# Leak groups are ordered by bytes, biggest first.
+kalloc "$T/order" "$KC/corpus/leak-aligned" >/dev/null 2>&1
+first=$(awk '/^Direct leak of/ { print $4; exit }' "$T/order.leaks.txt")
+is "$first" 256 "leak groups are ordered biggest first"
+
+# libunwind back end gives the same report.
+KALLOC_UNWIND=libunwind kalloc "$T/lu" "$KC/corpus/leak-indirect" >/dev/null 2>&1
+is "$(leaks_of "$T/lu.leaks.txt")" "$(sort "$KS/corpus/leak-indirect.exp")" \
+	"KALLOC_UNWIND=libunwind: same leak set"
+done_testing

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* msgs: known per-message allocation behaviour for stats.json.
+ * warmup: 100 messages, each allocating 3 blocks of 64 bytes and keeping
+ * one (live growth); steady: 1000 messages, each allocating 2 blocks of
+ * 100 bytes from handle_message() and freeing both. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kalloc.h"
+
+#define NOINLINE __attribute__((noinline))
+
+static void *kept[100];
+
+static NOINLINE void warm_message(int i)
+{
+	void *a = malloc(64), *b = malloc(64);
+
+	kept[i] = malloc(64);
+	memset(kept[i], 0, 64);
+	free(a);
+	free(b);
+}
+
+static NOINLINE void handle_message(void)
+{
+	char *a = malloc(100), *b = malloc(100);
+
+	memset(a, 1, 100);
+	memset(b, 2, 100);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	int i;
+
+	kalloc_phase("warmup");
+	for (i = 0; i < 100; i++) {
+		warm_message(i);
+		kalloc_messages(1);
+	}
+	kalloc_phase("steady");
+	for (i = 0; i < 1000; i++) {
+		handle_message();
+		kalloc_messages(1);
+	}
+	for (i = 0; i < 100; i++)
+		free(kept[i]);
+	return 0;
+}
