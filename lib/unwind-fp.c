@@ -125,11 +125,18 @@ __attribute__((noinline)) int ku_unwind(enum ku_unwind_method m, uintptr_t *pcs,
 {
 	int n;
 
-	/* One more frame to skip: this dispatcher. */
-	if (m == KU_UNWIND_LIBUNWIND)
+	if (m == KU_UNWIND_LIBUNWIND) {
+		/* One more frame to skip: this dispatcher. */
 		n = ku_unwind_libunwind(pcs, max, skip + 1);
-	else
-		n = ku_unwind_fp(pcs, max, skip + 1, stack_top);
+	} else if (max <= 0) {
+		n = 0;
+	} else {
+		/* Walk from our own frame (which __builtin_frame_address forces
+		 * to exist even where frame pointers are otherwise omitted). */
+		uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+
+		n = ku__fp_walk(fp, fp - 1, stack_top, pcs, 0, max, skip);
+	}
 	/* Keep the call above from becoming a tail call (it would drop us). */
 	__asm__ volatile("" ::: "memory");
 	return n;
