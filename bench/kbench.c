@@ -572,7 +572,12 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 
 		for (size_t k = 0; k < 3; k++) {
 			const struct kb_flat *f = kb_flat_get(kflat, nk, mm[k]);
-			double v = f ? f->v : ku_json_as_double(ku_json_get(phase, mm[k]), NAN);
+			double v = f ? f->v : NAN;
+
+			/* kalloc's own per-phase figures count only when the driver
+			   told it the messages (kalloc_messages) */
+			if (!f && ku_json_as_double(ku_json_get(phase, "messages"), 0) > 0)
+				v = ku_json_as_double(ku_json_get(phase, mm[k]), NAN);
 
 			if (kb_flat_get(sumf, nsum, mm[k]) || !isfinite(v))
 				continue;
