@@ -1,0 +1,165 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bench_connect against real brokers: connection latency (p50/p99 over
+# many connects), recovery after kb-proxy cuts the publisher's connection
+# (every client reconnects, no confirmed message lost, recovery time
+# reported), and memory per channel for 1 and 100 channels, with
+# libkalloc's per-phase accounting agreeing with the heap measurement.
+# mosquitto and rabbitmq-server are started by scripts/brokers (or given
+# with KPROF_TEST_MQTT / KPROF_TEST_AMQP / KPROF_TEST_KAFKA=HOST:PORT).
+. "$top_srcdir/tests/tap.sh"
+tap_tmpdir
+T=$TAP_TMP
+BC="$top_builddir/bench/bench_connect"
+started=""
+cleanup() {
+	for s in $started; do "$top_srcdir/scripts/brokers" stop "$s" "$T/$s" >/dev/null 2>&1; done
+	[ -n "${mock_pid:-}" ] && kill "$mock_pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# jget FILE EXPR: a value from a result file (node, else python3).
+jget() {
+	if command -v node >/dev/null 2>&1; then
+		node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));const v=(function(){return eval(process.argv[2])}).call(r);console.log(v===undefined?"undefined":v)' "$1" "$2"
+	else
+		python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2].replace("this.","r.")))' "$1" "$2"
+	fi
+}
+# gt A B: A > B (numbers)
+gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
+
+broker() {
+	name=$1 var=$2
+	eval "given=\${$var:-}"
+	if [ -n "$given" ]; then echo "$given"; return; fi
+	[ -x "$top_srcdir/scripts/brokers" ] || return
+	mkdir -p "$T/$name"
+	port=$("$top_srcdir/scripts/brokers" start "$name" "$T/$name" 2>"$T/$name.err") || return
+	started="$started $name"
+	echo "127.0.0.1:$port"
+}
+
+# Bad input first: one line, exit 2.
+"$BC" latency --backend nosuch >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && ok "unknown backend: exit 2, $(cat "$T/err")" || { not_ok "unknown backend"; diag "$st $(cat "$T/err")"; }
+"$BC" warp --backend memory >/dev/null 2>"$T/err"; is "$?" 2 "unknown mode: exit 2"
+"$BC" latency --backend memory --count -5 >/dev/null 2>"$T/err"; is "$?" 2 "bad --count: exit 2"
+"$BC" latency --backend amqp --brokers 127.0.0.1:1 --timeout 2 >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 2 ] && grep -q 'cannot connect' "$T/err" && ok "unreachable broker: exit 2" || { not_ok "unreachable broker: exit 2"; diag "$st $(cat "$T/err")"; }
+
+# latency BACKEND ADDR [COUNT]
+latency() {
+	if "$BC" latency --backend "$1" ${2:+--brokers "$2"} --count "${3:-30}" --reps 2 --quiet --json "$T/lat-$1.json" 2>"$T/err"; then
+		p50=$(jget "$T/lat-$1.json" 'this.benchmarks[0].metrics.latency_p50_ns')
+		p99=$(jget "$T/lat-$1.json" 'this.benchmarks[0].metrics.latency_p99_ns')
+		n=$(jget "$T/lat-$1.json" 'this.benchmarks[0].repetitions.length')
+		if gt "$p50" 0 && ! gt "$p50" "$p99" && [ "$n" = 2 ]; then
+			ok "connect latency $1: p50 $((p50 / 1000)) us, p99 $((p99 / 1000)) us"
+		else
+			not_ok "connect latency $1"; diag "p50=$p50 p99=$p99 reps=$n"
+		fi
+	else
+		not_ok "bench_connect latency $1 ran"; diag "$(cat "$T/err")"
+	fi
+}
+
+# recovery BACKEND ADDR INTERVAL_MS CUTS
+recovery() {
+	"$BC" recovery --backend "$1" --brokers "$2" --cuts "$4" --interval "$3" --timeout 10 --quiet \
+		--json "$T/rec-$1.json" 2>"$T/err"; st=$?
+	if [ $st -ne 0 ] || [ ! -s "$T/rec-$1.json" ]; then
+		not_ok "recovery $1 ran (status $st)"; diag "$(cat "$T/err")"; return
+	fi
+	m='this.benchmarks[0].metrics'
+	cuts=$(jget "$T/rec-$1.json" "$m.cuts"); rec=$(jget "$T/rec-$1.json" "$m.recoveries")
+	recon=$(jget "$T/rec-$1.json" "$m.reconnects"); acked=$(jget "$T/rec-$1.json" "$m.acked")
+	lost=$(jget "$T/rec-$1.json" "$m.lost"); recv=$(jget "$T/rec-$1.json" "$m.received")
+	p50=$(jget "$T/rec-$1.json" "$m.recovery_p50_ns"); mx=$(jget "$T/rec-$1.json" "$m.recovery_max_ns")
+	is "$cuts" "$4" "recovery $1: the proxy cut the connection $4 times"
+	gt "$recon" 0 && gt "$rec" 0 && ok "recovery $1: the client reconnected ($recon reconnects, $rec recoveries)" \
+		|| not_ok "recovery $1: the client reconnected ($recon reconnects, $rec recoveries)"
+	gt "$acked" 100 && ok "recovery $1: $acked messages confirmed" || not_ok "recovery $1: messages confirmed ($acked)"
+	is "$lost" 0 "recovery $1: no confirmed message lost ($recv of $acked received)"
+	gt "$p50" 0 && ! gt "$p50" "$mx" && ok "recovery $1: recovery time p50 $((p50 / 1000000)) ms, max $((mx / 1000000)) ms" \
+		|| not_ok "recovery $1: recovery time reported (p50 $p50, max $mx)"
+}
+
+# channels BACKEND ADDR: 1 and 100 channels; under libkalloc the phase
+# channels-100 must count 100 messages and agree with the heap growth.
+channels() {
+	if ! "$BC" channels --backend "$1" ${2:+--brokers "$2"} --channels 1,100 --quiet --json "$T/ch-$1.json" 2>"$T/err"; then
+		not_ok "channels $1 ran"; diag "$(cat "$T/err")"; return
+	fi
+	n=$(jget "$T/ch-$1.json" 'this.benchmarks.length')
+	h=$(jget "$T/ch-$1.json" 'this.benchmarks[1].metrics.heap_bytes_per_channel')
+	u=$(jget "$T/ch-$1.json" 'this.benchmarks[1].unit')
+	[ "$n" = 2 ] && gt "$h" 0 && ok "channels $1: $h heap bytes per $u (100 of them)" \
+		|| { not_ok "channels $1: memory per channel"; diag "benchmarks=$n heap/ch=$h"; }
+	if [ -f "$KPROF_LIBKALLOC" ]; then
+		KALLOC_OUT="$T/ka-$1" KALLOC_MODE=count KALLOC_QUIET=1 LD_PRELOAD="$KPROF_LIBKALLOC" \
+			"$BC" channels --backend "$1" ${2:+--brokers "$2"} --channels 100 --quiet --json "$T/chk-$1.json" 2>"$T/err"
+		msgs=$(jget "$T/ka-$1.stats.json" 'this.phases.filter(p => p.name === "channels-100")[0].messages' 2>/dev/null)
+		bpm=$(jget "$T/ka-$1.stats.json" 'this.phases.filter(p => p.name === "channels-100")[0].live_growth_per_msg' 2>/dev/null)
+		hk=$(jget "$T/chk-$1.json" 'this.benchmarks[0].metrics.heap_bytes_per_channel')
+		is "$msgs" 100 "channels $1 under libkalloc: phase channels-100 counts 100 channels"
+		# The two measurements see the same allocations: within 25% (or 512 bytes).
+		if awk -v a="$bpm" -v b="$hk" 'BEGIN { d = a - b; if (d < 0) d = -d; m = (a > b ? a : b) * 0.25; exit !(d <= m || d <= 512) }'; then
+			ok "channels $1: libkalloc live growth per channel $bpm ~ heap growth $hk"
+		else
+			not_ok "channels $1: libkalloc live growth per channel $bpm ~ heap growth $hk"
+		fi
+	else
+		skip "channels $1 under libkalloc: $KPROF_LIBKALLOC not built"
+	fi
+}
+
+latency memory ""
+channels memory ""
+
+if command -v mosquitto >/dev/null 2>&1 || [ -n "${KPROF_TEST_MQTT:-}" ]; then
+	mqtt=$(broker mosquitto KPROF_TEST_MQTT)
+	if [ -n "$mqtt" ]; then
+		latency mqtt "$mqtt" 10
+		# paho's reconnect takes seconds: cut less often than that.
+		recovery mqtt "$mqtt" 2500 2
+		channels mqtt "$mqtt"
+	else
+		not_ok "mosquitto started by scripts/brokers"; diag "$(cat "$T/mosquitto.err" 2>/dev/null)"
+	fi
+else
+	skip "mqtt: mosquitto is not installed"
+fi
+
+if command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || [ -n "${KPROF_TEST_AMQP:-}" ]; then
+	amqp=$(broker rabbitmq KPROF_TEST_AMQP)
+	if [ -n "$amqp" ]; then
+		latency amqp "$amqp"
+		recovery amqp "$amqp" 300 3
+		channels amqp "$amqp"
+	else
+		not_ok "rabbitmq-server started by scripts/brokers"; diag "$(cat "$T/rabbitmq.err" 2>/dev/null)"
+	fi
+else
+	skip "amqp: rabbitmq-server is not installed"
+fi
+
+kafka=${KPROF_TEST_KAFKA:-}
+if [ -z "$kafka" ] && [ -x "$top_builddir/bench/kb-mockcluster" ]; then
+	mkfifo "$T/mock.in"
+	"$top_builddir/bench/kb-mockcluster" <"$T/mock.in" >"$T/mock.addr" 2>"$T/mock.err" &
+	mock_pid=$!
+	exec 9>"$T/mock.in"
+	for i in $(seq 50); do [ -s "$T/mock.addr" ] && break; sleep 0.1; done
+	kafka=$(head -1 "$T/mock.addr" | grep -oE '[0-9.]+:[0-9]+' | head -1)
+fi
+if [ -n "$kafka" ]; then
+	latency kafka "$kafka"
+	"$BC" recovery --backend kafka --brokers "$kafka" >/dev/null 2>"$T/err"; st=$?
+	[ $st -eq 2 ] && grep -q 'advertises' "$T/err" && ok "recovery kafka: refused with the reason (advertised addresses bypass a proxy)" \
+		|| not_ok "recovery kafka refused with a reason"
+else
+	skip "kafka: no mock cluster helper (bench/kb-mockcluster not built)"
+fi
+done_testing
