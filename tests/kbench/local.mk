@@ -15,3 +15,5 @@ TESTS += tests/kbench/history.sh
 EXTRA_DIST += tests/kbench/history.sh
 TESTS += tests/kbench/render.sh
 EXTRA_DIST += tests/kbench/render.sh
+TESTS += tests/kbench/suite.sh tests/kbench/quick.sh
+EXTRA_DIST += tests/kbench/suite.sh tests/kbench/quick.sh
