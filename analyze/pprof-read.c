@@ -38,6 +38,8 @@ struct kan__idmap {
 	uint64_t *keys;
 	uint32_t *vals;
 	size_t cap;
+	uint32_t *dense; /* id -> index + 1 when ids are small (the usual 1..n) */
+	uint64_t ndense;
 };
 
 struct kan__rd {
@@ -172,6 +174,26 @@ static void kan__idmap_free(struct kan__idmap *m)
 {
 	free(m->keys);
 	free(m->vals);
+	free(m->dense);
+}
+
+/* After all puts: a direct table when the largest id is small. */
+static void kan__idmap_densify(struct kan__idmap *m, size_t n)
+{
+	uint64_t max = 0;
+
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] > max)
+			max = m->keys[i];
+	if (max > (uint64_t)n * 4 + 1024)
+		return;
+	m->dense = calloc((size_t)max + 1, sizeof(*m->dense));
+	if (!m->dense)
+		return; /* the hash still works */
+	m->ndense = max + 1;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i])
+			m->dense[m->keys[i]] = m->vals[i] + 1;
 }
 
 /* 0 added, 1 duplicate (id != 0 is the caller's check). */
@@ -191,6 +213,8 @@ static int kan__idmap_put(struct kan__idmap *m, uint64_t id, uint32_t val)
 
 static long kan__idmap_get(const struct kan__idmap *m, uint64_t id)
 {
+	if (m->dense)
+		return id < m->ndense ? (long)m->dense[id] - 1 : -1;
 	if (!m->cap || !id)
 		return -1;
 	size_t j = kan__mix(id) & (m->cap - 1);
@@ -316,6 +340,20 @@ struct kan__u64vec {
 	uint64_t *v;
 	size_t n, cap;
 };
+
+static int kan__u64reserve(struct kan__u64vec *a, size_t need)
+{
+	size_t nc = a->cap ? a->cap : 64;
+
+	while (nc < need)
+		nc *= 2;
+	uint64_t *nv = realloc(a->v, nc * sizeof(*nv));
+	if (!nv)
+		return -1;
+	a->v = nv;
+	a->cap = nc;
+	return 0;
+}
 
 static int kan__u64push(void *ctx, uint64_t x)
 {
@@ -450,7 +488,20 @@ static int kan__sample(struct kan__rd *r, const struct kan__field *outer, struct
 	s->vals.n = 0;
 	s->nlabels = 0;
 	while ((k = kan__next(&b, &f)) == 1) {
-		if (f.num == 1) {
+		if (f.num == 1 && f.wt == 2) {
+			/* packed ids, the common case: decode inline */
+			struct kan__pb pb = { f.data, f.data + f.len };
+			if (s->ids.cap - s->ids.n < f.len && kan__u64reserve(&s->ids, s->ids.n + f.len))
+				return -ENOMEM;
+			while (pb.p < pb.end) {
+				uint64_t v;
+				if (*pb.p < 0x80)
+					v = *pb.p++;
+				else if (kan__varint(&pb, &v))
+					return kan__fail(r, "malformed sample location ids");
+				s->ids.v[s->ids.n++] = v;
+			}
+		} else if (f.num == 1) {
 			if (kan__repeated(&f, kan__u64push, &s->ids))
 				return kan__fail(r, "malformed sample location ids");
 		} else if (f.num == 2) {
@@ -647,6 +698,10 @@ int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, cha
 	/* passes 3-6: entries in dependency order */
 	static const uint32_t order[] = { 3, 5, 4, 2 };
 	for (size_t o = 0; o < 4; o++) {
+		if (order[o] == 4)
+			kan__idmap_densify(&r.funcs, nfunc);
+		if (order[o] == 2)
+			kan__idmap_densify(&r.locs, nloc);
 		b = (struct kan__pb){ data, data + len };
 		while (kan__next(&b, &f) == 1) {
 			if (f.num != order[o])

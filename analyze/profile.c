@@ -667,6 +667,81 @@ fail:
 	return r;
 }
 
+/* ---- distinct stacks ------------------------------------------------------ */
+
+static uint64_t kan__stack_hash(const uint32_t *l, uint32_t n)
+{
+	uint64_t h = 0x84222325cbf29ce4ull ^ n;
+
+	for (uint32_t i = 0; i < n; i++) {
+		h ^= l[i];
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int64_t **sum)
+{
+	size_t cap = 16;
+	uint32_t *slot;
+	long n = 0;
+
+	while (cap < p->nsamples * 2 + 2)
+		cap *= 2;
+	slot = malloc(cap * sizeof(*slot)); /* sample index + 1, 0 = empty */
+	*rep = malloc((p->nsamples + 1) * sizeof(**rep));
+	*sum = malloc((p->nsamples + 1) * sizeof(**sum));
+	uint32_t *which = malloc((p->nsamples + 1) * sizeof(*which)); /* slot -> stack number */
+	if (!slot || !*rep || !*sum || !which) {
+		free(slot);
+		free(which);
+		free(*rep);
+		free(*sum);
+		*rep = NULL;
+		*sum = NULL;
+		return -ENOMEM;
+	}
+	memset(slot, 0, cap * sizeof(*slot));
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct kan_sample *s = &p->samples[i];
+		const uint32_t *l = p->sample_locs + s->loc_off;
+		int64_t v = p->values[i * p->nsample_types + (size_t)si];
+		size_t j = kan__stack_hash(l, s->nlocs) & (cap - 1);
+
+		for (;;) {
+			if (!slot[j]) {
+				slot[j] = (uint32_t)i + 1;
+				(*rep)[n] = (uint32_t)i;
+				(*sum)[n] = v;
+				which[i] = (uint32_t)n++;
+				break;
+			}
+			const struct kan_sample *o = &p->samples[slot[j] - 1];
+			if (o->nlocs == s->nlocs &&
+			    !memcmp(p->sample_locs + o->loc_off, l, s->nlocs * sizeof(*l))) {
+				uint32_t k = which[slot[j] - 1];
+				int64_t r;
+				if (__builtin_add_overflow((*sum)[k], v, &r))
+					r = v > 0 ? INT64_MAX : INT64_MIN;
+				(*sum)[k] = r;
+				break;
+			}
+			j = (j + 1) & (cap - 1);
+		}
+	}
+	free(slot);
+	free(which);
+	/* drop zero stacks */
+	long k = 0;
+	for (long i = 0; i < n; i++)
+		if ((*sum)[i]) {
+			(*rep)[k] = (*rep)[i];
+			(*sum)[k++] = (*sum)[i];
+		}
+	return k;
+}
+
 /* ---- value formatting ---------------------------------------------------- */
 
 static void kan__fmt_scaled(double v, const char *suffix, char *buf, size_t size)

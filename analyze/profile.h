@@ -148,6 +148,14 @@ int kan_profile_sample_index(const struct kan_profile *p, const char *type);
 /* Symbolize address-only locations and assign frame ids (idempotent). */
 int kan_profile_frames(struct kan_profile *p);
 
+/* Distinct stacks of p (samples with equal location lists are one stack):
+ * *rep gets, per stack, the index of one sample having it, and *sum the
+ * sum of sample type si over all its samples (saturating). Stacks whose sum
+ * is 0 are left out. Profiles from writers that do not aggregate (one
+ * Sample message per tick) shrink by orders of magnitude here, so every
+ * per-stack walk that follows is cheap. Returns the count, or -ENOMEM. */
+long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int64_t **sum);
+
 /* Frames of location i: *n entries starting at the returned pointer. */
 static inline const uint32_t *kan_loc_frames(const struct kan_profile *p, size_t loc, size_t *n)
 {

@@ -67,13 +67,19 @@ static int kan__flat_cum(struct kan_profile *p, int si, int64_t **flat, int64_t 
 		return -1;
 	}
 	*total = 0;
-	for (size_t i = 0; i < p->nsamples; i++) {
-		const struct kan_sample *s = &p->samples[i];
-		int64_t v = p->values[i * p->nsample_types + (size_t)si];
+	uint32_t *rep;
+	int64_t *sum;
+	long nst = kan_profile_stacks(p, si, &rep, &sum);
+	if (nst < 0) {
+		free(stamp);
+		return -1;
+	}
+	for (long st = 0; st < nst; st++) {
+		size_t i = (size_t)st;
+		const struct kan_sample *s = &p->samples[rep[st]];
+		int64_t v = sum[st];
 		int leaf = 1;
 
-		if (v == 0)
-			continue;
 		*total = kan_sat_add(*total, v);
 		for (uint32_t k = 0; k < s->nlocs; k++) {
 			size_t nf;
@@ -92,6 +98,8 @@ static int kan__flat_cum(struct kan_profile *p, int si, int64_t **flat, int64_t 
 		}
 	}
 	free(stamp);
+	free(rep);
+	free(sum);
 	return 0;
 }
 

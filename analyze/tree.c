@@ -177,13 +177,89 @@ static long kan__child(struct kan_tree *t, uint32_t parent, uint32_t name)
 	return id;
 }
 
+/* Index the nodes that exist (built by the sorted insertion below) so
+ * that later additions can find children by (parent, name). */
+static int kan__hbuild(struct kan_tree *t)
+{
+	size_t cap = 4096;
+
+	while (cap < (t->nnodes + 1) * 2 + 2)
+		cap *= 2;
+	free(t->hkeys);
+	free(t->hvals);
+	t->hkeys = calloc(cap, sizeof(*t->hkeys));
+	t->hvals = calloc(cap, sizeof(*t->hvals));
+	t->hcap = cap;
+	if (!t->hkeys || !t->hvals)
+		return -ENOMEM;
+	for (size_t i = 1; i < t->nnodes; i++) {
+		uint64_t key = (uint64_t)t->nodes[i].parent << 32 | t->nodes[i].name;
+		size_t j = kan__mix64(key) & (cap - 1);
+		while (t->hvals[j])
+			j = (j + 1) & (cap - 1);
+		t->hkeys[j] = key;
+		t->hvals[j] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* Append a child without looking for an existing one (sorted insertion
+ * guarantees there is none). */
+static long kan__new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
+{
+	if (t->nnodes >= UINT32_MAX - 1)
+		return -1;
+	if (t->nnodes == t->capnodes) {
+		size_t nc = t->capnodes * 2;
+		struct kan_node *nn = realloc(t->nodes, nc * sizeof(*nn));
+		if (!nn)
+			return -1;
+		t->nodes = nn;
+		t->capnodes = nc;
+	}
+	uint32_t id = (uint32_t)t->nnodes++;
+	struct kan_node *n = &t->nodes[id];
+	memset(n, 0, sizeof(*n));
+	n->name = name;
+	n->parent = parent;
+	n->depth = t->nodes[parent].depth + 1;
+	n->sibling = t->nodes[parent].child;
+	t->nodes[parent].child = id;
+	if (n->depth > t->max_depth)
+		t->max_depth = n->depth;
+	return id;
+}
+
+static const uint32_t *kan__sp_paths;
+static const size_t *kan__sp_off;
+
+static int kan__cmp_path(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const uint32_t *px = kan__sp_paths + kan__sp_off[x], *py = kan__sp_paths + kan__sp_off[y];
+	size_t nx = kan__sp_off[x + 1] - kan__sp_off[x], ny = kan__sp_off[y + 1] - kan__sp_off[y];
+	size_t n = nx < ny ? nx : ny;
+
+	for (size_t i = 0; i < n; i++)
+		if (px[i] != py[i])
+			return px[i] < py[i] ? -1 : 1;
+	return nx < ny ? -1 : nx > ny;
+}
+
 int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, int inverted)
 {
-	uint32_t *map = NULL, *path = NULL;
-	size_t cap = 0;
+	uint32_t *map = NULL, *paths = NULL, *rep = NULL, *order = NULL, *cur = NULL;
+	size_t *off = NULL;
+	int64_t *sum = NULL;
+	size_t cap = 0, total = 0;
 	int r = -ENOMEM;
 
 	if (kan_profile_frames(p))
+		return -ENOMEM;
+	/* A fresh tree is built by sorted insertion and needs no hash; adding
+	 * to an existing one (the NEW side of a diff) looks children up. */
+	int fresh = t->nnodes == 1;
+	if (!fresh && !t->hcap && kan__hbuild(t))
 		return -ENOMEM;
 	map = malloc((p->nframes ? p->nframes : 1) * sizeof(*map));
 	if (!map)
@@ -194,47 +270,91 @@ int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, in
 			goto out;
 		map[i] = (uint32_t)id;
 	}
-	for (size_t i = 0; i < p->nsamples; i++) {
-		const struct kan_sample *s = &p->samples[i];
-		int64_t v = p->values[i * p->nsample_types + (size_t)si];
-		size_t n = 0;
-
-		if (v == 0)
-			continue;
-		/* collect frames leaf first */
+	long nst = kan_profile_stacks(p, si, &rep, &sum);
+	if (nst < 0)
+		goto out;
+	/* root-first name paths of every distinct stack */
+	off = malloc(((size_t)nst + 1) * sizeof(*off));
+	order = malloc(((size_t)nst + 1) * sizeof(*order));
+	if (!off || !order)
+		goto out;
+	for (long st = 0; st < nst; st++) {
+		const struct kan_sample *s = &p->samples[rep[st]];
+		size_t start = total;
+		off[st] = total;
+		order[st] = (uint32_t)st;
 		for (uint32_t k = 0; k < s->nlocs; k++) {
 			size_t nf;
 			const uint32_t *f = kan_loc_frames(p, p->sample_locs[s->loc_off + k], &nf);
-			if (n + nf > cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				while (nc < n + nf)
+			if (total + nf > cap) {
+				size_t nc = cap ? cap * 2 : 4096;
+				while (nc < total + nf)
 					nc *= 2;
-				uint32_t *np = realloc(path, nc * sizeof(*np));
+				uint32_t *np = realloc(paths, nc * sizeof(*np));
 				if (!np)
 					goto out;
-				path = np;
+				paths = np;
 				cap = nc;
 			}
 			for (size_t q = 0; q < nf; q++)
-				path[n++] = map[f[q]];
+				paths[total++] = map[f[q]];
 		}
-		uint32_t node = 0;
+		if (!inverted) /* collected leaf first; the tree grows from the root */
+			for (size_t a = start, b = total; a + 1 < b; a++, b--) {
+				uint32_t tmp = paths[a];
+				paths[a] = paths[b - 1];
+				paths[b - 1] = tmp;
+			}
+	}
+	off[nst] = total;
+	kan__sp_paths = paths;
+	kan__sp_off = off;
+	qsort(order, (size_t)nst, sizeof(*order), kan__cmp_path);
+	size_t maxd = 0;
+	for (long st = 0; st < nst; st++)
+		if (off[st + 1] - off[st] > maxd)
+			maxd = off[st + 1] - off[st];
+	cur = malloc((maxd + 1) * sizeof(*cur));
+	if (!cur)
+		goto out;
+	/* Consecutive sorted paths share their common prefix: those nodes
+	 * are reused from the previous path without any lookup. */
+	size_t prev_n = 0;
+	const uint32_t *prev = NULL;
+	for (long k = 0; k < nst; k++) {
+		uint32_t st = order[k];
+		const uint32_t *pp = paths + off[st];
+		size_t n = off[st + 1] - off[st], lcp = 0;
+		int64_t v = sum[st];
+		if (prev)
+			while (lcp < n && lcp < prev_n && pp[lcp] == prev[lcp])
+				lcp++;
+		uint32_t node = lcp ? cur[lcp - 1] : 0;
 		t->nodes[0].cum[slot] = kan_sat_add(t->nodes[0].cum[slot], v);
 		for (size_t q = 0; q < n; q++) {
-			uint32_t name = inverted ? path[q] : path[n - 1 - q];
-			long c = kan__child(t, node, name);
-			if (c < 0)
-				goto out;
-			node = (uint32_t)c;
+			if (q >= lcp) {
+				long c = fresh ? kan__new_child(t, node, pp[q]) : kan__child(t, node, pp[q]);
+				if (c < 0)
+					goto out;
+				cur[q] = (uint32_t)c;
+			}
+			node = cur[q];
 			t->nodes[node].cum[slot] = kan_sat_add(t->nodes[node].cum[slot], v);
 		}
 		t->nodes[node].self[slot] = kan_sat_add(t->nodes[node].self[slot], v);
 		t->total[slot] = kan_sat_add(t->total[slot], v);
+		prev = pp;
+		prev_n = n;
 	}
 	r = 0;
 out:
 	free(map);
-	free(path);
+	free(paths);
+	free(off);
+	free(order);
+	free(cur);
+	free(rep);
+	free(sum);
 	return r;
 }
 

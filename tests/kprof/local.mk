@@ -19,3 +19,11 @@ TESTS += tests/kprof/test-symbolize tests/kprof/golden.sh tests/kprof/badinput.s
 	tests/kprof/live.sh tests/kprof/roundtrip.sh
 EXTRA_DIST += tests/kprof/golden.sh tests/kprof/badinput.sh tests/kprof/svg.sh tests/kprof/live.sh \
 	tests/kprof/roundtrip.sh tests/kprof/gen/goprof.go tests/kprof/golden
+
+# Performance benchmark (not part of make check): generator + script.
+check_PROGRAMS += tests/kprof/perf/genprof
+tests_kprof_perf_genprof_SOURCES = tests/kprof/perf/genprof.c $(KAN_CORE_SOURCES)
+tests_kprof_perf_genprof_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_perf_genprof_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kprof_perf_genprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS)
+EXTRA_DIST += tests/kprof/perf/bench.sh
