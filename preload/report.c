@@ -797,6 +797,18 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	snprintf(comment, sizeof(comment), "kalloc mode=%s unwind=%s sample_bytes=%lld", kalloc__mode_name(),
 		 ku_unwind_name(kalloc__cfg.unwind), (long long)kalloc__cfg.sample_bytes);
 	ku_pprof_comment(pp, comment);
+	{
+		/* pprof names a profile after its first mapping: the program. */
+		char exe[1024];
+		size_t i;
+
+		kalloc__exe(exe, sizeof(exe));
+		for (i = 0; i < st->maps.n; i++)
+			if ((st->maps.map[i].prot & KU_MAP_X) && strcmp(st->maps.map[i].path, exe) == 0) {
+				kalloc__pprof_mapping_id(pp, st, mapids, st->maps.map[i].start);
+				break;
+			}
+	}
 	for (id = 1; id <= nst; id++) {
 		struct kalloc__stack *s = kalloc__stack_get(id);
 		const uintptr_t *pcs = kalloc__stack_pcs(s);

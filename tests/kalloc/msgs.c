@@ -2,7 +2,8 @@
 /* msgs: known per-message allocation behaviour for stats.json.
  * warmup: 100 messages, each allocating 3 blocks of 64 bytes and keeping
  * one (live growth); steady: 1000 messages, each allocating 2 blocks of
- * 100 bytes from handle_message() and freeing both. */
+ * 100 bytes from handle_message() and freeing both; cleanup frees what
+ * warmup kept. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,7 @@ int main(void)
 		handle_message();
 		kalloc_messages(1);
 	}
+	kalloc_phase("cleanup");
 	for (i = 0; i < 100; i++)
 		free(kept[i]);
 	return 0;
