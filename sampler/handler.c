@@ -15,7 +15,10 @@
  */
 #include "config.h"
 
+#define UNW_LOCAL_ONLY
 #include <errno.h>
+#include <libunwind.h>
+#include <ucontext.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -149,10 +152,43 @@ static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight
 	atomic_fetch_add(&t->lost, weight);
 }
 
+/*
+ * Async-signal-safe. libunwind walk of the interrupted stack through
+ * unw_backtrace(), whose fast path caches a frame description per address
+ * in a per-thread table (no lock, no sigprocmask once warm) and steps over
+ * the signal frame itself: about ten times cheaper per frame than a
+ * unw_step() loop. The walk starts in this handler, so the frames up to
+ * and including the signal trampoline are dropped by finding the
+ * interrupted pc; when it is not found, unw_step() from the context is
+ * used instead. pcs must have room for max + KSAMP__SKIP_MAX entries.
+ */
+#define KSAMP__SKIP_MAX 16
+static int ksamp__unwind_libunwind(void *uc, uintptr_t *pcs, int max)
+{
+#if defined(__x86_64__)
+	uintptr_t ip = (uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	uintptr_t ip = (uintptr_t)((ucontext_t *)uc)->uc_mcontext.pc;
+#else
+	uintptr_t ip = 0;
+#endif
+	int n = ip ? unw_backtrace((void **)pcs, max + KSAMP__SKIP_MAX) : 0;
+
+	for (int i = 0; i < n && i < KSAMP__SKIP_MAX; i++)
+		if (pcs[i] == ip) {
+			n -= i;
+			if (n > max)
+				n = max;
+			memmove(pcs, pcs + i, (size_t)n * sizeof(*pcs));
+			return n;
+		}
+	return ku_unwind_libunwind_context(uc, pcs, max);
+}
+
 /* Async-signal-safe. The SA_SIGINFO handler for the sampling signal. */
 void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 {
-	uintptr_t pcs[KSAMP__DEPTH_MAX];
+	uintptr_t pcs[KSAMP__DEPTH_MAX + KSAMP__SKIP_MAX];
 	int saved = errno, n, max = ksamp__cfg.depth;
 	uint64_t weight = 1;
 	pid_t tid;
@@ -165,7 +201,7 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 	if (si && si->si_code == SI_TIMER && si->si_overrun > 0)
 		weight += (uint64_t)si->si_overrun;
 	if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
-		n = ku_unwind_libunwind_context(uc, pcs, max);
+		n = ksamp__unwind_libunwind(uc, pcs, max);
 	else
 		n = ku_unwind_fp_context(uc, pcs, max, ksamp__stack_top_tls);
 	if (n <= 0) {
