@@ -42,7 +42,7 @@ static const char *const kan_cl_default_metrics[] = {
 	"recovery_p50_ns", "recovery_max_ns", "heap_bytes_per_channel", "rss_bytes_per_channel", NULL,
 };
 
-static const char *const kan_cl_workload_keys[] = { "size", "batch", "clients", "channels", "rate", NULL };
+static const char *const kan_cl_workload_keys[] = { "size", "batch", "clients", "channels", "rate", "ack", "qos", NULL };
 
 struct kan_cl_row {
 	const struct kan_bench *a, *b;
@@ -172,8 +172,12 @@ static const char *kan_cl_label(const char *path, const char *def, char *buf, si
 		snprintf(buf, len, "C");
 	else if (lang && !strcmp(lang, "js"))
 		snprintf(buf, len, "JS");
+	else if (lang)
+		snprintf(buf, len, "%s", lang);
+	else if (root)
+		snprintf(buf, len, "C"); /* the project's own drivers do not say */
 	else
-		snprintf(buf, len, "%s", lang ? lang : def);
+		snprintf(buf, len, "%s", def);
 	ku_json_free(root);
 	return buf;
 }

@@ -61,7 +61,7 @@ function parseArgs(argv) {
 	if (!MODES.includes(mode)) throw new UsageError(`unknown mode '${mode}' (pub, sub, e2e, connect)`);
 	const o = {
 		mode, backend: null, brokers: null, topic: null, size: 100, batch: 1, clients: 1,
-		count: null, duration: null, warmup: 0, rate: 0, reps: 1, timeout: 10, json: null,
+		count: null, duration: null, warmup: 0.5, rate: 0, reps: 1, timeout: 10, json: null,
 		quiet: false, ack: false, channels: '1,100,1000',
 	};
 	const num = { size: [1, true], batch: [1, true], clients: [1, true], count: [1, true],
@@ -557,9 +557,13 @@ function result(o, be, reps) {
 		const vals = reps.map((r) => r[k]);
 		metrics[k] = k === 'peak_rss_bytes' || k.endsWith('max_ns') ? Math.max(...vals) : median(vals);
 	}
+	// ack and qos say what the latency measures (every message is
+	// acknowledged by the broker; MQTT at QoS 1), so that comparisons pair
+	// like with like.
 	const config = { mode: o.mode, backend: o.backend, brokers: o.brokers, topic: o.topic, size: o.size,
 		batch: o.batch, clients: o.clients, count: o.count, duration: o.duration, warmup: o.warmup,
-		rate: o.rate, reps: o.reps, timeout: o.timeout };
+		rate: o.rate, reps: o.reps, timeout: o.timeout, ack: true };
+	if (o.backend === 'mqtt') config.qos = 1;
 	return {
 		schema: 'kprof-bench/1',
 		timestamp: new Date().toISOString(),

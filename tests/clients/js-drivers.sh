@@ -111,14 +111,15 @@ fi
 # The comparison table from two real runs: C driver and JS driver, same
 # workload, on the first broker available.
 be=""; addr=""
-if [ -n "$mqtt" ]; then be=mqtt addr=$mqtt; elif [ -n "$amqp" ]; then be=amqp addr=$amqp; fi
+qos=""
+if [ -n "$mqtt" ]; then be=mqtt addr=$mqtt qos="--qos 1"; elif [ -n "$amqp" ]; then be=amqp addr=$amqp; fi
 if [ -z "$be" ]; then
 	skip "comparison table: no broker available"
 elif [ ! -x "$top_builddir/bench/bench_pub" ]; then
 	skip "comparison table: the C driver bench/bench_pub is not built"
 else
 	if timeout 120 "$top_builddir/bench/bench_pub" --backend "$be" --brokers "$addr" --count 2000 --size 256 \
-		--reps 3 --ack --json "$T/c.json" >/dev/null 2>"$T/err" &&
+		--reps 3 --ack $qos --json "$T/c.json" >/dev/null 2>"$T/err" &&
 	   timeout 120 node "$JS" pub --backend "$be" --brokers "$addr" --count 2000 --size 256 --reps 3 --quiet \
 		--json "$T/js.json" 2>>"$T/err"; then
 		ok "C and JS publishers ran the same workload on $be"
