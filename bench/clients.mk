@@ -37,3 +37,12 @@ clients-js-clean:
 	  rm -f clients/js/package.json clients/js/package-lock.json; fi
 .PHONY: clients-js clients-js-clean
 dist_man1_MANS += man/kb-proxy.1
+
+# bench_connect: connection latency, recovery through kb-proxy, memory per
+# channel. Links the drivers' backends (bench/libkbench.la) and, for the
+# channel counts, the client libraries directly.
+bin_PROGRAMS += bench/bench_connect
+bench_bench_connect_SOURCES = bench/bench_connect.c bench/bench_connect.h bench/channels.c
+bench_bench_connect_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(RDKAFKA_CFLAGS) $(RABBITMQ_CFLAGS)
+bench_bench_connect_LDADD = bench/libkbench.la lib/libku.la $(RDKAFKA_LIBS) $(RABBITMQ_LIBS) $(PAHO_LIBS) -ldl -lm
+bench_bench_connect_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install

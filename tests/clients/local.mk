@@ -19,3 +19,5 @@ tests_clients_kprof_clients_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS) -lm
 
 TESTS += tests/clients/js-drivers.sh
 EXTRA_DIST += tests/clients/js-drivers.sh tests/clients/check-result.js
+TESTS += tests/clients/connect.sh
+EXTRA_DIST += tests/clients/connect.sh
