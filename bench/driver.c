@@ -85,16 +85,16 @@ static uint64_t kb__parse_u64(const struct kb_cfg *c, const char *opt, const cha
 	if (!s || !*s || *s == '-')
 		kb__die(c, "--%s: expected a non-negative integer, got '%s'", opt, s ? s : "");
 	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K')
+	if (!strcmp(end, "KiB"))
+		mult = 1024, end += 3;
+	else if (!strcmp(end, "MiB"))
+		mult = 1024 * 1024, end += 3;
+	else if (*end == 'k' || *end == 'K')
 		mult = 1000, end++;
 	else if (*end == 'M')
 		mult = 1000000, end++;
 	else if (*end == 'G')
 		mult = 1000000000, end++;
-	else if (!strcmp(end, "KiB"))
-		mult = 1024, end += 3;
-	else if (!strcmp(end, "MiB"))
-		mult = 1024 * 1024, end += 3;
 	if (errno || *end || v > max / mult)
 		kb__die(c, "--%s: expected an integer in 0..%" PRIu64 ", got '%s'", opt, max, s);
 	return v * mult;

@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# drivers.sh: the drivers on the memory backend (integrity, features,
+# result JSON shape against golden key lists), sizes 0 and 16 MiB, and bad
+# input (flags, unknown backend, unreachable brokers: exit 2 in time).
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/bench/lib.sh"
+tap_tmpdir
+T=$TAP_TMP
+G=$top_srcdir/tests/bench/golden
+
+# e2e with every feature on, two clients, two repetitions
+run_to 60 "$BENCH/bench_e2e" --backend memory --count 100000 --clients 2 --batch 8 --verify \
+	--correlation-id --metadata 3 --ack --nack-rate 0.02 --reps 2 --warmup 0.1 --quiet --json "$T/e2e.json"
+is "$rc" 0 "bench_e2e memory with all features exits 0"
+integrity "$T/e2e.json" "e2e memory"
+is "$(m "$T/e2e.json" messages)" 200000 "every measured message counted (2 reps x 100000)"
+n=$(m "$T/e2e.json" nacks); r=$(m "$T/e2e.json" redeliveries)
+check "nacks happened ($n) and each was redelivered ($r)" test "$n" -gt 0 -a "$n" = "$r"
+is "$("$JGET" "$T/e2e.json" schema)" kprof-bench/1 "schema"
+is "$("$JGET" "$T/e2e.json" benchmarks.0.name)" e2e "benchmark name"
+is "$("$JGET" "$T/e2e.json" benchmarks.0.config.metadata)" 3 "config records every flag"
+is "$("$JGET" "$T/e2e.json" benchmarks.0.repetitions.1.messages)" 100000 "per-repetition figures"
+p50=$(m "$T/e2e.json" latency_p50_ns); p99=$(m "$T/e2e.json" latency_p99_ns); mx=$(m "$T/e2e.json" latency_max_ns)
+check "latency percentiles ordered ($p50 <= $p99 <= $mx)" test "$p50" -gt 0 -a "$p50" -le "$p99" -a "$p99" -le "$mx"
+"$JGET" --keys "$T/e2e.json" benchmarks.0.metrics >"$T/metrics.keys"
+"$JGET" --keys "$T/e2e.json" benchmarks.0.config >"$T/config.keys"
+for k in metrics config; do
+	if diff -u "$G/e2e-$k.keys" "$T/$k.keys" >"$T/diff" 2>&1; then ok "e2e $k keys match golden"; else
+		not_ok "e2e $k keys match golden"; diag "$(cat "$T/diff")"; fi
+done
+
+# publisher and subscriber, duration mode
+run_to 30 "$BENCH/bench_pub" --backend memory --duration 0.3 --warmup 0 --reps 1 --batch 32 --quiet --json "$T/pub.json"
+is "$rc" 0 "bench_pub --duration exits 0"
+t=$(m "$T/pub.json" throughput_msgs_per_sec)
+check "bench_pub reports a throughput ($t)" awk "BEGIN{exit !($t > 1000)}"
+is "$(m "$T/pub.json" latency_kind)" publish_call_per_batch "bench_pub says what its latency is"
+run_to 30 "$BENCH/bench_sub" --backend memory --duration 0.3 --warmup 0.1 --reps 1 --verify --quiet --json "$T/sub.json"
+is "$rc" 0 "bench_sub --duration exits 0"
+integrity "$T/sub.json" "sub memory, duration mode"
+
+# constant rate: the schedule is kept
+run_to 30 "$BENCH/bench_e2e" --backend memory --rate 20000 --count 10000 --warmup 0 --reps 1 --quiet --json "$T/rate.json"
+t=$(m "$T/rate.json" throughput_msgs_per_sec)
+check "--rate 20000 gives about 20000 msg/s ($t)" awk "BEGIN{exit !($t > 15000 && $t < 21000)}"
+
+# sizes 0 and 16 MiB
+run_to 30 "$BENCH/bench_sub" --size 0 --count 1000 --warmup 0 --reps 1 --verify --quiet --json "$T/s0.json"
+is "$rc" 0 "size 0 runs"
+integrity "$T/s0.json" "size 0"
+run_to 60 "$BENCH/bench_sub" --size 16MiB --count 20 --warmup 0 --reps 1 --verify --quiet --json "$T/s16.json"
+is "$rc" 0 "size 16 MiB runs"
+is "$(m "$T/s16.json" messages)" 20 "20 messages of 16 MiB delivered"
+integrity "$T/s16.json" "size 16 MiB"
+
+# bench_core
+run_to 60 "$BENCH/bench_core" --count 20000 --reps 1 --quiet --json "$T/core.json"
+is "$rc" 0 "bench_core exits 0"
+is "$("$JGET" "$T/core.json" benchmarks.3.name)" core/serialize "bench_core serialize benchmark"
+is "$("$JGET" "$T/core.json" benchmarks.2.metrics.overhead_bytes)" 52 "message overhead is 52 bytes"
+
+# bad input: exit 2 with one clear line
+bad() {
+	local want=$1
+	shift
+	run_to 30 "$@" >"$T/out" 2>"$T/err"
+	if [ "$rc" = 2 ] && grep -q -- "$want" "$T/err" && [ "$(wc -l <"$T/err")" -le 2 ]; then
+		ok "$* -> exit 2: $(head -1 "$T/err")"
+	else
+		not_ok "$* -> exit 2 with '$want'"
+		diag "rc=$rc" "$(cat "$T/err")"
+	fi
+}
+bad "unknown backend 'nope'" "$BENCH/bench_pub" --backend nope
+bad "expected a non-negative integer" "$BENCH/bench_pub" --size -5
+bad "expected an integer" "$BENCH/bench_pub" --size 12abc
+bad "must be at least 1" "$BENCH/bench_sub" --count 0
+bad "exclusive" "$BENCH/bench_e2e" --count 10 --duration 1
+bad "needs --ack" "$BENCH/bench_e2e" --nack-rate 0.1
+bad "unknown option" "$BENCH/bench_e2e" --bogus
+bad "unexpected argument" "$BENCH/bench_e2e" extra
+bad "expected an integer in 0..67108864" "$BENCH/bench_pub" --size 100MiB
+bad "expected off, error" "$BENCH/bench_pub" --log loud
+"$BENCH/bench_pub" --help >"$T/help" 2>&1
+check "--help exits 0 and lists the backends" grep -q "backends built: memory" "$T/help"
+
+# unreachable brokers: clear error, exit 2, within the timeout
+for be in kafka amqp mqtt; do
+	if ! grep -q "$be" "$T/help"; then skip "$be backend not built"; continue; fi
+	run_to 30 "$BENCH/bench_pub" --backend $be --brokers 127.0.0.1:1 --timeout 2 --count 10 --quiet 2>"$T/err"
+	if [ "$rc" = 2 ] && [ "$took" -le 10 ] && grep -q "$be:" "$T/err"; then
+		ok "$be: unreachable broker -> exit 2 in ${took}s: $(head -1 "$T/err")"
+	else
+		not_ok "$be: unreachable broker -> exit 2 within 10 s"
+		diag "rc=$rc took=${took}s" "$(cat "$T/err")"
+	fi
+done
+
+# under libkalloc: the phases and per-message figures are wired
+if [ -f "$KPROF_LIBKALLOC" ] && nm -D "$KPROF_LIBKALLOC" 2>/dev/null | grep -q ' kalloc_phase$'; then
+	KALLOC_OUT=$T/ka KALLOC_MODE=count KALLOC_QUIET=1 LD_PRELOAD=$KPROF_LIBKALLOC \
+		run_to 60 "$BENCH/bench_sub" --count 20000 --warmup 0.1 --reps 1 --quiet --json "$T/ka.json"
+	is "$rc" 0 "bench_sub under libkalloc exits 0"
+	is "$(m "$T/ka.json" kalloc_loaded)" true "the driver sees libkalloc"
+else
+	skip "libkalloc.so with kalloc_phase not built"
+fi
+done_testing
