@@ -27,3 +27,22 @@ tests_kprof_perf_genprof_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_perf_genprof_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_kprof_perf_genprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS)
 EXTRA_DIST += tests/kprof/perf/bench.sh
+
+# libFuzzer targets (CC=clang ./configure --enable-fuzzing): the profile
+# readers, run for a bounded time by fuzz.sh in make check.
+EXTRA_DIST += tests/kprof/fuzz.sh
+if ENABLE_FUZZING
+check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy
+KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/symbolize.c
+tests_kprof_fuzz_pprof_SOURCES = tests/kprof/fuzz-pprof.c $(KAN_FUZZ_SOURCES)
+tests_kprof_fuzz_pprof_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_fuzz_pprof_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
+tests_kprof_fuzz_pprof_LDFLAGS = $(FUZZ_CFLAGS) -no-install
+tests_kprof_fuzz_pprof_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
+tests_kprof_fuzz_legacy_SOURCES = tests/kprof/fuzz-legacy.c $(KAN_FUZZ_SOURCES)
+tests_kprof_fuzz_legacy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_fuzz_legacy_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
+tests_kprof_fuzz_legacy_LDFLAGS = $(FUZZ_CFLAGS) -no-install
+tests_kprof_fuzz_legacy_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
+TESTS += tests/kprof/fuzz.sh
+endif
