@@ -384,7 +384,7 @@ static void mqtt__close(struct kb_conn *c)
 	if (!c->down) {
 		MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
 
-		dopt.timeout = 1000;
+		dopt.timeout = 0; /* flush() already waited for what matters */
 		MQTTAsync_disconnect(c->client, &dopt);
 		for (int i = 0; i < 100 && MQTTAsync_isConnected(c->client); i++)
 			usleep(10000);
