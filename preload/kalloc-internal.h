@@ -59,6 +59,16 @@ struct kalloc__thread {
 	uintptr_t stack_lo, stack_hi; /* this thread's stack, from pthread attrs */
 	uintptr_t tp;                 /* pthread_self(): TCB and static TLS */
 	pid_t tid;
+	/*
+	 * Full mode: allocation counts per stack not yet added to the shared
+	 * stack entry (a direct-mapped cache by stack id), so that threads
+	 * allocating from the same stack do not fight over its cache line.
+	 */
+	struct kalloc__pending {
+		uint32_t id;
+		uint32_t n;
+		uint64_t bytes;
+	} pending[64];
 	struct kalloc__thread *next, *prev;
 };
 
@@ -117,6 +127,9 @@ struct kalloc__totals {
 };
 /* Sum of all threads' counters plus those of exited threads. */
 void kalloc__totals(struct kalloc__totals *t);
+/* Calls fn for every pending per-stack count of every live thread
+ * (holding the registry lock; exact when the threads are quiescent). */
+void kalloc__pending_each(void (*fn)(uint32_t id, uint64_t n, uint64_t bytes, void *arg), void *arg);
 /* Peak live bytes since the last call; the new phase starts at live. */
 uint64_t kalloc__phase_peak_swap(uint64_t live);
 /* free()/realloc() calls on pointers full mode did not know. */

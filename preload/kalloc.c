@@ -308,8 +308,42 @@ static void kalloc__config_read(void)
 
 /* ---- threads --------------------------------------------------------------- */
 
+static void kalloc__pending_flush(struct kalloc__pending *e)
+{
+	if (e->id && e->n) {
+		struct kalloc__stack *s = kalloc__stack_get(e->id);
+
+		__atomic_fetch_add(&s->allocs, e->n, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&s->bytes, e->bytes, __ATOMIC_RELAXED);
+	}
+	e->id = e->n = 0;
+	e->bytes = 0;
+}
+
+void kalloc__pending_each(void (*fn)(uint32_t id, uint64_t n, uint64_t bytes, void *arg), void *arg)
+{
+	struct kalloc__thread *t;
+	size_t i;
+
+	kalloc__lock(&kalloc__threads_lock);
+	for (t = kalloc__threads; t; t = t->next)
+		for (i = 0; i < KU_ARRAY_SIZE(t->pending); i++) {
+			uint32_t id = __atomic_load_n(&t->pending[i].id, __ATOMIC_RELAXED);
+			uint32_t n = __atomic_load_n(&t->pending[i].n, __ATOMIC_RELAXED);
+			uint64_t b = __atomic_load_n(&t->pending[i].bytes, __ATOMIC_RELAXED);
+
+			if (id && n && id <= kalloc__stack_count())
+				fn(id, n, b, arg);
+		}
+	kalloc__unlock(&kalloc__threads_lock);
+}
+
 static void kalloc__fold(struct kalloc__thread *t)
 {
+	size_t i;
+
+	for (i = 0; i < KU_ARRAY_SIZE(t->pending); i++)
+		kalloc__pending_flush(&t->pending[i]);
 	__atomic_fetch_add(&kalloc__retired.allocs, t->allocs, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&kalloc__retired.bytes, t->bytes, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&kalloc__retired.frees, t->frees, __ATOMIC_RELAXED);
@@ -594,23 +628,37 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 	struct kalloc__thread *t = &kalloc__t;
 	int mode = kalloc__mode;
 
+	/* Live bytes: requested sizes in full mode (the table knows them at
+	 * free), usable sizes otherwise (the allocator tells them at free). */
+	int64_t live = mode == KALLOC_MODE_FULL ? (int64_t)size : (int64_t)kalloc__usable(p);
+
 	if (KU_LIKELY(t->registered == 1)) {
 		t->allocs++;
 		t->bytes += size;
-		t->live_delta += (int64_t)kalloc__usable(p);
+		t->live_delta += live;
 		if (KU_UNLIKELY(t->live_delta > KALLOC__LIVE_FLUSH))
 			kalloc__live_flush(t);
 	} else {
 		__atomic_fetch_add(&kalloc__retired.allocs, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&kalloc__retired.bytes, size, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&kalloc__live, (int64_t)kalloc__usable(p), __ATOMIC_RELAXED);
+		__atomic_fetch_add(&kalloc__live, live, __ATOMIC_RELAXED);
 	}
 	if (mode == KALLOC_MODE_FULL) {
 		uintptr_t pcs[KALLOC__MAX_DEPTH];
 		int n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP, t->stack_hi);
 		uint32_t id = kalloc__stack_intern(pcs, n < 0 ? 0 : n);
 
-		if (id) {
+		if (id && t->registered == 1) {
+			struct kalloc__pending *e = &t->pending[id & (KU_ARRAY_SIZE(t->pending) - 1)];
+
+			if (KU_UNLIKELY(e->id != id)) {
+				kalloc__pending_flush(e);
+				e->id = id;
+			}
+			/* Relaxed stores: report code may read these concurrently. */
+			__atomic_store_n(&e->n, e->n + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&e->bytes, e->bytes + size, __ATOMIC_RELAXED);
+		} else if (id) {
 			struct kalloc__stack *s = kalloc__stack_get(id);
 
 			__atomic_fetch_add(&s->allocs, 1, __ATOMIC_RELAXED);
@@ -646,11 +694,12 @@ static int kalloc__untrack(void *p, const char *what)
 				     what, p);
 			return 0;
 		}
-	} else if (mode == KALLOC_MODE_SAMPLE) {
-		if (kalloc__table_maybe((uintptr_t)p))
+		us = (int64_t)size;
+	} else {
+		if (mode == KALLOC_MODE_SAMPLE && kalloc__table_maybe((uintptr_t)p))
 			kalloc__table_remove((uintptr_t)p, &size, &id);
+		us = (int64_t)kalloc__usable(p);
 	}
-	us = (int64_t)kalloc__usable(p);
 	if (KU_LIKELY(t->registered == 1)) {
 		t->frees++;
 		t->live_delta -= us;
@@ -762,10 +811,11 @@ KALLOC__EXPORT void *realloc(void *old, size_t size)
 		size_t osize = 0;
 		uint32_t oid = 0;
 		int known = 1, mode = kalloc__mode;
-		int64_t ous = (int64_t)kalloc__usable(old);
+		int64_t ous = mode == KALLOC_MODE_FULL ? 0 : (int64_t)kalloc__usable(old);
 
 		if (mode == KALLOC_MODE_FULL) {
 			known = kalloc__table_remove((uintptr_t)old, &osize, &oid);
+			ous = (int64_t)osize;
 			if (!known) {
 				__atomic_fetch_add(&kalloc__unknown_frees, 1, __ATOMIC_RELAXED);
 				kalloc__warn(&kalloc__unknown_once,

@@ -50,23 +50,73 @@ static int kalloc__nphases;
 static kalloc__lock_t kalloc__phase_lock;
 static int kalloc__phase_once;
 
-static double kalloc__stack_allocs(const struct kalloc__stack *s)
+/*
+ * Cumulative allocations per stack: the shared counters plus what live
+ * threads still hold in their pending caches (full mode).
+ */
+struct kalloc__eff {
+	uint64_t *allocs, *bytes;
+	uint32_t n;
+	size_t len;
+};
+
+static void kalloc__eff_add(uint32_t id, uint64_t n, uint64_t bytes, void *arg)
 {
-	return kalloc__mode == KALLOC_MODE_SAMPLE ? s->est_allocs - s->base_est_allocs
-						  : (double)(s->allocs - s->base_allocs);
+	struct kalloc__eff *e = arg;
+
+	if (id <= e->n) {
+		e->allocs[id] += n;
+		e->bytes[id] += bytes;
+	}
 }
 
-static double kalloc__stack_bytes(const struct kalloc__stack *s)
+static int kalloc__eff_get(struct kalloc__eff *e)
+{
+	uint32_t id;
+
+	e->n = kalloc__stack_count();
+	e->len = ((size_t)(e->n + 1) * 2 * sizeof(uint64_t) + 4095) & ~(size_t)4095;
+	e->allocs = kalloc__map(e->len);
+	if (!e->allocs)
+		return -1;
+	e->bytes = e->allocs + e->n + 1;
+	for (id = 1; id <= e->n; id++) {
+		const struct kalloc__stack *s = kalloc__stack_get(id);
+
+		e->allocs[id] = __atomic_load_n(&s->allocs, __ATOMIC_RELAXED);
+		e->bytes[id] = __atomic_load_n(&s->bytes, __ATOMIC_RELAXED);
+	}
+	kalloc__pending_each(kalloc__eff_add, e);
+	return 0;
+}
+
+static void kalloc__eff_free(struct kalloc__eff *e)
+{
+	kalloc__unmap(e->allocs, e->len);
+	e->allocs = e->bytes = NULL;
+}
+
+static double kalloc__stack_allocs(const struct kalloc__stack *s, const struct kalloc__eff *e, uint32_t id)
+{
+	return kalloc__mode == KALLOC_MODE_SAMPLE ? s->est_allocs - s->base_est_allocs
+						  : (double)(e->allocs[id] - s->base_allocs);
+}
+
+static double kalloc__stack_bytes(const struct kalloc__stack *s, const struct kalloc__eff *e, uint32_t id)
 {
 	return kalloc__mode == KALLOC_MODE_SAMPLE ? s->est_bytes - s->base_est_bytes
-						  : (double)(s->bytes - s->base_bytes);
+						  : (double)(e->bytes[id] - s->base_bytes);
 }
 
 /* Close phase ph at the current totals: its top sites by bytes. */
 static void kalloc__phase_close(struct kalloc__phase *ph, int rebase)
 {
-	uint32_t id, n = kalloc__stack_count();
+	struct kalloc__eff eff;
+	uint32_t id, n;
 
+	if (kalloc__eff_get(&eff) != 0)
+		eff.n = 0;
+	n = eff.n;
 	kalloc__totals(&ph->end);
 	ph->t1 = ku_now_ns();
 	ph->peak = kalloc__phase_peak_swap((uint64_t)ph->end.live);
@@ -77,7 +127,7 @@ static void kalloc__phase_close(struct kalloc__phase *ph, int rebase)
 	ph->ntop = 0;
 	for (id = 1; id <= n; id++) {
 		struct kalloc__stack *s = kalloc__stack_get(id);
-		double b = kalloc__stack_bytes(s), a = kalloc__stack_allocs(s);
+		double b = kalloc__stack_bytes(s, &eff, id), a = kalloc__stack_allocs(s, &eff, id);
 		int k;
 
 		if (a <= 0)
@@ -94,12 +144,13 @@ static void kalloc__phase_close(struct kalloc__phase *ph, int rebase)
 		ph->top[k].bytes = b;
 rebase:
 		if (rebase) {
-			s->base_allocs = s->allocs;
-			s->base_bytes = s->bytes;
+			s->base_allocs = eff.allocs[id];
+			s->base_bytes = eff.bytes[id];
 			s->base_est_allocs = s->est_allocs;
 			s->base_est_bytes = s->est_bytes;
 		}
 	}
+	kalloc__eff_free(&eff);
 	ph->closed = 1;
 }
 
@@ -774,6 +825,7 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	static const struct ku_pprof_value_type period = {"space", "bytes"};
 	struct ku_pprof *pp = NULL;
 	struct kalloc__inuse iu;
+	struct kalloc__eff eff = {0};
 	uint32_t nst = kalloc__stack_count(), id;
 	uint64_t *mapids, locs[KALLOC__MAX_DEPTH];
 	size_t len = ((size_t)(nst + 1) * 2 * sizeof(double) + st->maps.n * sizeof(uint64_t) + 4095) & ~(size_t)4095;
@@ -784,6 +836,8 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	mem = kalloc__map(len);
 	if (!mem)
 		return;
+	if (kalloc__eff_get(&eff) != 0 || eff.n < nst)
+		kalloc__eff_free(&eff);
 	iu.objs = mem;
 	iu.bytes = iu.objs + nst + 1;
 	mapids = (uint64_t *)(iu.bytes + nst + 1);
@@ -820,8 +874,8 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 			v[0] = (int64_t)(s->est_allocs + 0.5);
 			v[1] = (int64_t)(s->est_bytes + 0.5);
 		} else {
-			v[0] = (int64_t)s->allocs;
-			v[1] = (int64_t)s->bytes;
+			v[0] = eff.allocs ? (int64_t)eff.allocs[id] : (int64_t)s->allocs;
+			v[1] = eff.allocs ? (int64_t)eff.bytes[id] : (int64_t)s->bytes;
 		}
 		v[2] = (int64_t)(iu.objs[id] + 0.5);
 		v[3] = (int64_t)(iu.bytes[id] + 0.5);
@@ -854,6 +908,7 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 		kalloc__warn(&kalloc__write_fail_once, "cannot write %s: %s", path, ku_strerror(err));
 out:
 	ku_pprof_free(pp);
+	kalloc__eff_free(&eff);
 	kalloc__unmap(mem, len);
 }
 

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * table: the live-block table of libkalloc.so, address -> (size, stack id).
- * 256 shards chosen by a hash of the address, each with its own spinlock
- * on its own cache line and an open-addressing table (linear probing,
+ * 256 shards chosen by a hash of the address's 1 MiB region, each with
+ * its own spinlock on its own cache line and an open-addressing table (linear probing,
  * backward-shift deletion, so no tombstones) on memory mapped with mmap.
- * A shard doubles when 7/10 full, so an entry of 16 bytes costs 23 to 46
- * bytes of table per live block. Sample mode also keeps a counting filter
+ * A shard doubles when half full (short probe chains keep free() cheap),
+ * so an entry of 16 bytes costs 32 to 64 bytes of table per live block. Sample mode also keeps a counting filter
  * (one byte per 64K buckets) so that free() of an unsampled block, the
  * common case, is answered without taking any lock.
+ *
+ * Sharding by region rather than by address keeps each thread on its own
+ * few shards (allocators hand each thread memory from its own arena), so
+ * a shard's lock and slots stay in the cache of the core that uses them
+ * instead of bouncing between cores on every malloc and free.
  */
 #include "config.h"
 
@@ -48,6 +53,14 @@ static inline uint64_t kalloc__hash(uintptr_t p)
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
 	return h;
+}
+
+static inline unsigned kalloc__shard_of(uintptr_t p)
+{
+	uint64_t r = (uint64_t)p >> 20;
+
+	r *= 0x9e3779b97f4a7c15ull;
+	return (unsigned)(r >> 56) & (KALLOC__SHARDS - 1);
 }
 
 int kalloc__table_init(void)
@@ -93,13 +106,13 @@ static int kalloc__grow(struct kalloc__shard *s)
 int kalloc__table_insert(uintptr_t p, size_t size, uint32_t stack)
 {
 	uint64_t h = kalloc__hash(p);
-	struct kalloc__shard *s = &kalloc__shards[h & (KALLOC__SHARDS - 1)];
+	struct kalloc__shard *s = &kalloc__shards[kalloc__shard_of(p)];
 	uint64_t val = ((uint64_t)(size > KALLOC__SIZE_MAX ? KALLOC__SIZE_MAX : size) << KALLOC__ID_BITS) |
 		       (stack & KALLOC__ID_MASK);
 	size_t mask, i;
 
 	kalloc__lock(&s->lock);
-	if ((s->count + 1) * 10 > s->cap * 7 && kalloc__grow(s) != 0) {
+	if ((s->count + 1) * 2 > s->cap && kalloc__grow(s) != 0) {
 		kalloc__unlock(&s->lock);
 		return -ENOMEM;
 	}
@@ -133,7 +146,7 @@ int kalloc__table_maybe(uintptr_t p)
 int kalloc__table_remove(uintptr_t p, size_t *size, uint32_t *stack)
 {
 	uint64_t h = kalloc__hash(p);
-	struct kalloc__shard *s = &kalloc__shards[h & (KALLOC__SHARDS - 1)];
+	struct kalloc__shard *s = &kalloc__shards[kalloc__shard_of(p)];
 	size_t mask, i, j;
 
 	kalloc__lock(&s->lock);
