@@ -506,8 +506,12 @@ KSAMP__EXPORT int ksamp_flush(void)
 	pthread_mutex_lock(&ksamp__write_lock);
 	rc = ksamp__write(ksamp__cfg.out, ksamp__t0_real, ksamp__t0_mono);
 	pthread_mutex_unlock(&ksamp__write_lock);
-	if (rc < 0)
-		ksamp__warn("cannot write the profile", ku_strerror(rc));
+	if (rc < 0) {
+		char msg[4200];
+
+		snprintf(msg, sizeof(msg), "cannot write the profile %s", ksamp__cfg.out);
+		ksamp__warn(msg, ku_strerror(rc));
+	}
 	return rc;
 }
 

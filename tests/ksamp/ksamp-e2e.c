@@ -469,6 +469,34 @@ static void api(void)
 	}
 }
 
+/* Bad settings warn once each and fall back; a bad output path never
+ * changes the program's exit status. */
+static void config(void)
+{
+	const char *e[] = {"KSAMP_HZ=abc", "KSAMP_MODE=bogus", "KSAMP_UNWIND=dwarf", "KSAMP_DEPTH=100000",
+			   "KSAMP_SIGNAL=NOPE", NULL};
+	const char *ehz[] = {"KSAMP_HZ=5000", NULL};
+	struct pb_profile pr;
+	char p[512];
+
+	path_of(p, sizeof(p), "cfg.pb.gz");
+	if (exited0(run(1, p, "api", e, out, sizeof(out), err, sizeof(err)), "bad settings") && !load(&pr, p)) {
+		tap_ok(strstr(err, "KSAMP_HZ=abc") && strstr(err, "KSAMP_MODE") && strstr(err, "KSAMP_UNWIND") &&
+			       strstr(err, "KSAMP_DEPTH=100000") && strstr(err, "KSAMP_SIGNAL"),
+		       "each bad setting is named in a warning");
+		tap_ok(pb_comment_has(&pr, "mode=cpu hz=99 unwind=fp depth=128"), "defaults are used");
+		tap_ok(share(&pr, "before_start") > 0.2, "sampling runs with the defaults");
+		pb_free(&pr);
+	}
+	path_of(p, sizeof(p), "hz.pb.gz");
+	if (exited0(run(1, p, "api", ehz, out, sizeof(out), err, sizeof(err)), "KSAMP_HZ=5000"))
+		tap_ok(strstr(err, "KSAMP_HZ=5000") != NULL, "out-of-range rate is refused with a warning");
+	if (exited0(run(1, "/nonexistent-dir/x.pb.gz", "api", NULL, out, sizeof(out), err, sizeof(err)),
+		    "unwritable KSAMP_OUT"))
+		tap_ok(strstr(err, "cannot write the profile") && strstr(err, "/nonexistent-dir/x.pb.gz"),
+		       "unwritable KSAMP_OUT: one clear error naming the path");
+}
+
 static void cleanup(void)
 {
 	DIR *d = opendir(dir);
@@ -489,12 +517,24 @@ static void cleanup(void)
 int main(int argc, char **argv)
 {
 	const char *top = getenv("top_builddir");
-	static char wl[4096];
+	static char wl[4096], lib[4096];
 	const char *s = argc > 1 ? argv[1] : "";
 
 	libksamp = getenv("KPROF_LIBKSAMP");
 	pprof = getenv("PPROF");
-	snprintf(wl, sizeof(wl), "%s/tests/ksamp/workload", top ? top : ".");
+	if (!top)
+		top = ".";
+	if (!libksamp) { /* run by hand from the build tree */
+		snprintf(lib, sizeof(lib), "%s/sampler/.libs/libksamp.so", top);
+		libksamp = lib;
+	}
+	if (libksamp[0] != '/') {
+		static char abs[8192], cwd[4096];
+
+		snprintf(abs, sizeof(abs), "%s/%s", getcwd(cwd, sizeof(cwd)) ? cwd : ".", libksamp);
+		libksamp = abs;
+	}
+	snprintf(wl, sizeof(wl), "%s/tests/ksamp/workload", top);
 	workload = wl;
 	if (!libksamp || access(libksamp, R_OK) || access(workload, X_OK)) {
 		printf("1..0 # SKIP KPROF_LIBKSAMP or the workload is missing\n");
@@ -516,6 +556,8 @@ int main(int argc, char **argv)
 		depth();
 	else if (!strcmp(s, "api"))
 		api();
+	else if (!strcmp(s, "config"))
+		config();
 	else
 		tap_ok(0, "unknown scenario '%s'", s);
 	if (!getenv("KSAMP_TEST_KEEP"))

@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# A libksamp profile opens in speedscope (its pprof importer), rendered by
+# headless Chromium: the page title becomes "<file> - speedscope" and the
+# sandwich view lists the sampled functions by name. A truncated copy of
+# the same profile must not load (so the check can fail). Needs $CHROMIUM
+# and speedscope's release build (npm package "speedscope": found through
+# $SPEEDSCOPE_HTML, node_modules in the build or source tree, or npm's
+# global root); says SKIP without them.
+. "$top_srcdir/tests/tap.sh"
+tap_tmpdir
+html=${SPEEDSCOPE_HTML:-}
+for d in "$top_builddir/node_modules" "$top_srcdir/node_modules" "$(npm root -g 2>/dev/null)"; do
+	[ -z "$html" ] && [ -f "$d/speedscope/dist/release/index.html" ] && html=$d/speedscope/dist/release/index.html
+done
+if [ -z "${CHROMIUM:-}" ] || [ -z "$html" ]; then
+	echo "1..0 # SKIP needs chromium and speedscope (npm install -g speedscope)"
+	exit 0
+fi
+
+# open_in_speedscope FILE [SECONDS]: dump speedscope's DOM after loading
+# FILE (an import error opens an alert that holds the page: the limit).
+open_in_speedscope() {
+	name=$(basename "$1")
+	printf 'speedscope.loadFileFromBase64("%s", "%s")\n' "$name" "$(base64 -w0 "$1")" >"$TAP_TMP/load-$name.js"
+	mkdir -p "$TAP_TMP/profile-$name"
+	timeout "${2:-90}" "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$TAP_TMP/profile-$name" --allow-file-access-from-files \
+		--virtual-time-budget=15000 --dump-dom \
+		"file://$html#localProfilePath=$TAP_TMP/load-$name.js&view=sandwich" 2>/dev/null
+}
+
+if KSAMP_HZ=250 KSAMP_OUT="$TAP_TMP/cpu.pb.gz" LD_PRELOAD="$KPROF_LIBKSAMP" \
+	"$top_builddir/tests/ksamp/workload" burn 0.4 && [ -s "$TAP_TMP/cpu.pb.gz" ]; then
+	ok "workload profiled"
+else
+	not_ok "workload profiled"
+fi
+open_in_speedscope "$TAP_TMP/cpu.pb.gz" >"$TAP_TMP/dom.html"
+check "speedscope loads the profile (title)" grep -q '<title>cpu.pb.gz - speedscope</title>' "$TAP_TMP/dom.html"
+check "speedscope shows function names (busy_part)" grep -q 'busy_part' "$TAP_TMP/dom.html"
+
+# A profile cut in half is not accepted: the check above can fail.
+gzip -dc "$TAP_TMP/cpu.pb.gz" >"$TAP_TMP/raw.pb"
+head -c $(($(wc -c <"$TAP_TMP/raw.pb") / 2)) "$TAP_TMP/raw.pb" | gzip >"$TAP_TMP/cut.pb.gz"
+open_in_speedscope "$TAP_TMP/cut.pb.gz" 10 >"$TAP_TMP/cut.html"
+if grep -q 'busy_part' "$TAP_TMP/cut.html"; then
+	not_ok "a truncated profile does not load"
+else
+	ok "a truncated profile does not load"
+fi
+done_testing
