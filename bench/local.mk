@@ -31,18 +31,21 @@ bench_libkbench_la_SOURCES += bench/backend-mqtt.c
 bench_libkbench_la_LIBADD += $(PAHO_LIBS)
 endif
 
-KB_DRIVER_LDADD = bench/libkbench.la
-KB_DRIVER_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+KB_DRIVER_LIBS = bench/libkbench.la
+KB_DRIVER_LINKFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 bin_PROGRAMS += bench/bench_pub bench/bench_sub bench/bench_e2e bench/bench_core
 bench_bench_pub_SOURCES = bench/bench_pub.c
-bench_bench_pub_LDADD = $(KB_DRIVER_LDADD)
-bench_bench_pub_LDFLAGS = $(KB_DRIVER_LDFLAGS)
+bench_bench_pub_LDADD = $(KB_DRIVER_LIBS)
+bench_bench_pub_LDFLAGS = $(KB_DRIVER_LINKFLAGS)
 bench_bench_sub_SOURCES = bench/bench_sub.c
-bench_bench_sub_LDADD = $(KB_DRIVER_LDADD)
-bench_bench_sub_LDFLAGS = $(KB_DRIVER_LDFLAGS)
+bench_bench_sub_LDADD = $(KB_DRIVER_LIBS)
+bench_bench_sub_LDFLAGS = $(KB_DRIVER_LINKFLAGS)
 bench_bench_e2e_SOURCES = bench/bench_e2e.c
-bench_bench_e2e_LDADD = $(KB_DRIVER_LDADD)
-bench_bench_e2e_LDFLAGS = $(KB_DRIVER_LDFLAGS)
+bench_bench_e2e_LDADD = $(KB_DRIVER_LIBS)
+bench_bench_e2e_LDFLAGS = $(KB_DRIVER_LINKFLAGS)
 bench_bench_core_SOURCES = bench/bench_core.c
-bench_bench_core_LDADD = $(KB_DRIVER_LDADD)
-bench_bench_core_LDFLAGS = $(KB_DRIVER_LDFLAGS)
+bench_bench_core_LDADD = $(KB_DRIVER_LIBS)
+bench_bench_core_LDFLAGS = $(KB_DRIVER_LINKFLAGS)
+
+dist_man1_MANS += man/bench_pub.1 man/bench_sub.1 man/bench_e2e.1 man/bench_core.1
+dist_noinst_SCRIPTS += scripts/brokers
