@@ -23,8 +23,8 @@ static pthread_once_t kb__once = PTHREAD_ONCE_INIT;
 
 static void kb__lookup(void)
 {
-	*(void **)&kb__messages = dlsym(RTLD_DEFAULT, "kalloc_messages");
-	*(void **)&kb__phase = dlsym(RTLD_DEFAULT, "kalloc_phase");
+	*(void **)&kb__messages = dlsym(RTLD_DEFAULT, "kalloc_v1_messages");
+	*(void **)&kb__phase = dlsym(RTLD_DEFAULT, "kalloc_v1_phase");
 	*(void **)&kb__totals = dlsym(RTLD_DEFAULT, "kalloc_totals");
 }
 

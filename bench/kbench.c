@@ -315,26 +315,41 @@ static void kb_argv_free(char **argv)
 	free(argv);
 }
 
-/* The steady-state phase of a kalloc stats.json (named steady/measure, or
- * the one with most messages). */
-static const struct ku_json *kb_stats_phase(const struct ku_json *stats)
+/* Per-message memory of a kalloc stats.json: the phases named steady (one
+ * per repetition) pooled, else the phase with most messages. NAN when the
+ * driver counted no messages. */
+static void kb_stats_per_msg(const struct ku_json *stats, double *allocs, double *bytes, double *growth)
 {
 	const struct ku_json *phases = ku_json_get(stats, "phases"), *best = NULL;
-	double most = -1;
+	double a = 0, b = 0, g = 0, m = 0, most = 0;
 
+	*allocs = *bytes = *growth = NAN;
 	for (size_t i = 0; i < ku_json_count(phases); i++) {
 		const struct ku_json *p = ku_json_at(phases, i);
 		const char *name = ku_json_as_string(ku_json_get(p, "name"), "");
-		double m = ku_json_as_double(ku_json_get(p, "messages"), 0);
+		double msgs = ku_json_as_double(ku_json_get(p, "messages"), 0);
 
-		if (!strcmp(name, "steady") || !strcmp(name, "measure"))
-			return p;
-		if (m > most) {
-			most = m;
+		if (msgs > most) {
+			most = msgs;
 			best = p;
 		}
+		if (strcmp(name, "steady") && strcmp(name, "measure"))
+			continue;
+		m += msgs;
+		a += ku_json_as_double(ku_json_get(p, "allocs"), 0);
+		b += ku_json_as_double(ku_json_get(p, "bytes"), 0);
+		g += ku_json_as_double(ku_json_get(p, "live_end_bytes"), 0) -
+		     ku_json_as_double(ku_json_get(p, "live_start_bytes"), 0);
 	}
-	return best;
+	if (m > 0) {
+		*allocs = a / m;
+		*bytes = b / m;
+		*growth = g / m;
+	} else if (best) {
+		*allocs = ku_json_as_double(ku_json_get(best, "allocs_per_msg"), NAN);
+		*bytes = ku_json_as_double(ku_json_get(best, "bytes_per_msg"), NAN);
+		*growth = ku_json_as_double(ku_json_get(best, "live_growth_per_msg"), NAN);
+	}
 }
 
 static int kb_rename_if(const char *from, const char *to)
@@ -492,7 +507,7 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 	struct kb_flat kflat[KB_MAX_METRICS];
 	size_t nk = 0;
 	const struct ku_json *kb = ku_json_at(ku_json_get(r->kalloc_json, "benchmarks"), bi);
-	const struct ku_json *phase = kb_stats_phase(r->stats);
+	double permsg[3];
 	double *tmp;
 	const char *id = r->c->id;
 
@@ -541,6 +556,7 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 		}
 	if (kb)
 		nk = kb_flatten(ku_json_get(kb, "metrics"), kflat, KB_MAX_METRICS);
+	kb_stats_per_msg(r->stats, &permsg[0], &permsg[1], &permsg[2]);
 	ku_json_object_begin(w);
 	ku_json_kv_string(w, "name", ku_json_as_string(ku_json_get(b0, "name"), r->c->driver));
 	ku_json_kv_string(w, "backend", ku_json_as_string(ku_json_get(b0, "backend"), r->c->backend));
@@ -572,12 +588,7 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 
 		for (size_t k = 0; k < 3; k++) {
 			const struct kb_flat *f = kb_flat_get(kflat, nk, mm[k]);
-			double v = f ? f->v : NAN;
-
-			/* kalloc's own per-phase figures count only when the driver
-			   told it the messages (kalloc_messages) */
-			if (!f && ku_json_as_double(ku_json_get(phase, "messages"), 0) > 0)
-				v = ku_json_as_double(ku_json_get(phase, mm[k]), NAN);
+			double v = f ? f->v : permsg[k];
 
 			if (kb_flat_get(sumf, nsum, mm[k]) || !isfinite(v))
 				continue;

@@ -15,3 +15,8 @@ bench_kbench_LDADD = lib/libku.la -lm
 suitesdir = $(pkgdatadir)/suites
 dist_suites_DATA = bench/suites/quick.suite bench/suites/full.suite
 
+
+dist_noinst_SCRIPTS += scripts/bench-ci
+EXTRA_DIST += .github/workflows/bench.yml doc/benchmarking.md doc/targets.md \
+	doc/profiling.md doc/ci.md doc/regressions.md
+dist_man1_MANS += man/kbench.1
