@@ -14,3 +14,5 @@ preload_libkalloc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-omit-frame-p
 preload_libkalloc_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
 	-export-symbols-regex '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|malloc_usable_size|strdup|strndup|_Zn[wa]m.*|_Zd[la]Pv.*|kalloc_.*)$$'
 preload_libkalloc_la_LIBADD = lib/libku_inject.la -lm
+dist_man7_MANS += man/libkalloc.7
+dist_man3_MANS += man/kalloc.3
