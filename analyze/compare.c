@@ -233,6 +233,19 @@ static void kan__print_text(FILE *f, const struct kan__cmpopts *o, const struct 
 		s->regressed, s->improved, s->same, s->noise);
 }
 
+/* Markdown links are relative to the file written with -o when the graph
+ * lies below it (the uploaded CI artifact keeps working). */
+static const char *kan__md_base;
+
+static const char *kan__link_path(const char *p)
+{
+	size_t n = kan__md_base ? strlen(kan__md_base) : 0;
+
+	if (n && !strncmp(p, kan__md_base, n) && p[n] == '/')
+		return p + n + 1;
+	return p;
+}
+
 static void kan__md_row(FILE *f, const struct kan__row *r)
 {
 	char bv[48], nv[48], ch[24], p[24];
@@ -246,7 +259,7 @@ static void kan__md_row(FILE *f, const struct kan__row *r)
 		kan_metric_fmt(r->metric, r->c.new_median, nv, sizeof(nv)), ch, p,
 		kan__method_short(r->c.method), r->nb, r->nn, icon[r->c.verdict]);
 	if (r->diff_svg)
-		fprintf(f, " ([flame diff](%s))", r->diff_svg);
+		fprintf(f, " ([flame diff](%s))", kan__link_path(r->diff_svg));
 	fprintf(f, " |\n");
 }
 
@@ -407,7 +420,7 @@ int kan_cmd_compare(int argc, char **argv)
 	struct kan_run *base = NULL, *cur = NULL;
 	struct kan__row *rows = NULL;
 	struct kan__summary s = { 0 };
-	char **only_base = NULL, **only_new = NULL, err[512], *mlist = NULL, *mdup = NULL;
+	char **only_base = NULL, **only_new = NULL, err[512], *mlist = NULL, *mdup = NULL, *mdbase = NULL;
 	FILE *out = stdout;
 	int rc = 2;
 
@@ -563,6 +576,17 @@ int kan_cmd_compare(int argc, char **argv)
 		free(dd);
 	}
 
+	if (o.out) {
+		char *slash;
+
+		mdbase = strdup(o.out);
+		slash = mdbase ? strrchr(mdbase, '/') : NULL;
+		if (slash)
+			*slash = 0;
+		else if (mdbase)
+			mdbase[0] = 0; /* the current directory: relative paths stay */
+		kan__md_base = mdbase;
+	}
 	if (o.out && !(out = fopen(o.out, "w"))) {
 		kan_die("compare: %s: %s", o.out, strerror(errno));
 		goto done;
@@ -594,6 +618,8 @@ done:
 	free(only_new);
 	free(o.metrics);
 	free(mdup);
+	free(mdbase);
+	kan__md_base = NULL;
 	kan_run_free(base);
 	kan_run_free(cur);
 	return rc;
