@@ -37,6 +37,17 @@ void kan_folded_name(FILE *f, const char *name)
 {
 	size_t n = strlen(name), tail = n;
 
+	/* fast path: nothing to escape */
+	if (n && !isdigit((unsigned char)name[n - 1]) && !strchr(name, ';')) {
+		size_t i = 0;
+		while (i < n && (unsigned char)name[i] >= 0x20 && name[i] != 0x7f)
+			i++;
+		if (i == n) {
+			fwrite(name, 1, n, f);
+			return;
+		}
+	}
+
 	/* a trailing " <digits>" would be read as a count column */
 	while (tail > 0 && isdigit((unsigned char)name[tail - 1]))
 		tail--;

@@ -86,6 +86,8 @@ int kan_cmd_folded(int argc, char **argv)
 	if (optind + 1 != argc)
 		return kan_die("folded: expected one PROFILE (usage: kprof folded PROFILE [--sample-type T])");
 	struct kan_profile *p;
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	if (kan_load(argv[optind], &p))
 		return 2;
 	if (kan_pick_type(p, argv[optind], type, &si)) {

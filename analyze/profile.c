@@ -112,13 +112,11 @@ static int kan__grow(void *arrp, size_t *cap, size_t need, size_t es)
  * which is what kan__grow() allocates. */
 static size_t kan__cap(size_t n)
 {
-	size_t c = 16;
-
 	if (n == 0)
 		return 0;
-	while (c < n)
-		c *= 2;
-	return c;
+	if (n <= 16)
+		return 16;
+	return (size_t)1 << (64 - __builtin_clzll((unsigned long long)(n - 1)));
 }
 
 #define KAN__PUSH(p, arr, n, extra)                                                                    \
