@@ -106,13 +106,21 @@ static struct {
 static void kb_proxy_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void kb_proxy_err(const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
+	int n;
 
-	fputs("kb-proxy: ", stderr);
+	/* One write, so a reader never sees half a line. */
+	memcpy(line, "kb-proxy: ", 10);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(line + 10, sizeof(line) - 11, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		n = 0;
+	n = 10 + (n > (int)sizeof(line) - 12 ? (int)sizeof(line) - 12 : n);
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
 }
 
 static int kb_proxy_epoll(int op, struct kb_proxy_handle *h, uint32_t events)

@@ -258,8 +258,10 @@ static int run_status(char *const argv[], char *errline, size_t cap)
 		_exit(127);
 	}
 	close(perr[1]);
-	n = read(perr[0], errline, cap - 1);
-	errline[n > 0 ? n : 0] = '\0';
+	size_t got = 0;
+	while (got < cap - 1 && (n = read(perr[0], errline + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	errline[got] = '\0';
 	close(perr[0]);
 	waitpid(pid, &st, 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
