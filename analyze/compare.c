@@ -588,6 +588,7 @@ int kan_cmd_compare(int argc, char **argv)
 		kan__md_base = mdbase;
 	}
 	if (o.out && !(out = fopen(o.out, "w"))) {
+		out = stdout;
 		kan_die("compare: %s: %s", o.out, strerror(errno));
 		goto done;
 	}

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +67,12 @@ static int kan__db_open(const char *path, int create, sqlite3 **out)
 	int rc;
 
 	*out = NULL;
+	{
+		struct stat st;
+
+		if (!stat(path, &st) && S_ISDIR(st.st_mode))
+			return kan_die("history: %s: is a directory, not a database file", path);
+	}
 	if (!create && access(path, F_OK))
 		return kan_die("history: %s: no such database (create it with kprof history add)", path);
 	rc = sqlite3_open_v2(path, &db, create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY,

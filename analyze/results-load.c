@@ -270,6 +270,8 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 		b->label = l;
 	}
 	b->leak_bytes = NAN;
+	if (metrics && metrics->type != KU_JSON_OBJECT)
+		metrics = NULL;
 	for (size_t i = 0; i < ku_json_count(metrics); i++) {
 		const struct ku_json *v = &metrics->kids[i];
 		double d;
@@ -288,6 +290,8 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 		for (size_t r = 0; r < reps->len; r++) {
 			const struct ku_json *rep = &reps->kids[r];
 
+			if (rep->type != KU_JSON_OBJECT)
+				continue;
 			for (size_t i = 0; i < ku_json_count(rep); i++) {
 				const struct ku_json *v = &rep->kids[i];
 				struct kan_metric *m;

@@ -232,6 +232,8 @@ static size_t kb_flatten(const struct ku_json *metrics, struct kb_flat *out, siz
 {
 	size_t n = 0;
 
+	if (!metrics || metrics->type != KU_JSON_OBJECT)
+		return 0;
 	for (size_t i = 0; i < ku_json_count(metrics) && n < max; i++) {
 		const struct ku_json *v = &metrics->kids[i];
 
@@ -725,8 +727,12 @@ static char *kb_find_suite(const char *name)
 	char *c1, *c2, *c3, *found;
 
 	if (strchr(name, '/') || kb_isfile(name, R_OK)) {
+		struct stat st;
+
+		if (stat(name, &st))
+			kb_die("suite file %s: %s", name, strerror(errno));
 		if (!kb_isfile(name, R_OK))
-			kb_die("suite file %s: %s", name, strerror(errno ? errno : ENOENT));
+			kb_die("suite file %s: not a readable regular file", name);
 		return strdup(name);
 	}
 	c1 = kb_fmt("%s/suites/%s.suite", KB_PKGDATADIR, name);
@@ -907,8 +913,15 @@ int main(int argc, char **argv)
 			kb_die("--ksamp %s: not a readable file", o.ksamp);
 		free(k1); free(k2); free(k3); free(a1); free(a2); free(s1); free(s2);
 	}
-	if (kb_mkdirs(o.out))
-		kb_die("--out %s: %s", o.out, strerror(errno));
+	{
+		struct stat st;
+		int rc = kb_mkdirs(o.out);
+
+		if (rc)
+			kb_die("--out %s: %s", o.out, strerror(-rc));
+		if (stat(o.out, &st) || !S_ISDIR(st.st_mode))
+			kb_die("--out %s: not a directory", o.out);
+	}
 	{
 		char *abs = realpath(o.out, NULL);
 
