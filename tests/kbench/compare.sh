@@ -60,4 +60,10 @@ done
 is "$?" 2 "bad --threshold is a usage error"
 "$KPROF_BIN" compare base.json new.json --format yaml >/dev/null 2>err
 is "$?" 2 "unknown --format is a usage error"
+# odd but valid JSON: wrong types where objects are expected are ignored
+printf '%s' '{"schema":"kprof-bench/1","benchmarks":[{"name":"x","metrics":[1,2],"repetitions":[1,[2],"a"]},{"name":null,"config":[1],"metrics":{"latency":{"p99":"a"}}}]}' >odd.json
+"$KPROF_BIN" compare odd.json odd.json --format markdown >/dev/null 2>err
+is "$?" 0 "odd metric and repetition types: no crash, nothing to compare"
+"$KPROF_BIN" compare base.json new.json -o "$TAP_TMP/no/such/dir/out.md" >/dev/null 2>err
+is "$?" 2 "-o into a missing directory: exit 2"
 done_testing

@@ -167,6 +167,9 @@ if command -v sqlite3 >/dev/null 2>&1; then
 else
 	skip "sqlite3 shell missing: foreign database case not checked"
 fi
+mkdir dir.db
+"$KPROF_BIN" history add dir.db run-0001.json >/dev/null 2>err
+is "$?" 2 "a directory is not a database: $(cat err)"
 "$KPROF_BIN" history frobnicate fresh.db >/dev/null 2>&1
 is "$?" 2 "unknown subcommand is a usage error"
 done_testing

@@ -73,6 +73,9 @@ check "unknown suite name: $(cat err)" test $? -eq 0
 is "$?" 2 "run without --out is a usage error"
 "$KBENCH" run --suite quick --out x --backends memory,zmq >/dev/null 2>err
 is "$?" 2 "unknown backend in --backends"
+touch plainfile
+"$KBENCH" run --suite quick --out plainfile >/dev/null 2>err
+is "$?" 2 "--out naming a file: $(cat err)"
 "$KBENCH" frob >/dev/null 2>&1
 is "$?" 2 "unknown command"
 done_testing
