@@ -379,7 +379,7 @@ int kan_cmd_clients(int argc, char **argv)
 			printf("| backend | case | metric | %s | %s | %s | 95%% CI | p |\n", hdr_a, hdr_b, hdr_i);
 			printf("|---|---|---|---:|---:|---:|---|---:|\n");
 		} else {
-			printf("%-7s %-22s %-13s %14s %14s %11s %-21s %6s\n", "backend", "case", "metric", hdr_a, hdr_b, hdr_i,
+			printf("%-7s %-24s %-13s %14s %14s %11s %-21s %6s\n", "backend", "case", "metric", hdr_a, hdr_b, hdr_i,
 			       "95% CI", "p");
 		}
 		for (size_t i = 0; i < nrows; i++) {
@@ -404,7 +404,7 @@ int kan_cmd_clients(int argc, char **argv)
 				printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r->a->backend, cs,
 				       kan_cl_metric_name(r->metric), va, vb, imp, ci, p);
 			else
-				printf("%-7s %-22s %-13s %14s %14s %11s %-21s %6s\n", r->a->backend, cs,
+				printf("%-7s %-24s %-13s %14s %14s %11s %-21s %6s\n", r->a->backend, cs,
 				       kan_cl_metric_name(r->metric), va, vb, imp, ci, p);
 		}
 		if (!md)

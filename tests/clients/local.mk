@@ -21,3 +21,6 @@ TESTS += tests/clients/js-drivers.sh
 EXTRA_DIST += tests/clients/js-drivers.sh tests/clients/check-result.js
 TESTS += tests/clients/connect.sh
 EXTRA_DIST += tests/clients/connect.sh
+TESTS += tests/clients/table-golden.sh
+EXTRA_DIST += tests/clients/table-golden.sh tests/clients/golden/c-pub.json tests/clients/golden/js-pub.json \
+	tests/clients/golden/table.txt tests/clients/golden/table.md tests/clients/golden/table.json
