@@ -14,3 +14,5 @@ analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 analyze_kprof_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(LIBDW_CFLAGS) $(SQLITE_CFLAGS)
 analyze_kprof_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 analyze_kprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS) $(SQLITE_LIBS) -lm
+dist_man1_MANS += man/kprof.1
+dist_man7_MANS += man/kprof-formats.7
