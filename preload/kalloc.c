@@ -633,8 +633,10 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 	int64_t live = mode == KALLOC_MODE_FULL ? (int64_t)size : (int64_t)kalloc__usable(p);
 
 	if (KU_LIKELY(t->registered == 1)) {
-		t->allocs++;
-		t->bytes += size;
+		/* Separate scalar stores: a vectorised read-modify-write of the
+		 * pair stalls on store forwarding from the previous call. */
+		__atomic_store_n(&t->allocs, t->allocs + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->bytes, t->bytes + size, __ATOMIC_RELAXED);
 		t->live_delta += live;
 		if (KU_UNLIKELY(t->live_delta > KALLOC__LIVE_FLUSH))
 			kalloc__live_flush(t);

@@ -6,7 +6,7 @@
  * backward-shift deletion, so no tombstones) on memory mapped with mmap.
  * A shard doubles when half full (short probe chains keep free() cheap),
  * so an entry of 16 bytes costs 32 to 64 bytes of table per live block. Sample mode also keeps a counting filter
- * (one byte per 64K buckets) so that free() of an unsampled block, the
+ * (one byte per 16K buckets) so that free() of an unsampled block, the
  * common case, is answered without taking any lock.
  *
  * Sharding by region rather than by address keeps each thread on its own
@@ -23,7 +23,7 @@
 
 #define KALLOC__SHARDS 256
 #define KALLOC__SHARD_MIN 256
-#define KALLOC__FILTER (1u << 16)
+#define KALLOC__FILTER (1u << 14) /* 16 KiB: stays in the L1 cache */
 
 struct kalloc__entry {
 	uintptr_t key; /* 0: empty */
