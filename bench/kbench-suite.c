@@ -394,6 +394,10 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 
 		snprintf(repstr, sizeof(repstr), "%d", reps);
 
+		if (n + be->n * sz->n * ba->n * cl->n * fe->n > KB_SUITE_MAX_CASES) {
+			kb_cases_free(c, n);
+			return -E2BIG;
+		}
 		for (size_t ib = 0; ib < be->n; ib++) {
 			if (!core && !kb__backend_wanted(be->v[ib], only))
 				continue;

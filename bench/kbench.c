@@ -860,8 +860,14 @@ int main(int argc, char **argv)
 		}
 		free(dup);
 	}
-	if (kb_suite_cases(&suite, o.backends, o.reps, o.count, &cases, &ncases))
-		kb_die("out of memory");
+	{
+		int rc = kb_suite_cases(&suite, o.backends, o.reps, o.count, &cases, &ncases);
+
+		if (rc == -E2BIG)
+			kb_die("%s: the matrix expands to more than %d cases", suite_path, KB_SUITE_MAX_CASES);
+		if (rc)
+			kb_die("out of memory");
+	}
 	if (list_only) {
 		printf("suite %s (%s): %zu case%s\n", suite.name, suite_path, ncases, ncases == 1 ? "" : "s");
 		for (size_t i = 0; i < ncases; i++) {
