@@ -39,7 +39,7 @@ int kan_cmd_clients(int argc, char **argv);
 
 static const char *const kan_cl_default_metrics[] = {
 	"throughput_msgs_per_sec", "latency_p50_ns", "latency_p99_ns", "cpu_usage_percent", "peak_rss_bytes",
-	"recovery_p50_ns", "recovery_max_ns", "heap_bytes_per_channel", "rss_bytes_per_channel", NULL,
+	"recovery_ns", "recovery_max_ns", "heap_bytes_per_channel", "rss_bytes_per_channel", NULL,
 };
 
 static const char *const kan_cl_workload_keys[] = { "size", "batch", "clients", "channels", "rate", "ack", "qos", NULL };
@@ -189,7 +189,7 @@ static const char *kan_cl_metric_name(const char *m)
 	} names[] = {
 		{ "throughput_msgs_per_sec", "throughput" }, { "latency_p50_ns", "latency p50" },
 		{ "latency_p99_ns", "latency p99" },          { "cpu_usage_percent", "CPU" },
-		{ "peak_rss_bytes", "peak RSS" },             { "recovery_p50_ns", "recovery p50" },
+		{ "peak_rss_bytes", "peak RSS" },             { "recovery_ns", "recovery" },
 		{ "recovery_max_ns", "recovery max" },        { "heap_bytes_per_channel", "heap/channel" },
 		{ "rss_bytes_per_channel", "RSS/channel" },
 	};

@@ -425,6 +425,26 @@ static int kb_conn_send_confirmed(const struct kb_connect_opts *o, struct kb_con
 	return 0;
 }
 
+static int kb_conn_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t kb_conn_median(const uint64_t *v, size_t n)
+{
+	uint64_t *c = malloc(n * sizeof(*c)), m;
+
+	if (!c)
+		return v[0];
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), kb_conn_cmp_u64);
+	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
+}
+
 static int kb_conn_recovery(const struct kb_connect_opts *o)
 {
 	struct kb_conn_recovery rc = { .o = o };
@@ -565,6 +585,8 @@ static int kb_conn_recovery(const struct kb_connect_opts *o)
 	ku_json_key(&w, "metrics");
 	ku_json_object_begin(&w);
 	kb_conn_hist_metrics(&w, "recovery", h);
+	/* The repetitions are the individual recoveries; their median here. */
+	ku_json_kv_uint(&w, "recovery_ns", nrecov ? kb_conn_median(recov, (size_t)nrecov) : 0);
 	ku_json_kv_int(&w, "cuts", rc.ncut);
 	ku_json_kv_int(&w, "recoveries", nrecov);
 	ku_json_kv_uint(&w, "reconnects", reconnects);

@@ -20,7 +20,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const MODES = ['pub', 'sub', 'e2e', 'connect', 'channels'];
+const MODES = ['pub', 'sub', 'e2e', 'connect', 'channels', 'recovery'];
 const BACKENDS = ['kafka', 'amqp', 'mqtt'];
 
 class UsageError extends Error {}
@@ -35,7 +35,9 @@ const USAGE = `usage: kb-js.js MODE --backend kafka|amqp|mqtt --brokers HOST:POR
 modes: pub (publish throughput, publish->ack latency), sub (consume
 throughput), e2e (publish->consume latency at a constant rate),
 connect (connection establishment latency), channels (memory per AMQP
-channel / MQTT subscription / Kafka topic, for --channels 1,100,1000)
+channel / MQTT subscription / Kafka topic, for --channels 1,100,1000),
+recovery (amqp, mqtt: reconnect after kb-proxy cuts the connection;
+--cuts N --interval MS --proxy PATH)
 options: --topic T --size BYTES --batch N --clients N --count N | --duration S
          --warmup S --rate MSG_PER_S --reps N --timeout S --json FILE --quiet
 See doc/clients.md.`;
@@ -62,10 +64,12 @@ function parseArgs(argv) {
 	const o = {
 		mode, backend: null, brokers: null, topic: null, size: 100, batch: 1, clients: 1,
 		count: null, duration: null, warmup: 0.5, rate: 0, reps: 1, timeout: 10, json: null,
-		quiet: false, ack: false, channels: '1,100,1000',
+		quiet: false, ack: false, channels: '1,100,1000', cuts: 5, interval: 300,
+		proxy: process.env.KPROF_KB_PROXY || 'kb-proxy',
 	};
 	const num = { size: [1, true], batch: [1, true], clients: [1, true], count: [1, true],
-		duration: [0, false], warmup: [0, false], rate: [0, false], reps: [1, true], timeout: [0, false] };
+		duration: [0, false], warmup: [0, false], rate: [0, false], reps: [1, true], timeout: [0, false],
+		cuts: [1, true], interval: [1, true] };
 	for (let i = 1; i < argv.length; i++) {
 		let a = argv[i];
 		let v;
@@ -81,7 +85,7 @@ function parseArgs(argv) {
 			if (!/^[0-9]+(,[0-9]+)*$/.test(v || '') || v.split(',').some((x) => Number(x) < 1 || Number(x) > 100000))
 				throw new UsageError(`--channels: '${v}' is not a list of counts 1..100000`);
 			o.channels = v;
-		} else if (a === 'backend' || a === 'brokers' || a === 'topic' || a === 'json') {
+		} else if (a === 'backend' || a === 'brokers' || a === 'topic' || a === 'json' || a === 'proxy') {
 			if (v === undefined || v === '') throw new UsageError(`--${a} needs a value`);
 			o[a] = v;
 		} else {
@@ -242,9 +246,10 @@ const backends = {
 		async connect(o, role) {
 			const conn = await this.amqp.connect(`amqp://guest:guest@${brokerList(o)[0]}/`, { timeout: o.timeout * 1000, noDelay: true });
 			conn.on('error', () => {}); // reported through the pending operations
+			const closed = new Promise((res) => conn.once('close', () => res(new RunError('connection closed'))));
 			const ch = role === 'pub' ? await conn.createConfirmChannel() : await conn.createChannel();
 			ch.on('error', () => {});
-			return { conn, ch };
+			return { conn, ch, closed };
 		},
 		async prepare(o) {
 			const cl = await this.connect(o, 'sub');
@@ -286,7 +291,12 @@ const backends = {
 					clientId: `kb-js-${role}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
 					reconnectPeriod: 0, connectTimeout: o.timeout * 1000, clean: true,
 				});
-				c.once('connect', () => { c.removeAllListeners('error'); c.on('error', () => {}); res({ c }); });
+				c.once('connect', () => {
+					c.removeAllListeners('error');
+					c.on('error', () => {});
+					const closed = new Promise((r) => c.once('close', () => r(new RunError('connection closed'))));
+					res({ c, closed });
+				});
 				c.once('error', (e) => { c.end(true); rej(e); });
 				c.once('close', () => rej(new RunError('connection closed before CONNACK')));
 			});
@@ -531,6 +541,140 @@ async function runChannels(be, o, n) {
 	};
 }
 
+// Recovery: the publisher talks to the broker through kb-proxy and
+// publishes one message at a time, each awaited until the broker
+// acknowledged it; every --interval ms the proxy cuts all connections. On
+// a failure the publisher reconnects and re-sends the same message.
+// Recovery time is from the cut to the first acknowledged message after
+// it; a consumer attached directly to the broker must then have received
+// every acknowledged message. Same procedure as bench_connect recovery.
+async function runRecovery(be, o) {
+	if (o.backend === 'kafka') {
+		throw new RunError('recovery through a TCP proxy does not apply to kafka: clients reconnect to the ' +
+			'address each broker advertises, which bypasses the proxy');
+	}
+	const { spawn } = require('child_process');
+	const readline = require('readline');
+	const proxy = spawn(o.proxy, ['--target', brokerList(o)[0]], { stdio: ['pipe', 'pipe', 'inherit'] });
+	const spawnErr = new Promise((_, rej) => proxy.once('error', (e) => rej(new RunError(`cannot run kb-proxy (${o.proxy}): ${e.message}`))));
+	const lines = readline.createInterface({ input: proxy.stdout });
+	const waiting = [];
+	lines.on('line', (l) => { const w = waiting.shift(); if (w) w(l); });
+	const nextLine = () => new Promise((r) => waiting.push(r));
+	const command = (c) => { const p = nextLine(); proxy.stdin.write(c + '\n'); return p; };
+	try {
+		const first = await Promise.race([nextLine(), spawnErr]);
+		const m = /^listening (\S+)$/.exec(first || '');
+		if (!m) throw new RunError(`kb-proxy said '${first}'`);
+		const viaProxy = Object.assign({}, o, { brokers: m[1] });
+
+		await be.prepare(o);
+		const n = 1 << 22;
+		const seen = new Uint8Array(n);
+		let received = 0, duplicates = 0;
+		const sub = await withTimeout(be.connect(o, 'sub'), o.timeout, 'connect');
+		await be.subscribe(sub, o.topic, (msg) => {
+			const id = seqOf(msg);
+			if (id >= n) return;
+			if (seen[id]) duplicates++; else received++;
+			seen[id] = 1;
+		});
+		const cuts = [];
+		let cutting = true;
+		const cutter = (async () => {
+			for (let i = 0; i < o.cuts && cutting; i++) {
+				await sleep(o.interval);
+				if (!cutting) break;
+				const t = now();
+				const r = await command('cut');
+				if (!/^ok cut/.test(r)) throw new RunError(`kb-proxy: ${r}`);
+				cuts.push(t);
+			}
+		})();
+		let pub = await withTimeout(be.connect(viaProxy, 'pub'), o.timeout, 'connect through kb-proxy');
+		let id = 0, acked = 0, reconnects = 0, failures = 0, down = false, downSince = 0n;
+		const rec = new Samples();
+		const recs = [];
+		for (;;) {
+			if (cuts.length >= o.cuts && !down && Number(now() - cuts[cuts.length - 1]) > 300e6) break;
+			if (!pub) {
+				try {
+					pub = await withTimeout(be.connect(viaProxy, 'pub'), o.timeout, 'reconnect');
+					reconnects++;
+				} catch (e) {
+					if (Number(now() - downSince) > 3e9 * o.timeout) throw new RunError(`could not reconnect: ${e.message}`);
+					await sleep(1);
+					continue;
+				}
+			}
+			try {
+				await Promise.race([be.publish(pub, o.topic, [payload(64, id, 0n)]), pub.closed.then((e) => { throw e; }),
+					sleep(o.timeout * 1000).then(() => { throw new RunError('no acknowledgement'); })]);
+				acked++;
+				id++;
+				if (down) {
+					let cutAt = downSince;
+					for (let i = cuts.length - 1; i >= 0; i--) if (cuts[i] <= downSince) { cutAt = cuts[i]; break; }
+					const d = Number(now() - cutAt);
+					rec.add(d);
+					recs.push({ recovery_ns: d });
+					down = false;
+				}
+			} catch (e) {
+				failures++;
+				if (!down) { down = true; downSince = now(); }
+				const old = pub;
+				pub = null;
+				be.close(old).catch(() => {});
+			}
+		}
+		cutting = false;
+		await cutter;
+		if (pub) await be.close(pub).catch(() => {});
+		const deadline = Date.now() + o.timeout * 1000;
+		while (Date.now() < deadline) {
+			let all = true;
+			for (let i = 0; i < id && all; i++) all = seen[i] === 1;
+			if (all) break;
+			await sleep(20);
+		}
+		let lost = 0;
+		for (let i = 0; i < id; i++) lost += seen[i] ? 0 : 1;
+		await be.close(sub).catch(() => {});
+		const p = rec.percentiles();
+		const metrics = {};
+		for (const k of Object.keys(p)) if (k.startsWith('latency_') && k.endsWith('_ns')) metrics[k.replace('latency_', 'recovery_')] = p[k];
+		metrics.recovery_ns = median(recs.map((x) => x.recovery_ns)); // the repetitions are the recoveries
+		Object.assign(metrics, { cuts: cuts.length, recoveries: recs.length, reconnects, failed_sends: failures, acked,
+			received, lost, duplicates, peak_rss_bytes: peakRss() });
+		return { metrics, repetitions: recs };
+	} finally {
+		proxy.stdin.end(); // EOF ends the proxy
+	}
+}
+
+async function mainRecovery(o, be) {
+	let res;
+	try {
+		res = await runRecovery(be, o);
+		if (be.cleanup) await be.cleanup(o).catch(() => {});
+	} catch (e) {
+		die(`recovery on ${o.backend} at ${o.brokers} failed: ${e.message || e}`, 2);
+	}
+	const r = header();
+	r.benchmarks = [{ name: `recovery/${o.backend}/js`, driver: 'kb-js', language: 'js',
+		client: `${be.lib} ${libVersion(be.lib)}`, mode: 'recovery', backend: o.backend,
+		config: { mode: 'recovery', backend: o.backend, brokers: o.brokers, cuts: o.cuts, interval_ms: o.interval },
+		metrics: res.metrics, repetitions: res.repetitions }];
+	writeResult(o, r);
+	const m = res.metrics;
+	if (!o.quiet)
+		process.stderr.write(`kb-js: recovery/${o.backend}: ${m.cuts} cuts, ${m.reconnects} reconnects, recovery p50 ` +
+			`${(m.recovery_p50_ns / 1e6).toFixed(1)} ms max ${(m.recovery_max_ns / 1e6).toFixed(1)} ms; ${m.acked} acked, ` +
+			`${m.lost} lost, ${m.duplicates} duplicates\n`);
+	process.exit(m.lost ? 1 : 0);
+}
+
 // ---- result JSON ------------------------------------------------------------------
 
 function gitCommit() {
@@ -647,6 +791,7 @@ async function main() {
 		die(`npm package '${be.lib}' is not installed (run: npm ci in clients/js, or scripts/deps): ${e.message}`, 2);
 	}
 	if (o.mode === 'channels') return mainChannels(o, be);
+	if (o.mode === 'recovery') return mainRecovery(o, be);
 	const run = { pub: runPub, sub: runSub, e2e: runE2e, connect: runConnect }[o.mode];
 	const reps = [];
 	try {

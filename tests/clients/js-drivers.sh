@@ -83,13 +83,36 @@ run_modes() {
 	done
 }
 
+# js_recovery BACKEND ADDR: kb-js recovery through kb-proxy; every
+# acknowledged message must reach the consumer.
+KPROF_KB_PROXY="$top_builddir/bench/kb-proxy"; export KPROF_KB_PROXY
+js_recovery() {
+	if timeout 120 node "$JS" recovery --backend "$1" --brokers "$2" --cuts 2 --interval 400 --quiet \
+		--json "$T/js-$1-rec.json" 2>"$T/err"; then
+		out=$(node -e 'const m=JSON.parse(require("fs").readFileSync(process.argv[1])).benchmarks[0].metrics;
+const bad=[]; if(m.cuts!==2)bad.push("cuts "+m.cuts); if(!(m.reconnects>=1&&m.recoveries>=1))bad.push("no reconnect");
+if(m.lost!==0)bad.push("lost "+m.lost); if(!(m.acked>50))bad.push("acked "+m.acked); if(!(m.recovery_ns>0))bad.push("no recovery time");
+console.log(bad.length?bad.join(", "):`${m.reconnects} reconnects, recovery ${(m.recovery_ns/1e6).toFixed(1)} ms, ${m.acked} acked, 0 lost`);process.exit(bad.length?1:0)' "$T/js-$1-rec.json")
+		if [ $? -eq 0 ]; then ok "js recovery/$1: $out"; else not_ok "js recovery/$1"; diag "$out"; fi
+	else
+		not_ok "js recovery/$1 ran"; diag "$(tail -3 "$T/err")"
+	fi
+	if timeout 120 node "$JS" channels --backend "$1" --brokers "$2" --channels 1,100 --quiet --json "$T/js-$1-ch.json" 2>"$T/err" &&
+	   node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));const b=r.benchmarks;
+process.exit(r.schema==="kprof-bench/1"&&b.length===2&&b[1].config.channels===100&&Number.isFinite(b[1].metrics.heap_bytes_per_channel)?0:1)' "$T/js-$1-ch.json"; then
+		ok "js channels/$1: 1 and 100 $(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).benchmarks[0].unit)' "$T/js-$1-ch.json")s measured"
+	else
+		not_ok "js channels/$1"; diag "$(tail -3 "$T/err")"
+	fi
+}
+
 mqtt=""; amqp=""
 have_starter() { [ -x "$top_srcdir/scripts/brokers" ]; }
 if [ -z "${KPROF_TEST_MQTT:-}" ] && command -v mosquitto >/dev/null 2>&1 && ! have_starter; then
 	skip "mqtt: scripts/brokers is missing, cannot start mosquitto"
 elif command -v mosquitto >/dev/null 2>&1 || [ -n "${KPROF_TEST_MQTT:-}" ]; then
 	broker mosquitto KPROF_TEST_MQTT; mqtt=$addr
-	if [ -n "$mqtt" ]; then run_modes mqtt "$mqtt"; else not_ok "mosquitto started"; diag "$(cat "$T/mosquitto.err" 2>/dev/null)"; fi
+	if [ -n "$mqtt" ]; then run_modes mqtt "$mqtt"; js_recovery mqtt "$mqtt"; else not_ok "mosquitto started"; diag "$(cat "$T/mosquitto.err" 2>/dev/null)"; fi
 else
 	skip "mqtt: mosquitto is not installed"
 fi
@@ -97,7 +120,7 @@ if [ -z "${KPROF_TEST_AMQP:-}" ] && [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]
 	skip "amqp: scripts/brokers is missing, cannot start rabbitmq-server"
 elif command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || [ -n "${KPROF_TEST_AMQP:-}" ]; then
 	broker rabbitmq KPROF_TEST_AMQP; amqp=$addr
-	if [ -n "$amqp" ]; then run_modes amqp "$amqp"; else not_ok "rabbitmq-server started"; diag "$(cat "$T/rabbitmq.err" 2>/dev/null)"; fi
+	if [ -n "$amqp" ]; then run_modes amqp "$amqp"; js_recovery amqp "$amqp"; else not_ok "rabbitmq-server started"; diag "$(cat "$T/rabbitmq.err" 2>/dev/null)"; fi
 else
 	skip "amqp: rabbitmq-server is not installed"
 fi
