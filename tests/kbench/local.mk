@@ -35,3 +35,6 @@ tests_kbench_fuzz_suite_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_kbench_fuzz_suite_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 TESTS += tests/kbench/fuzz.sh
 endif
+TESTS += tests/kbench/merge.sh
+EXTRA_DIST += tests/kbench/merge.sh tests/kbench/data/fake-driver.sh tests/kbench/data/cpu.pb.gz \
+	tests/kbench/data/heap.pb.gz tests/kbench/data/kbench-results.json tests/kbench/data/kbench-summary.txt
