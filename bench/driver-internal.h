@@ -21,12 +21,12 @@ struct kb_cfg {
 	const char *backend;
 	const struct kb_backend *be;
 	const char *brokers, *topic, *name, *json, *log_file;
-	uint64_t size, count;
+	uint64_t size, count, max_lag;
 	unsigned batch, clients, metadata, reps, queue_depth, window;
 	double duration, warmup, rate, nack_rate, timeout;
 	int log_level; /* -1 off, 0 error .. 4 trace */
 	int qos, partitions;
-	bool corr, ack, quiet, verify, count_set, duration_set;
+	bool corr, ack, quiet, verify, count_set, duration_set, max_lag_set;
 };
 
 int kb__core_run(struct kb_cfg *c);

@@ -56,7 +56,8 @@ static void kb__usage(const struct kb_cfg *c, FILE *f)
 		"       [--clients N] [--count N | --duration S] [--warmup S] [--rate MSG_PER_S]\n"
 		"       [--correlation-id] [--metadata N] [--ack] [--nack-rate R] [--log LEVEL]\n"
 		"       [--log-file F] [--json FILE] [--reps N] [--qos 0|1|2] [--partitions N]\n"
-		"       [--queue-depth N] [--window N] [--timeout S] [--verify] [--name NAME] [--quiet]\n"
+		"       [--queue-depth N] [--window N] [--max-lag N] [--timeout S] [--verify]\n"
+		"       [--name NAME] [--quiet]\n"
 		"backends built: %s (see %s(1))\n",
 		c->prog, kb_backend_list(), c->prog);
 }
@@ -116,7 +117,7 @@ enum {
 	OPT_BACKEND = 256, OPT_BROKERS, OPT_TOPIC, OPT_SIZE, OPT_BATCH, OPT_CLIENTS, OPT_COUNT,
 	OPT_DURATION, OPT_WARMUP, OPT_RATE, OPT_CORR, OPT_META, OPT_ACK, OPT_NACK, OPT_LOG,
 	OPT_LOGFILE, OPT_JSON, OPT_REPS, OPT_QOS, OPT_PARTS, OPT_DEPTH, OPT_WINDOW, OPT_TIMEOUT,
-	OPT_VERIFY, OPT_NAME, OPT_QUIET, OPT_HELP, OPT_VERSION,
+	OPT_VERIFY, OPT_NAME, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_MAXLAG,
 };
 
 static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
@@ -147,6 +148,7 @@ static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
 		{ "timeout", required_argument, 0, OPT_TIMEOUT },
 		{ "verify", no_argument, 0, OPT_VERIFY },
 		{ "name", required_argument, 0, OPT_NAME },
+		{ "max-lag", required_argument, 0, OPT_MAXLAG },
 		{ "quiet", no_argument, 0, OPT_QUIET },
 		{ "help", no_argument, 0, OPT_HELP },
 		{ "version", no_argument, 0, OPT_VERSION },
@@ -215,6 +217,10 @@ static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
 		case OPT_TIMEOUT: c->timeout = kb__parse_double(c, "timeout", optarg, 0.1, 3600); break;
 		case OPT_VERIFY: c->verify = true; break;
 		case OPT_NAME: c->name = optarg; break;
+		case OPT_MAXLAG:
+			c->max_lag = kb__parse_u64(c, "max-lag", optarg, 1ull << 40);
+			c->max_lag_set = true;
+			break;
 		case OPT_QUIET: c->quiet = true; break;
 		case OPT_HELP:
 			kb__usage(c, stdout);
@@ -276,6 +282,8 @@ static void kb__log_flush(struct kb_log *lg)
 	lg->len = 0;
 }
 
+static __thread long kb__tid;
+
 static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *what, const void *data,
 			size_t len)
 {
@@ -299,7 +307,7 @@ static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *w
 	n = snprintf(lg->buf + lg->len, sizeof(lg->buf) - lg->len,
 		     "%lld.%06ld %s %s[%ld] %s id=%s producer=%u seq=%" PRIu64 " bytes=%zu topic=%s\n",
 		     (long long)ts.tv_sec, ts.tv_nsec / 1000, kb__level_names[c->log_level], c->prog,
-		     (long)syscall(SYS_gettid), what, id, producer & 0xffff, seq, len, c->topic);
+		     kb__tid ? kb__tid : (kb__tid = (long)syscall(SYS_gettid)), what, id, producer & 0xffff, seq, len, c->topic);
 	if (n > 0 && (size_t)n < sizeof(lg->buf) - lg->len)
 		lg->len += (size_t)n;
 }
@@ -372,6 +380,7 @@ struct kb_cons {
 	struct ku_hist *lat, *lat_unc;
 	uint64_t received, deliveries, dup, redeliveries, reordered, corrupt, warm, stale, nacks;
 	uint64_t bytes, first_ns, last_ns;
+	_Atomic uint64_t progress; /* deliveries so far, for the publisher's lag bound */
 	int fail, timed_out;
 	char err[300];
 	struct kb_log *log;
@@ -477,6 +486,34 @@ static void kb__sleep_until(uint64_t t)
 	}
 }
 
+/* Keeps the publisher at most --max-lag messages ahead of its consumer
+   (bench_sub/bench_e2e): a broker that drops what its consumers have not
+   read yet (the Kafka mock cluster keeps ~5 MiB per partition) would
+   otherwise turn a throughput run into message loss. */
+static int kb__wait_lag(struct kb_prod *p, uint64_t published)
+{
+	const struct kb_cfg *c = p->run->cfg;
+	struct kb_cons *cs;
+	uint64_t deadline = 0;
+
+	if (!c->max_lag || c->mode == KB_MODE_PUB)
+		return 0;
+	cs = &p->run->cons[p->idx];
+	while (published > atomic_load_explicit(&cs->progress, memory_order_relaxed) + c->max_lag) {
+		struct timespec ts = { 0, 50000 };
+
+		if (!deadline)
+			deadline = ku_now_ns() + (uint64_t)(c->timeout * 1e9);
+		if (ku_now_ns() > deadline) {
+			snprintf(p->err, sizeof(p->err), "client %d: consumer more than %" PRIu64 " messages behind for %.1f s",
+				 p->idx, c->max_lag, c->timeout);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 static void *kb__prod_main(void *arg)
 {
 	struct kb_prod *p = arg;
@@ -499,7 +536,9 @@ static void *kb__prod_main(void *arg)
 				intended = wstart + warm_seq / c->batch * period;
 				kb__sleep_until(intended);
 			}
-			rc = kb__send_batch(p, c->batch, warm_seq, true, intended, lg);
+			rc = kb__wait_lag(p, warm_seq + c->batch);
+			if (!rc)
+				rc = kb__send_batch(p, c->batch, warm_seq, true, intended, lg);
 			if (rc)
 				break;
 			warm_seq += c->batch;
@@ -525,7 +564,9 @@ static void *kb__prod_main(void *arg)
 			intended = start + sent / c->batch * period;
 			kb__sleep_until(intended);
 		}
-		rc = kb__send_batch(p, n, sent, false, intended, lg);
+		rc = kb__wait_lag(p, warm_seq + sent + n);
+		if (!rc)
+			rc = kb__send_batch(p, n, sent, false, intended, lg);
 		if (rc) {
 			p->errors += n;
 			break;
@@ -616,6 +657,8 @@ static int kb__cons_cb(void *arg, const struct kb_delivery *d)
 	int r;
 
 	cs->deliveries++;
+	if ((cs->deliveries & 255) == 0)
+		atomic_store_explicit(&cs->progress, cs->deliveries, memory_order_relaxed);
 	if (kb_msg_peek(d->data, d->len, &producer, &seq, &intended, &sent)) {
 		cs->corrupt++;
 		return 0;
@@ -780,6 +823,7 @@ void kb__json_config(struct ku_json_writer *w, const struct kb_cfg *c)
 	ku_json_kv_int(w, "qos", c->qos);
 	ku_json_kv_int(w, "partitions", c->partitions);
 	ku_json_kv_bool(w, "verify", c->verify);
+	ku_json_kv_uint(w, "max_lag", c->max_lag);
 	ku_json_object_end(w);
 }
 
@@ -935,6 +979,12 @@ static int kb__messaging(struct kb_cfg *c)
 			kb__die(c, "out of memory for %u x %" PRIu64 "-byte messages", c->batch, c->size);
 	}
 
+	if (!c->max_lag_set && consumers && !strcmp(c->backend, "kafka") && !c->brokers) {
+		/* mock partitions keep about 5 MiB: stay well inside */
+		uint64_t per = (4u << 20) / (kb_msg_size(&run.prod[0].proto) + 64);
+
+		c->max_lag = (per < 1000 ? 1000 : per) * (uint64_t)c->partitions;
+	}
 	for (unsigned rep = 0; rep < c->reps && !failed; rep++) {
 		uint64_t t0, cpu0, a0 = 0, b0 = 0, a1, b1, t_end = 0, msgs = 0, bytes = 0;
 		bool have_alloc;
@@ -967,6 +1017,7 @@ static int kb__messaging(struct kb_cfg *c)
 				cs->received = cs->deliveries = cs->dup = cs->redeliveries = cs->reordered = 0;
 				cs->corrupt = cs->warm = cs->stale = cs->nacks = cs->bytes = cs->first_ns = cs->last_ns = 0;
 				cs->fail = cs->timed_out = 0;
+				atomic_store(&cs->progress, 0);
 				cs->err[0] = '\0';
 				ku_hist_reset(cs->lat);
 				ku_hist_reset(cs->lat_unc);
