@@ -268,7 +268,7 @@ int kan_pprof_write(const struct kan_profile *p, const char *path, int gzip)
 {
 	struct kan__buf b = { 0 };
 	uint8_t *out = NULL;
-	size_t outlen;
+	size_t outlen = 0;
 	int r = kan__encode(p, &b);
 
 	if (r)

@@ -703,7 +703,7 @@ long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int
 	memset(slot, 0, cap * sizeof(*slot));
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct kan_sample *s = &p->samples[i];
-		const uint32_t *l = p->sample_locs + s->loc_off;
+		const uint32_t *l = s->nlocs ? p->sample_locs + s->loc_off : NULL;
 		int64_t v = p->values[i * p->nsample_types + (size_t)si];
 		size_t j = kan__stack_hash(l, s->nlocs) & (cap - 1);
 
@@ -717,7 +717,7 @@ long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int
 			}
 			const struct kan_sample *o = &p->samples[slot[j] - 1];
 			if (o->nlocs == s->nlocs &&
-			    !memcmp(p->sample_locs + o->loc_off, l, s->nlocs * sizeof(*l))) {
+			    (!s->nlocs || !memcmp(p->sample_locs + o->loc_off, l, s->nlocs * sizeof(*l)))) {
 				uint32_t k = which[slot[j] - 1];
 				int64_t r;
 				if (__builtin_add_overflow((*sum)[k], v, &r))

@@ -24,7 +24,8 @@ EXTRA_DIST += tests/kprof/golden.sh tests/kprof/badinput.sh tests/kprof/svg.sh t
 check_PROGRAMS += tests/kprof/perf/genprof
 tests_kprof_perf_genprof_SOURCES = tests/kprof/perf/genprof.c $(KAN_CORE_SOURCES)
 tests_kprof_perf_genprof_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
-tests_kprof_perf_genprof_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kprof_perf_genprof_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
+tests_kprof_perf_genprof_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_kprof_perf_genprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS)
 EXTRA_DIST += tests/kprof/perf/bench.sh
 

@@ -54,12 +54,12 @@ __attribute__((noinline)) static int kan_test_target(int x)
 	return x * 7 + 3;
 }
 
-static void *kan_test_inline_pc;
+static uintptr_t kan_test_inline_pc;
 static inline __attribute__((always_inline)) int kan_test_inlined(int x)
 {
 	__label__ here;
 here:
-	kan_test_inline_pc = &&here;
+	kan_test_inline_pc = (uintptr_t)&&here;
 	return x * 5 + 1;
 }
 
@@ -103,7 +103,7 @@ int main(void)
 	volatile int one = 1; /* no constant propagation into a clone */
 	tap_is_int(kan_test_target(one), 10, "target() ran");
 	tap_is_int(kan_test_outer(one), 8, "outer() ran");
-	addr = (uint64_t)(uintptr_t)kan_test_inline_pc;
+	addr = (uint64_t)kan_test_inline_pc;
 	kan_test_find_map(addr, &m);
 	ku_sym_lookup_addr(s, m.path, NULL, addr, m.start, m.offset, fr, 8, &n);
 	tap_is_int(n, 2, "inlined code gives two frames");
