@@ -48,7 +48,7 @@ extern char **environ;
 struct kb_opts_run {
 	const char *suite, *out, *bindir, *kprof, *kalloc, *ksamp, *backends, *count, *commit;
 	const char *brokers[4]; /* memory kafka amqp mqtt: --broker B=ADDR */
-	int reps, quiet, no_profile;
+	int reps, quiet, no_profile, start_brokers;
 };
 
 static const char *const kb__backend_names[] = { "memory", "kafka", "amqp", "mqtt" };
@@ -59,6 +59,12 @@ struct kb_skip {
 };
 
 static char kb__exedir[PATH_MAX];
+static volatile sig_atomic_t kb__interrupted;
+
+static void kb__on_signal(int sig)
+{
+	kb__interrupted = sig;
+}
 
 static void kb_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void kb_die(const char *fmt, ...)
@@ -138,7 +144,17 @@ static double kb_now(void)
 /* Runs argv with extra environment (NAME=VALUE, NULL-terminated), stdout
  * and stderr into logpath, in its own process group, killed after timeout.
  * Returns the exit status, 128+signal, or -ETIMEDOUT / -errno. */
+static int kb_spawn_out(char *const *argv, const char *const *extra_env, const char *logpath,
+			const char *outpath, double timeout_s);
+
 static int kb_spawn(char *const *argv, const char *const *extra_env, const char *logpath, double timeout_s)
+{
+	return kb_spawn_out(argv, extra_env, logpath, NULL, timeout_s);
+}
+
+/* As kb_spawn, with stdout into outpath when it is not NULL. */
+static int kb_spawn_out(char *const *argv, const char *const *extra_env, const char *logpath,
+			const char *outpath, double timeout_s)
 {
 	pid_t pid;
 	int st;
@@ -157,6 +173,12 @@ static int kb_spawn(char *const *argv, const char *const *extra_env, const char 
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		if (outpath) {
+			int ofd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+
+			if (ofd >= 0)
+				dup2(ofd, 1);
+		}
 		fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0)
 			dup2(fd, 0);
@@ -174,12 +196,12 @@ static int kb_spawn(char *const *argv, const char *const *extra_env, const char 
 			break;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (kb_now() - t0 > timeout_s) {
+		if (kb_now() - t0 > timeout_s || kb__interrupted) {
 			kill(-pid, SIGTERM);
 			usleep(500000);
 			kill(-pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			return -ETIMEDOUT;
+			return kb__interrupted ? -EINTR : -ETIMEDOUT;
 		}
 		usleep(10000);
 	}
@@ -712,12 +734,103 @@ static void kb_fmt_num(char *buf, size_t len, double v, const char *kind)
 		snprintf(buf, len, "%.2f", v);
 }
 
+/* ---- private brokers (--start-brokers) ---------------------------------- */
+
+struct kb_broker {
+	char *script, *kind, *dir;
+	char addr[64];
+	int running, failed;
+};
+
+static char *kb_brokers_script(void)
+{
+	const char *env = getenv("KBENCH_BROKERS_SCRIPT");
+	char *c1 = kb_fmt("%s/scripts/brokers", KB_SRCDIR), *c2 = kb_fmt("%s/brokers", KB_PKGDATADIR), *found;
+
+	found = env ? kb_find(X_OK, env, (char *)NULL) : kb_find(X_OK, c1, c2, (char *)NULL);
+	free(c1);
+	free(c2);
+	return found;
+}
+
+/* Starts rabbitmq (k == 2, amqp) or mosquitto (k == 3, mqtt) through
+ * scripts/brokers in OUT/brokers/KIND; on success sets o->brokers[k]. A
+ * failure becomes a skip note with the reason. */
+static void kb_start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b, struct kb_skip *skips,
+			    size_t *nskips)
+{
+	char *outp, *logp, port[32] = "", why[256] = "";
+	FILE *f;
+	int st;
+
+	b->kind = strdup(k == 2 ? "rabbitmq" : "mosquitto");
+	b->script = kb_brokers_script();
+	b->dir = kb_fmt("%s/brokers/%s", o->out, b->kind);
+	if (!b->script) {
+		snprintf(why, sizeof(why), "scripts/brokers not found (set KBENCH_BROKERS_SCRIPT)");
+	} else {
+		char *argv[] = { b->script, "start", b->kind, b->dir, NULL };
+
+		kb_mkdirs(b->dir);
+		outp = kb_fmt("%s.port", b->dir);
+		logp = kb_fmt("%s.log", b->dir);
+		fprintf(stderr, "kbench: starting a private %s for %s ...\n", b->kind, kb__backend_names[k]);
+		st = kb_spawn_out(argv, NULL, logp, outp, 180);
+		if ((f = fopen(outp, "r"))) {
+			if (!fgets(port, sizeof(port), f))
+				port[0] = 0;
+			port[strcspn(port, "\n")] = 0;
+			fclose(f);
+		}
+		if (st == 0 && port[0]) {
+			snprintf(b->addr, sizeof(b->addr), "127.0.0.1:%s", port);
+			o->brokers[k] = b->addr;
+			b->running = 1;
+			fprintf(stderr, "kbench: %s listening on %s\n", b->kind, b->addr);
+		} else if (st == 3) {
+			snprintf(why, sizeof(why), "%s is not installed", b->kind);
+		} else {
+			char tail[200];
+
+			kb_log_tail(logp, tail, sizeof(tail));
+			snprintf(why, sizeof(why), "%s did not start: %.180s", b->kind, tail[0] ? tail : "no message");
+		}
+		free(outp);
+		free(logp);
+	}
+	if (!b->running && *nskips < 8) {
+		struct kb_skip *sk = &skips[(*nskips)++];
+
+		b->failed = 1;
+		snprintf(sk->backend, sizeof(sk->backend), "%s", kb__backend_names[k]);
+		snprintf(sk->why, sizeof(sk->why), "%s skipped: %s", kb__backend_names[k], why);
+		fprintf(stderr, "kbench: note: %s\n", sk->why);
+	}
+}
+
+static void kb_stop_broker(struct kb_broker *b)
+{
+	if (b->running) {
+		char *argv[] = { b->script, "stop", b->kind, b->dir, NULL };
+		char *logp = kb_fmt("%s.stop.log", b->dir);
+
+		if (kb_spawn(argv, NULL, logp, 120))
+			fprintf(stderr, "kbench: warning: stopping %s failed, see %s\n", b->kind, logp);
+		free(logp);
+		b->running = 0;
+	}
+	free(b->script);
+	free(b->kind);
+	free(b->dir);
+	b->script = b->kind = b->dir = NULL;
+}
+
 static void kb_usage(FILE *f)
 {
 	fprintf(f, "usage: kbench run --suite quick|full|FILE --out DIR [--bindir DIR] [--kprof PATH]\n"
 		   "                  [--kalloc PATH] [--ksamp PATH] [--reps N] [--count N]\n"
 		   "                  [--backends LIST] [--broker BACKEND=ADDR]... [--commit SHA]\n"
-		   "                  [--no-profile]\n"
+		   "                  [--start-brokers] [--no-profile]\n"
 		   "       kbench list --suite quick|full|FILE     print the cases without running them\n"
 		   "See kbench(1).\n");
 }
@@ -755,6 +868,7 @@ int main(int argc, char **argv)
 	struct kb_case *cases = NULL;
 	struct kb_result *res;
 	struct kb_skip skips[8];
+	struct kb_broker started[4] = { 0 };
 	size_t ncases = 0, nskips = 0, nfailed = 0, nran = 0;
 	char err[512], *suite_path, *kprof, *kalloc, *ksamp, *bindir;
 	int list_only;
@@ -824,6 +938,8 @@ int main(int argc, char **argv)
 				kb_die("--broker: want BACKEND=ADDRESS (kafka, amqp or mqtt), got '%s'", v);
 			o.brokers[k] = eq + 1;
 			i++;
+		} else if (!strcmp(a, "--start-brokers")) {
+			o.start_brokers = 1;
 		} else if (!strcmp(a, "--no-profile")) {
 			o.no_profile = 1;
 		} else if (!strcmp(a, "--quiet")) {
@@ -944,18 +1060,30 @@ int main(int argc, char **argv)
 	if (!kprof)
 		fprintf(stderr, "kbench: note: kprof not found (--kprof PATH): no flame graphs, no report\n");
 
-	/* Backends that cannot run here are skipped up front, with the reason. */
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = kb__on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	/* Backends that cannot run here are skipped up front, with the reason;
+	   with --start-brokers, private brokers are started for them first. */
 	for (size_t k = 2; k < 4; k++) {
 		int used = 0;
 
 		for (size_t i = 0; i < ncases; i++)
 			used |= !strcmp(cases[i].backend, kb__backend_names[k]);
-		if (used && !o.brokers[k]) {
+		if (used && !o.brokers[k] && o.start_brokers)
+			kb_start_broker(&o, k, &started[k], skips, &nskips);
+		if (used && !o.brokers[k] && !started[k].failed) {
 			struct kb_skip *sk = &skips[nskips++];
 
 			snprintf(sk->backend, sizeof(sk->backend), "%s", kb__backend_names[k]);
-			snprintf(sk->why, sizeof(sk->why), "%s skipped: no broker address (start one with scripts/brokers and "
-				 "pass --broker %s=HOST:PORT)", kb__backend_names[k], kb__backend_names[k]);
+			snprintf(sk->why, sizeof(sk->why), "%s skipped: no broker address (pass --broker %s=HOST:PORT, "
+				 "or --start-brokers to start a private one)", kb__backend_names[k], kb__backend_names[k]);
 			fprintf(stderr, "kbench: note: %s\n", sk->why);
 		}
 	}
@@ -993,6 +1121,8 @@ int main(int argc, char **argv)
 			}
 			free(p2);
 		}
+		if (kb__interrupted)
+			break;
 		kb_run_case(&o, &suite, c, &res[i], kprof, kalloc, ksamp, (int)i + 1, (int)ncases);
 		nran++;
 		if (!res[i].ok) {
@@ -1014,6 +1144,13 @@ int main(int argc, char **argv)
 					c->id);
 			}
 		}
+	}
+
+	for (size_t k = 0; k < 4; k++)
+		kb_stop_broker(&started[k]);
+	if (kb__interrupted) {
+		fprintf(stderr, "kbench: interrupted (signal %d); partial results in %s\n", (int)kb__interrupted, o.out);
+		nfailed++;
 	}
 
 	/* results.json */

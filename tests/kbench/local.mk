@@ -38,3 +38,5 @@ endif
 TESTS += tests/kbench/merge.sh
 EXTRA_DIST += tests/kbench/merge.sh tests/kbench/data/fake-driver.sh tests/kbench/data/cpu.pb.gz \
 	tests/kbench/data/heap.pb.gz tests/kbench/data/kbench-results.json tests/kbench/data/kbench-summary.txt
+TESTS += tests/kbench/brokers.sh
+EXTRA_DIST += tests/kbench/brokers.sh
