@@ -178,6 +178,7 @@ if [ -z "$kafka" ] && [ -x "$top_builddir/bench/kb-mockcluster" ]; then
 fi
 if [ -n "$kafka" ]; then
 	latency kafka "$kafka"
+	channels kafka "$kafka"
 	"$BC" recovery --backend kafka --brokers "$kafka" >/dev/null 2>"$T/err"; st=$?
 	[ $st -eq 2 ] && grep -q 'advertises' "$T/err" && ok "recovery kafka: refused with the reason (advertised addresses bypass a proxy)" \
 		|| not_ok "recovery kafka refused with a reason"
