@@ -26,6 +26,20 @@ KPROF_NO_SYMBOLIZE=1 "$K" convert "$G/gperf.cpu.prof" -o "$T/g.pb.gz"
 KPROF_NO_SYMBOLIZE=1 "$K" folded "$T/g.pb.gz" >"$T/g.folded"
 check "gperftools -> pprof keeps the stacks" diff -u "$G/gperf.cpu.folded" "$T/g.folded"
 
+# gperftools files of other word sizes and byte orders (built here): 32-bit
+# little-endian and 64-bit big-endian, period 10 ms, one record of count 3
+# with leaf pc 0x401000 and return address 0x402001 (moved back to 0x402000).
+maps='00400000-00500000 r-xp 00000000 08:01 123 /nonexistent/prog\n'
+printf '\000\000\000\000\003\000\000\000\000\000\000\000\020\047\000\000\000\000\000\000''\003\000\000\000\002\000\000\000\000\020\100\000\001\040\100\000''\000\000\000\000\001\000\000\000\000\000\000\000'"$maps" >"$T/le32.prof"
+z='\000\000\000\000'
+printf "$z$z$z"'\000\000\000\003'"$z$z$z"'\000\000\047\020'"$z$z" >"$T/be64.prof"
+printf "$z"'\000\000\000\003'"$z"'\000\000\000\002'"$z"'\000\100\020\000'"$z"'\000\100\040\001' >>"$T/be64.prof"
+printf "$z$z$z"'\000\000\000\001'"$z$z$maps" >>"$T/be64.prof"
+for f in le32 be64; do
+	out=$("$K" folded "$T/$f.prof" 2>&1)
+	is "$out" "prog+0x2000;prog+0x1000 30000000" "gperftools $f profile read"
+done
+
 "$K" merge "$G/go.cpu.pb.gz" "$G/go.cpu.pb.gz" -o "$T/m2.pb.gz"; is "$?" 0 "merge A A"
 "$K" folded "$T/m2.pb.gz" >"$T/m2.folded"
 awk '{ $NF = $NF * 2; print }' "$G/go.cpu.folded" >"$T/m2.want"
