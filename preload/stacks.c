@@ -53,8 +53,17 @@ static inline uint64_t kalloc__stack_hash(const uintptr_t *pcs, int n)
 
 static inline int kalloc__stack_eq(const struct kalloc__stack *s, uint64_t h, const uintptr_t *pcs, int n)
 {
-	return s->hash == h && s->depth == (uint32_t)n &&
-	       memcmp(kalloc__pcs + s->off, pcs, (size_t)n * sizeof(uintptr_t)) == 0;
+	const uintptr_t *q;
+	int i;
+
+	if (s->hash != h || s->depth != (uint32_t)n)
+		return 0;
+	/* Stacks are short: an inline loop beats a call to memcmp. */
+	q = kalloc__pcs + s->off;
+	for (i = 0; i < n; i++)
+		if (q[i] != pcs[i])
+			return 0;
+	return 1;
 }
 
 uint32_t kalloc__stack_intern(const uintptr_t *pcs, int n)

@@ -23,7 +23,8 @@
 
 #define KALLOC__SHARDS 256
 #define KALLOC__SHARD_MIN 256
-#define KALLOC__FILTER (1u << 14) /* 16 KiB: stays in the L1 cache */
+#define KALLOC__FILTER_BITS 14 /* 16 KiB: stays in the L1 cache */
+#define KALLOC__FILTER (1u << KALLOC__FILTER_BITS)
 
 struct kalloc__entry {
 	uintptr_t key; /* 0: empty */
@@ -34,6 +35,7 @@ struct kalloc__shard {
 	kalloc__lock_t lock;
 	uint32_t count;
 	size_t cap; /* power of two, 0 before first use */
+	unsigned shift; /* 64 - log2(cap): slot = hash >> shift */
 	struct kalloc__entry *e;
 } __attribute__((aligned(KALLOC__CACHELINE)));
 
@@ -45,14 +47,10 @@ static size_t kalloc__footprint;
 #define KALLOC__ID_MASK ((1u << KALLOC__ID_BITS) - 1)
 #define KALLOC__SIZE_MAX (((uint64_t)1 << (64 - KALLOC__ID_BITS)) - 1)
 
+/* Fibonacci hashing: slots and filter buckets take the product's top bits. */
 static inline uint64_t kalloc__hash(uintptr_t p)
 {
-	uint64_t h = (uint64_t)p >> 4;
-
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return h;
+	return (uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull;
 }
 
 static inline unsigned kalloc__shard_of(uintptr_t p)
@@ -73,9 +71,9 @@ int kalloc__table_init(void)
 	return 0;
 }
 
-static void kalloc__place(struct kalloc__entry *e, size_t mask, uintptr_t key, uint64_t val)
+static void kalloc__place(struct kalloc__entry *e, size_t mask, unsigned shift, uintptr_t key, uint64_t val)
 {
-	size_t i = (size_t)(kalloc__hash(key) >> 8) & mask;
+	size_t i = (size_t)(kalloc__hash(key) >> shift);
 
 	while (e[i].key)
 		i = (i + 1) & mask;
@@ -86,13 +84,14 @@ static void kalloc__place(struct kalloc__entry *e, size_t mask, uintptr_t key, u
 static int kalloc__grow(struct kalloc__shard *s)
 {
 	size_t ncap = s->cap ? s->cap * 2 : KALLOC__SHARD_MIN, i;
+	unsigned nshift = 64 - (unsigned)__builtin_ctzll(ncap);
 	struct kalloc__entry *ne = kalloc__map(ncap * sizeof(*ne));
 
 	if (!ne)
 		return -ENOMEM;
 	for (i = 0; i < s->cap; i++)
 		if (s->e[i].key)
-			kalloc__place(ne, ncap - 1, s->e[i].key, s->e[i].val);
+			kalloc__place(ne, ncap - 1, nshift, s->e[i].key, s->e[i].val);
 	if (s->e) {
 		kalloc__unmap(s->e, s->cap * sizeof(*s->e));
 		__atomic_fetch_sub(&kalloc__footprint, s->cap * sizeof(*s->e), __ATOMIC_RELAXED);
@@ -100,6 +99,7 @@ static int kalloc__grow(struct kalloc__shard *s)
 	__atomic_fetch_add(&kalloc__footprint, ncap * sizeof(*ne), __ATOMIC_RELAXED);
 	s->e = ne;
 	s->cap = ncap;
+	s->shift = nshift;
 	return 0;
 }
 
@@ -117,7 +117,7 @@ int kalloc__table_insert(uintptr_t p, size_t size, uint32_t stack)
 		return -ENOMEM;
 	}
 	mask = s->cap - 1;
-	i = (size_t)(h >> 8) & mask;
+	i = (size_t)(h >> s->shift);
 	while (s->e[i].key && s->e[i].key != p)
 		i = (i + 1) & mask;
 	if (!s->e[i].key)
@@ -126,7 +126,7 @@ int kalloc__table_insert(uintptr_t p, size_t size, uint32_t stack)
 	s->e[i].val = val;
 	kalloc__unlock(&s->lock);
 	if (kalloc__mode == KALLOC_MODE_SAMPLE) {
-		uint8_t *f = &kalloc__filter[h >> 48 & (KALLOC__FILTER - 1)];
+		uint8_t *f = &kalloc__filter[h >> (64 - KALLOC__FILTER_BITS)];
 		uint8_t c = __atomic_load_n(f, __ATOMIC_RELAXED);
 
 		while (c != 255 && !__atomic_compare_exchange_n(f, &c, c + 1, 1, __ATOMIC_RELAXED,
@@ -140,7 +140,7 @@ int kalloc__table_maybe(uintptr_t p)
 {
 	uint64_t h = kalloc__hash(p);
 
-	return __atomic_load_n(&kalloc__filter[h >> 48 & (KALLOC__FILTER - 1)], __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&kalloc__filter[h >> (64 - KALLOC__FILTER_BITS)], __ATOMIC_RELAXED) != 0;
 }
 
 int kalloc__table_remove(uintptr_t p, size_t *size, uint32_t *stack)
@@ -155,7 +155,7 @@ int kalloc__table_remove(uintptr_t p, size_t *size, uint32_t *stack)
 		return 0;
 	}
 	mask = s->cap - 1;
-	i = (size_t)(h >> 8) & mask;
+	i = (size_t)(h >> s->shift);
 	while (s->e[i].key != p) {
 		if (!s->e[i].key) {
 			kalloc__unlock(&s->lock);
@@ -173,7 +173,7 @@ int kalloc__table_remove(uintptr_t p, size_t *size, uint32_t *stack)
 		j = (j + 1) & mask;
 		if (!s->e[j].key)
 			break;
-		home = (size_t)(kalloc__hash(s->e[j].key) >> 8) & mask;
+		home = (size_t)(kalloc__hash(s->e[j].key) >> s->shift);
 		/* Move e[j] into the hole at i unless its home lies in (i, j]. */
 		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
 			s->e[i] = s->e[j];
@@ -185,7 +185,7 @@ int kalloc__table_remove(uintptr_t p, size_t *size, uint32_t *stack)
 	s->count--;
 	kalloc__unlock(&s->lock);
 	if (kalloc__mode == KALLOC_MODE_SAMPLE) {
-		uint8_t *f = &kalloc__filter[h >> 48 & (KALLOC__FILTER - 1)];
+		uint8_t *f = &kalloc__filter[h >> (64 - KALLOC__FILTER_BITS)];
 		uint8_t c = __atomic_load_n(f, __ATOMIC_RELAXED);
 
 		while (c != 0 && c != 255 && !__atomic_compare_exchange_n(f, &c, c - 1, 1, __ATOMIC_RELAXED,

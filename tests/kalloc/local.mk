@@ -67,7 +67,9 @@ tests_kalloc_corpus_cleanxx_LDFLAGS = $(AM_LDFLAGS) -no-install
 EXTRA_DIST += $(KALLOC_CORPUS:=.exp) tests/kalloc/corpus/leak-fork.child.exp
 
 # Helper programs for the end-to-end scripts.
-check_PROGRAMS += tests/kalloc/mt tests/kalloc/forkexec tests/kalloc/badfree tests/kalloc/msgs
+check_PROGRAMS += tests/kalloc/mt tests/kalloc/forkexec tests/kalloc/badfree tests/kalloc/msgs tests/kalloc/dl
+tests_kalloc_dl_SOURCES = tests/kalloc/dl.c
+tests_kalloc_dl_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_kalloc_mt_SOURCES = tests/kalloc/mt.cc
 tests_kalloc_mt_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_kalloc_forkexec_SOURCES = tests/kalloc/forkexec.c

@@ -72,6 +72,7 @@ same sort sort -k1,1n -k2 big.txt
 same sort-S sort -S 1M -r big.txt
 
 same mt "$KC/mt"
+same dlopen "$KC/dl"
 same forkexec "$KC/forkexec"
 check "forkexec: the forked child wrote forkexec.<pid>.* " ls "$T"/forkexec.*.stats.json
 done_testing

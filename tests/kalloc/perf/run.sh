@@ -5,7 +5,8 @@
 # frames deep) plain and under each KALLOC_MODE, interleaved round-robin
 # REPS times, and prints the median wall time and median CPU time (user +
 # sys) of each with its ratio to plain. LeakSanitizer (liblsan.so.0) and
-# heaptrack are added when installed (KALLOC_BENCH_OTHERS=0 skips them).
+# heaptrack are added when installed (KALLOC_BENCH_OTHERS=0 skips them;
+# KALLOC_BENCH_CONFIGS="plain full" runs just those).
 # Then the memory overhead per live allocation in full mode: 1M blocks of
 # 32 bytes held, peak RSS under kalloc minus plain, divided by 1M.
 # Not part of make check (it takes minutes). Usage, from the build tree:
@@ -21,9 +22,9 @@ trap 'rm -rf "$T"' EXIT
 [ -x "$B" ] || { echo "run.sh: $B not built (make check builds it)" >&2; exit 1; }
 [ -f "$LIB" ] || { echo "run.sh: $LIB not built" >&2; exit 1; }
 
-configs="plain count sample full"
+configs=${KALLOC_BENCH_CONFIGS:-plain count sample full}
 LSAN=$(ls /usr/lib/*/liblsan.so.0 2>/dev/null | head -n 1)
-if [ "${KALLOC_BENCH_OTHERS:-1}" = 1 ]; then
+if [ "${KALLOC_BENCH_OTHERS:-1}" = 1 ] && [ -z "${KALLOC_BENCH_CONFIGS:-}" ]; then
 	[ -n "$LSAN" ] && configs="$configs lsan"
 	command -v heaptrack >/dev/null 2>&1 && configs="$configs heaptrack"
 fi
