@@ -585,6 +585,8 @@ static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t
 	if (kan__grow(&p->lines, &cap, p->nlines + k, sizeof(*p->lines)))
 		return;
 	l = &p->locations[li];
+	/* written profiles then say no binary is needed for this object */
+	p->mappings[l->mapping - 1].has_functions = 1;
 	memcpy(p->lines + p->nlines, lines, k * sizeof(*lines));
 	l->line_off = p->nlines;
 	l->nlines = k;
