@@ -167,6 +167,14 @@ static const char *kan_cl_label(const char *path, const char *def, char *buf, si
 		const struct ku_json *b0 = ku_json_at(ku_json_get(root, "benchmarks"), 0);
 
 		lang = ku_json_as_string(ku_json_get(b0, "language"), NULL);
+		/* kbench keeps the name, not the language: "pub/kafka/js" */
+		if (!lang) {
+			const char *name = ku_json_as_string(ku_json_get(b0, "name"), "");
+			size_t n = strlen(name);
+
+			if (n > 3 && !strcmp(name + n - 3, "/js"))
+				lang = "js";
+		}
 	}
 	if (lang && !strcmp(lang, "c"))
 		snprintf(buf, len, "C");

@@ -78,6 +78,9 @@ function parseArgs(argv) {
 		const eq = a.indexOf('=');
 		if (eq >= 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
 		if (a === 'quiet' || a === 'ack') { o[a] = true; continue; }
+		if (a === 'correlation-id' || a === 'metadata' || a === 'nack-rate' || a === 'qos' || a === 'partitions')
+			throw new UsageError(`--${a} is not supported by the JavaScript drivers (they publish with acknowledgements, ` +
+				'MQTT at QoS 1, one partition)');
 		if (v === undefined) v = argv[++i];
 		if (a in num) {
 			o[a] = parseNumber(a, v, { min: num[a][0], integer: num[a][1] });
@@ -95,8 +98,9 @@ function parseArgs(argv) {
 	if (!o.backend) throw new UsageError('--backend is required (kafka, amqp, mqtt)');
 	if (!BACKENDS.includes(o.backend))
 		throw new UsageError(`unknown backend '${o.backend}' (the JavaScript drivers cover kafka, amqp, mqtt)`);
-	if (!o.brokers) throw new UsageError('--brokers HOST:PORT is required (start a broker, or the Kafka mock cluster, first)');
-	if (!/^[^:\s]+:[0-9]{1,5}(,[^:\s]+:[0-9]{1,5})*$/.test(o.brokers))
+	if (!o.brokers && o.backend !== 'kafka')
+		throw new UsageError(`--brokers HOST:PORT is required for ${o.backend} (scripts/brokers starts one)`);
+	if (o.brokers && !/^[^:\s]+:[0-9]{1,5}(,[^:\s]+:[0-9]{1,5})*$/.test(o.brokers))
 		throw new UsageError(`--brokers: '${o.brokers}' is not HOST:PORT[,HOST:PORT...]`);
 	if (o.count !== null && o.duration !== null) throw new UsageError('--count and --duration are exclusive');
 	if (o.count === null && o.duration === null) o.count = o.mode === 'connect' ? 100 : 10000;
@@ -706,7 +710,7 @@ function result(o, be, reps) {
 	// like with like.
 	const config = { mode: o.mode, backend: o.backend, brokers: o.brokers, topic: o.topic, size: o.size,
 		batch: o.batch, clients: o.clients, count: o.count, duration: o.duration, warmup: o.warmup,
-		rate: o.rate, reps: o.reps, timeout: o.timeout, ack: true };
+		rate: o.rate, reps: o.reps, timeout: o.timeout, ack: true, correlation_id: false, metadata: 0 };
 	if (o.backend === 'mqtt') config.qos = 1;
 	return {
 		schema: 'kprof-bench/1',
@@ -776,6 +780,38 @@ async function mainChannels(o, be) {
 	process.exit(0);
 }
 
+// Kafka without --brokers, as the C drivers do: librdkafka's mock cluster
+// in its helper process (bench/kb-mockcluster; $KPROF_MOCKCLUSTER), which
+// exits when our end of its stdin closes, i.e. when this process ends.
+async function startMockCluster(o) {
+	const { spawn } = require('child_process');
+	const readline = require('readline');
+	const exe = process.env.KPROF_MOCKCLUSTER || path.join(__dirname, '..', '..', 'bench', 'kb-mockcluster');
+	const helper = spawn(exe, [], { stdio: ['pipe', 'pipe', 'ignore'] });
+	const lines = readline.createInterface({ input: helper.stdout });
+	const queue = [];
+	let waiter = null;
+	lines.on('line', (l) => { if (waiter) { const w = waiter; waiter = null; w(l); } else queue.push(l); });
+	const next = () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => { waiter = r; }));
+	const failed = new Promise((_, rej) => {
+		helper.once('error', (e) => rej(new Error(`cannot run the mock cluster helper ${exe} (set KPROF_MOCKCLUSTER): ${e.message}`)));
+		helper.once('exit', (c) => rej(new Error(`the mock cluster helper ${exe} exited with status ${c}`)));
+	});
+	try {
+		const addr = await withTimeout(Promise.race([next(), failed]), 10, 'mock cluster helper');
+		if (!/^[^\s:]+:[0-9]+$/.test(addr || '')) throw new Error(`mock cluster helper said '${addr}'`);
+		helper.stdin.write(`topic ${o.topic} 1\n`);
+		const r = await withTimeout(Promise.race([next(), failed]), 10, 'mock cluster topic');
+		if (!/^ok/.test(r)) throw new Error(`mock cluster: ${r}`);
+		helper.unref();
+		helper.stdout.unref && helper.stdout.unref();
+		return addr;
+	} catch (e) {
+		helper.kill();
+		die(e.message, 2);
+	}
+}
+
 async function main() {
 	let o;
 	try {
@@ -785,6 +821,7 @@ async function main() {
 		throw e;
 	}
 	const be = backends[o.backend];
+	if (!o.brokers) o.brokers = await startMockCluster(o); // kafka only
 	try {
 		be.load();
 	} catch (e) {

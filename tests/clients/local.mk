@@ -24,3 +24,5 @@ EXTRA_DIST += tests/clients/connect.sh
 TESTS += tests/clients/table-golden.sh
 EXTRA_DIST += tests/clients/table-golden.sh tests/clients/golden/c-pub.json tests/clients/golden/js-pub.json \
 	tests/clients/golden/table.txt tests/clients/golden/table.md tests/clients/golden/table.json
+TESTS += tests/clients/kbench-js.sh
+EXTRA_DIST += tests/clients/kbench-js.sh
