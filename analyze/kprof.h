@@ -21,6 +21,7 @@ int kan_cmd_merge(int argc, char **argv);    /* analyze/merge.c */
 int kan_cmd_compare(int argc, char **argv);  /* analyze/compare.c */
 int kan_cmd_history(int argc, char **argv);  /* analyze/history.c */
 int kan_cmd_report(int argc, char **argv);   /* analyze/report.c */
+int kan_cmd_clients(int argc, char **argv);  /* analyze/clients.c */
 
 /* Print "kprof: <msg>\n" on stderr; returns 2 so callers can `return kan_die(...)`. */
 int kan_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

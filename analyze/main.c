@@ -23,6 +23,7 @@ static const struct {
 	{ "compare", kan_cmd_compare, "compare BASE.json NEW.json [--threshold 5%] [--format text|markdown|json]" },
 	{ "history", kan_cmd_history, "history add DB results.json | show DB | dashboard DB -o dashboard.html" },
 	{ "report", kan_cmd_report, "report RESULTS_DIR -o report.html" },
+	{ "clients", kan_cmd_clients, "clients C.json JS.json [--format text|markdown|json]" },
 };
 
 int kan_die(const char *fmt, ...)
