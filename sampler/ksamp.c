@@ -174,6 +174,30 @@ static void ksamp__config_read(void)
 
 /* ---- per-thread timers ------------------------------------------------- */
 
+/* Set by the dynamic loader: just above main's frames (argv, environ). */
+extern void *__libc_stack_end;
+
+/*
+ * Upper bound of the calling thread's stack for the frame-pointer walk,
+ * without pthread_getattr_np: that takes the thread's lock and may call
+ * malloc (reading /proc/self/maps for the main thread), which deadlocks
+ * under an allocation interposer that asks the same question from inside
+ * malloc. glibc places a thread's descriptor at the top of its stack
+ * block (its own or a caller-supplied one), so every frame of a
+ * non-initial thread lies below pthread_self(); the main thread's frames
+ * lie below __libc_stack_end.
+ */
+static uintptr_t ksamp__stack_top(void)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0), top;
+
+	if ((pid_t)syscall(SYS_gettid) == getpid())
+		top = (uintptr_t)__libc_stack_end;
+	else
+		top = (uintptr_t)pthread_self();
+	return top > here && top - here < ((uintptr_t)1 << 30) ? top : 0;
+}
+
 /* Give the calling thread a timer (normal context). */
 static void ksamp__thread_start(void)
 {
@@ -182,7 +206,7 @@ static void ksamp__thread_start(void)
 	clockid_t clk;
 	pid_t tid = (pid_t)syscall(SYS_gettid);
 
-	ksamp__set_stack_top(ku_unwind_stack_top());
+	ksamp__set_stack_top(ksamp__stack_top());
 	if (atomic_load(&ksamp__dead) || !ksamp__ready)
 		return;
 	for (int i = 0; i < KSAMP__THREADS_MAX && !t; i++) {

@@ -27,10 +27,11 @@
 
 static char dir[] = "/tmp/ksamp-e2e.XXXXXX";
 static const char *workload, *libksamp, *pprof;
+static char both[8192]; /* "libkalloc.so libksamp.so" */
 
 /*
  * Run the workload with arg, extra "K=V" settings (NULL-terminated) and,
- * when preload, LD_PRELOAD=libksamp and KSAMP_OUT=out. Captures stdout
+ * when preload, LD_PRELOAD=libksamp (2: libkalloc too) and KSAMP_OUT=out. Captures stdout
  * into buf and stderr into errbuf; returns the wait status (-1: failure).
  */
 static int run(int preload, const char *out, const char *arg, const char *const *env, char *buf, size_t cap,
@@ -54,7 +55,7 @@ static int run(int preload, const char *out, const char *arg, const char *const 
 		unsetenv("KSAMP_ROOT_PID");
 		unsetenv("LD_PRELOAD");
 		if (preload) {
-			setenv("LD_PRELOAD", libksamp, 1);
+			setenv("LD_PRELOAD", preload == 2 ? both : libksamp, 1);
 			setenv("KSAMP_OUT", out, 1);
 		}
 		for (; env && *env; env++)
@@ -497,6 +498,33 @@ static void config(void)
 		       "unwritable KSAMP_OUT: one clear error naming the path");
 }
 
+/* Both interposers in one process: threads, fork and exec still work and
+ * the attribution is unchanged. */
+static void with_kalloc(void)
+{
+	const char *lk = getenv("KPROF_LIBKALLOC");
+	char ka[600], kenv[700], p[512];
+	const char *e[] = {"KSAMP_HZ=200", "KALLOC_QUIET=1", kenv, NULL};
+	struct pb_profile pr;
+
+	if (!lk || access(lk, R_OK)) {
+		tap_skip("libkalloc.so not built");
+		return;
+	}
+	snprintf(both, sizeof(both), "%s %s", lk, libksamp);
+	snprintf(ka, sizeof(ka), "%s/ka", dir);
+	snprintf(kenv, sizeof(kenv), "KALLOC_OUT=%s", ka);
+	path_of(p, sizeof(p), "both4.pb.gz");
+	if (exited0(run(2, p, "threads4", e, out, sizeof(out), err, sizeof(err)), "threads4 under libkalloc + libksamp") &&
+	    !load(&pr, p)) {
+		NEAR(share(&pr, "worker_d"), 0.40, 0.03, "worker_d with libkalloc loaded too");
+		pb_free(&pr);
+	}
+	path_of(p, sizeof(p), "bothfe.pb.gz");
+	if (exited0(run(2, p, "forkexec", e, out, sizeof(out), err, sizeof(err)), "fork+exec under both"))
+		tap_ok(getval(out, "killed") == 0 && getval(out, "bad") == 0, "exec'd programs unharmed under both");
+}
+
 static void cleanup(void)
 {
 	DIR *d = opendir(dir);
@@ -558,6 +586,8 @@ int main(int argc, char **argv)
 		api();
 	else if (!strcmp(s, "config"))
 		config();
+	else if (!strcmp(s, "kalloc"))
+		with_kalloc();
 	else
 		tap_ok(0, "unknown scenario '%s'", s);
 	if (!getenv("KSAMP_TEST_KEEP"))
