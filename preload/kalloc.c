@@ -601,7 +601,8 @@ static KALLOC__NOINLINE void kalloc__sample_hit(struct kalloc__thread *t, void *
 	uint32_t id;
 
 	t->sample_left = kalloc__sample_interval(t);
-	n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP + 1, t->stack_hi);
+	/* Called straight from the entry point, like kalloc__track. */
+	n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP, t->stack_hi);
 	id = kalloc__stack_intern(pcs, n < 0 ? 0 : n);
 	if (id) {
 		struct kalloc__stack *s = kalloc__stack_get(id);
@@ -667,19 +668,53 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 			__atomic_fetch_add(&s->bytes, size, __ATOMIC_RELAXED);
 		}
 		kalloc__table_insert((uintptr_t)p, size, id);
-	} else if (mode == KALLOC_MODE_SAMPLE) {
-		t->sample_left -= (int64_t)size;
-		if (KU_UNLIKELY(t->sample_left <= 0))
-			kalloc__sample_hit(t, p, size);
 	}
 	__asm__ volatile("" ::: "memory");
 }
 
 /*
+ * Count and sample modes: counters (and the sampling countdown) inline in
+ * the entry point; a sampled allocation calls kalloc__sample_hit, which,
+ * like kalloc__track, sits exactly one frame below the entry point.
+ */
+static inline __attribute__((always_inline)) void kalloc__light(void *p, size_t size, int mode)
+{
+	struct kalloc__thread *t = &kalloc__t;
+	int64_t live = (int64_t)kalloc__usable(p);
+
+	if (KU_LIKELY(t->registered == 1)) {
+		__atomic_store_n(&t->allocs, t->allocs + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->bytes, t->bytes + size, __ATOMIC_RELAXED);
+		t->live_delta += live;
+		if (KU_UNLIKELY(t->live_delta > KALLOC__LIVE_FLUSH))
+			kalloc__live_flush(t);
+	} else {
+		__atomic_fetch_add(&kalloc__retired.allocs, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&kalloc__retired.bytes, size, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&kalloc__live, live, __ATOMIC_RELAXED);
+	}
+	if (mode == KALLOC_MODE_SAMPLE) {
+		t->sample_left -= (int64_t)size;
+		if (KU_UNLIKELY(t->sample_left <= 0))
+			kalloc__sample_hit(t, p, size);
+	}
+}
+
+/* Account an allocation; must be expanded in the entry point itself. */
+#define KALLOC__TRACK(p, size)                                                          \
+	do {                                                                            \
+		int kalloc__m = kalloc__mode;                                           \
+		if (kalloc__m == KALLOC_MODE_FULL)                                      \
+			kalloc__track((p), (size));                                     \
+		else if (kalloc__m != KALLOC_MODE_OFF)                                  \
+			kalloc__light((p), (size), kalloc__m);                          \
+	} while (0)
+
+/*
  * Account a free of p. Returns 0 when p must not be passed to the real
  * free (a pointer full mode does not know: double free or foreign).
  */
-static int kalloc__untrack(void *p, const char *what)
+static inline __attribute__((always_inline)) int kalloc__untrack(void *p, const char *what)
 {
 	struct kalloc__thread *t = &kalloc__t;
 	int mode = kalloc__mode;
@@ -758,7 +793,7 @@ KALLOC__EXPORT void *malloc(size_t size)
 		return kalloc__boot_alloc(size, 16);
 	p = kalloc__real.malloc(size);
 	if (track && p)
-		kalloc__track(p, size);
+		KALLOC__TRACK(p, size);
 	return p;
 }
 
@@ -787,7 +822,7 @@ KALLOC__EXPORT void *calloc(size_t n, size_t size)
 		return kalloc__boot_alloc(total, 16);
 	p = kalloc__real.calloc(n, size);
 	if (track && p)
-		kalloc__track(p, total);
+		KALLOC__TRACK(p, total);
 	return p;
 }
 
@@ -854,7 +889,7 @@ KALLOC__EXPORT void *realloc(void *old, size_t size)
 		if (!p)
 			return NULL;
 	}
-	kalloc__track(p, size);
+	KALLOC__TRACK(p, size);
 	return p;
 }
 
@@ -881,7 +916,7 @@ KALLOC__EXPORT int posix_memalign(void **out, size_t align, size_t size)
 	}
 	r = kalloc__real.posix_memalign(out, align, size);
 	if (track && r == 0 && *out)
-		kalloc__track(*out, size);
+		KALLOC__TRACK(*out, size);
 	return r;
 }
 
@@ -895,7 +930,7 @@ KALLOC__EXPORT void *aligned_alloc(size_t align, size_t size)
 	p = kalloc__real.aligned_alloc ? kalloc__real.aligned_alloc(align, size)
 				       : kalloc__real.memalign(align, size);
 	if (track && p)
-		kalloc__track(p, size);
+		KALLOC__TRACK(p, size);
 	return p;
 }
 
@@ -908,7 +943,7 @@ KALLOC__EXPORT void *memalign(size_t align, size_t size)
 		return kalloc__boot_alloc(size, align);
 	p = kalloc__real.memalign(align, size);
 	if (track && p)
-		kalloc__track(p, size);
+		KALLOC__TRACK(p, size);
 	return p;
 }
 
@@ -922,7 +957,7 @@ KALLOC__EXPORT void *valloc(size_t size)
 		return kalloc__boot_alloc(size, (size_t)pg);
 	p = kalloc__real.valloc ? kalloc__real.valloc(size) : kalloc__real.memalign((size_t)pg, size);
 	if (track && p)
-		kalloc__track(p, size);
+		KALLOC__TRACK(p, size);
 	return p;
 }
 
@@ -937,7 +972,7 @@ KALLOC__EXPORT void *pvalloc(size_t size)
 		return kalloc__boot_alloc(rounded, pg);
 	p = kalloc__real.pvalloc ? kalloc__real.pvalloc(size) : kalloc__real.memalign(pg, rounded);
 	if (track && p)
-		kalloc__track(p, rounded);
+		KALLOC__TRACK(p, rounded);
 	return p;
 }
 
@@ -971,7 +1006,7 @@ KALLOC__EXPORT char *strdup(const char *s)
 		return NULL;
 	memcpy(p, s, n);
 	if (track && !kalloc__booting())
-		kalloc__track(p, n);
+		KALLOC__TRACK(p, n);
 	return p;
 }
 
@@ -990,7 +1025,7 @@ KALLOC__EXPORT char *strndup(const char *s, size_t max)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	if (track && !kalloc__booting())
-		kalloc__track(p, n + 1);
+		KALLOC__TRACK(p, n + 1);
 	return p;
 }
 
@@ -1035,7 +1070,7 @@ static void *kalloc__new_al_failed(const char *sym, size_t size, size_t al)
 		if (!p)                                                               \
 			return nothrow ? NULL : kalloc__new_failed(#sym, size);       \
 		if (track && !kalloc__booting())                                      \
-			kalloc__track(p, size);                                       \
+			KALLOC__TRACK(p, size);                                       \
 		return p;                                                             \
 	}
 #define KALLOC__NEW_NT(sym)                                                           \
@@ -1048,7 +1083,7 @@ static void *kalloc__new_al_failed(const char *sym, size_t size, size_t al)
 		p = kalloc__booting() ? kalloc__boot_alloc(size, 16)                  \
 				      : kalloc__real.malloc(size ? size : 1);         \
 		if (p && track && !kalloc__booting())                                 \
-			kalloc__track(p, size);                                       \
+			KALLOC__TRACK(p, size);                                       \
 		return p;                                                             \
 	}
 #define KALLOC__NEW_AL(sym, nothrow)                                                  \
@@ -1065,7 +1100,7 @@ static void *kalloc__new_al_failed(const char *sym, size_t size, size_t al)
 		if (!p)                                                               \
 			return nothrow ? NULL : kalloc__new_al_failed(#sym, size, al); \
 		if (track && !kalloc__booting())                                      \
-			kalloc__track(p, size);                                       \
+			KALLOC__TRACK(p, size);                                       \
 		return p;                                                             \
 	}
 #define KALLOC__NEW_AL_NT(sym)                                                        \
@@ -1081,7 +1116,7 @@ static void *kalloc__new_al_failed(const char *sym, size_t size, size_t al)
 						     size ? size : 1) != 0)           \
 			p = NULL;                                                     \
 		if (p && track && !kalloc__booting())                                 \
-			kalloc__track(p, size);                                       \
+			KALLOC__TRACK(p, size);                                       \
 		return p;                                                             \
 	}
 
