@@ -178,6 +178,12 @@ struct kan__summary {
 	size_t regressed, improved, same, noise;
 };
 
+/* Host descriptions differ (both known): timings are not comparable as such. */
+static int kan__hosts_differ(const struct kan_run *a, const struct kan_run *b)
+{
+	return a->host && b->host && strcmp(a->host, b->host);
+}
+
 static void kan__print_text(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
 			    const struct kan_run *cur, struct kan__row *rows, size_t nrows,
 			    const struct kan__summary *s, char **only_base, size_t nob, char **only_new,
@@ -193,8 +199,12 @@ static void kan__print_text(FILE *f, const struct kan__cmpopts *o, const struct 
 	fprintf(f, "               new  %s (commit %s%s%s)\n", cur->path,
 		kan__short_commit(cur->git_commit, c2), cur->timestamp ? ", " : "",
 		cur->timestamp ? cur->timestamp : "");
-	fprintf(f, "test: Mann-Whitney U, two-sided, alpha %g; effect threshold %g%% on the change of medians\n\n",
+	fprintf(f, "test: Mann-Whitney U, two-sided, alpha %g; effect threshold %g%% on the change of medians\n",
 		o->alpha, o->threshold * 100);
+	if (kan__hosts_differ(base, cur))
+		fprintf(f, "warning: different hosts (%s / %s): timing differences may be the machines'\n",
+			base->host, cur->host);
+	fputc('\n', f);
 	for (size_t i = 0; i < nrows; i++) {
 		struct kan__row *r = &rows[i];
 		char bv[48], nv[48], ch[24], p[24];
@@ -281,6 +291,9 @@ static void kan__print_md(FILE *f, const struct kan__cmpopts *o, const struct ka
 		o->threshold * 100);
 	fprintf(f, "%zu regressed, %zu improved, %zu unchanged, %zu beyond threshold but not significant.\n\n",
 		s->regressed, s->improved, s->same, s->noise);
+	if (kan__hosts_differ(base, cur))
+		fprintf(f, "> **Note:** the runs come from different hosts (`%s` / `%s`); timing differences may be the machines'.\n\n",
+			base->host, cur->host);
 	for (size_t i = 0; i < nrows; i++)
 		if (rows[i].c.verdict != KAN_SAME)
 			changed++;
@@ -330,6 +343,7 @@ static void kan__run_json(struct ku_json_writer *w, const char *key, const struc
 	ku_json_kv_string(w, "path", r->path);
 	ku_json_kv_string(w, "git_commit", r->git_commit);
 	ku_json_kv_string(w, "timestamp", r->timestamp);
+	ku_json_kv_string(w, "host", r->host);
 	ku_json_object_end(w);
 }
 
@@ -346,6 +360,7 @@ static int kan__print_json(FILE *f, const struct kan__cmpopts *o, const struct k
 	ku_json_kv_string(&w, "schema", "kprof-compare/1");
 	kan__run_json(&w, "base", base);
 	kan__run_json(&w, "new", cur);
+	ku_json_kv_bool(&w, "same_host", !kan__hosts_differ(base, cur));
 	ku_json_kv_string(&w, "test", "mann-whitney-u-two-sided");
 	ku_json_kv_double(&w, "alpha", o->alpha);
 	ku_json_kv_double(&w, "threshold", o->threshold);
