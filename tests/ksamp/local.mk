@@ -31,3 +31,4 @@ tests_ksamp_sample_cost_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer
 tests_ksamp_sample_cost_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_ksamp_sample_cost_LDADD = lib/libku.la
 EXTRA_DIST += tests/ksamp/bench.sh
+EXTRA_DIST += tests/ksamp/golden/unit.pb

@@ -52,6 +52,31 @@ static int run(const char *cmd, char *buf, size_t cap)
 	return WIFEXITED((int)k) ? WEXITSTATUS((int)k) : -1;
 }
 
+/*
+ * The encoding is deterministic: compare it byte for byte with the golden
+ * file (KSAMP_REGOLDEN=1 rewrites it after a deliberate format change).
+ */
+static void check_golden(const uint8_t *raw, size_t len)
+{
+	const char *src = getenv("top_srcdir");
+	char path[4096];
+	uint8_t buf[8192];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/ksamp/golden/unit.pb", src ? src : ".");
+	if (getenv("KSAMP_REGOLDEN") && (f = fopen(path, "wb"))) {
+		fwrite(raw, 1, len, f);
+		fclose(f);
+	}
+	if ((f = fopen(path, "rb"))) {
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+	}
+	if (!tap_ok(n == len && !memcmp(buf, raw, len), "encoding matches tests/ksamp/golden/unit.pb"))
+		tap_diag("  %zu bytes encoded, %zu in the golden file", len, n);
+}
+
 int main(void)
 {
 	struct ku_pprof_value_type types[] = {{"samples", "count"}, {"cpu", "nanoseconds"}};
@@ -118,6 +143,7 @@ int main(void)
 	tap_is_int(ku_pprof_encode(p, &raw, &len), 0, "encode");
 	rc = pb_parse(&pr, raw, len);
 	tap_ok(rc == 0, "decoder accepts the encoding (%s)", pr.err);
+	check_golden(raw, len);
 	free(raw);
 	tap_ok(pr.ntypes == 2 && !strcmp(pb_str(&pr, pr.types[0].type), "samples") &&
 		       !strcmp(pb_str(&pr, pr.types[1].unit), "nanoseconds"),
