@@ -45,6 +45,7 @@ static const char kan__schema[] =
 
 struct kan__hopts {
 	const char *db, *out, *format, *filter, *commit;
+	int force; /* add a run even when the same one is already stored */
 	const char *metrics[16];
 	size_t nmetrics;
 	long last, run;
@@ -180,6 +181,35 @@ static int kan__add_one(sqlite3 *db, const struct kan__hopts *o, const char *fil
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = kan__db_err(db, o->db, "cannot lock");
 		goto out;
+	}
+	/* The same results file added twice (a re-run CI job) is one run. The
+	   check sits inside the write transaction, so two concurrent adds of
+	   one file cannot both pass it. */
+	if (!o->force && r->timestamp) {
+		sqlite3_stmt *dup = NULL;
+		const char *commit = o->commit ? o->commit : r->git_commit;
+		int found = 0;
+		long long id = 0;
+
+		if (sqlite3_prepare_v2(db, "SELECT id FROM runs WHERE timestamp IS ? AND git_commit IS ? AND host IS ?"
+					   " AND suite IS ?", -1, &dup, NULL) != SQLITE_OK)
+			goto dberr;
+		sqlite3_bind_text(dup, 1, r->timestamp, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(dup, 2, commit, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(dup, 3, r->host, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(dup, 4, r->suite, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(dup) == SQLITE_ROW) {
+			found = 1;
+			id = sqlite3_column_int64(dup, 0);
+		}
+		sqlite3_finalize(dup);
+		if (found) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			printf("%s is already in %s as run %lld (same time, commit, host and suite): not added again"
+			       " (--force adds it anyway)\n", file, o->db, id);
+			rc = 0;
+			goto out;
+		}
 	}
 	if (sqlite3_prepare_v2(db, "INSERT INTO runs(timestamp, git_commit, host, compiler, suite, source, added_at)"
 				   " VALUES(?,?,?,?,?,?,?)", -1, &ins_run, NULL) != SQLITE_OK ||
@@ -813,7 +843,7 @@ static int kan__export(sqlite3 *db, const struct kan__hopts *o)
 
 static int kan__husage(void)
 {
-	return kan_die("usage: kprof history add DB results.json... [--commit C] | show DB [--last N] [--metric M]"
+	return kan_die("usage: kprof history add DB results.json... [--commit C] [--force] | show DB [--last N] [--metric M]"
 		       " [--benchmark FILTER] | dashboard DB -o dashboard.html [--last N] | export DB --format "
 		       "gab-bigger|gab-smaller [-o FILE] [--run ID]");
 }
@@ -830,7 +860,7 @@ int kan_cmd_history(int argc, char **argv)
 		return kan__husage();
 	sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
-		printf("usage: kprof history add DB results.json... [--commit C]\n"
+		printf("usage: kprof history add DB results.json... [--commit C] [--force]\n"
 		       "       kprof history show DB [--last N] [--metric M]... [--benchmark FILTER]\n"
 		       "       kprof history dashboard DB -o dashboard.html [--last N] [--benchmark FILTER]\n"
 		       "       kprof history export DB --format gab-bigger|gab-smaller [-o FILE] [--run ID] [--metric M]\n");
@@ -847,6 +877,8 @@ int kan_cmd_history(int argc, char **argv)
 			o.format = argv[++i];
 		else if (!strcmp(a, "--commit") && i + 1 < argc)
 			o.commit = argv[++i];
+		else if (!strcmp(a, "--force"))
+			o.force = 1;
 		else if ((!strcmp(a, "--benchmark") || !strcmp(a, "--filter")) && i + 1 < argc)
 			o.filter = argv[++i];
 		else if (!strcmp(a, "--metric") && i + 1 < argc) {

@@ -112,22 +112,35 @@ check "dashboard lists the regression at run #900" test $? -eq 0
 cd ..
 
 # --- two concurrent writers ----------------------------------------------
-writer() {
-	i=0
-	while [ $i -lt 30 ]; do
-		"$KPROF_BIN" history add conc.db "run-000$1.json" >/dev/null 2>>"err.$1" || echo fail >>"err.$1"
+mkdir conc && cd conc || exit 1
+gen 1 60 100 1 3
+writer() { # writer FIRST LAST: one process per add
+	i=$1
+	while [ $i -le $2 ]; do
+		"$KPROF_BIN" history add conc.db "$(printf 'run-%04d.json' $i)" >/dev/null 2>>"err.$1" || echo fail >>"err.$1"
 		i=$((i + 1))
 	done
 }
-writer 1 &
+writer 1 30 &
 p1=$!
-writer 2 &
+writer 31 60 &
 p2=$!
 wait $p1 $p2
 "$KPROF_BIN" history show conc.db >conc.out 2>&1
 grep -q '^conc.db: 60 runs, 2 benchmarks$' conc.out
 check "two concurrent writers x 30 adds: 60 runs, none lost ($(head -1 conc.out))" test $? -eq 0
-check "no writer failed" test ! -s err.1 -a ! -s err.2
+check "no writer failed" test ! -s err.1 -a ! -s err.31
+# the same file twice is one run (a re-run CI job), --force adds it anyway
+"$KPROF_BIN" history add conc.db run-0007.json >again.out 2>&1
+is "$?" 0 "adding a stored run again is not an error"
+grep -q 'is already in conc.db as run [0-9]* (same time, commit, host and suite): not added again' again.out
+check "and says so: $(cat again.out)" test $? -eq 0
+"$KPROF_BIN" history show conc.db | head -1 | grep -q '^conc.db: 60 runs'
+check "still 60 runs" test $? -eq 0
+"$KPROF_BIN" history add conc.db run-0007.json --force >/dev/null
+"$KPROF_BIN" history show conc.db | head -1 | grep -q '^conc.db: 61 runs'
+check "--force adds it anyway" test $? -eq 0
+cd ..
 
 # --- corrupt and foreign files -------------------------------------------
 head -c 8192 /dev/urandom >junk.db
