@@ -9,8 +9,11 @@
  */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <link.h>
+#include <sys/auxv.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +112,40 @@ static int ksamp__mapping_id(struct ksamp__wctx *w, const struct ku_map *m, uint
 	return 0;
 }
 
+/*
+ * Name of the vDSO function containing addr (clock_gettime and friends,
+ * where a program that reads clocks in a loop spends its time). The vDSO
+ * has no file to open; its ELF image, section headers included, is mapped
+ * at AT_SYSINFO_EHDR, so its dynamic symbol table is read in place.
+ */
+static const char *ksamp__vdso_name(uint64_t addr)
+{
+	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)getauxval(AT_SYSINFO_EHDR);
+	const ElfW(Shdr) *sh;
+	uintptr_t base;
+
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) || !eh->e_shoff || eh->e_shentsize != sizeof(ElfW(Shdr)))
+		return NULL;
+	base = (uintptr_t)eh;
+	sh = (const ElfW(Shdr) *)(base + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		const ElfW(Sym) *sym;
+		const char *str;
+		size_t n;
+
+		if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_link >= eh->e_shnum || !sh[i].sh_entsize)
+			continue;
+		sym = (const ElfW(Sym) *)(base + sh[i].sh_offset);
+		str = (const char *)(base + sh[sh[i].sh_link].sh_offset);
+		n = sh[i].sh_size / sh[i].sh_entsize;
+		for (size_t k = 0; k < n; k++)
+			if (ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC && sym[k].st_size &&
+			    addr - base >= sym[k].st_value && addr - base < sym[k].st_value + sym[k].st_size)
+				return str + sym[k].st_name;
+	}
+	return NULL;
+}
+
 /* Location id for addr (already pc - 1 for return addresses). */
 static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 {
@@ -148,6 +185,16 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 		if ((rc = ku_pprof_function(w->prof, name, NULL, fr[i].file, 0, &lines[i].function_id)) < 0)
 			return rc;
 		lines[i].line = fr[i].line;
+	}
+	if (!n && m && !strcmp(m->path, "[vdso]")) {
+		const char *name = ksamp__vdso_name(addr);
+
+		if (name) {
+			if ((rc = ku_pprof_function(w->prof, name, NULL, "[vdso]", 0, &lines[0].function_id)) < 0)
+				return rc;
+			lines[0].line = 0;
+			n = 1;
+		}
 	}
 	if (!n) {
 		if (m && m->path[0])
