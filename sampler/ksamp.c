@@ -209,6 +209,19 @@ static void ksamp__thread_start(void)
 	ksamp__set_stack_top(ksamp__stack_top());
 	if (atomic_load(&ksamp__dead) || !ksamp__ready)
 		return;
+	/*
+	 * Threads often start with every signal blocked (librdkafka, for one,
+	 * blocks them all around pthread_create so that the application's
+	 * handlers never run on its threads): their samples would stay
+	 * pending forever. SIGPROF is ours, so let it through.
+	 */
+	{
+		sigset_t prof;
+
+		sigemptyset(&prof);
+		sigaddset(&prof, SIGPROF);
+		pthread_sigmask(SIG_UNBLOCK, &prof, NULL);
+	}
 	for (int i = 0; i < KSAMP__THREADS_MAX && !t; i++) {
 		int expect = 0;
 

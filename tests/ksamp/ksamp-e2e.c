@@ -359,6 +359,16 @@ static void threads(void)
 	tap_is_int(comment_num(&pr, "threads without a timer: "), 0, "every thread got a timer");
 	check_pprof(p, "short_worker");
 	pb_free(&pr);
+
+	path_of(p, sizeof(p), "blocked.pb.gz");
+	if (exited0(run(1, p, "blocked", e, out, sizeof(out), err, sizeof(err)), "thread started with signals blocked") &&
+	    !load(&pr, p)) {
+		double got = (double)total(&pr, 0), want = getval(out, "cpu_ns") * 250 / 1e9;
+
+		tap_ok(share(&pr, "blocked_worker") > 0.8 && fabs(got - want) <= 0.1 * want,
+		       "a thread born with SIGPROF blocked is sampled (%.0f samples, %.0f expected)", got, want);
+		pb_free(&pr);
+	}
 }
 
 static void forkexec(void)

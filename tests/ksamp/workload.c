@@ -74,6 +74,7 @@ NAMED(toggle_on_1)
 NAMED(toggle_off)
 NAMED(toggle_on_2)
 NAMED(deep_leaf)
+NAMED(blocked_worker)
 
 __attribute__((noinline)) void nap_part(double sec);
 __attribute__((noinline)) void nap_part(double sec)
@@ -176,6 +177,27 @@ static int shortthreads(void)
 		fclose(f);
 		printf("timers %d\n", timers);
 	}
+	print_cpu();
+	return 0;
+}
+
+static void *blocked_main(void *p)
+{
+	blocked_worker(0.3, 0);
+	return p;
+}
+
+/* A thread created with every signal blocked, as librdkafka does. */
+static int blocked(void)
+{
+	sigset_t all, old;
+	pthread_t t;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_create(&t, NULL, blocked_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_join(t, NULL);
 	print_cpu();
 	return 0;
 }
@@ -337,6 +359,8 @@ int main(int argc, char **argv)
 		return wall();
 	if (!strcmp(s, "shortthreads"))
 		return shortthreads();
+	if (!strcmp(s, "blocked"))
+		return blocked();
 	if (!strcmp(s, "forkexec"))
 		return forkexec(argv[0]);
 	if (!strcmp(s, "exec_child"))
@@ -353,6 +377,6 @@ int main(int argc, char **argv)
 		return busy_part(argc > 2 ? atof(argv[2]) : 1.0, 0), 0;
 	if (!strcmp(s, "work")) /* benchmark: work ITERATIONS [DEPTH] */
 		return work(argc > 2 ? atol(argv[2]) : 100000000L, argc > 3 ? atoi(argv[3]) : 1);
-	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|forkexec|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
+	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|forkexec|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
 	return 2;
 }
