@@ -729,7 +729,8 @@ static void kb_fmt_num(char *buf, size_t len, double v, const char *kind)
 		snprintf(buf, len, v >= 1e6 ? "%.2f ms" : v >= 1e3 ? "%.1f us" : "%.0f ns",
 			 v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v);
 	else if (!strcmp(kind, "bytes"))
-		snprintf(buf, len, "%.0f B", v);
+		snprintf(buf, len, v >= 1048576 ? "%.1f MiB" : v >= 10240 ? "%.1f KiB" : v >= 100 || v == rint(v) ? "%.0f B" : "%.1f B",
+			 v >= 1048576 ? v / 1048576 : v >= 10240 ? v / 1024 : v);
 	else
 		snprintf(buf, len, "%.2f", v);
 }
@@ -1251,7 +1252,7 @@ int main(int argc, char **argv)
 			kb_fmt_num(b, sizeof(b), res[i].p50, "ns");
 			kb_fmt_num(c, sizeof(c), res[i].p99, "ns");
 			kb_fmt_num(d, sizeof(d), res[i].allocs, "num");
-			kb_fmt_num(e, sizeof(e), res[i].bytes, "num");
+			kb_fmt_num(e, sizeof(e), res[i].bytes, "bytes");
 			kb_fmt_num(f, sizeof(f), res[i].leaked, "bytes");
 			printf("%-52.52s %11s %10s %10s %11s %10s %9s\n", cases[i].label, a, b, c, d, e, f);
 		}
