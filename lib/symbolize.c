@@ -350,6 +350,22 @@ static void ku__sym_call_site(struct ku_sym *s, Dwarf_Die *cudie, Dwarf_Die *inl
 		*file = ku__sym_intern(s, dwarf_filesrc(files, w, NULL, NULL));
 }
 
+/* The compile unit covering addr. libdw finds it through .debug_aranges;
+ * compilers that do not emit that section (clang) need a walk over the
+ * units' address ranges. */
+static Dwarf_Die *ku__sym_cu(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+
+	if (cu)
+		return cu;
+	cu = NULL;
+	while ((cu = dwfl_module_nextcu(mod, cu, bias)) != NULL)
+		if (dwarf_haspc(cu, addr - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
 int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint64_t file_offset,
 		  struct ku_sym_frame *frames, size_t max, size_t *n)
 {
@@ -392,11 +408,15 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 	phys.function = symname ? ku__sym_intern(s, ku_sym_demangle(s, symname)) : NULL;
 	phys.sym_offset = symname ? off : 0;
 
+	Dwarf_Addr cubias = 0;
+	Dwarf_Die *cudie = NULL;
 	if (!(s->flags & KU_SYM_NO_LINES)) {
-		Dwfl_Line *ln = dwfl_module_getsrc(o->mod, addr);
+		cudie = ku__sym_cu(o->mod, addr, &cubias);
+		Dwarf_Line *ln = cudie ? dwarf_getsrc_die(cudie, addr - cubias) : NULL;
 		if (ln) {
 			int lineno = 0;
-			const char *f = dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
+			const char *f = dwarf_linesrc(ln, NULL, NULL);
+			dwarf_lineno(ln, &lineno);
 			phys.file = ku__sym_intern(s, f);
 			phys.line = lineno;
 		}
@@ -404,8 +424,6 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 
 	size_t k = 0;
 	if (!(s->flags & (KU_SYM_NO_INLINE | KU_SYM_NO_LINES))) {
-		Dwarf_Addr cubias = 0;
-		Dwarf_Die *cudie = dwfl_module_addrdie(o->mod, addr, &cubias);
 		Dwarf_Die *scopes = NULL;
 		int nscopes = cudie ? dwarf_getscopes(cudie, addr - cubias, &scopes) : 0;
 		const char *file = phys.file;
