@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Correctness at scale (times are measured by perf/bench.sh, not here): a
+# synthetic profile of 100,000 samples over 10,000 distinct stacks, written
+# once with a Sample message per sample and once aggregated, must give the
+# same table, the same folded stacks and the same flame graph; the folded
+# values sum to the total; narrow frames are elided and counted.
+. "$top_srcdir/tests/tap.sh"
+tap_tmpdir
+T=$TAP_TMP
+K=$KPROF_BIN
+GEN=$top_builddir/tests/kprof/perf/genprof
+
+"$GEN" "$T/raw.pb.gz" 100000 10000 && "$GEN" "$T/agg.pb.gz" 100000 10000 --aggregate
+is "$?" 0 "profiles generated"
+"$K" top "$T/raw.pb.gz" -n 25 --sample-type samples >"$T/raw.top"
+"$K" top "$T/agg.pb.gz" -n 25 --sample-type samples >"$T/agg.top"
+check "top: same table from both" diff -u "$T/raw.top" "$T/agg.top"
+check "top: total is 100000 samples" grep -q ' of 100000 total$' "$T/raw.top"
+"$K" folded "$T/raw.pb.gz" --sample-type samples >"$T/raw.folded"
+"$K" folded "$T/agg.pb.gz" --sample-type samples >"$T/agg.folded"
+check "folded: same stacks from both" cmp -s "$T/raw.folded" "$T/agg.folded"
+is "$(wc -l <"$T/raw.folded" | tr -d ' ')" 10000 "folded: one line per distinct stack"
+is "$(awk '{s += $NF} END {print s}' "$T/raw.folded")" 100000 "folded: values sum to the total"
+"$K" flame "$T/raw.pb.gz" -o "$T/raw.svg" && "$K" flame "$T/agg.pb.gz" -o "$T/agg.svg"
+is "$?" 0 "flame of both"
+grep -v 'id="subtitle"' "$T/raw.svg" >"$T/raw.body"; grep -v 'id="subtitle"' "$T/agg.svg" >"$T/agg.body"
+check "flame: same SVG from both (but the file name)" cmp -s "$T/raw.body" "$T/agg.body"
+check "flame: elided frames counted" grep -Eq '[0-9]+ frames narrower than 0.1 px not drawn' "$T/raw.svg"
+if [ -n "$XMLLINT" ]; then
+	check "flame: well-formed XML" "$XMLLINT" --noout --huge "$T/raw.svg"
+else
+	skip "xmllint not installed"
+fi
+"$K" merge "$T/raw.pb.gz" "$T/agg.pb.gz" -o "$T/m.pb.gz"
+is "$("$K" folded "$T/m.pb.gz" --sample-type samples | awk '{s += $NF} END {print s}')" 200000 "merge of both sums"
+done_testing
