@@ -61,8 +61,7 @@ static int kan__shape(const char *config, char *out, size_t len)
 	return feat;
 }
 
-static void kan__bars_metric(FILE *f, const struct kan_run *r, const char *title, const char *metric, double scale,
-			     const char *unit)
+static void kan__bars_metric(FILE *f, const struct kan_run *r, const char *title, const char *metric)
 {
 	const char **labels = calloc(r->nb + 1, sizeof(*labels));
 	double *v = calloc(r->nb + 1, sizeof(*v));
@@ -76,10 +75,10 @@ static void kan__bars_metric(FILE *f, const struct kan_run *r, const char *title
 		if (!isfinite(x))
 			continue;
 		labels[n] = r->b[i].label;
-		v[n++] = x * scale;
+		v[n++] = x;
 	}
 	if (n)
-		kan_svg_bars(f, title, unit, labels, v, n);
+		kan_svg_bars(f, title, metric, NULL, labels, v, n);
 out:
 	free(labels);
 	free(v);
@@ -117,7 +116,7 @@ static void kan__backend_chart(FILE *f, const struct kan_run *r)
 		logsum[j] = exp(logsum[j] / (double)cnt[j]);
 	}
 	if (n)
-		kan_svg_bars(f, "Backend comparison: throughput, geometric mean over cases", "msg/s",
+		kan_svg_bars(f, "Backend comparison: throughput, geometric mean over cases", "throughput_msgs_per_sec", NULL,
 			     (const char *const *)labels, logsum, n);
 out:
 	for (size_t j = 0; labels && j < n; j++)
@@ -157,7 +156,7 @@ static void kan__feature_chart(FILE *f, const struct kan_run *r)
 		}
 	}
 	if (n)
-		kan_svg_bars(f, "Feature impact: throughput change vs the same case without the feature", "%", labels, v, n);
+		kan_svg_bars(f, "Feature impact: throughput change vs the same case without the feature", NULL, "%", labels, v, n);
 	else
 		fprintf(f, "<p class=\"note\">No feature variants (ack, correlation id, metadata, ...) next to a plain case in this run.</p>\n");
 out:
@@ -170,8 +169,8 @@ void kan_report_charts(FILE *f, const struct kan_run *r)
 	size_t nbytes = 0;
 
 	fprintf(f, "<h2 id=\"charts\">Throughput and latency</h2>\n<div class=\"charts\">\n");
-	kan__bars_metric(f, r, "Throughput per case", "throughput_msgs_per_sec", 1, "msg/s");
-	kan__bars_metric(f, r, "p99 latency per case", "latency_p99_ns", 1e-3, "µs");
+	kan__bars_metric(f, r, "Throughput per case", "throughput_msgs_per_sec");
+	kan__bars_metric(f, r, "p99 latency per case", "latency_p99_ns");
 	fprintf(f, "</div>\n<h2>Backends and features</h2>\n<div class=\"charts\">\n");
 	kan__backend_chart(f, r);
 	kan__feature_chart(f, r);
@@ -180,8 +179,8 @@ void kan_report_charts(FILE *f, const struct kan_run *r)
 		if (isfinite(kan__mval(&r->b[i], "bytes_per_msg")) || isfinite(kan__mval(&r->b[i], "allocs_per_msg")))
 			nbytes++;
 	if (nbytes) {
-		kan__bars_metric(f, r, "Bytes allocated per message", "bytes_per_msg", 1, "B");
-		kan__bars_metric(f, r, "Allocations per message", "allocs_per_msg", 1, "");
+		kan__bars_metric(f, r, "Bytes allocated per message", "bytes_per_msg");
+		kan__bars_metric(f, r, "Allocations per message", "allocs_per_msg");
 	} else {
 		fprintf(f, "<p class=\"note\">No per-message memory figures (the cases did not run under libkalloc).</p>\n");
 	}
@@ -305,8 +304,8 @@ int kan_cmd_report(int argc, char **argv)
 		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 			double v = kan__mval(b, cols[c]);
 
-			if (!strcmp(cols[c], "allocs_per_msg") || !strcmp(cols[c], "bytes_per_msg"))
-				snprintf(buf, sizeof(buf), isfinite(v) ? "%.3g" : "-", v);
+			if (!strcmp(cols[c], "allocs_per_msg"))
+				snprintf(buf, sizeof(buf), isfinite(v) ? "%.2f" : "-", v);
 			else
 				kan_metric_fmt(cols[c], v, buf, sizeof(buf));
 			fprintf(f, "<td class=\"num\">");

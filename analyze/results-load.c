@@ -554,6 +554,13 @@ const char *kan_metric_fmt(const char *m, double v, char *buf, size_t len)
 			snprintf(buf, len, "%.3g us", v / 1e3);
 		else
 			snprintf(buf, len, "%.3g ns", v);
+	} else if (!strcmp(unit, "B/msg")) {
+		if (fabs(v) >= 1048576)
+			snprintf(buf, len, "%.4g MiB/msg", v / 1048576);
+		else if (fabs(v) >= 10240)
+			snprintf(buf, len, "%.4g KiB/msg", v / 1024);
+		else
+			snprintf(buf, len, "%.4g B/msg", v);
 	} else if (!strcmp(unit, "B") || !strcmp(unit, "B/s")) {
 		int i = 0;
 
@@ -561,7 +568,7 @@ const char *kan_metric_fmt(const char *m, double v, char *buf, size_t len)
 			v /= 1024;
 			i++;
 		}
-		snprintf(buf, len, "%.3g %s%s", v, bin[i], unit[1] ? "/s" : "");
+		snprintf(buf, len, "%.4g %s%s", v, bin[i], unit[1] ? "/s" : "");
 	} else if (!strcmp(unit, "msg/s")) {
 		int i = 0;
 

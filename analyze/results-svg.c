@@ -95,7 +95,7 @@ static void kan__tick_label3(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.3gG", v / 1e9);
 	else if (a >= 1e6)
 		snprintf(buf, len, "%.3gM", v / 1e6);
-	else if (a >= 1e4)
+	else if (a >= 1e3)
 		snprintf(buf, len, "%.3gk", v / 1e3);
 	else
 		snprintf(buf, len, "%.3g", v);
@@ -212,7 +212,7 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 #undef KY
 }
 
-void kan_svg_bars(FILE *f, const char *title, const char *unit,
+void kan_svg_bars(FILE *f, const char *title, const char *metric, const char *unit,
 		  const char *const *labels, const double *v, size_t n)
 {
 	const double W = 600, L = 270, R = 100, T = 30, BH = 18, GAP = 5;
@@ -239,6 +239,8 @@ void kan_svg_bars(FILE *f, const char *title, const char *unit,
 			w = 1;
 		if (!isfinite(v[i]))
 			snprintf(val, sizeof(val), "-");
+		else if (metric)
+			kan_metric_fmt(metric, v[i], val, sizeof(val));
 		else
 		{
 			char num[32];

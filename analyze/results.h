@@ -74,8 +74,9 @@ struct kan_series {
 /* Line chart of one or more series. */
 void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 		   const struct kan_series *s, size_t ns);
-/* Horizontal bar chart. */
-void kan_svg_bars(FILE *f, const char *title, const char *unit,
+/* Horizontal bar chart. Values are labelled with kan_metric_fmt() when
+ * metric is not NULL, else as a number with an SI suffix and unit. */
+void kan_svg_bars(FILE *f, const char *title, const char *metric, const char *unit,
 		  const char *const *labels, const double *v, size_t n);
 
 /* The charts of a run (report.c): throughput and p99 per case, backend
