@@ -289,6 +289,11 @@ int kan_gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, s
 	if (bcap > cap)
 		bcap = cap;
 	zs.next_in = (Bytef *)in;
+	buf = malloc(bcap ? bcap : 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (;;) {
 		if (n == bcap) {
 			size_t nc = bcap * 2;
@@ -298,15 +303,13 @@ int kan_gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, s
 			}
 			if (nc > cap)
 				nc = cap;
-			bcap = nc;
-		}
-		if (!buf || n == 0 || bcap) {
-			uint8_t *nb = realloc(buf, bcap);
+			uint8_t *nb = realloc(buf, nc);
 			if (!nb) {
 				ret = -ENOMEM;
 				goto out;
 			}
 			buf = nb;
+			bcap = nc;
 		}
 		/* zlib counts in uInt: feed at most 1 GiB at a time */
 		size_t inleft = inlen - (size_t)(zs.next_in - in);
