@@ -40,3 +40,5 @@ EXTRA_DIST += tests/kbench/merge.sh tests/kbench/data/fake-driver.sh tests/kbenc
 	tests/kbench/data/heap.pb.gz tests/kbench/data/kbench-results.json tests/kbench/data/kbench-summary.txt
 TESTS += tests/kbench/brokers.sh
 EXTRA_DIST += tests/kbench/brokers.sh
+TESTS += tests/kbench/compare-rates.sh
+EXTRA_DIST += tests/kbench/compare-rates.sh
