@@ -33,8 +33,6 @@
 #include "results.h"
 #include "stats.h"
 
-int kan_cmd_clients(int argc, char **argv);
-
 #define KAN_CL_BOOT 2000
 
 static const char *const kan_cl_default_metrics[] = {
@@ -206,6 +204,52 @@ static const char *kan_cl_metric_name(const char *m)
 		if (!strcmp(names[i].key, m))
 			return names[i].label;
 	return m;
+}
+
+/* Three significant digits with a unit that fits the metric. Kept here
+ * rather than shared, so the table's text (and its golden files) only
+ * changes when this command changes. */
+static const char *kan_cl_fmt(const char *metric, double v, char *buf, size_t len)
+{
+	static const char *const bytes[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const times[] = { "ns", "us", "ms", "s" };
+	const char *unit = "";
+	double x = v;
+	size_t i = 0;
+
+	if (!isfinite(v)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (strstr(metric, "per_sec")) {
+		static const char *const si[] = { "", "k", "M", "G" };
+
+		while (fabs(x) >= 1000 && i < 3) {
+			x /= 1000;
+			i++;
+		}
+		snprintf(buf, len, "%.3g%s msg/s", x, si[i]);
+		if (!strstr(metric, "msgs"))
+			snprintf(buf, len, "%.3g%s/s", x, si[i]);
+		return buf;
+	}
+	if (strlen(metric) > 3 && !strcmp(metric + strlen(metric) - 3, "_ns")) {
+		while (fabs(x) >= 1000 && i < 3) {
+			x /= 1000;
+			i++;
+		}
+		unit = times[i];
+	} else if (strstr(metric, "bytes")) {
+		while (fabs(x) >= 1024 && i < 4) {
+			x /= 1024;
+			i++;
+		}
+		unit = bytes[i];
+	} else if (strstr(metric, "percent")) {
+		unit = "%";
+	}
+	snprintf(buf, len, "%.3g%s%s", x, *unit && strcmp(unit, "%") ? " " : "", unit);
+	return buf;
 }
 
 static void kan_cl_pct(char *buf, size_t len, double v)
@@ -395,8 +439,8 @@ int kan_cmd_clients(int argc, char **argv)
 			char cs[160], va[48], vb[48], imp[32], lo[32], hi[32], ci[72], p[16];
 
 			kan_cl_case(r->a, cs, sizeof(cs));
-			kan_metric_fmt(r->metric, r->ma, va, sizeof(va));
-			kan_metric_fmt(r->metric, r->mb, vb, sizeof(vb));
+			kan_cl_fmt(r->metric, r->ma, va, sizeof(va));
+			kan_cl_fmt(r->metric, r->mb, vb, sizeof(vb));
 			kan_cl_pct(imp, sizeof(imp), r->improvement);
 			kan_cl_pct(lo, sizeof(lo), r->lo);
 			kan_cl_pct(hi, sizeof(hi), r->hi);

@@ -11,8 +11,6 @@
 
 #include "kprof.h"
 
-int kan_cmd_clients(int argc, char **argv);
-
 int kan_die(const char *fmt, ...)
 {
 	va_list ap;
