@@ -54,7 +54,7 @@ $(CLIENTS_JS_WRAPPERS): Makefile
 	  echo ': "$${KPROF_KB_PROXY:=$(abs_builddir)/bench/kb-proxy}"; export KPROF_KB_PROXY'; \
 	  echo 'exec node "$(abs_srcdir)/clients/js/kb-js.js" $(subst bench_,,$(notdir $@)) "$$@"'; \
 	} >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
-dist_man1_MANS += man/kb-proxy.1
+dist_man1_MANS += man/kb-proxy.1 man/bench_connect.1
 
 # bench_connect: connection latency, recovery through kb-proxy, memory per
 # channel. Links the drivers' backends (bench/libkbench.la) and, for the
