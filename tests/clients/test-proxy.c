@@ -294,7 +294,7 @@ int main(void)
 		int st = run_status(a1, line, sizeof(line));
 
 		tap_ok(st == 2 && strstr(line, "--target") && strchr(line, '\n') == line + strlen(line) - 1,
-		       "no --target: exit 2 with one error line (got %d: %s)", st, line);
+		       "no --target: exit 2 with one error line (got %d: %.*s)", st, (int)strcspn(line, "\n"), line);
 		st = run_status(a2, line, sizeof(line));
 		tap_ok(st == 2 && strstr(line, "bad --target"), "port out of range rejected (got %d)", st);
 		st = run_status(a3, line, sizeof(line));
