@@ -21,10 +21,10 @@ FG=$(command -v flamegraph.pl || true)
 "$B/tests/kprof/perf/genprof" "$W/agg.pb.gz" 1000000 100000 --aggregate
 "$K" folded "$W/agg.pb.gz" >"$W/agg.folded"
 
-# run NAME CMD...: append "seconds maxrss_kb" to $W/NAME
+# run NAME CMD...: append "wall_s maxrss_kb user_s sys_s" to $W/NAME
 run() {
 	name=$1; shift
-	/usr/bin/time -f "%e %M" -o "$W/t" "$@" >/dev/null 2>&1 || echo "fail" >>"$W/$name.fail"
+	/usr/bin/time -f "%e %M %U %S" -o "$W/t" "$@" >/dev/null 2>&1 || echo "fail" >>"$W/$name.fail"
 	cat "$W/t" >>"$W/$name"
 }
 for i in $(seq "$reps"); do
@@ -37,16 +37,18 @@ for i in $(seq "$reps"); do
 	[ -n "$FG" ] && run "agg.flamegraph.pl" sh -c "'$FG' '$W/agg.folded' >'$W/fg.svg'"
 done
 med() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-printf '%-22s %9s %10s %8s\n' "run" "median s" "max RSS MB" "vs kprof"
+# wall time depends on the machine's load; CPU time (user + sys) less so
+printf '%-22s %8s %8s %10s %9s\n' "run" "wall s" "CPU s" "max RSS MB" "CPU ratio"
 for f in raw agg; do
-	base=$(awk '{print $1}' "$W/$f.kprof-top" | med)
-	fbase=$(awk '{print $1}' "$W/$f.kprof-flame" | med)
+	base=$(awk '{print $3 + $4}' "$W/$f.kprof-top" | med)
+	fbase=$(awk '{print $3 + $4}' "$W/$f.kprof-flame" | med)
 	for t in kprof-top pprof-top kprof-flame kprof-folded flamegraph.pl; do
 		[ -f "$W/$f.$t" ] || continue
 		s=$(awk '{print $1}' "$W/$f.$t" | med)
+		c=$(awk '{print $3 + $4}' "$W/$f.$t" | med)
 		m=$(awk '{print $2}' "$W/$f.$t" | sort -n | tail -1)
 		case $t in flamegraph.pl) b=$fbase ;; *flame*) b=$fbase ;; *) b=$base ;; esac
-		printf '%-22s %9s %10d %7.1fx%s\n' "$f.$t" "$s" $((m / 1024)) "$(echo "$s $b" | awk '{print $1 / $2}')" \
+		printf '%-22s %8s %8s %10d %8.1fx%s\n' "$f.$t" "$s" "$c" $((m / 1024)) "$(echo "$c $b" | awk '{print $1 / $2}')" \
 			"$([ -f "$W/$f.$t.fail" ] && echo ' (FAILED)')"
 	done
 done
