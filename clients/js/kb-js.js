@@ -108,6 +108,10 @@ function parseArgs(argv) {
 		throw new UsageError('--size must be at least 8 (the payload carries a sequence number)');
 	if (o.size > 64 << 20) throw new UsageError('--size above 64 MiB is not supported');
 	if (o.mode === 'e2e' && !o.rate) o.rate = 1000;
+	if (o.clients > 1 && o.mode !== 'pub') throw new UsageError(`--clients above 1 is only supported by pub, not ${o.mode}`);
+	if (o.duration !== null && (o.mode === 'sub' || o.mode === 'channels' || o.mode === 'recovery'))
+		throw new UsageError(`${o.mode} takes --count, not --duration`);
+	if (o.rate && o.mode === 'pub') throw new UsageError('pub publishes as fast as acknowledgements allow; --rate is for e2e');
 	if (!o.topic) o.topic = `kb-js-${o.mode}-${process.pid}-${Date.now() % 100000}`;
 	return o;
 }
