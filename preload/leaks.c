@@ -133,6 +133,17 @@ static void kalloc__drain(struct kalloc__scan *sc)
 	}
 }
 
+/*
+ * Writable segments are collected before any table lock is taken:
+ * dl_iterate_phdr takes the dynamic linker's lock, and a thread inside
+ * dlopen may hold that lock while it waits in malloc for a table lock.
+ */
+#define KALLOC__MAX_SEGS 4096
+static struct {
+	uintptr_t lo, hi;
+} kalloc__segs[KALLOC__MAX_SEGS];
+static int kalloc__nsegs;
+
 static int kalloc__phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct kalloc__scan *sc = arg;
@@ -160,7 +171,11 @@ static int kalloc__phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 			continue;
 		lo = info->dlpi_addr + ph->p_vaddr;
 		hi = lo + ph->p_memsz;
-		kalloc__scan_remote(sc, lo, hi);
+		if (kalloc__nsegs < KALLOC__MAX_SEGS) {
+			kalloc__segs[kalloc__nsegs].lo = lo;
+			kalloc__segs[kalloc__nsegs].hi = hi;
+			kalloc__nsegs++;
+		}
 	}
 	return 0;
 }
@@ -190,6 +205,8 @@ int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *r
 	if (dladdr((void *)kalloc__leaks_scan, &di) && di.dli_fbase)
 		sc.self_base = di.dli_fbase;
 	mytop = me->stack_hi ? me->stack_hi : ku_unwind_stack_top();
+	kalloc__nsegs = 0;
+	dl_iterate_phdr(kalloc__phdr_cb, &sc);
 
 	kalloc__lock(&kalloc__threads_lock);
 	kalloc__table_lock_all();
@@ -214,8 +231,10 @@ int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *r
 
 	/* Roots. */
 	sc.mark = KALLOC_REACHABLE;
-	dl_iterate_phdr(kalloc__phdr_cb, &sc);
-	kalloc__drain(&sc);
+	for (i = 0; i < (size_t)kalloc__nsegs; i++) {
+		kalloc__scan_remote(&sc, kalloc__segs[i].lo, kalloc__segs[i].hi);
+		kalloc__drain(&sc);
+	}
 	/*
 	 * Blocks the dynamic linker allocated (thread DTVs, dynamic TLS) are
 	 * referenced from thread descriptors of exited threads that glibc

@@ -63,16 +63,25 @@ is "$(grep -c '^kalloc: .*definitely lost 100 bytes in 1 blocks.*see '"$T"'/q.le
 	"summary line on stderr at exit"
 
 # KALLOC_SIGNAL: a snapshot on demand while the program runs.
-KALLOC_SIGNAL=USR2 KALLOC_OUT=$T/sig KALLOC_QUIET=1 LD_PRELOAD=$KPROF_LIBKALLOC sleep 3 &
+KALLOC_SIGNAL=USR2 KALLOC_OUT=$T/sig KALLOC_QUIET=1 LD_PRELOAD=$KPROF_LIBKALLOC sleep 4 &
 pid=$!
-sleep 0.5
+# Wait until the handler is installed (SIGUSR2 = 12: bit 11 of SigCgt).
+i=0
+while [ $i -lt 100 ]; do
+	mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+	[ -n "$mask" ] && [ $(((0x$mask >> 11) & 1)) -eq 1 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
 kill -USR2 "$pid"
 i=0
 while [ ! -s "$T/sig.1.stats.json" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "KALLOC_SIGNAL=USR2: snapshot sig.1.* written while running" [ -s "$T/sig.1.leaks.json" -a -s "$T/sig.1.stats.json" ]
 kill -USR2 "$pid"
+i=0
+while [ ! -s "$T/sig.2.stats.json" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "second signal: snapshot sig.2.*" [ -s "$T/sig.2.leaks.txt" ]
 wait "$pid"
 is "$?" 0 "the signalled program exits normally"
-check "second signal: snapshot sig.2.*" [ -s "$T/sig.2.leaks.txt" ]
 check "final report at exit as usual" [ -s "$T/sig.leaks.txt" ]
 done_testing
