@@ -26,6 +26,7 @@ enum ksamp__mode { KSAMP__CPU = 0, KSAMP__WALL = 1 };
 /* Settings, parsed once from the environment at start-up. */
 struct ksamp__config {
 	char out[4096];	     /* profile path (KSAMP_OUT, or <out>.<pid> in children) */
+	size_t out_default;  /* KSAMP_OUT unset: offset of "ksamp.<pid>.pb.gz" in out, else 0 */
 	enum ksamp__mode mode;
 	int hz;
 	int depth;

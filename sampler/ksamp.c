@@ -137,14 +137,32 @@ static void ksamp__config_read(void)
 	struct ksamp__config *c = &ksamp__cfg;
 	const char *s;
 
+	char name[64];
+
 	s = secure_getenv("KSAMP_OUT");
-	if (!s || !*s)
-		snprintf(c->out, sizeof(c->out), "ksamp.%ld.pb.gz", (long)getpid());
-	else if (strlen(s) >= sizeof(c->out) - 32)
-		ksamp__warn("KSAMP_OUT is too long, using ksamp.<pid>.pb.gz", NULL),
-			snprintf(c->out, sizeof(c->out), "ksamp.%ld.pb.gz", (long)getpid());
-	else
+	snprintf(name, sizeof(name), "ksamp.%ld.pb.gz", (long)getpid());
+	if (s && strlen(s) >= sizeof(c->out) - 2100) {
+		ksamp__warn("KSAMP_OUT is too long, using ksamp.<pid>.pb.gz", NULL);
+		s = NULL;
+	}
+	c->out_default = 0;
+	if (!s || !*s) {
+		s = name;
+		c->out_default = 1;
+	}
+	if (s[0] != '/') {
+		/* Relative to where the program started, even if it chdirs. */
+		char cwd[2048];
+
+		if (getcwd(cwd, sizeof(cwd)))
+			snprintf(c->out, sizeof(c->out), "%s/%s", cwd, s);
+		else
+			snprintf(c->out, sizeof(c->out), "%s", s);
+	} else {
 		snprintf(c->out, sizeof(c->out), "%s", s);
+	}
+	if (c->out_default)
+		c->out_default = strlen(c->out) - strlen(name);
 
 	c->mode = KSAMP__CPU;
 	s = secure_getenv("KSAMP_MODE");
@@ -504,7 +522,17 @@ static void ksamp__atfork_child(void)
 	do
 		num[k++] = (char)('0' + pid % 10);
 	while ((pid /= 10) && k < 20);
-	if (n + (size_t)k + 2 < sizeof(ksamp__cfg.out)) {
+	if (ksamp__cfg.out_default) {
+		/* The default name already carries the pid: renew it. */
+		static const char pre[] = "ksamp.", suf[] = ".pb.gz";
+
+		n = ksamp__cfg.out_default;
+		memcpy(ksamp__cfg.out + n, pre, sizeof(pre) - 1);
+		n += sizeof(pre) - 1;
+		while (k)
+			ksamp__cfg.out[n++] = num[--k];
+		memcpy(ksamp__cfg.out + n, suf, sizeof(suf));
+	} else if (n + (size_t)k + 2 < sizeof(ksamp__cfg.out)) {
 		ksamp__cfg.out[n++] = '.';
 		while (k)
 			ksamp__cfg.out[n++] = num[--k];
@@ -580,7 +608,8 @@ __attribute__((constructor)) static void ksamp__init(void)
 		size_t n = strlen(ksamp__cfg.out);
 
 		ksamp__child = 1;
-		snprintf(ksamp__cfg.out + n, sizeof(ksamp__cfg.out) - n, ".%ld", (long)ksamp__pid);
+		if (!ksamp__cfg.out_default) /* the default name has the pid already */
+			snprintf(ksamp__cfg.out + n, sizeof(ksamp__cfg.out) - n, ".%ld", (long)ksamp__pid);
 	} else {
 		char pid[24];
 

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -56,11 +57,16 @@ static int run(int preload, const char *out, const char *arg, const char *const 
 		unsetenv("LD_PRELOAD");
 		if (preload) {
 			setenv("LD_PRELOAD", preload == 2 ? both : libksamp, 1);
-			setenv("KSAMP_OUT", out, 1);
+			unsetenv("KSAMP_OUT");
+			if (out)
+				setenv("KSAMP_OUT", out, 1);
+			else if (chdir(dir) != 0) /* default name, in the test's directory */
+				_exit(125);
 		}
 		for (; env && *env; env++)
 			putenv((char *)*env);
 		execl(workload, workload, arg, (char *)NULL);
+		fprintf(stderr, "cannot run %s: %s\n", workload, strerror(errno));
 		_exit(126);
 	}
 	close(po[1]);
@@ -502,6 +508,25 @@ static void config(void)
 	path_of(p, sizeof(p), "hz.pb.gz");
 	if (exited0(run(1, p, "api", ehz, out, sizeof(out), err, sizeof(err)), "KSAMP_HZ=5000"))
 		tap_ok(strstr(err, "KSAMP_HZ=5000") != NULL, "out-of-range rate is refused with a warning");
+	/* No KSAMP_OUT: ksamp.<pid>.pb.gz in the working directory, and a
+	 * forked child's file is named after its own pid, not suffixed. */
+	if (exited0(run(1, NULL, "forkexec", NULL, out, sizeof(out), err, sizeof(err)), "default output name")) {
+		char q[600];
+		int n = 0, odd = 0;
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		snprintf(q, sizeof(q), "%s/ksamp.%.0f.pb.gz", dir, getval(out, "fork_child"));
+		tap_ok(access(q, R_OK) == 0, "forked child wrote ksamp.<its pid>.pb.gz");
+		while (d && (de = readdir(d)))
+			if (!strncmp(de->d_name, "ksamp.", 6)) {
+				n++;
+				odd += strstr(de->d_name, ".pb.gz.") != NULL;
+			}
+		if (d)
+			closedir(d);
+		tap_ok(n >= 2 && odd == 0, "default names are ksamp.<pid>.pb.gz (%d files, %d odd)", n, odd);
+	}
 	if (exited0(run(1, "/nonexistent-dir/x.pb.gz", "api", NULL, out, sizeof(out), err, sizeof(err)),
 		    "unwritable KSAMP_OUT"))
 		tap_ok(strstr(err, "cannot write the profile") && strstr(err, "/nonexistent-dir/x.pb.gz"),
@@ -574,6 +599,12 @@ int main(int argc, char **argv)
 	}
 	snprintf(wl, sizeof(wl), "%s/tests/ksamp/workload", top);
 	workload = wl;
+	{ /* absolute: some scenarios run it from another directory */
+		static char absw[PATH_MAX];
+
+		if (realpath(wl, absw))
+			workload = absw;
+	}
 	if (!libksamp || access(libksamp, R_OK) || access(workload, X_OK)) {
 		printf("1..0 # SKIP KPROF_LIBKSAMP or the workload is missing\n");
 		return 0;
