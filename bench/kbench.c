@@ -852,7 +852,12 @@ static char *kb_find_suite(const char *name)
 	c1 = kb_fmt("%s/suites/%s.suite", KB_PKGDATADIR, name);
 	c2 = kb_fmt("%s/suites/%s.suite", kb__exedir, name);
 	c3 = kb_fmt("%s/bench/suites/%s.suite", KB_SRCDIR, name);
-	found = kb_find(R_OK, c2, c3, c1, (char *)NULL);
+	/* an installed kbench reads the installed suites, a build-tree one the
+	   source tree's */
+	if (!strcmp(kb__exedir, KB_BINDIR))
+		found = kb_find(R_OK, c2, c1, c3, (char *)NULL);
+	else
+		found = kb_find(R_OK, c2, c3, c1, (char *)NULL);
 	free(c1);
 	free(c2);
 	free(c3);
