@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Golden outputs: kprof top/folded/leaks on profiles written by Go's
 # runtime/pprof, gperftools' libprofiler.so, libksamp and libkalloc
-# (tests/kprof/golden/), compared with diff -u against the expected files
+# (tests/kprof/golden/) and by `pprof -proto`, compared with diff -u against the expected files
 # beside them. KPROF_REGEN=1 rewrites the expected files instead.
 # The gperftools profile is address-only and its binary is not shipped, so
 # it is read with KPROF_NO_SYMBOLIZE=1: frames are object+offset, the same
@@ -40,6 +40,9 @@ case_ go.cpu.folded folded go.cpu.pb.gz
 case_ go.cpu.diff.top top go.cpu.b.pb.gz --diff go.cpu.pb.gz --cum -n 12
 case_ go.heap.alloc_space.top top go.heap.pb.gz --sample-type alloc_space -n 10
 case_ go.heap.folded folded go.heap.pb.gz
+# written by `pprof -proto go.cpu.b.pb.gz`: the same stacks as its input
+case_ pprof-proto.cpu.folded folded pprof-proto.cpu.pb.gz
+case_ pprof-proto.cpu.top top pprof-proto.cpu.pb.gz
 export KPROF_NO_SYMBOLIZE=1
 case_ gperf.cpu.top top gperf.cpu.prof
 case_ gperf.cpu.folded folded gperf.cpu.prof
