@@ -227,13 +227,22 @@ static void kan__print_text(FILE *f, const struct kan__cmpopts *o, const struct 
 			threshold_note = 1;
 	}
 	if (threshold_note) {
+		size_t quiet = 0;
+
 		fprintf(f, "\nnotes:\n");
 		for (size_t i = 0; i < nrows; i++) {
 			if (rows[i].c.method != KAN_METHOD_THRESHOLD)
 				continue;
+			if (rows[i].c.verdict == KAN_SAME) {
+				quiet++;
+				continue;
+			}
 			fprintf(f, "  - %s %s: %s (n=%zu/%zu)\n", rows[i].cur->label, rows[i].metric,
 				rows[i].c.why, rows[i].nb, rows[i].nn);
 		}
+		if (quiet)
+			fprintf(f, "  - %zu unchanged row%s decided on the threshold alone (single values or too few repetitions)\n",
+				quiet, quiet == 1 ? " was" : "s were");
 	}
 	for (size_t i = 0; i < nob; i++)
 		fprintf(f, "only in base: %s\n", only_base[i]);
