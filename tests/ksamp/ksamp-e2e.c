@@ -412,6 +412,28 @@ static void forkexec(void)
 		closedir(d);
 	}
 	tap_ok(exec_profiles >= 1, "exec'd programs still preloading wrote their own <out>.<pid> (%d)", exec_profiles);
+
+	/* Exec without fork: the pre-exec image's profile is written, and the
+	 * new program (no libksamp) runs to completion. */
+	const char *e2[] = {"KSAMP_HZ=1000", NULL};
+	path_of(p, sizeof(p), "execself.pb.gz");
+	if (exited0(run(1, p, "execself", e2, out, sizeof(out), err, sizeof(err)), "exec without fork: new image unharmed") &&
+	    !load(&pr, p)) {
+		tap_ok(share(&pr, "parent_work") > 0.8, "the image before exec wrote its profile");
+		pb_free(&pr);
+	}
+	/* For contrast, gperftools' process-wide ITIMER_PROF survives exec. */
+	const char *gp = getenv("GPERF_PROFILER");
+	if (gp && !access(gp, R_OK)) {
+		char ge[700], gpre[700];
+		const char *e3[] = {ge, gpre, "CPUPROFILE_FREQUENCY=1000", NULL};
+		int st;
+
+		snprintf(ge, sizeof(ge), "CPUPROFILE=%s/g.prof", dir);
+		snprintf(gpre, sizeof(gpre), "LD_PRELOAD=%s", gp);
+		st = run(0, NULL, "execself", e3, out, sizeof(out), err, sizeof(err));
+		tap_diag("same under libprofiler.so: %s", WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "exit 0");
+	}
 }
 
 static void sigprof(void)

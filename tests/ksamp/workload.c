@@ -249,6 +249,17 @@ static int forkexec(const char *self)
 	return 0;
 }
 
+/* Exec without fork (a launcher): the new image has no profiler and must
+ * not inherit a running timer (setitimer's ITIMER_PROF would kill it). */
+static int execself(const char *self)
+{
+	char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
+
+	parent_work(0.1, 0);
+	execve(self, (char *const[]){(char *)self, "exec_child", NULL}, envp);
+	return 127;
+}
+
 static volatile sig_atomic_t own_signals;
 
 static void own_handler(int sig)
@@ -359,6 +370,8 @@ int main(int argc, char **argv)
 		return wall();
 	if (!strcmp(s, "shortthreads"))
 		return shortthreads();
+	if (!strcmp(s, "execself"))
+		return execself(argv[0]);
 	if (!strcmp(s, "blocked"))
 		return blocked();
 	if (!strcmp(s, "forkexec"))
@@ -377,6 +390,6 @@ int main(int argc, char **argv)
 		return busy_part(argc > 2 ? atof(argv[2]) : 1.0, 0), 0;
 	if (!strcmp(s, "work")) /* benchmark: work ITERATIONS [DEPTH] */
 		return work(argc > 2 ? atol(argv[2]) : 100000000L, argc > 3 ? atoi(argv[3]) : 1);
-	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|forkexec|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
+	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|forkexec|execself|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
 	return 2;
 }
