@@ -131,7 +131,7 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 	if (ymin > 0 && ymin < ymax * 0.6)
 		ymin = 0;
 	if (ymax == ymin) {
-		double d = ymax ? fabs(ymax) * 0.1 : 1;
+		double d = ymax != 0 ? fabs(ymax) * 0.1 : 1;
 
 		ymin -= d;
 		ymax += d;
