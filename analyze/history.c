@@ -912,6 +912,15 @@ int kan_cmd_history(int argc, char **argv)
 	if (!strcmp(sub, "add")) {
 		if (!nfiles)
 			return kan_die("history: add needs at least one results.json");
+		/* every file must read before the database is created or touched */
+		for (size_t i = 0; i < nfiles; i++) {
+			struct kan_run *r = NULL;
+			char err[512];
+
+			if (kan_run_load(files[i], &r, err, sizeof(err)))
+				return kan_die("history: %s (nothing added)", err);
+			kan_run_free(r);
+		}
 		if ((rc = kan__db_open(o.db, 1, &db)))
 			return rc;
 		for (size_t i = 0; i < nfiles && !rc; i++)

@@ -180,6 +180,11 @@ if command -v sqlite3 >/dev/null 2>&1; then
 else
 	skip "sqlite3 shell missing: foreign database case not checked"
 fi
+printf '{"schema":"kprof-bench/1"}' >nobench.json
+"$KPROF_BIN" history add new.db run-0001.json nobench.json >/dev/null 2>err
+is "$?" 2 "a bad results file among several: exit 2"
+test ! -e new.db
+check "and no database was created: $(cat err)" test $? -eq 0
 mkdir dir.db
 "$KPROF_BIN" history add dir.db run-0001.json >/dev/null 2>err
 is "$?" 2 "a directory is not a database: $(cat err)"
