@@ -293,8 +293,14 @@ int kan_svg_write(const struct kan_tree *t, const struct kan_svg_opts *o, FILE *
 		for (uint32_t c = n->child; c; c = t->nodes[c].sibling)
 			st[sp++] = (struct kan__walk){ c, 0 };
 	}
-	/* elided counts subtree roots only; count their descendants too */
-	elided = t->nnodes - drawn;
+	/* elided counts subtree roots only; count their descendants too, and
+	 * in a diff tell frames that vanished from those too narrow to draw */
+	size_t gone = 0;
+	if (o->diff)
+		for (size_t i = 1; i < t->nnodes; i++)
+			if (t->nodes[i].cum[1] <= 0 && t->nodes[i].cum[0] > 0)
+				gone++;
+	elided = t->nnodes - drawn - gone;
 
 	double H = KAN_TOP + (double)(max_depth + 1) * KAN_FH + KAN_BOTTOM;
 	double y0 = o->inverted ? KAN_TOP : H - KAN_BOTTOM - KAN_FH; /* y of depth 0 */
@@ -325,6 +331,9 @@ int kan_svg_write(const struct kan_tree *t, const struct kan_svg_opts *o, FILE *
 	if (elided)
 		fprintf(f, "%s%zu frame%s narrower than %.2g px not drawn", o->subtitle ? " \xe2\x80\x94 " : "", elided,
 			elided == 1 ? "" : "s", minw);
+	if (gone)
+		fprintf(f, "%s%zu frame%s only in BASE", o->subtitle || elided ? " \xe2\x80\x94 " : "", gone,
+			gone == 1 ? "" : "s");
 	fputs("</text>\n", f);
 	/* legend */
 	double lx = KAN_PAD;

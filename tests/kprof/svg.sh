@@ -43,6 +43,7 @@ is "$ally" "$maxy" "flame puts the root at the bottom"
 is "$?" 0 "diff exits 0"
 [ -n "$XMLLINT" ] && check "diff SVG is well-formed XML" "$XMLLINT" --noout "$T/diff.svg" || skip "xmllint not installed"
 check "diff tooltips give base and new" grep -q '<title>main.routeMessages&#10;new [0-9.]*ms ([0-9.]*%), base 240ms (23.53%)' "$T/diff.svg"
+check "diff subtitle counts frames only in BASE" grep -Eq 'id="subtitle".* [0-9]+ frames? only in BASE' "$T/diff.svg"
 # runtime.sweepone only appears in NEW: fully red
 check "new-only frame is red" grep -q '<title>runtime.sweepone.*fill="rgb(255,' "$T/diff.svg"
 # runtime.memclrNoHeapPointers shrank (11.76% -> 7.07%): blue
