@@ -620,7 +620,9 @@ static int kan__latest_run(sqlite3 *db, struct kan_run **out)
 
 static int kan__dashboard(sqlite3 *db, const struct kan__hopts *o)
 {
-	static const char *const trend_metrics[] = { "throughput_msgs_per_sec", "latency_p99_ns" };
+	static const char *const trend_metrics[] = { "throughput_msgs_per_sec", "latency_p99_ns", "bytes_per_msg" };
+	static const char *const trend_titles[] = { "Throughput trends", "p99 latency trends",
+						    "Memory per message trends (bytes allocated per message)" };
 	struct kan__hist h;
 	struct kan_run *latest = NULL;
 	FILE *f;
@@ -700,10 +702,11 @@ static int kan__dashboard(sqlite3 *db, const struct kan__hopts *o)
 		struct kan__hseries *s;
 		size_t n;
 
-		fprintf(f, "<h2>%s trends</h2>\n<div class=\"charts\">\n",
-			k == 0 ? "Throughput" : "p99 latency");
 		if (kan__load_series(db, &h, trend_metrics[k], o, &s, &n))
 			continue;
+		if (!n && k > 1) /* no run measured memory: no empty section */
+			continue;
+		fprintf(f, "<h2>%s</h2>\n<div class=\"charts\">\n", trend_titles[k]);
 		for (size_t i = 0; i < n && i < max_charts; i++) {
 			double *x = malloc(s[i].n * sizeof(*x)), *y = malloc(s[i].n * sizeof(*y));
 			int *marks = malloc(s[i].n * sizeof(*marks));
