@@ -101,16 +101,20 @@ recovery() {
 		|| not_ok "recovery $1: recovery time reported (p50 $p50, max $mx)"
 }
 
-# channels BACKEND ADDR: 1 and 100 channels; under libkalloc the phase
-# channels-100 must count 100 messages and agree with the heap growth.
+# channels BACKEND ADDR [LIST]: 1 and 100 channels (or LIST); under
+# libkalloc the phase channels-100 must count 100 messages and agree with
+# the heap growth.
 channels() {
-	if ! "$BC" channels --backend "$1" ${2:+--brokers "$2"} --channels 1,100 --quiet --json "$T/ch-$1.json" 2>"$T/err"; then
+	list=${3:-1,100}
+	if ! "$BC" channels --backend "$1" ${2:+--brokers "$2"} --channels "$list" --quiet --json "$T/ch-$1.json" 2>"$T/err"; then
 		not_ok "channels $1 ran"; diag "$(cat "$T/err")"; return
 	fi
-	set -- "$1" "$2" $(jget "$T/ch-$1.json" 'this.benchmarks.length' \
-		'this.benchmarks[1].metrics.heap_bytes_per_channel' 'this.benchmarks[1].unit')
-	n=$3 h=$4 u=$5
-	[ "$n" = 2 ] && gt "$h" 0 && ok "channels $1: $h heap bytes per $u (100 of them)" \
+	want=$(echo "$list" | tr ',' '\n' | wc -l | tr -d ' ')
+	set -- "$1" "$2" "$3" $(jget "$T/ch-$1.json" 'this.benchmarks.length' \
+		'this.benchmarks[this.benchmarks.length - 1].metrics.heap_bytes_per_channel' \
+		'this.benchmarks[this.benchmarks.length - 1].unit' 'this.benchmarks[this.benchmarks.length - 1].config.channels')
+	n=$4 h=$5 u=$6 last=$7
+	[ "$n" = "$want" ] && gt "$h" 0 && ok "channels $1: $h heap bytes per $u ($last of them)" \
 		|| { not_ok "channels $1: memory per channel"; diag "benchmarks=$n heap/ch=$h"; }
 	if [ -f "$KPROF_LIBKALLOC" ]; then
 		KALLOC_OUT="$T/ka-$1" KALLOC_MODE=count KALLOC_QUIET=1 LD_PRELOAD="$KPROF_LIBKALLOC" \
@@ -144,7 +148,7 @@ elif command -v mosquitto >/dev/null 2>&1 || [ -n "${KPROF_TEST_MQTT:-}" ]; then
 		latency mqtt "$mqtt" 6
 		# paho's reconnect takes seconds: cut less often than that.
 		recovery mqtt "$mqtt" 2500 2
-		channels mqtt "$mqtt"
+		channels mqtt "$mqtt" 1,100,1000
 	else
 		not_ok "mosquitto started by scripts/brokers"; diag "$(cat "$T/mosquitto.err" 2>/dev/null)"
 	fi
@@ -159,7 +163,7 @@ elif command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/ra
 	if [ -n "$amqp" ]; then
 		latency amqp "$amqp"
 		recovery amqp "$amqp" 300 3
-		channels amqp "$amqp"
+		channels amqp "$amqp" 1,100,1000
 	else
 		not_ok "rabbitmq-server started by scripts/brokers"; diag "$(cat "$T/rabbitmq.err" 2>/dev/null)"
 	fi
