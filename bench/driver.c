@@ -1115,6 +1115,8 @@ static int kb__messaging(struct kb_cfg *c)
 				c->mode == KB_MODE_PUB ? f->lat[3] : f->lat[3]);
 	}
 
+	kb_kalloc_phase("teardown");
+
 	/* result JSON */
 	{
 		unsigned nr = 0;

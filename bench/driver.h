@@ -26,8 +26,9 @@ int kb_driver_main(enum kb_mode mode, int argc, char **argv);
 bool kb_kalloc_loaded(void);
 void kb_kalloc_phase(const char *name);
 void kb_kalloc_messages(uint64_t n);
-/* Allocations and bytes allocated so far by the process; false when the
-   preloaded library does not offer live figures. */
+/* Allocations and bytes allocated so far by the process, for
+   allocs_per_msg/bytes_per_msg in the driver's own JSON; false while
+   libkalloc offers these figures only in its stats.json. */
 bool kb_kalloc_totals(uint64_t *allocs, uint64_t *bytes);
 
 #endif
