@@ -163,6 +163,21 @@ elif command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/ra
 	if [ -n "$amqp" ]; then
 		latency amqp "$amqp"
 		recovery amqp "$amqp" 300 3
+		# Known truth: with the broker unreachable for 250 ms after each
+		# cut, no recovery can be shorter than that.
+		if "$BC" recovery --backend amqp --brokers "$amqp" --cuts 2 --interval 300 --down 250 --quiet \
+			--json "$T/down.json" 2>"$T/err"; then
+			set -- $(jget "$T/down.json" 'this.benchmarks[0].metrics.recovery_p50_ns' \
+				'this.benchmarks[0].repetitions.map(r => r.recovery_ns).reduce((a, b) => Math.min(a, b))' \
+				'this.benchmarks[0].metrics.lost' 'this.benchmarks[0].repetitions.length')
+			if [ "$4" = 2 ] && [ "$3" = 0 ] && ! gt 250000000 "$2" && gt 5250000000 "$1"; then
+				ok "recovery amqp with the broker away 250 ms: recovery $(($1 / 1000000)) ms >= 250 ms, nothing lost"
+			else
+				not_ok "recovery amqp with the broker away 250 ms"; diag "p50=$1 min=$2 lost=$3 recoveries=$4"
+			fi
+		else
+			not_ok "recovery amqp --down ran"; diag "$(cat "$T/err")"
+		fi
 		channels amqp "$amqp" 1,100,1000
 	else
 		not_ok "rabbitmq-server started by scripts/brokers"; diag "$(cat "$T/rabbitmq.err" 2>/dev/null)"
