@@ -99,8 +99,8 @@ done
 
 # under libkalloc: phases and messages reach its stats.json
 if [ -f "$KPROF_LIBKALLOC" ]; then
-	KALLOC_OUT=$T/ka KALLOC_MODE=count KALLOC_QUIET=1 LD_PRELOAD=$KPROF_LIBKALLOC \
-		run_to 60 "$BENCH/bench_sub" --count 20000 --warmup 0.1 --reps 2 --quiet --json "$T/ka.json"
+	run_to 60 env KALLOC_OUT="$T/ka" KALLOC_MODE=count KALLOC_QUIET=1 LD_PRELOAD="$KPROF_LIBKALLOC" \
+		"$BENCH/bench_sub" --count 20000 --warmup 0.1 --reps 2 --quiet --json "$T/ka.json"
 	is "$rc" 0 "bench_sub under libkalloc exits 0"
 	is "$(m "$T/ka.json" kalloc_loaded)" true "the driver sees libkalloc"
 	steady=0 i=0
