@@ -50,4 +50,5 @@ tests_bench_jget_LDFLAGS = -no-install
 # the mock cluster; AMQP and MQTT against private brokers (scripts/brokers).
 TESTS += tests/bench/drivers.sh tests/bench/kafka.sh tests/bench/amqp.sh tests/bench/mqtt.sh
 EXTRA_DIST += tests/bench/drivers.sh tests/bench/kafka.sh tests/bench/amqp.sh tests/bench/mqtt.sh \
-	tests/bench/lib.sh tests/bench/golden/e2e-metrics.keys tests/bench/golden/e2e-config.keys
+	tests/bench/lib.sh tests/bench/golden/e2e-metrics.keys tests/bench/golden/e2e-config.keys \
+	tests/bench/golden/hist.log

@@ -175,6 +175,37 @@ int main(void)
 		free(text);
 	}
 
+	/* golden text log (format documented in kprof-formats(7)) */
+	{
+		static const uint64_t fixed[] = { 0, 1, 1, 2047, 2048, 2049, 5000, 123456789, 3600000000001ull };
+		struct ku_hist *g;
+		char *text = NULL, path[4096], want[4096];
+		size_t tlen = 0, wlen = 0;
+		const char *src = getenv("top_srcdir");
+		FILE *f;
+
+		ku_hist_new(&g, KU_HIST_DEFAULT_HIGHEST, 3);
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+			ku_hist_record(g, fixed[i]);
+		f = open_memstream(&text, &tlen);
+		ku_hist_log_write(g, f);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/tests/bench/golden/hist.log", src ? src : ".");
+		f = fopen(path, "r");
+		if (f) {
+			wlen = fread(want, 1, sizeof(want) - 1, f);
+			want[wlen] = '\0';
+			fclose(f);
+			tap_ok(wlen == tlen && !memcmp(want, text, tlen), "text log matches the golden file");
+			if (wlen != tlen || memcmp(want, text, tlen))
+				tap_diag("got:\n%s", text);
+		} else {
+			tap_skip("golden file not found (top_srcdir unset)");
+		}
+		free(text);
+		ku_hist_free(g);
+	}
+
 	ku_hist_reset(both);
 	tap_is_int(both->count, 0, "reset clears the count");
 	tap_is_int(ku_hist_percentile(both, 99), 0, "reset clears the bins");
