@@ -52,3 +52,10 @@ TESTS += tests/bench/drivers.sh tests/bench/kafka.sh tests/bench/amqp.sh tests/b
 EXTRA_DIST += tests/bench/drivers.sh tests/bench/kafka.sh tests/bench/amqp.sh tests/bench/mqtt.sh \
 	tests/bench/lib.sh tests/bench/golden/e2e-metrics.keys tests/bench/golden/e2e-config.keys \
 	tests/bench/golden/hist.log
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/bench/fuzz_message
+tests_bench_fuzz_message_SOURCES = tests/bench/fuzz_message.c bench/message.c
+tests_bench_fuzz_message_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bench
+tests_bench_fuzz_message_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_bench_fuzz_message_LDFLAGS = $(FUZZ_CFLAGS)
+endif
