@@ -600,6 +600,8 @@ static KALLOC__NOINLINE void kalloc__sample_hit(struct kalloc__thread *t, void *
 	int n;
 	uint32_t id;
 
+	t->guard++; /* see kalloc__track */
+	t->gate = 0;
 	t->sample_left = kalloc__sample_interval(t);
 	/* Called straight from the entry point, like kalloc__track. */
 	n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP, t->stack_hi);
@@ -617,6 +619,8 @@ static KALLOC__NOINLINE void kalloc__sample_hit(struct kalloc__thread *t, void *
 		kalloc__stacks_unlock();
 	}
 	kalloc__table_insert((uintptr_t)p, size, id);
+	if (--t->guard == 0)
+		t->gate = t->registered == 1;
 }
 
 /*
@@ -648,6 +652,11 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 	}
 	if (mode == KALLOC_MODE_FULL) {
 		uintptr_t pcs[KALLOC__MAX_DEPTH];
+
+		/* A signal handler that allocates while this thread holds a
+		 * table lock must not track (it would wait for itself). */
+		t->guard++;
+		t->gate = 0;
 		int n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP, t->stack_hi);
 		uint32_t id = kalloc__stack_intern(pcs, n < 0 ? 0 : n);
 
@@ -668,6 +677,8 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 			__atomic_fetch_add(&s->bytes, size, __ATOMIC_RELAXED);
 		}
 		kalloc__table_insert((uintptr_t)p, size, id);
+		if (--t->guard == 0)
+			t->gate = t->registered == 1;
 	}
 	__asm__ volatile("" ::: "memory");
 }
@@ -723,7 +734,14 @@ static inline __attribute__((always_inline)) int kalloc__untrack(void *p, const 
 	int64_t us;
 
 	if (mode == KALLOC_MODE_FULL) {
-		if (!kalloc__table_remove((uintptr_t)p, &size, &id)) {
+		int known;
+
+		t->guard++; /* see kalloc__track */
+		t->gate = 0;
+		known = kalloc__table_remove((uintptr_t)p, &size, &id);
+		if (--t->guard == 0)
+			t->gate = t->registered == 1;
+		if (!known) {
 			__atomic_fetch_add(&kalloc__unknown_frees, 1, __ATOMIC_RELAXED);
 			kalloc__warn(&kalloc__unknown_once,
 				     "%s(%p): pointer not allocated by malloc or already freed (double free?); ignored"
@@ -733,8 +751,13 @@ static inline __attribute__((always_inline)) int kalloc__untrack(void *p, const 
 		}
 		us = (int64_t)size;
 	} else {
-		if (mode == KALLOC_MODE_SAMPLE && kalloc__table_maybe((uintptr_t)p))
+		if (mode == KALLOC_MODE_SAMPLE && kalloc__table_maybe((uintptr_t)p)) {
+			t->guard++;
+			t->gate = 0;
 			kalloc__table_remove((uintptr_t)p, &size, &id);
+			if (--t->guard == 0)
+				t->gate = t->registered == 1;
+		}
 		us = (int64_t)kalloc__usable(p);
 	}
 	if (KU_LIKELY(t->registered == 1)) {
@@ -850,6 +873,7 @@ KALLOC__EXPORT void *realloc(void *old, size_t size)
 		int known = 1, mode = kalloc__mode;
 		int64_t ous = mode == KALLOC_MODE_FULL ? 0 : (int64_t)kalloc__usable(old);
 
+		kalloc__guard_enter(); /* no tracking from signal handlers meanwhile */
 		if (mode == KALLOC_MODE_FULL) {
 			known = kalloc__table_remove((uintptr_t)old, &osize, &oid);
 			ous = (int64_t)osize;
@@ -862,13 +886,14 @@ KALLOC__EXPORT void *realloc(void *old, size_t size)
 		} else if (mode == KALLOC_MODE_SAMPLE && kalloc__table_maybe((uintptr_t)old)) {
 			known = kalloc__table_remove((uintptr_t)old, &osize, &oid) ? 2 : 1;
 		}
+		kalloc__guard_leave();
 		p = kalloc__real.realloc(old, size);
 		if (!p && size) {
 			/* Failed: the old block is still live. */
-			if (known && mode == KALLOC_MODE_FULL)
+			kalloc__guard_enter();
+			if ((known && mode == KALLOC_MODE_FULL) || known == 2)
 				kalloc__table_insert((uintptr_t)old, osize, oid);
-			else if (known == 2)
-				kalloc__table_insert((uintptr_t)old, osize, oid);
+			kalloc__guard_leave();
 			return NULL;
 		}
 		{
