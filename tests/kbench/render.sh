@@ -88,6 +88,21 @@ for page in run/report.html dashboard.html; do
 	empty=$(grep -c '<path d=""' dom.html)
 	check "$page: $paths non-empty SVG paths, $empty empty" test "$paths" -ge 6 -a "$empty" -eq 0
 	if command -v python3 >/dev/null 2>&1; then
+		bad=$(python3 - "$page" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+blocks = re.findall(r'<svg.*?</svg>', open(sys.argv[1]).read(), re.S)
+bad = 0
+for b in blocks:
+    try:
+        ET.fromstring(b)
+    except ET.ParseError as e:
+        bad += 1
+        print("#", e, file=sys.stderr)
+print("%d/%d" % (bad, len(blocks)))
+PY
+)
+		case $bad in 0/0 | [1-9]*) not_ok "$page: every chart is well-formed SVG ($bad bad)" ;;
+		*) ok "$page: every chart is well-formed SVG ($bad bad)" ;; esac
 		chrome --screenshot="$TAP_TMP/shot.png" --window-size=1000,1200 "$url" >/dev/null 2>&1
 		if [ -s shot.png ]; then
 			px=$(count_pixels shot.png)
