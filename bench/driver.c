@@ -245,8 +245,8 @@ static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
 	if (c->batch == 0 || c->clients == 0 || c->reps == 0 || c->partitions == 0 || c->queue_depth == 0 ||
 	    c->window == 0)
 		kb__die(c, "--batch, --clients, --reps, --partitions, --queue-depth and --window must be at least 1");
-	if (c->nack_rate > 0 && !c->ack)
-		kb__die(c, "--nack-rate needs --ack");
+	if (c->nack_rate > 0)
+		c->ack = true; /* rejecting needs acknowledgements */
 	if (c->mode != KB_MODE_CORE) {
 		c->be = kb_backend_find(c->backend);
 		if (!c->be)

@@ -48,4 +48,5 @@ bench_bench_core_LDADD = $(KB_DRIVER_LIBS)
 bench_bench_core_LDFLAGS = $(KB_DRIVER_LINKFLAGS)
 
 dist_man1_MANS += man/bench_pub.1 man/bench_sub.1 man/bench_e2e.1 man/bench_core.1
-dist_noinst_SCRIPTS += scripts/brokers
+# kbench finds it installed as $(pkgdatadir)/brokers
+dist_pkgdata_SCRIPTS = scripts/brokers

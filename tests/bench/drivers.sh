@@ -77,7 +77,7 @@ bad "expected a non-negative integer" "$BENCH/bench_pub" --size -5
 bad "expected an integer" "$BENCH/bench_pub" --size 12abc
 bad "must be at least 1" "$BENCH/bench_sub" --count 0
 bad "exclusive" "$BENCH/bench_e2e" --count 10 --duration 1
-bad "needs --ack" "$BENCH/bench_e2e" --nack-rate 0.1
+bad "expected a number in 0..0.9" "$BENCH/bench_e2e" --nack-rate 0.95
 bad "unknown option" "$BENCH/bench_e2e" --bogus
 bad "unexpected argument" "$BENCH/bench_e2e" extra
 bad "expected an integer in 0..67108864" "$BENCH/bench_pub" --size 100MiB
