@@ -47,6 +47,8 @@ extern char **environ;
 
 struct kb_opts_run {
 	const char *suite, *out, *bindir, *kprof, *kalloc, *ksamp, *backends, *count, *commit;
+	const char *ab_base, *ab_new, *threshold; /* kbench ab */
+	int processes;
 	const char *brokers[4]; /* memory kafka amqp mqtt: --broker B=ADDR */
 	int reps, quiet, no_profile, start_brokers;
 };
@@ -383,6 +385,50 @@ static int kb_rename_if(const char *from, const char *to)
 	return rename(from, to) ? 0 : 1;
 }
 
+/* One plain driver process of case c: bindir's driver, result into
+ * runs/rep-N.json (N = r->nreps + 1). 0, or -1 with r->why set. */
+static int kb_run_plain(const struct kb_case *c, struct kb_result *r, const char *bindir, const char *runs,
+			const char *broker)
+{
+	char *json = kb_fmt("%s/rep-%d.json", runs, r->nreps + 1), *log = kb_fmt("%s/rep-%d.log", runs, r->nreps + 1);
+	char **argv = kb_case_argv(c, bindir, json, broker);
+	int st = kb_spawn(argv, NULL, log, c->timeout_s), rc = 0;
+	char err[512];
+
+	kb_argv_free(argv);
+	if (st) {
+		char tail[512];
+
+		kb_log_tail(log, tail, sizeof(tail));
+		snprintf(r->why, sizeof(r->why), "%s", st == -ETIMEDOUT ? "timed out"
+			 : tail[0] ? tail : "driver failed without a message");
+		if (st > 0 && st < 128 && !tail[0])
+			snprintf(r->why, sizeof(r->why), "exit status %d", st);
+		else if (st >= 128)
+			snprintf(r->why, sizeof(r->why), "killed by signal %d%s%s", st - 128, tail[0] ? ": " : "", tail);
+		rc = -1;
+	} else if (r->nreps >= KB_MAX_REPS) {
+		snprintf(r->why, sizeof(r->why), "more than %d processes", KB_MAX_REPS);
+		rc = -1;
+	} else if (ku_json_parse_file(json, &r->reps[r->nreps], err, sizeof(err))) {
+		snprintf(r->why, sizeof(r->why), "unreadable result: %.250s", err);
+		rc = -1;
+	} else {
+		r->nreps++;
+	}
+	free(json);
+	free(log);
+	return rc;
+}
+
+static const char *kb_broker_for(const struct kb_opts_run *o, const struct kb_case *c)
+{
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(c->backend, kb__backend_names[i]))
+			return o->brokers[i];
+	return NULL;
+}
+
 static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, const struct kb_case *c,
 			struct kb_result *r, const char *kprof, const char *kalloc, const char *ksamp, int idx,
 			int total)
@@ -400,38 +446,12 @@ static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, c
 	r->thr = r->p50 = r->p99 = r->allocs = r->bytes = r->leaked = NAN;
 	kb_mkdirs(runs);
 	fprintf(stderr, "[%*d/%d] %-52s", total >= 100 ? 3 : total >= 10 ? 2 : 1, idx, total, c->label);
-	for (int rep = 0; rep < c->processes && rep < KB_MAX_REPS; rep++) {
-		char *json = kb_fmt("%s/rep-%d.json", runs, rep + 1), *log = kb_fmt("%s/rep-%d.log", runs, rep + 1);
-		char **argv = kb_case_argv(c, o->bindir, json, broker);
-		int st = kb_spawn(argv, NULL, log, c->timeout_s);
-
-		kb_argv_free(argv);
-		if (st) {
-			char tail[512];
-
-			kb_log_tail(log, tail, sizeof(tail));
-			snprintf(r->why, sizeof(r->why), "%s", st == -ETIMEDOUT ? "timed out"
-				 : tail[0] ? tail : "driver failed without a message");
-			if (st > 0 && st < 128 && !tail[0])
-				snprintf(r->why, sizeof(r->why), "exit status %d", st);
-			else if (st >= 128)
-				snprintf(r->why, sizeof(r->why), "killed by signal %d%s%s", st - 128, tail[0] ? ": " : "", tail);
-			free(json);
-			free(log);
+	for (int rep = 0; rep < c->processes; rep++) {
+		if (kb_run_plain(c, r, o->bindir, runs, broker)) {
 			fprintf(stderr, " failed\n");
 			goto out;
 		}
-		if (ku_json_parse_file(json, &r->reps[r->nreps], err, sizeof(err))) {
-			snprintf(r->why, sizeof(r->why), "unreadable result: %.250s", err);
-			free(json);
-			free(log);
-			fprintf(stderr, " failed\n");
-			goto out;
-		}
-		r->nreps++;
 		fputc('.', stderr);
-		free(json);
-		free(log);
 	}
 	r->ok = 1;
 	if (s->profile_kalloc && kalloc && !o->no_profile) {
@@ -826,14 +846,202 @@ static void kb_stop_broker(struct kb_broker *b)
 	b->script = b->kind = b->dir = NULL;
 }
 
+/* Writes the merged kprof-bench/1 document of res (cases run from bindir). */
+static void kb_write_results(const char *path, const struct kb_opts_run *o, const char *bindir,
+			     const struct kb_suite *suite, const char *suite_path, const char *kalloc,
+			     const char *ksamp, double t0, const struct kb_skip *skips, size_t nskips,
+			     struct kb_result *res, const struct kb_case *cases, size_t ncases)
+{
+	struct ku_json_writer w;
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	const struct ku_json *first = NULL;
+	int rc;
+
+	for (size_t i = 0; i < ncases && !first; i++)
+		if (res[i].ok && res[i].nreps)
+			first = res[i].reps[0];
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ku_json_writer_init(&w, KU_JSON_PRETTY);
+	ku_json_object_begin(&w);
+	ku_json_kv_string(&w, "schema", "kprof-bench/1");
+	ku_json_kv_string(&w, "timestamp", ts);
+	ku_json_kv_string(&w, "suite", suite->name);
+	ku_json_kv_string(&w, "git_commit", o->commit ? o->commit
+			  : getenv("KBENCH_COMMIT") ? getenv("KBENCH_COMMIT")
+			  : ku_json_as_string(ku_json_get(first, "git_commit"), "unknown"));
+	ku_json_kv_string(&w, "compiler", ku_json_as_string(ku_json_get(first, "compiler"), NULL));
+	if (first && ku_json_get(first, "host")) {
+		ku_json_key(&w, "host");
+		ku_json_write_value(&w, ku_json_get(first, "host"));
+	} else {
+		kb_host(&w);
+	}
+	ku_json_key(&w, "kbench");
+	ku_json_object_begin(&w);
+	ku_json_kv_string(&w, "suite_file", suite_path);
+	ku_json_kv_string(&w, "bindir", bindir);
+	ku_json_kv_string(&w, "kalloc", kalloc);
+	ku_json_kv_string(&w, "ksamp", ksamp);
+	ku_json_kv_double(&w, "seconds", kb_now() - t0);
+	ku_json_object_end(&w);
+	ku_json_key(&w, "notes");
+	ku_json_array_begin(&w);
+	for (size_t k = 0; k < nskips; k++)
+		ku_json_string(&w, skips[k].why);
+	for (size_t i = 0; i < ncases; i++)
+		if (res[i].why[0] && !res[i].ok) {
+			char *n = kb_fmt("case %s failed: %s", cases[i].id, res[i].why);
+
+			ku_json_string(&w, n);
+			free(n);
+		}
+	ku_json_array_end(&w);
+	ku_json_key(&w, "benchmarks");
+	ku_json_array_begin(&w);
+	for (size_t i = 0; i < ncases; i++) {
+		size_t nb;
+
+		if (!res[i].ok || !res[i].nreps)
+			continue;
+		nb = ku_json_count(ku_json_get(res[i].reps[0], "benchmarks"));
+		for (size_t b = 0; b < nb; b++)
+			kb_write_bench(&w, &res[i], b, &res[i]);
+	}
+	ku_json_array_end(&w);
+	ku_json_object_end(&w);
+	rc = ku_json_writer_error(&w);
+	if (!rc)
+		rc = ku_json_writer_save(&w, path);
+	ku_json_writer_free(&w);
+	if (rc)
+		kb_die("%s: cannot write (%s)", path, strerror(-rc));
+}
+
+/* kbench ab: the plain runs of every case, alternating the drivers of two
+ * builds process by process (A B, B A, A B, ...) so that drift of the
+ * machine during the run hits both sides alike; then kprof compare. */
+static int kb_ab(const struct kb_opts_run *o, const struct kb_suite *s, const char *suite_path,
+		 const struct kb_case *cases, size_t ncases, const char *kprof, const struct kb_skip *skips,
+		 size_t nskips, struct kb_broker *started, double t0)
+{
+	struct kb_result *rb = calloc(ncases ? ncases : 1, sizeof(*rb)), *rn = calloc(ncases ? ncases : 1, sizeof(*rn));
+	char *dirb = kb_fmt("%s/base", o->out), *dirn = kb_fmt("%s/new", o->out);
+	char *base = realpath(o->ab_base, NULL), *cur = realpath(o->ab_new, NULL);
+	size_t nfailed = 0;
+	int rc = 0;
+
+	if (!rb || !rn)
+		kb_die("out of memory");
+	if (!base || !cur)
+		kb_die("--%s %s: %s", base ? "new" : "base", base ? o->ab_new : o->ab_base, strerror(errno));
+	kb_mkdirs(dirb);
+	kb_mkdirs(dirn);
+	for (size_t i = 0; i < ncases && !kb__interrupted; i++) {
+		const struct kb_case *c = &cases[i];
+		char *pb = kb_fmt("%s/%s", base, c->argv[0]), *pn = kb_fmt("%s/%s", cur, c->argv[0]);
+		char *runb = kb_fmt("%s/%s/runs", dirb, c->id), *runn = kb_fmt("%s/%s/runs", dirn, c->id);
+		const char *broker = kb_broker_for(o, c);
+		int skipped = 0;
+
+		rb[i].c = rn[i].c = c;
+		for (size_t k = 0; k < nskips; k++)
+			skipped |= !strcmp(skips[k].backend, c->backend);
+		if (!skipped && (!kb_isfile(pb, X_OK) || !kb_isfile(pn, X_OK))) {
+			fprintf(stderr, "kbench: note: %s skipped: %s not in both --base and --new\n", c->id, c->argv[0]);
+			skipped = 1;
+		}
+		if (!skipped) {
+			kb_mkdirs(runb);
+			kb_mkdirs(runn);
+			fprintf(stderr, "[%*zu/%zu] %-52s", ncases >= 100 ? 3 : ncases >= 10 ? 2 : 1, i + 1, ncases, c->label);
+			rb[i].ok = rn[i].ok = 1;
+			for (int p = 0; p < c->processes && rb[i].ok && rn[i].ok && !kb__interrupted; p++) {
+				int first_new = p % 2; /* ABBA order */
+
+				if (first_new ? kb_run_plain(c, &rn[i], cur, runn, broker) : kb_run_plain(c, &rb[i], base, runb, broker))
+					(first_new ? &rn[i] : &rb[i])->ok = 0;
+				else if (first_new ? kb_run_plain(c, &rb[i], base, runb, broker)
+						   : kb_run_plain(c, &rn[i], cur, runn, broker))
+					(first_new ? &rb[i] : &rn[i])->ok = 0;
+				fputs(first_new ? "ba" : "ab", stderr);
+			}
+			if (!rb[i].ok || !rn[i].ok) {
+				nfailed++;
+				fprintf(stderr, " failed: %s\n", rb[i].ok ? rn[i].why : rb[i].why);
+			} else {
+				fputc('\n', stderr);
+			}
+		}
+		free(pb);
+		free(pn);
+		free(runb);
+		free(runn);
+	}
+	for (size_t k = 0; k < 4; k++)
+		kb_stop_broker(&started[k]);
+	{
+		char *fb = kb_fmt("%s/results.json", dirb), *fn = kb_fmt("%s/results.json", dirn);
+
+		kb_write_results(fb, o, base, s, suite_path, NULL, NULL, t0, skips, nskips, rb, cases, ncases);
+		kb_write_results(fn, o, cur, s, suite_path, NULL, NULL, t0, skips, nskips, rn, cases, ncases);
+		if (kprof) {
+			char *md = kb_fmt("%s/compare.md", o->out), *log = kb_fmt("%s/compare.log", o->out);
+			char *margv[] = { (char *)kprof, "compare", fb, fn, "--format", "markdown", "-o", md, "--threshold",
+					  (char *)(o->threshold ? o->threshold : "5%"), NULL };
+			char *targv[] = { (char *)kprof, "compare", fb, fn, "--threshold",
+					  (char *)(o->threshold ? o->threshold : "5%"), NULL };
+			pid_t pid;
+			int st = 2;
+
+			kb_spawn(margv, NULL, log, 300);
+			printf("\n");
+			fflush(stdout);
+			pid = fork();
+			if (pid == 0) {
+				execv(kprof, targv);
+				_exit(127);
+			}
+			if (pid > 0 && waitpid(pid, &st, 0) == pid)
+				rc = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+			else
+				rc = 2;
+			printf("\nwritten:\n  %-12s %s\n  %-12s %s\n  %-12s %s\n", "base", fb, "new", fn, "markdown", md);
+			free(md);
+			free(log);
+		} else {
+			printf("kbench: kprof not found: compare %s and %s yourself\n", fb, fn);
+		}
+		free(fb);
+		free(fn);
+	}
+	if (nfailed && rc == 0)
+		rc = 1;
+	if (kb__interrupted)
+		rc = 2;
+	for (size_t i = 0; i < ncases; i++) {
+		kb_result_free(&rb[i]);
+		kb_result_free(&rn[i]);
+	}
+	free(rb);
+	free(rn);
+	free(dirb);
+	free(dirn);
+	free(base);
+	free(cur);
+	return rc;
+}
+
 static void kb_usage(FILE *f)
 {
-	fprintf(f, "usage: kbench run --suite quick|full|FILE --out DIR [--bindir DIR] [--kprof PATH]\n"
-		   "                  [--kalloc PATH] [--ksamp PATH] [--reps N] [--count N]\n"
-		   "                  [--backends LIST] [--broker BACKEND=ADDR]... [--commit SHA]\n"
-		   "                  [--start-brokers] [--no-profile]\n"
-		   "       kbench list --suite quick|full|FILE     print the cases without running them\n"
-		   "See kbench(1).\n");
+fprintf(f, "usage: kbench run --suite quick|full|FILE --out DIR [--bindir DIR] [--kprof PATH]\n"
+	   "                  [--kalloc PATH] [--ksamp PATH] [--reps N] [--count N]\n"
+	   "                  [--backends LIST] [--broker BACKEND=ADDR]... [--commit SHA]\n"
+	   "                  [--start-brokers] [--no-profile]\n"
+	   "       kbench list --suite quick|full|FILE     print the cases without running them\n"
+	   "See kbench(1).\n");
 }
 
 static char *kb_find_suite(const char *name)
@@ -877,7 +1085,7 @@ int main(int argc, char **argv)
 	struct kb_broker started[4] = { 0 };
 	size_t ncases = 0, nskips = 0, nfailed = 0, nran = 0;
 	char err[512], *suite_path, *kprof, *kalloc, *ksamp, *bindir;
-	int list_only;
+	int list_only, ab;
 	double t0 = kb_now();
 
 	{
@@ -904,12 +1112,13 @@ int main(int argc, char **argv)
 		printf("kbench %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "run") && strcmp(argv[1], "list")) {
+	if (strcmp(argv[1], "run") && strcmp(argv[1], "list") && strcmp(argv[1], "ab")) {
 		fprintf(stderr, "kbench: unknown command '%s'\n", argv[1]);
 		kb_usage(stderr);
 		return 2;
 	}
 	list_only = !strcmp(argv[1], "list");
+	ab = !strcmp(argv[1], "ab");
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -923,6 +1132,9 @@ int main(int argc, char **argv)
 		KB_OPT("--backends", backends)
 		KB_OPT("--count", count)
 		KB_OPT("--commit", commit)
+		KB_OPT("--base", ab_base)
+		KB_OPT("--new", ab_new)
+		KB_OPT("--threshold", threshold)
 #undef KB_OPT
 		if (!strcmp(a, "--reps") && v) {
 			char *end;
@@ -931,6 +1143,14 @@ int main(int argc, char **argv)
 			if (*end || r <= 0 || r > 1000)
 				kb_die("--reps: '%s' is not an integer in 1..%d", v, 1000);
 			o.reps = (int)r;
+			i++;
+		} else if (!strcmp(a, "--processes") && v) {
+			char *end;
+			long r = strtol(v, &end, 10);
+
+			if (*end || r <= 0 || r > KB_MAX_REPS)
+				kb_die("--processes: '%s' is not an integer in 1..%d", v, KB_MAX_REPS);
+			o.processes = (int)r;
 			i++;
 		} else if (!strcmp(a, "--broker") && v) {
 			const char *eq = strchr(v, '=');
@@ -959,7 +1179,9 @@ int main(int argc, char **argv)
 	if (!o.suite)
 		kb_die("run needs --suite quick|full|FILE");
 	if (!list_only && !o.out)
-		kb_die("run needs --out DIR");
+		kb_die("%s needs --out DIR", argv[1]);
+	if (ab && (!o.ab_base || !o.ab_new))
+		kb_die("ab needs --base BINDIR and --new BINDIR (the drivers of the two builds)");
 	if (o.count) {
 		char *end;
 
@@ -989,6 +1211,12 @@ int main(int argc, char **argv)
 			kb_die("%s: the matrix expands to more than %d cases", suite_path, KB_SUITE_MAX_CASES);
 		if (rc)
 			kb_die("out of memory");
+	}
+	for (size_t i = 0; i < ncases; i++) {
+		if (o.processes)
+			cases[i].processes = o.processes;
+		else if (ab && cases[i].processes < 3)
+			cases[i].processes = 3; /* interleaving needs a few processes a side */
 	}
 	if (list_only) {
 		printf("suite %s (%s): %zu case%s\n", suite.name, suite_path, ncases, ncases == 1 ? "" : "s");
@@ -1093,6 +1321,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kbench: note: %s\n", sk->why);
 		}
 	}
+	if (ab) {
+		int rc = kb_ab(&o, &suite, suite_path, cases, ncases, kprof, skips, nskips, started, t0);
+
+		kb_cases_free(cases, ncases);
+		kb_suite_free(&suite);
+		free(suite_path);
+		free(kprof);
+		free(kalloc);
+		free(ksamp);
+		free(bindir);
+		free((char *)o.out);
+		return rc;
+	}
 	res = calloc(ncases, sizeof(*res));
 	if (!res)
 		kb_die("out of memory");
@@ -1161,72 +1402,10 @@ int main(int argc, char **argv)
 
 	/* results.json */
 	{
-		struct ku_json_writer w;
-		char ts[32], *path = kb_fmt("%s/results.json", o.out);
-		time_t now = time(NULL);
-		struct tm tm;
-		const struct ku_json *first = NULL;
-		int rc;
+		char *path = kb_fmt("%s/results.json", o.out);
 
-		for (size_t i = 0; i < ncases && !first; i++)
-			if (res[i].ok && res[i].nreps)
-				first = res[i].reps[0];
-		gmtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		ku_json_writer_init(&w, KU_JSON_PRETTY);
-		ku_json_object_begin(&w);
-		ku_json_kv_string(&w, "schema", "kprof-bench/1");
-		ku_json_kv_string(&w, "timestamp", ts);
-		ku_json_kv_string(&w, "suite", suite.name);
-		ku_json_kv_string(&w, "git_commit", o.commit ? o.commit
-				  : getenv("KBENCH_COMMIT") ? getenv("KBENCH_COMMIT")
-				  : ku_json_as_string(ku_json_get(first, "git_commit"), "unknown"));
-		ku_json_kv_string(&w, "compiler", ku_json_as_string(ku_json_get(first, "compiler"), NULL));
-		if (first && ku_json_get(first, "host")) {
-			ku_json_key(&w, "host");
-			ku_json_write_value(&w, ku_json_get(first, "host"));
-		} else {
-			kb_host(&w);
-		}
-		ku_json_key(&w, "kbench");
-		ku_json_object_begin(&w);
-		ku_json_kv_string(&w, "suite_file", suite_path);
-		ku_json_kv_string(&w, "bindir", o.bindir);
-		ku_json_kv_string(&w, "kalloc", kalloc);
-		ku_json_kv_string(&w, "ksamp", ksamp);
-		ku_json_kv_double(&w, "seconds", kb_now() - t0);
-		ku_json_object_end(&w);
-		ku_json_key(&w, "notes");
-		ku_json_array_begin(&w);
-		for (size_t k = 0; k < nskips; k++)
-			ku_json_string(&w, skips[k].why);
-		for (size_t i = 0; i < ncases; i++)
-			if (res[i].why[0] && !res[i].ok) {
-				char *n = kb_fmt("case %s failed: %s", cases[i].id, res[i].why);
-
-				ku_json_string(&w, n);
-				free(n);
-			}
-		ku_json_array_end(&w);
-		ku_json_key(&w, "benchmarks");
-		ku_json_array_begin(&w);
-		for (size_t i = 0; i < ncases; i++) {
-			size_t nb;
-
-			if (!res[i].ok || !res[i].nreps)
-				continue;
-			nb = ku_json_count(ku_json_get(res[i].reps[0], "benchmarks"));
-			for (size_t b = 0; b < nb; b++)
-				kb_write_bench(&w, &res[i], b, &res[i]);
-		}
-		ku_json_array_end(&w);
-		ku_json_object_end(&w);
-		rc = ku_json_writer_error(&w);
-		if (!rc)
-			rc = ku_json_writer_save(&w, path);
-		ku_json_writer_free(&w);
-		if (rc)
-			kb_die("%s: cannot write (%s)", path, strerror(-rc));
+		kb_write_results(path, &o, o.bindir, &suite, suite_path, kalloc, ksamp, t0, skips, nskips, res, cases,
+				 ncases);
 		free(path);
 	}
 	/* report.html */

@@ -42,3 +42,5 @@ TESTS += tests/kbench/brokers.sh
 EXTRA_DIST += tests/kbench/brokers.sh
 TESTS += tests/kbench/compare-rates.sh
 EXTRA_DIST += tests/kbench/compare-rates.sh
+TESTS += tests/kbench/ab.sh
+EXTRA_DIST += tests/kbench/ab.sh

@@ -23,6 +23,8 @@ case $(basename "$json") in rep-*.json) n=${json##*rep-}; n=${n%.json} ;; *) n=0
 name=${prog#bench_}
 base=$((1000000 / size * batch + n * 1000))
 [ "$ack" = true ] && base=$((base / 2))
+# FAKE_SCALE=P: a build P% as fast (for A/B tests)
+base=$((base * ${FAKE_SCALE:-100} / 100))
 {
 	printf '{"schema":"kprof-bench/1","timestamp":"2026-01-01T00:00:00Z","git_commit":"0123456789ab",'
 	printf '"compiler":"cc 1.0","host":{"hostname":"testhost","cpus":2,"model":"test cpu","kernel":"6.0"},'
