@@ -109,6 +109,7 @@ if [ -f "$KPROF_LIBKALLOC" ]; then
 		i=$((i + 1))
 	done
 	is "$steady" 40000 "stats.json: steady phases count the 2 x 20000 measured messages"
+	[ "$steady" = 40000 ] || diag "$(grep -o '"name":"[a-z]*","messages":[0-9]*' "$T/ka.stats.json")"
 else
 	skip "libkalloc.so not built"
 fi
