@@ -412,8 +412,16 @@ static int kafka__poll(struct kb_conn *c, kb_deliver_fn cb, void *arg, int max, 
 		max = 4096;
 	if (atomic_load(&c->down))
 		return -ENOTCONN;
-	n = rd_kafka_consume_batch_queue(c->q, timeout_ms, c->batch, (size_t)max);
+	/* consume_batch_queue waits for a full batch or the timeout: wait
+	   for the first message alone, then take what is already there */
+	c->batch[0] = rd_kafka_consume_queue(c->q, timeout_ms);
+	if (!c->batch[0])
+		return atomic_load(&c->down) ? -ENOTCONN : 0;
+	n = max > 1 ? rd_kafka_consume_batch_queue(c->q, 0, c->batch + 1, (size_t)max - 1) : 0;
+	if (n >= 0)
+		n++;
 	if (n < 0) {
+		rd_kafka_message_destroy(c->batch[0]);
 		kb__conn_seterr(c, "kafka: consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
 		return -EIO;
 	}
