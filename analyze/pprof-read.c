@@ -495,9 +495,12 @@ static int kan__sample(struct kan__rd *r, const struct kan__field *outer, struct
 				return -ENOMEM;
 			while (pb.p < pb.end) {
 				uint64_t v;
-				if (*pb.p < 0x80)
+				if (*pb.p < 0x80) {
 					v = *pb.p++;
-				else if (kan__varint(&pb, &v))
+				} else if (pb.end - pb.p >= 2 && pb.p[1] < 0x80) {
+					v = (uint64_t)(pb.p[0] & 0x7f) | (uint64_t)pb.p[1] << 7;
+					pb.p += 2;
+				} else if (kan__varint(&pb, &v))
 					return kan__fail(r, "malformed sample location ids");
 				s->ids.v[s->ids.n++] = v;
 			}

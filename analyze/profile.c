@@ -693,11 +693,13 @@ long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int
 	while (cap < p->nsamples * 2 + 2)
 		cap *= 2;
 	slot = malloc(cap * sizeof(*slot)); /* sample index + 1, 0 = empty */
+	uint64_t *hash = malloc(cap * sizeof(*hash)); /* full hash per slot: few memcmp */
 	*rep = malloc((p->nsamples + 1) * sizeof(**rep));
 	*sum = malloc((p->nsamples + 1) * sizeof(**sum));
 	uint32_t *which = malloc((p->nsamples + 1) * sizeof(*which)); /* slot -> stack number */
-	if (!slot || !*rep || !*sum || !which) {
+	if (!slot || !hash || !*rep || !*sum || !which) {
 		free(slot);
+		free(hash);
 		free(which);
 		free(*rep);
 		free(*sum);
@@ -710,18 +712,20 @@ long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int
 		const struct kan_sample *s = &p->samples[i];
 		const uint32_t *l = s->nlocs ? p->sample_locs + s->loc_off : NULL;
 		int64_t v = p->values[i * p->nsample_types + (size_t)si];
-		size_t j = kan__stack_hash(l, s->nlocs) & (cap - 1);
+		uint64_t h = kan__stack_hash(l, s->nlocs);
+		size_t j = h & (cap - 1);
 
 		for (;;) {
 			if (!slot[j]) {
 				slot[j] = (uint32_t)i + 1;
+				hash[j] = h;
 				(*rep)[n] = (uint32_t)i;
 				(*sum)[n] = v;
 				which[i] = (uint32_t)n++;
 				break;
 			}
 			const struct kan_sample *o = &p->samples[slot[j] - 1];
-			if (o->nlocs == s->nlocs &&
+			if (hash[j] == h && o->nlocs == s->nlocs &&
 			    (!s->nlocs || !memcmp(p->sample_locs + o->loc_off, l, s->nlocs * sizeof(*l)))) {
 				uint32_t k = which[slot[j] - 1];
 				int64_t r;
@@ -734,6 +738,7 @@ long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int
 		}
 	}
 	free(slot);
+	free(hash);
 	free(which);
 	/* drop zero stacks */
 	long k = 0;
