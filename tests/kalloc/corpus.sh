@@ -54,4 +54,12 @@ is "$first" 256 "leak groups are ordered biggest first"
 KALLOC_UNWIND=libunwind kalloc "$T/lu" "$KC/corpus/leak-indirect" >/dev/null 2>&1
 is "$(leaks_of "$T/lu.leaks.txt")" "$(sort "$KS/corpus/leak-indirect.exp")" \
 	"KALLOC_UNWIND=libunwind: same leak set"
+# The analyzer reads libkalloc's report (when it is built).
+if [ -x "$KPROF_BIN" ]; then
+	"$KPROF_BIN" leaks "$T/leak-indirect" >"$T/kl.txt" 2>&1
+	check "kprof leaks PREFIX reads the report: definitely lost 32 bytes" \
+		grep -q '^definitely lost: 32 bytes in 1 blocks' "$T/kl.txt"
+else
+	skip "kprof not built"
+fi
 done_testing
