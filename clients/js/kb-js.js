@@ -20,6 +20,10 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
+// The npm packages live in the build tree (make clients-js); NODE_PATH or
+// KPROF_NODE_MODULES points there.
+if (process.env.KPROF_NODE_MODULES) module.paths.unshift(process.env.KPROF_NODE_MODULES);
+
 const MODES = ['pub', 'sub', 'e2e', 'connect', 'channels', 'recovery'];
 const BACKENDS = ['kafka', 'amqp', 'mqtt'];
 
