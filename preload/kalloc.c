@@ -1191,6 +1191,22 @@ KALLOC__EXPORT void kalloc_v1_phase(const char *name)
 	kalloc__guard_leave();
 }
 
+/* Running totals: allocations and bytes allocated so far, all threads. */
+KALLOC__EXPORT int kalloc_v1_totals(uint64_t *allocs, uint64_t *bytes);
+KALLOC__EXPORT int kalloc_v1_totals(uint64_t *allocs, uint64_t *bytes)
+{
+	struct kalloc__totals t;
+
+	if (kalloc__mode == KALLOC_MODE_OFF)
+		return -1;
+	kalloc__totals(&t);
+	if (allocs)
+		*allocs = t.allocs;
+	if (bytes)
+		*bytes = t.bytes;
+	return 0;
+}
+
 static unsigned kalloc__snapshots;
 
 /* Write <prefix>.<n>.* now; returns n, or -1 when tracking is off. */

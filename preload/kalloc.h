@@ -11,6 +11,7 @@
  *   kalloc_phase("steady");         start a named phase (stats.json)
  *   kalloc_messages(1);             one more message handled
  *   kalloc_snapshot();              write <prefix>.<n>.* now
+ *   kalloc_totals(&allocs, &bytes); running totals
  *
  * See kalloc(3) and libkalloc(7).
  */
@@ -69,6 +70,20 @@ static inline int kalloc_snapshot(void)
 	int (*f)(void) = (int (*)(void))kalloc__lookup(&cache, "kalloc_v1_snapshot");
 
 	return f ? f() : -1;
+}
+
+/*
+ * Allocations and bytes allocated so far by all threads (exact when the
+ * other threads are quiescent). Returns 0, or -1 without libkalloc.so
+ * (*allocs and *bytes untouched).
+ */
+static inline int kalloc_totals(uint64_t *allocs, uint64_t *bytes)
+{
+	static void *cache;
+	int (*f)(uint64_t *, uint64_t *) =
+		(int (*)(uint64_t *, uint64_t *))kalloc__lookup(&cache, "kalloc_v1_totals");
+
+	return f ? f(allocs, bytes) : -1;
 }
 
 /* 1 when the program runs under libkalloc.so. */

@@ -64,6 +64,17 @@ int main(void)
 	tap_is_int(n2, 2, "second snapshot is number 2");
 	tap_is_int(json_number(prefix, 2, "leaks.json", "\"definitely_lost\""), 4321,
 		   "the same block is definitely lost once the global is cleared");
+	{
+		uint64_t a0 = 0, b0 = 0, a1 = 0, b1 = 0;
+		void *volatile q;
+
+		tap_is_int(kalloc_totals(&a0, &b0), 0, "kalloc_totals returns 0");
+		q = malloc(1000);
+		free(q);
+		kalloc_totals(&a1, &b1);
+		tap_is_int(a1 - a0, 1, "one malloc counted by kalloc_totals");
+		tap_is_int(b1 - b0, 1000, "its 1000 bytes counted");
+	}
 	kalloc_messages(5);
 	kalloc_phase("after");
 	tap_ok(1, "kalloc_messages and kalloc_phase return");
