@@ -3,7 +3,8 @@
  * kbench-suite: the suite file parser and matrix expansion. A suite is
  * "key = value" lines ('#' comments), global settings first, then optional
  * "[DRIVER]" blocks (pub, sub, e2e, core) whose settings override the
- * global ones for that driver. List values are separated by spaces or
+ * global ones for that driver. A driver may have several blocks: each is
+ * its own matrix (e.g. a small feature matrix next to the size matrix). List values are separated by spaces or
  * commas. Unknown keys and bad values are errors with FILE:LINE, so a typo
  * never silently shrinks a benchmark matrix.
  */
@@ -270,13 +271,11 @@ int kb_suite_load(const char *path, struct kb_suite *s, char *err, size_t errlen
 				rc = -EINVAL;
 				break;
 			}
-			for (size_t i = 0; i < s->ndrivers; i++)
-				if (!strcmp(s->drivers[i].driver, p)) {
-					snprintf(err, errlen, "%s:%d: driver [%s] given twice", path, lineno, p);
-					rc = -EINVAL;
-				}
-			if (rc)
+			if (s->ndrivers == KB_SUITE_MAX_DRIVERS) {
+				snprintf(err, errlen, "%s:%d: more than %d driver blocks", path, lineno, KB_SUITE_MAX_DRIVERS);
+				rc = -E2BIG;
 				break;
+			}
 			cur = &s->drivers[s->ndrivers++];
 			cur->driver = strdup(p);
 			continue;
@@ -347,6 +346,11 @@ static const struct kb_list *kb__pick(const struct kb_list *a, const struct kb_l
 static const char *kb__pick_s(const char *a, const char *b)
 {
 	return a ? a : b;
+}
+
+static int kb__cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static void kb__arg(struct kb_case *c, const char *a)
@@ -495,6 +499,25 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 							k->id = strdup(id);
 							k->label = strdup(label);
 						}
+		}
+	}
+	if (n > 1) {
+		const char **ids = malloc(n * sizeof(*ids));
+		int dup = 0;
+
+		if (!ids) {
+			kb_cases_free(c, n);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++)
+			ids[i] = c[i].id;
+		qsort(ids, n, sizeof(*ids), kb__cmp_str);
+		for (size_t i = 1; i < n && !dup; i++)
+			dup = !strcmp(ids[i - 1], ids[i]);
+		free(ids);
+		if (dup) {
+			kb_cases_free(c, n);
+			return -EEXIST; /* two blocks produce the same case */
 		}
 	}
 	*out = c;

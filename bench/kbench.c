@@ -1209,6 +1209,8 @@ int main(int argc, char **argv)
 
 		if (rc == -E2BIG)
 			kb_die("%s: the matrix expands to more than %d cases", suite_path, KB_SUITE_MAX_CASES);
+		if (rc == -EEXIST)
+			kb_die("%s: two driver blocks produce the same case", suite_path);
 		if (rc)
 			kb_die("out of memory");
 	}
@@ -1425,8 +1427,15 @@ int main(int argc, char **argv)
 
 		printf("\nkbench: suite %s: %zu case%s run, %zu failed, %zu backend note%s, %.0fs\n\n", suite.name, nran,
 		       nran == 1 ? "" : "s", nfailed, nskips, nskips == 1 ? "" : "s", secs);
-		printf("%-52s %11s %10s %10s %11s %10s %9s\n", "case", "throughput", "p50", "p99", "allocs/msg", "bytes/msg",
-		       "leaked");
+		int w = 20;
+
+		for (size_t i = 0; i < ncases; i++)
+			if (res[i].ok && (int)strlen(cases[i].label) > w)
+				w = (int)strlen(cases[i].label);
+		if (w > 72)
+			w = 72;
+		printf("%-*s %11s %10s %10s %11s %10s %9s\n", w, "case", "throughput", "p50", "p99", "allocs/msg",
+		       "bytes/msg", "leaked");
 		for (size_t i = 0; i < ncases; i++) {
 			char a[32], b[32], c[32], d[32], e[32], f[32];
 
@@ -1438,11 +1447,11 @@ int main(int argc, char **argv)
 			kb_fmt_num(d, sizeof(d), res[i].allocs, "num");
 			kb_fmt_num(e, sizeof(e), res[i].bytes, "bytes");
 			kb_fmt_num(f, sizeof(f), res[i].leaked, "bytes");
-			printf("%-52.52s %11s %10s %10s %11s %10s %9s\n", cases[i].label, a, b, c, d, e, f);
+			printf("%-*.*s %11s %10s %10s %11s %10s %9s\n", w, w, cases[i].label, a, b, c, d, e, f);
 		}
 		for (size_t i = 0; i < ncases; i++)
 			if (!res[i].ok && res[i].why[0])
-				printf("%-52.52s FAILED: %s\n", cases[i].label, res[i].why);
+				printf("%-*.*s FAILED: %s\n", w, w, cases[i].label, res[i].why);
 		for (size_t k = 0; k < nskips; k++)
 			printf("note: %s\n", skips[k].why);
 		printf("\nwritten:\n");

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #define KB_SUITE_MAX_LIST 16
-#define KB_SUITE_MAX_DRIVERS 4
+#define KB_SUITE_MAX_DRIVERS 16 /* driver blocks */
 #define KB_SUITE_MAX_CASES 20000 /* a bigger matrix is a typo, not a plan */
 
 /* One list-valued suite setting, e.g. sizes = 100 1024 10240. */
@@ -57,7 +57,8 @@ int kb_suite_load(const char *path, struct kb_suite *s, char *err, size_t errlen
 void kb_suite_free(struct kb_suite *s);
 
 /* Expands the matrix into cases (allocated array); -E2BIG beyond
- * KB_SUITE_MAX_CASES, -ENOMEM. reps_override and
+ * KB_SUITE_MAX_CASES, -EEXIST when two blocks produce the same case,
+ * -ENOMEM. reps_override and
  * count_override (NULL: keep) come from the command line; backends, when
  * non-NULL, restricts the backends ("memory,kafka"). */
 int kb_suite_cases(const struct kb_suite *s, const char *backends, int reps_override,

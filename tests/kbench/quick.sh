@@ -18,7 +18,7 @@ fi
 st=$?
 is "$st" 0 "kbench run --suite quick exits 0"
 [ $st -eq 0 ] || diag "$(grep -i 'fail\|note' progress.txt | head -10)"
-grep -q '^kbench: suite quick: 16 cases run, 0 failed' summary.txt
+grep -q '^kbench: suite quick: 18 cases run, 0 failed' summary.txt
 check "summary line: $(grep '^kbench: suite' summary.txt)" test $? -eq 0
 grep -q '^written:' summary.txt && grep -q "results .*/run/results.json" summary.txt \
 	&& grep -q "report .*/run/report.html" summary.txt
@@ -29,7 +29,7 @@ check "summary table has memory and kafka rows" test $? -eq 0
 test -s run/results.json && grep -q '"schema": "kprof-bench/1"' run/results.json
 check "results.json is kprof-bench/1" test $? -eq 0
 n=$(grep -c '"case": ' run/results.json)
-is "$n" 16 "16 benchmarks in results.json"
+is "$n" 18 "18 benchmarks in results.json"
 n=$(grep -c '"throughput_msgs_per_sec"' run/results.json)
 check "every benchmark has throughput in metrics and repetitions ($n)" test "$n" -ge 48
 missing=
@@ -53,6 +53,8 @@ fi
 test -s run/report.html && grep -q 'pub/kafka size=1024 batch=100 clients=1' run/report.html \
 	&& grep -q 'href="pub-memory-s100-b1-c1/cpu.svg"' run/report.html
 check "report.html has every case and links its flame graph" test $? -eq 0
+grep -q 'Feature impact: throughput change' run/report.html && grep -q 'pub/memory size=1024 batch=100 clients=1 +ack' run/report.html
+check "report.html charts the feature impact (ack, correlation id + metadata)" test $? -eq 0
 
 "$KPROF_BIN" compare run/results.json run/results.json >aa.txt 2>&1
 is "$?" 0 "compare of a run with itself: no regression"

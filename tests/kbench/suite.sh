@@ -10,13 +10,15 @@ KBENCH=$top_builddir/bench/kbench
 
 "$KBENCH" list --suite quick >quick.txt 2>&1
 is "$?" 0 "kbench list --suite quick"
-is "$(head -1 quick.txt | sed 's/ (.*)//')" "suite quick: 16 cases" "quick: 16 cases"
+is "$(head -1 quick.txt | sed 's/ (.*)//')" "suite quick: 18 cases" "quick: 18 cases"
 n=$(grep -c -- '--backend memory' quick.txt)
-is "$n" 8 "quick: 8 memory cases"
+is "$n" 10 "quick: 10 memory cases (2 of them feature variants)"
 n=$(grep -c -- '--backend kafka' quick.txt)
 is "$n" 8 "quick: 8 kafka cases"
 grep -q 'e2e-memory-s100-b1-c1 .*bench_e2e .*--rate 20000' quick.txt
 check "quick: the [e2e] block sets its rate" test $? -eq 0
+grep -q 'pub-memory-s1024-b100-c1-correlation_id-metadata8 .*--correlation-id --metadata 8' quick.txt
+check "quick: a second [pub] block adds the feature variants" test $? -eq 0
 "$KBENCH" list --suite full >full.txt 2>&1
 is "$?" 0 "kbench list --suite full"
 # pub: 4 backends x 3 sizes x 4 batches x 5 clients x 3 features = 720
@@ -62,6 +64,11 @@ bad "feature without value" 2 "$(printf '[pub]\nfeatures = metadata')"
 bad "unknown driver block" 1 "[publisher]"
 bad "line without =" 2 "$(printf '[pub]\nbackends memory')"
 bad "reps out of range" 1 "$(printf 'reps = 0\n[pub]')"
+printf '[pub]\nsizes = 100 200\n[pub]\nsizes = 200\n' >dup.suite
+"$KBENCH" list --suite ./dup.suite >/dev/null 2>err
+st=$?
+if [ $st -eq 2 ] && grep -q 'two driver blocks produce the same case' err; then ok "overlapping blocks: $(cat err)"
+else not_ok "overlapping blocks are refused (got $st: $(cat err))"; fi
 printf 'name = empty\n' >empty.suite
 "$KBENCH" list --suite ./empty.suite >/dev/null 2>err
 is "$?" 2 "a suite without driver block is refused"
