@@ -390,15 +390,17 @@ function figures(o, n, errors, wall, cpu, lat) {
 	}, lat ? lat.percentiles() : {});
 }
 
-// Consumers: messages are published first (by this process, not timed),
-// then the consumer drains them; throughput is measured from the first
-// message received to the last.
+// Consumers: the consumer subscribes, then this process publishes the
+// messages (each batch acknowledged) while it consumes; throughput from
+// the first delivery to the last, latency from the send time carried in
+// each message to its delivery.
 async function runSub(be, o, rep) {
 	const n = o.count !== null ? o.count : 10000;
 	if (rep > 0 || !o._prepared) { await be.prepare(o); o._prepared = true; }
 	const pub = await withTimeout(be.connect(o, 'pub'), o.timeout, 'connect');
 	const sub = await withTimeout(be.connect(o, 'sub'), o.timeout, 'connect');
 	let got = 0, first = 0n, last = 0n, dup = 0;
+	const lat = new Samples(); // send time (in the payload) to delivery, as bench_sub
 	const seen = new Uint8Array(n);
 	let done;
 	const finished = new Promise((r) => { done = r; });
@@ -409,11 +411,13 @@ async function runSub(be, o, rep) {
 		last = t;
 		const s = seqOf(m);
 		if (s < n) { if (seen[s]) dup++; seen[s] = 1; }
+		const sent = timeOf(m);
+		if (sent > 0n) lat.add(Number(t - sent));
 		if (++got >= n) done();
 	}), o.timeout, 'subscribe');
 	for (let i = 0; i < n; i += o.batch) {
 		const bufs = [];
-		for (let j = i; j < Math.min(n, i + o.batch); j++) bufs.push(payload(o.size, j, 0n));
+		for (let j = i; j < Math.min(n, i + o.batch); j++) bufs.push(payload(o.size, j, now()));
 		await withTimeout(be.publish(pub, o.topic, bufs), o.timeout, 'publish acknowledgement');
 	}
 	await withTimeout(finished, Math.max(o.timeout, 30), `consume ${n} messages (got ${got})`);
@@ -421,7 +425,7 @@ async function runSub(be, o, rep) {
 	const cpu = process.cpuUsage(cpu0);
 	await be.close(sub);
 	await be.close(pub);
-	const r = figures(o, got, 0, wall, cpu, null);
+	const r = figures(o, got, 0, wall, cpu, lat);
 	r.duplicates = dup;
 	return r;
 }

@@ -31,7 +31,7 @@ need(num('throughput_msgs_per_sec') && m.throughput_msgs_per_sec > 0, 'throughpu
 need(num('peak_rss_bytes') && m.peak_rss_bytes > 1 << 20, 'peak_rss_bytes > 1 MiB');
 need(num('cpu_usage_percent') && m.cpu_usage_percent >= 0, 'cpu_usage_percent');
 need(num('error_rate') && m.error_rate === 0, `error_rate ${m.error_rate}`);
-if (mode !== 'sub') {
+{
 	const ps = ['latency_p50_ns', 'latency_p90_ns', 'latency_p95_ns', 'latency_p99_ns', 'latency_p999_ns', 'latency_max_ns'];
 	need(ps.every(num), 'latency percentiles present');
 	need(m.latency_p50_ns > 0, 'latency_p50_ns > 0');
