@@ -104,7 +104,8 @@ static struct kan__rgb kan__color(const struct kan_tree *t, const struct kan_nod
 		double d = maxdelta > 0 ? (d1 - d0) / maxdelta : 0;
 		/* square root: small changes stay visible next to big ones */
 		double k = sqrt(fabs(d));
-		int fade = (int)(255.0 * (1.0 - k) + 0.5);
+		/* strongest is (255,90,90) / (90,90,255): black text stays legible */
+		int fade = (int)(255.0 - 165.0 * (k > 1 ? 1 : k) + 0.5);
 		if (d > 0)
 			c = (struct kan__rgb){ 255, fade, fade };
 		else if (d < 0)
