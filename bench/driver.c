@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -477,7 +478,7 @@ static void kb__sleep_until(uint64_t t)
 		if (now >= t)
 			return;
 		if (t - now > 100000) {
-			struct timespec ts = { 0, (long)(t - now - 50000) };
+			struct timespec ts = { 0, (long)(t - now - 20000) };
 
 			nanosleep(&ts, NULL);
 		} else {
@@ -522,6 +523,9 @@ static void *kb__prod_main(void *arg)
 	struct kb_log *lg = kb__log_open(c);
 	uint64_t warm_seq = 0, sent = 0, start, period = 0;
 	int rc = 0;
+
+	/* precise wake-ups for the schedule (default slack is 50 us) */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
 	if (c->warmup > 0) {
 		uint64_t until = ku_now_ns() + (uint64_t)(c->warmup * 1e9);
@@ -723,6 +727,7 @@ static void *kb__cons_main(void *arg)
 	uint64_t idle_since = ku_now_ns(), timeout = (uint64_t)(c->timeout * 1e9);
 
 	cs->log = kb__log_open(c);
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	for (;;) {
 		int rc = c->be->poll(cs->conn, kb__cons_cb, cs, 4096, 50);
 		bool pdone = atomic_load(&run->prod[cs->idx].done);
