@@ -76,7 +76,6 @@ static int ksamp__pcmap_put(struct ksamp__pcmap *m, uint64_t pc, uint64_t id)
 struct ksamp__wctx {
 	struct ku_pprof *prof;
 	struct ku_maps maps;
-	struct ku_sym *sym;
 	uint64_t *map_ids; /* pprof mapping id per maps entry, 0 = not yet */
 	struct ksamp__pcmap pcs;
 };
@@ -146,6 +145,81 @@ static const char *ksamp__vdso_name(uint64_t addr)
 	return NULL;
 }
 
+/*
+ * Symbolization survives between writes: one symbolizer for the process
+ * (its strings stay valid while it lives) and a cache of the frames found
+ * for each (address, file) pair, so a program that calls ksamp_flush()
+ * periodically pays for each address once, not once per flush. Only used
+ * under the write lock.
+ */
+struct ksamp__symc {
+	uint64_t addr, ino; /* ino + 1, so that 0 marks an empty slot */
+	uint32_t n;
+	struct ku_sym_frame *fr;
+};
+
+static struct ku_sym *ksamp__sym;
+static struct ksamp__symc *ksamp__symc;
+static size_t ksamp__symc_cap, ksamp__symc_n;
+
+static struct ksamp__symc *ksamp__symc_slot(struct ksamp__symc *t, size_t cap, uint64_t addr, uint64_t ino)
+{
+	size_t mask = cap - 1, i = (size_t)(((addr ^ (ino * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull) >> 17) & mask;
+
+	while (t[i].ino && !(t[i].addr == addr && t[i].ino == ino))
+		i = (i + 1) & mask;
+	return &t[i];
+}
+
+static int ksamp__symbolize(const struct ku_map *m, uint64_t addr, struct ku_sym_frame *fr, size_t max, size_t *n)
+{
+	char hex[2 * KU_BUILD_ID_MAX + 1];
+	struct ksamp__symc *c;
+	uint64_t ino = m->inode + 1;
+	int rc;
+
+	*n = 0;
+	if (!ksamp__sym && (rc = ku_sym_new(&ksamp__sym, 0)) < 0)
+		return rc;
+	if ((ksamp__symc_n + 1) * 2 > ksamp__symc_cap) {
+		size_t ncap = ksamp__symc_cap ? ksamp__symc_cap * 2 : 4096;
+		struct ksamp__symc *nt = calloc(ncap, sizeof(*nt));
+
+		if (!nt)
+			return -ENOMEM;
+		for (size_t i = 0; i < ksamp__symc_cap; i++)
+			if (ksamp__symc[i].ino)
+				*ksamp__symc_slot(nt, ncap, ksamp__symc[i].addr, ksamp__symc[i].ino) = ksamp__symc[i];
+		free(ksamp__symc);
+		ksamp__symc = nt;
+		ksamp__symc_cap = ncap;
+	}
+	c = ksamp__symc_slot(ksamp__symc, ksamp__symc_cap, addr, ino);
+	if (!c->ino) {
+		size_t k = 0;
+
+		if (ku_sym_lookup_addr(ksamp__sym, m->path,
+				       m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, hex) : NULL,
+				       addr, m->start, m->offset, fr, max, &k) < 0)
+			k = 0;
+		c->fr = k ? malloc(k * sizeof(*fr)) : NULL;
+		if (k && !c->fr)
+			return -ENOMEM;
+		if (k)
+			memcpy(c->fr, fr, k * sizeof(*fr));
+		c->addr = addr;
+		c->ino = ino;
+		c->n = (uint32_t)k;
+		ksamp__symc_n++;
+	}
+	if (c->n > max)
+		return -EINVAL;
+	if (c->n)
+		memcpy(fr, c->fr, c->n * sizeof(*fr));
+	*n = c->n;
+	return 0;
+}
+
 /* Location id for addr (already pc - 1 for return addresses). */
 static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 {
@@ -164,14 +238,9 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 	}
 	m = ku_procmaps_find(&w->maps, (uintptr_t)addr);
 	if (m) {
-		char hex[2 * KU_BUILD_ID_MAX + 1];
-
 		if ((rc = ksamp__mapping_id(w, m, &mid)) < 0)
 			return rc;
-		if (m->path[0] == '/' &&
-		    ku_sym_lookup_addr(w->sym, m->path,
-				       m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, hex) : NULL,
-				       addr, m->start, m->offset, fr, KU_ARRAY_SIZE(fr), &n) < 0)
+		if (m->path[0] == '/' && ksamp__symbolize(m, addr, fr, KU_ARRAY_SIZE(fr), &n) < 0)
 			n = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -281,8 +350,6 @@ int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mo
 		return rc;
 	if ((rc = ku_procmaps_read(0, KU_PROCMAPS_BUILD_IDS, &w.maps)) < 0)
 		goto out;
-	if ((rc = ku_sym_new(&w.sym, 0)) < 0)
-		goto out;
 	w.map_ids = calloc(w.maps.n + 1, sizeof(uint64_t));
 	w.pcs.cap = 1024;
 	w.pcs.key = calloc(w.pcs.cap, 8);
@@ -309,7 +376,6 @@ out:
 	free(w.map_ids);
 	free(w.pcs.key);
 	free(w.pcs.val);
-	ku_sym_free(w.sym);
 	ku_procmaps_free(&w.maps);
 	ku_pprof_free(w.prof);
 	return rc;

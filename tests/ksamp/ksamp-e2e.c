@@ -203,6 +203,9 @@ static void check_pprof(const char *path, const char *expect)
 		f = popen(cmd, "r");
 		n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
 		out[n] = 0;
+		/* Read the rest too: pprof must not die of SIGPIPE. */
+		while (f && fread(cmd, 1, sizeof(cmd), f) > 0)
+			;
 		st = f ? pclose(f) : -1;
 		if (v == 0 && expect)
 			tap_ok(st == 0 && strstr(out, expect), "pprof -top reads %s and shows %s", strrchr(path, '/') + 1,
@@ -555,6 +558,30 @@ static void config(void)
 		       "unwritable KSAMP_OUT: one clear error naming the path");
 }
 
+/* Flushes, stops and starts while 8 threads are sampled at 1000 Hz (wall)
+ * with many distinct stacks, with both unwinders. */
+static void stress(void)
+{
+	static const char *units[] = {"KSAMP_UNWIND=fp", "KSAMP_UNWIND=libunwind"};
+	struct pb_profile pr;
+	char p[512];
+
+	for (int u = 0; u < 2; u++) {
+		const char *e[] = {"KSAMP_MODE=wall", "KSAMP_HZ=1000", units[u], NULL};
+
+		snprintf(p, sizeof(p), "%s/stress-%d.pb.gz", dir, u);
+		if (!exited0(run(1, p, "stress", e, out, sizeof(out), err, sizeof(err)), units[u]))
+			continue;
+		tap_ok(getval(out, "api_failures") == 0, "20 flushes and 5 stop/start pairs succeed (%s)", units[u]);
+		if (load(&pr, p))
+			continue;
+		tap_ok(share(&pr, "stress_rec") > 0.5 && pr.nsamples > 100, "%zu distinct samples, stress_rec %.0f%%",
+		       pr.nsamples, 100 * share(&pr, "stress_rec"));
+		check_pprof(p, "stress_rec");
+		pb_free(&pr);
+	}
+}
+
 /* Both interposers in one process: threads, fork and exec still work and
  * the attribution is unchanged. */
 static void with_kalloc(void)
@@ -649,6 +676,8 @@ int main(int argc, char **argv)
 		api();
 	else if (!strcmp(s, "config"))
 		config();
+	else if (!strcmp(s, "stress"))
+		stress();
 	else if (!strcmp(s, "kalloc"))
 		with_kalloc();
 	else

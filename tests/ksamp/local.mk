@@ -20,7 +20,7 @@ tests_ksamp_ksamp_e2e_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_ksamp_ksamp_e2e_LDADD = $(ZLIB_LIBS) -lm
 KSAMP_E2E_TESTS = tests/ksamp/attribution.sh tests/ksamp/wall.sh tests/ksamp/threads.sh \
 	tests/ksamp/forkexec.sh tests/ksamp/sigprof.sh tests/ksamp/depth.sh tests/ksamp/api.sh \
-	tests/ksamp/config.sh tests/ksamp/kalloc.sh tests/ksamp/speedscope.sh
+	tests/ksamp/config.sh tests/ksamp/kalloc.sh tests/ksamp/stress.sh tests/ksamp/speedscope.sh
 TESTS += $(KSAMP_E2E_TESTS)
 EXTRA_DIST += $(KSAMP_E2E_TESTS)
 

@@ -249,6 +249,58 @@ static int forkexec(const char *self)
 	return 0;
 }
 
+/* Stress: many distinct stacks on 8 threads while main flushes and
+ * stops/starts sampling over and over. */
+static volatile int stress_stop;
+
+__attribute__((noinline)) static void stress_rec(int d)
+{
+	volatile int keep = 1;
+
+	if (d > 0) {
+		stress_rec(d - 1);
+		sink += (uint64_t)keep;
+		return;
+	}
+	for (int i = 0; i < 2000; i++)
+		sink = sink * 7 + 1;
+}
+
+static void *stress_main(void *p)
+{
+	unsigned seed = (unsigned)(uintptr_t)p;
+
+	while (!stress_stop) {
+		void *m;
+
+		stress_rec((int)(rand_r(&seed) % 60));
+		m = malloc(64 + seed % 512);
+		free(m);
+	}
+	return NULL;
+}
+
+static int stress(void)
+{
+	pthread_t t[8];
+	int bad = 0;
+
+	for (uintptr_t i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, stress_main, (void *)i);
+	for (int i = 0; i < 20; i++) {
+		usleep(50000);
+		bad += ksamp_flush() != 0;
+		if (i % 4 == 0)
+			bad += ksamp_stop() != 0 || ksamp_start() != 0;
+	}
+	stress_stop = 1;
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	printf("api_failures %d\n", bad);
+	print_cpu();
+	return 0;
+}
+
 /* Exec without fork (a launcher): the new image has no profiler and must
  * not inherit a running timer (setitimer's ITIMER_PROF would kill it). */
 static int execself(const char *self)
@@ -370,6 +422,8 @@ int main(int argc, char **argv)
 		return wall();
 	if (!strcmp(s, "shortthreads"))
 		return shortthreads();
+	if (!strcmp(s, "stress"))
+		return stress();
 	if (!strcmp(s, "execself"))
 		return execself(argv[0]);
 	if (!strcmp(s, "blocked"))
@@ -390,6 +444,6 @@ int main(int argc, char **argv)
 		return busy_part(argc > 2 ? atof(argv[2]) : 1.0, 0), 0;
 	if (!strcmp(s, "work")) /* benchmark: work ITERATIONS [DEPTH] */
 		return work(argc > 2 ? atol(argv[2]) : 100000000L, argc > 3 ? atoi(argv[3]) : 1);
-	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|forkexec|execself|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
+	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|forkexec|execself|stress|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
 	return 2;
 }
