@@ -287,7 +287,7 @@ int kan_cmd_clients(int argc, char **argv)
 	size_t nmetrics = 0;
 	struct kan_run *ra = NULL, *rb = NULL;
 	struct kan_cl_row *rows = NULL;
-	size_t nrows = 0, cap = 0;
+	size_t nrows = 0, cap = 0, npairs = 0;
 	char err[512], la[32], lb[32];
 	char *mlist = NULL;
 	int c, rc;
@@ -339,6 +339,7 @@ int kan_cmd_clients(int argc, char **argv)
 				b = &rb->b[j];
 		if (!b)
 			continue;
+		npairs++;
 		for (size_t k = 0; k < nmetrics; k++) {
 			const struct kan_metric *x = kan_bench_metric(a, metrics[k]), *y = kan_bench_metric(b, metrics[k]);
 			struct kan_cl_row *r;
@@ -372,6 +373,9 @@ int kan_cmd_clients(int argc, char **argv)
 		kan_run_free(ra);
 		kan_run_free(rb);
 		free(mlist);
+		if (npairs)
+			return kan_die("clients: %zu benchmark pair(s), but none has a metric of the list on both sides",
+				       npairs);
 		return kan_die("clients: no benchmark of %s matches one of %s (same kind, backend and workload)",
 			       argv[optind], argv[optind + 1]);
 	}
