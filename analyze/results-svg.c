@@ -215,12 +215,26 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 void kan_svg_bars(FILE *f, const char *title, const char *metric, const char *unit,
 		  const char *const *labels, const double *v, size_t n)
 {
-	const double W = 600, L = 270, R = 100, T = 30, BH = 18, GAP = 5;
-	double H = T + (double)n * (BH + GAP) + 12, vmax = 0;
+	const double R = 100, T = 30, BH = 18, GAP = 5;
+	double H = T + (double)n * (BH + GAP) + 12, vmax = 0, vmin = 0, L = 120, W, x0, scale;
+	size_t longest = 0;
 
+	/* room for the longest label (about 6 px a character at 11 px) */
 	for (size_t i = 0; i < n; i++)
-		if (isfinite(v[i]))
-			vmax = fmax(vmax, fabs(v[i]));
+		if (labels[i] && strlen(labels[i]) > longest)
+			longest = strlen(labels[i]);
+	L = fmax(L, fmin(480, 14 + 6.2 * (double)longest));
+	W = L + 330;
+
+	/* signed values grow left and right of a zero line */
+	for (size_t i = 0; i < n; i++) {
+		if (isfinite(v[i])) {
+			vmax = fmax(vmax, v[i]);
+			vmin = fmin(vmin, v[i]);
+		}
+	}
+	scale = vmax > vmin ? (W - L - R) / (vmax - vmin) : 0;
+	x0 = L - vmin * scale;
 	fprintf(f, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" role=\"img\">\n",
 		W, H, W, H);
 	fprintf(f, "<text class=\"t\" x=\"8\" y=\"18\">");
@@ -232,11 +246,12 @@ void kan_svg_bars(FILE *f, const char *title, const char *metric, const char *un
 	}
 	for (size_t i = 0; i < n; i++) {
 		double y = T + (double)i * (BH + GAP);
-		double w = isfinite(v[i]) && vmax > 0 ? fabs(v[i]) / vmax * (W - L - R) : 0;
+		double w = isfinite(v[i]) ? fabs(v[i]) * scale : 0, bx;
 		char val[64];
 
 		if (w < 1 && isfinite(v[i]))
 			w = 1;
+		bx = isfinite(v[i]) && v[i] < 0 ? x0 - w : x0;
 		if (!isfinite(v[i]))
 			snprintf(val, sizeof(val), "-");
 		else if (metric)
@@ -250,14 +265,16 @@ void kan_svg_bars(FILE *f, const char *title, const char *metric, const char *un
 		}
 		fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">", L - 6, y + BH - 5);
 		kan_html_escape(f, labels[i]);
-		fprintf(f, "</text><path d=\"M%g %gh%.1fv%gh%.1fz\" fill=\"%s\"><title>", L, y, w, BH, -w,
+		fprintf(f, "</text><path d=\"M%.1f %gh%.1fv%gh%.1fz\" fill=\"%s\"><title>", bx, y, w, BH, -w,
 			kan__palette[i % KU_PAL_N]);
 		kan_html_escape(f, labels[i]);
 		fprintf(f, ": ");
 		kan_html_escape(f, val);
-		fprintf(f, "</title></path><text x=\"%.1f\" y=\"%g\">", L + w + 4, y + BH - 5);
+		fprintf(f, "</title></path><text x=\"%.1f\" y=\"%g\">", fmax(bx + w, x0) + 4, y + BH - 5);
 		kan_html_escape(f, val);
 		fputs("</text>\n", f);
 	}
+	if (vmin < 0)
+		fprintf(f, "<path d=\"M%.1f %gV%g\" stroke=\"#555\"/>\n", x0, T - 4, H - 8);
 	fputs("</svg>\n", f);
 }
