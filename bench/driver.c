@@ -285,32 +285,82 @@ static void kb__log_flush(struct kb_log *lg)
 
 static __thread long kb__tid;
 
+/* Decimal digits of v at p, returns the end (no NUL). */
+static char *kb__utoa(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *kb__puts(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* One line per message, formatted by hand (snprintf alone would cost more
+   than the rest of a memory-backend message):
+   SECONDS.MICROS LEVEL PROG[TID] WHAT id=UUID producer=N seq=N bytes=N topic=T */
 static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *what, const void *data,
 			size_t len)
 {
 	struct timespec ts;
-	char id[37];
 	uint32_t producer = 0;
-	uint64_t seq = 0, a, b;
-	int n;
+	uint64_t seq = 0, a, b, us;
+	char *p;
 
 	if (c->log_level < 0 || c->log_level > KB_LOG_THRESHOLD || !lg)
 		return;
+	if (sizeof(lg->buf) - lg->len < 512 + strlen(c->topic) + strlen(c->prog))
+		kb__log_flush(lg);
+	if (!kb__tid)
+		kb__tid = (long)syscall(SYS_gettid);
+	p = lg->buf + lg->len;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	p = kb__utoa(p, (uint64_t)ts.tv_sec);
+	*p++ = '.';
+	us = (uint64_t)ts.tv_nsec / 1000;
+	for (uint64_t d = 100000; d; d /= 10)
+		*p++ = (char)('0' + us / d % 10);
+	*p++ = ' ';
+	p = kb__puts(p, kb__level_names[c->log_level]);
+	*p++ = ' ';
+	p = kb__puts(p, c->prog);
+	*p++ = '[';
+	p = kb__utoa(p, (uint64_t)kb__tid);
+	p = kb__puts(p, "] ");
+	p = kb__puts(p, what);
+	p = kb__puts(p, " id=");
 	if (len >= KB_MSG_HEADER) {
+		char id[37];
+
 		kb_uuid_format((const struct kb_uuid *)((const uint8_t *)data + 4), id);
+		memcpy(p, id, 36);
+		p += 36;
 		kb_msg_peek(data, len, &producer, &seq, &a, &b);
 	} else {
-		strcpy(id, "-");
+		*p++ = '-';
 	}
-	if (sizeof(lg->buf) - lg->len < 512)
-		kb__log_flush(lg);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	n = snprintf(lg->buf + lg->len, sizeof(lg->buf) - lg->len,
-		     "%lld.%06ld %s %s[%ld] %s id=%s producer=%u seq=%" PRIu64 " bytes=%zu topic=%s\n",
-		     (long long)ts.tv_sec, ts.tv_nsec / 1000, kb__level_names[c->log_level], c->prog,
-		     kb__tid ? kb__tid : (kb__tid = (long)syscall(SYS_gettid)), what, id, producer & 0xffff, seq, len, c->topic);
-	if (n > 0 && (size_t)n < sizeof(lg->buf) - lg->len)
-		lg->len += (size_t)n;
+	p = kb__puts(p, " producer=");
+	p = kb__utoa(p, producer & 0xffff);
+	p = kb__puts(p, " seq=");
+	p = kb__utoa(p, seq);
+	p = kb__puts(p, " bytes=");
+	p = kb__utoa(p, len);
+	p = kb__puts(p, " topic=");
+	p = kb__puts(p, c->topic);
+	*p++ = '\n';
+	lg->len = (size_t)(p - lg->buf);
 }
 
 static struct kb_log *kb__log_open(const struct kb_cfg *c)
