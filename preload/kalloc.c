@@ -1233,19 +1233,49 @@ KALLOC__EXPORT int kalloc_v1_snapshot(void)
 
 /* ---- constructor / destructor ---------------------------------------------------- */
 
+extern char **environ;
+
+/*
+ * Programs this one executes inherit KALLOC_OUT; KALLOC_OUT_OWNER=<pid>
+ * tells them to write <prefix>.<pid> instead of overwriting our files.
+ * setenv() would allocate (the variable string, a search-tree node, a new
+ * environ array) with the interposed malloc, and those blocks would show
+ * up as the program's. Instead the entry lives in static storage and the
+ * new environ array on memory kalloc maps itself. glibc never frees or
+ * reallocates an environ array it did not allocate (a later setenv copies
+ * it into one of its own) and never frees the strings, so nothing the
+ * program does with its environment can reach these blocks.
+ */
+static void kalloc__claim_out(void)
+{
+	static const char key[] = "KALLOC_OUT_OWNER=";
+	static char entry[sizeof(key) + 24];
+	char **env = environ, **nenv;
+	size_t n = 0, i, j = 0;
+
+	snprintf(entry, sizeof(entry), "%s%d", key, (int)getpid());
+	while (env && env[n])
+		n++;
+	nenv = kalloc__map((n + 2) * sizeof(*nenv));
+	if (!nenv) {
+		kalloc__warn(NULL, "cannot map memory for KALLOC_OUT_OWNER; programs it executes share %s",
+			     kalloc__cfg.prefix);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (strncmp(env[i], key, sizeof(key) - 1) != 0)
+			nenv[j++] = env[i];
+	nenv[j++] = entry;
+	nenv[j] = NULL; /* fresh mapping: already zero, said for the reader */
+	environ = nenv;
+}
+
 __attribute__((constructor)) static void kalloc__ctor(void)
 {
 	if (__atomic_load_n(&kalloc__init_state, __ATOMIC_ACQUIRE) != 2)
 		kalloc__init();
-	if (kalloc__mode != KALLOC_MODE_OFF && kalloc__cfg.claim_out) {
-		char pid[24];
-
-		/* Programs this one executes inherit KALLOC_OUT; this tells
-		 * them to write <prefix>.<pid> instead of overwriting ours. */
-		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		/* Tracked on purpose: the program may realloc the environment. */
-		setenv("KALLOC_OUT_OWNER", pid, 1);
-	}
+	if (kalloc__mode != KALLOC_MODE_OFF && kalloc__cfg.claim_out)
+		kalloc__claim_out();
 	if (kalloc__mode != KALLOC_MODE_OFF && kalloc__cfg.signo) {
 		kalloc__guard_enter();
 		kalloc__signal_setup(kalloc__cfg.signo);

@@ -30,6 +30,36 @@ check "clean: still-reachable blocks are counted (${1:-0} >= 14)" [ "${1:-0}" -g
 check "leak-malloc: the global's block is still reachable, not a leak" \
 	grep -q '^still reachable: [1-9][0-9]* bytes' "$T/leak-malloc.leaks.txt"
 
+# kalloc's own work is never tracked: in a clean program every block
+# still reachable at exit is the program's (13 of its own, one stdio
+# buffer), and no profile frame is in libkalloc.so or in code it called
+# (its constructor used to setenv() KALLOC_OUT_OWNER through malloc).
+set -- $(json_total "$T/clean.leaks.json" still_reachable)
+is "${1:-0}" 14 "clean: exactly the program's 14 blocks are still reachable"
+if [ -x "$KPROF_BIN" ]; then
+	for prog in clean cleanxx; do
+		"$KPROF_BIN" folded "$T/$prog.heap.pb.gz" >"$T/$prog.folded" 2>&1
+		check "$prog: heap.pb.gz has stacks" [ -s "$T/$prog.folded" ]
+		is "$(grep -E 'kalloc|environ|tsearch' "$T/$prog.folded")" "" \
+			"$prog: no frame of libkalloc's own in heap.pb.gz"
+	done
+else
+	skip "kprof not built"
+fi
+if [ -n "$PPROF" ]; then
+	"$PPROF" -raw "$T/clean.heap.pb.gz" >"$T/clean.raw" 2>/dev/null
+	m=$(awk '/^Mappings/ { on = 1; next } on && /libkalloc/ { sub(":", "", $1); print $1 }' "$T/clean.raw")
+	n=$(awk -v m="M=${m:-none}" '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 } on && $3 == m' "$T/clean.raw" | wc -l)
+	is "$n" 0 "clean: pprof -raw shows no location in libkalloc.so"
+else
+	skip "pprof not installed"
+fi
+# The environment of the traced program still works as usual: its own
+# setenv/unsetenv, and the owner entry programs it executes inherit.
+owner=$(KALLOC_OUT=$T/envp KALLOC_QUIET=1 LD_PRELOAD=$KPROF_LIBKALLOC \
+	sh -c 'export KPROF_T1=one; unset HOME; exec env' | grep -c -E '^(KPROF_T1=one|KALLOC_OUT_OWNER=[0-9]+)$')
+is "$owner" 2 "environment after kalloc's constructor: program's setenv and KALLOC_OUT_OWNER"
+
 # The allocation site carries file:line from the debug info.
 check "leak-malloc: site symbolized with file:line" \
 	grep -q 'in leak_malloc .*leak-malloc\.c:[0-9]' "$T/leak-malloc.leaks.txt"
