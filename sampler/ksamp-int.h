@@ -33,7 +33,6 @@ struct ksamp__config {
 	enum ku_unwind_method unwind;
 	int toggle_signal;   /* 0: none */
 	int start_enabled;
-	int quiet;
 	size_t table_entries; /* power of two */
 	size_t arena_pcs;
 };

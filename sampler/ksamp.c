@@ -185,7 +185,6 @@ static void ksamp__config_read(void)
 		c->toggle_signal = 0;
 	}
 	c->start_enabled = ksamp__parse_int("KSAMP_START", 1, 0, 1);
-	c->quiet = ksamp__parse_int("KSAMP_QUIET", 0, 0, 1);
 	c->table_entries = 1u << 16;
 	c->arena_pcs = (size_t)4 << 20;
 }
@@ -504,6 +503,20 @@ KSAMP__EXPORT int execle(const char *path, const char *arg, ...)
 	return execve(path, argv, envp);
 }
 
+/*
+ * A fork never happens in the middle of a write on another thread: the
+ * child would inherit a held lock and half-updated symbol caches.
+ */
+static void ksamp__atfork_prepare(void)
+{
+	pthread_mutex_lock(&ksamp__write_lock);
+}
+
+static void ksamp__atfork_parent(void)
+{
+	pthread_mutex_unlock(&ksamp__write_lock);
+}
+
 /* Child of fork: only this thread exists; its own profile <out>.<pid>. */
 static void ksamp__atfork_child(void)
 {
@@ -512,6 +525,7 @@ static void ksamp__atfork_child(void)
 	int k = 0;
 	long pid = (long)getpid();
 
+	pthread_mutex_unlock(&ksamp__write_lock);
 	ksamp__pid = (pid_t)pid;
 	ksamp__child = 1;
 	/* Timers are not inherited: forget every registration. */
@@ -636,7 +650,7 @@ __attribute__((constructor)) static void ksamp__init(void)
 		sa.sa_sigaction = ksamp__on_toggle;
 		ksamp__real_sigaction(ksamp__cfg.toggle_signal, &sa, NULL);
 	}
-	pthread_atfork(NULL, NULL, ksamp__atfork_child);
+	pthread_atfork(ksamp__atfork_prepare, ksamp__atfork_parent, ksamp__atfork_child);
 	/*
 	 * libunwind's default global cache takes a lock with signals blocked
 	 * (two sigprocmask calls per look-up); a per-thread cache needs no
