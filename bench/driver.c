@@ -598,6 +598,9 @@ static void *kb__prod_main(void *arg)
 			warm_seq += c->batch;
 		}
 	}
+	/* two rounds: the main thread starts the "steady" phase and takes its
+	   snapshots between them, before any measured message is sent */
+	pthread_barrier_wait(&run->barrier);
 	pthread_barrier_wait(&run->barrier);
 	start = p->t_start = ku_now_ns();
 	if (c->rate > 0)
@@ -1086,6 +1089,7 @@ static int kb__messaging(struct kb_cfg *c)
 		have_alloc = kb_kalloc_totals(&a0, &b0);
 		cpu0 = kb__cpu_ns();
 		t0 = ku_now_ns();
+		pthread_barrier_wait(&run.barrier);
 		for (unsigned i = 0; i < c->clients; i++) {
 			while (!atomic_load(&run.prod[i].done)) {
 				struct timespec ts = { 0, 100000000 };
