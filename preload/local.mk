@@ -10,7 +10,7 @@ preload_libkalloc_la_SOURCES = \
 	preload/kalloc-internal.h preload/kalloc.c preload/table.c \
 	preload/stacks.c preload/leaks.c preload/report.c preload/signal.c
 preload_libkalloc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-omit-frame-pointer \
-	-fno-optimize-sibling-calls -fno-ipa-icf -fno-builtin-malloc -fno-builtin-free -ftls-model=initial-exec
+	-fno-optimize-sibling-calls $(KALLOC_NOICF_CFLAGS) -fno-builtin-malloc -fno-builtin-free -ftls-model=initial-exec
 preload_libkalloc_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
 	-export-symbols-regex '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|malloc_usable_size|strdup|strndup|_Zn[wa]m.*|_Zd[la]Pv.*|kalloc_.*)$$'
 preload_libkalloc_la_LIBADD = lib/libku_inject.la -lm
