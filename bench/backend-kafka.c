@@ -288,7 +288,7 @@ static int kafka__open(struct kb_conn **out, enum kb_role role, const struct kb_
 		snprintf(group, sizeof(group), "kprof-bench-%ld-%d", (long)getpid(), o->client_index);
 		const char *kv[] = {
 			"group.id", group, "enable.auto.commit", "false", "auto.offset.reset", "earliest",
-			"enable.partition.eof", "false", "fetch.wait.max.ms", "10", "fetch.max.bytes", "100000000",
+			"enable.partition.eof", "false", "fetch.wait.max.ms", "10", "fetch.max.bytes", "100000000", "max.partition.fetch.bytes", "100000000",
 			NULL,
 		};
 		if (kafka__conf(c, conf, bootstrap, err, errlen, kv)) {

@@ -790,8 +790,10 @@ static void *kb__cons_main(void *arg)
 			snprintf(cs->err, sizeof(cs->err), "consumer %d: %s", cs->idx, kb_conn_error(cs->conn));
 			break;
 		}
-		if (rc > 0)
+		if (rc > 0) {
 			idle_since = ku_now_ns();
+			atomic_store_explicit(&cs->progress, cs->deliveries, memory_order_relaxed);
+		}
 		if (pdone && cs->received >= kb__expected(run, cs->idx))
 			break;
 		if (ku_now_ns() - idle_since > timeout) {
@@ -1041,7 +1043,12 @@ static int kb__messaging(struct kb_cfg *c)
 		/* mock partitions keep about 5 MiB: stay well inside */
 		uint64_t per = (4u << 20) / (kb_msg_size(&run.prod[0].proto) + 64);
 
-		c->max_lag = (per < 1000 ? 1000 : per) * (uint64_t)c->partitions;
+		if (per == 0)
+			kb__die(c, "kafka: the mock cluster keeps only about 5 MiB per partition, so %zu-byte "
+				   "messages would be dropped before they are consumed; use --brokers with a real cluster",
+				kb_msg_size(&run.prod[0].proto));
+
+		c->max_lag = (per < 1 ? 1 : per) * (uint64_t)c->partitions;
 	}
 	for (unsigned rep = 0; rep < c->reps && !failed; rep++) {
 		uint64_t t0, cpu0, a0 = 0, b0 = 0, a1, b1, t_end = 0, msgs = 0, bytes = 0;

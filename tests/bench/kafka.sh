@@ -37,6 +37,15 @@ run_to 60 "$BENCH/bench_sub" --backend kafka --size 0 --count 2000 --verify --wa
 is "$rc" 0 "size 0 over kafka"
 integrity "$T/s0.json" "kafka size 0"
 
+# 16 MiB: published fine; consuming it from the mock cluster is refused up
+# front (its partitions keep ~5 MiB, the message would be dropped unread)
+run_to 60 "$BENCH/bench_pub" --backend kafka --size 16MiB --count 3 --warmup 0 --reps 1 --quiet --json "$T/p16.json"
+is "$rc" 0 "bench_pub kafka with 16 MiB messages exits 0"
+is "$(m "$T/p16.json" messages)" 3 "three 16 MiB messages published"
+run_to 60 "$BENCH/bench_sub" --backend kafka --size 16MiB --count 3 --warmup 0 --reps 1 --quiet 2>"$T/err"
+if [ "$rc" = 2 ] && grep -q "keeps only about 5 MiB" "$T/err"; then ok "bench_sub kafka 16 MiB on the mock cluster: clear error, exit 2"; else
+	not_ok "bench_sub kafka 16 MiB on the mock cluster: clear error, exit 2"; diag "rc=$rc" "$(cat "$T/err")"; fi
+
 # the helper runs as a child of the driver; kill it mid-run: the driver must
 # report the error and exit 2 well before its 30 s duration (watchdog: 40 s)
 timeout -k 5 40 "$BENCH/bench_sub" --backend kafka --duration 30 --timeout 3 --warmup 0 --reps 1 --rate 5000 \
