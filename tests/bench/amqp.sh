@@ -45,6 +45,12 @@ run_to 60 "$BENCH/bench_pub" $A --count 10000 --batch 100 --ack --warmup 0 --jso
 is "$rc" 0 "bench_pub amqp with publisher confirms exits 0"
 is "$(m "$T/pub.json" messages)" 10000 "10000 confirmed"
 
+for size in 0 16MiB; do
+	run_to 60 "$BENCH/bench_sub" $A --size $size --count 3 --verify --warmup 0 --json "$T/s$size.json"
+	is "$rc" 0 "size $size exits 0"
+	is "$(m "$T/s$size.json" messages)" 3 "size $size: every message consumed and verified"
+done
+
 # the broker goes away mid-run
 timeout -k 5 40 "$BENCH/bench_sub" $A --duration 30 --timeout 3 --rate 2000 --warmup 0 --log info --log-file "$T/flow.log" \
 	--json "$T/dead.json" 2>"$T/err" &

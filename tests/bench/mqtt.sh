@@ -39,6 +39,12 @@ run_to 60 "$BENCH/bench_pub" $A --qos 1 --count 5000 --batch 50 --ack --warmup 0
 is "$rc" 0 "bench_pub mqtt QoS 1 with confirms exits 0"
 is "$(m "$T/pub.json" messages)" 5000 "5000 confirmed"
 
+for size in 0 16MiB; do
+	run_to 60 "$BENCH/bench_sub" $A --qos 1 --size $size --count 3 --verify --warmup 0 --json "$T/s$size.json"
+	is "$rc" 0 "size $size exits 0"
+	is "$(m "$T/s$size.json" messages)" 3 "size $size: every message consumed and verified"
+done
+
 timeout -k 5 40 "$BENCH/bench_sub" $A --duration 30 --timeout 3 --rate 2000 --warmup 0 --log info --log-file "$T/flow.log" \
 	--json "$T/dead.json" 2>"$T/err" &
 wd=$!
