@@ -33,13 +33,19 @@ extern "C" {
  */
 static inline int ksamp_start(void)
 {
-	int (*f)(void) = (int (*)(void))dlsym(KSAMP__DEFAULT, "ksamp_start");
+	int (*f)(void);
+
+	/* The POSIX idiom: no object-to-function pointer cast. */
+	*(void **)(&f) = dlsym(KSAMP__DEFAULT, "ksamp_start");
 	return f ? f() : -1;
 }
 
 static inline int ksamp_stop(void)
 {
-	int (*f)(void) = (int (*)(void))dlsym(KSAMP__DEFAULT, "ksamp_stop");
+	int (*f)(void);
+
+	/* The POSIX idiom: no object-to-function pointer cast. */
+	*(void **)(&f) = dlsym(KSAMP__DEFAULT, "ksamp_stop");
 	return f ? f() : -1;
 }
 
@@ -50,7 +56,10 @@ static inline int ksamp_stop(void)
  */
 static inline int ksamp_flush(void)
 {
-	int (*f)(void) = (int (*)(void))dlsym(KSAMP__DEFAULT, "ksamp_flush");
+	int (*f)(void);
+
+	/* The POSIX idiom: no object-to-function pointer cast. */
+	*(void **)(&f) = dlsym(KSAMP__DEFAULT, "ksamp_flush");
 	return f ? f() : -1;
 }
 
