@@ -35,7 +35,13 @@ enum kalloc__mode {
 typedef struct {
 	int v;
 } kalloc__lock_t;
-void kalloc__lock(kalloc__lock_t *l);
+void kalloc__lock_slow(kalloc__lock_t *l);
+/* Uncontended case inline: one exchange; waiting is out of line. */
+static inline void kalloc__lock(kalloc__lock_t *l)
+{
+	if (__builtin_expect(__atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE) != 0, 0))
+		kalloc__lock_slow(l);
+}
 static inline void kalloc__unlock(kalloc__lock_t *l)
 {
 	__atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
@@ -69,6 +75,15 @@ struct kalloc__thread {
 		uint32_t n;
 		uint64_t bytes;
 	} pending[64];
+	/*
+	 * The last stack this thread recorded and its id: a program allocates
+	 * from a loop far more often than from a new place, and comparing a
+	 * few words here is much cheaper than hashing and probing the shared
+	 * stack table. Stacks deeper than the array are never cached.
+	 */
+	uint32_t last_id;
+	int last_n;
+	uintptr_t last_pcs[24];
 	struct kalloc__thread *next, *prev;
 };
 

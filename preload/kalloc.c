@@ -72,7 +72,7 @@ static int kalloc__unknown_once;
 
 /* ---- small utilities ----------------------------------------------------- */
 
-void kalloc__lock(kalloc__lock_t *l)
+void kalloc__lock_slow(kalloc__lock_t *l)
 {
 	unsigned spins = 0;
 
@@ -594,6 +594,77 @@ static inline size_t kalloc__usable(void *p)
 	return kalloc__real.malloc_usable_size ? kalloc__real.malloc_usable_size(p) : 0;
 }
 
+/*
+ * The frame-pointer walk of lib/unwind-fp.c, expanded in the function that
+ * records the stack (kalloc__track, kalloc__sample_hit): no call, no
+ * dispatch on the method, a known skip count. That function's own frame is
+ * the first link; its return address points into the entry point, so the
+ * program's frames start one link up. Same checks as ku_unwind_fp: a frame
+ * must be aligned, above the previous one and below the stack top (or,
+ * with no known top, at most 1 MiB above it).
+ */
+static inline __attribute__((always_inline)) int kalloc__walk(uintptr_t *pcs, int max, uintptr_t top)
+{
+	/* Our own frame is certainly valid: step over it without checks. */
+	uintptr_t floor = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t fp = ((const uintptr_t *)floor)[0], lim, ret;
+	int n = 0;
+
+	if (KU_LIKELY(top)) {
+		if (top <= floor || top - floor < 4 * sizeof(uintptr_t))
+			return 0; /* not on the thread's stack (signal stack) */
+		lim = top - 2 * sizeof(uintptr_t);
+		while (n < max && fp > floor && fp <= lim && (fp & (sizeof(uintptr_t) - 1)) == 0) {
+			ret = ((const uintptr_t *)fp)[1];
+			if (ret < 4096)
+				break;
+			pcs[n++] = ret;
+			floor = fp;
+			fp = ((const uintptr_t *)fp)[0];
+		}
+		return n;
+	}
+	while (n < max && fp > floor && fp - floor <= ((uintptr_t)1 << 20) &&
+	       (fp & (sizeof(uintptr_t) - 1)) == 0) {
+		ret = ((const uintptr_t *)fp)[1];
+		if (ret < 4096)
+			break;
+		pcs[n++] = ret;
+		floor = fp;
+		fp = ((const uintptr_t *)fp)[0];
+	}
+	return n;
+}
+
+/* Stack of the allocation being recorded; the caller must be called
+ * straight from the entry point. */
+#define KALLOC__UNWIND(t, pcs)                                                                     \
+	(KU_LIKELY(kalloc__cfg.unwind == KU_UNWIND_FP)                                             \
+		 ? kalloc__walk((pcs), kalloc__cfg.depth, (t)->stack_hi)                           \
+		 : ku_unwind(kalloc__cfg.unwind, (pcs), kalloc__cfg.depth, KALLOC__SKIP, (t)->stack_hi))
+
+/* Id of the stack pcs[0..n), through the thread's one-entry cache. */
+static inline uint32_t kalloc__stack_id(struct kalloc__thread *t, const uintptr_t *pcs, int n)
+{
+	uint32_t id;
+	int i;
+
+	if (n == t->last_n && t->last_id) {
+		for (i = 0; i < n; i++)
+			if (pcs[i] != t->last_pcs[i])
+				break;
+		if (i == n)
+			return t->last_id;
+	}
+	id = kalloc__stack_intern(pcs, n);
+	if (id && n <= (int)KU_ARRAY_SIZE(t->last_pcs)) {
+		memcpy(t->last_pcs, pcs, (size_t)n * sizeof(*pcs));
+		t->last_n = n;
+		t->last_id = id;
+	}
+	return id;
+}
+
 static KALLOC__NOINLINE void kalloc__sample_hit(struct kalloc__thread *t, void *p, size_t size)
 {
 	uintptr_t pcs[KALLOC__MAX_DEPTH];
@@ -604,8 +675,8 @@ static KALLOC__NOINLINE void kalloc__sample_hit(struct kalloc__thread *t, void *
 	t->gate = 0;
 	t->sample_left = kalloc__sample_interval(t);
 	/* Called straight from the entry point, like kalloc__track. */
-	n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP, t->stack_hi);
-	id = kalloc__stack_intern(pcs, n < 0 ? 0 : n);
+	n = KALLOC__UNWIND(t, pcs);
+	id = kalloc__stack_id(t, pcs, n < 0 ? 0 : n);
 	if (id) {
 		struct kalloc__stack *s = kalloc__stack_get(id);
 		double prob = -expm1(-(double)size / (double)kalloc__cfg.sample_bytes);
@@ -657,8 +728,8 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 		 * table lock must not track (it would wait for itself). */
 		t->guard++;
 		t->gate = 0;
-		int n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP, t->stack_hi);
-		uint32_t id = kalloc__stack_intern(pcs, n < 0 ? 0 : n);
+		int n = KALLOC__UNWIND(t, pcs);
+		uint32_t id = kalloc__stack_id(t, pcs, n < 0 ? 0 : n);
 
 		if (id && t->registered == 1) {
 			struct kalloc__pending *e = &t->pending[id & (KU_ARRAY_SIZE(t->pending) - 1)];
