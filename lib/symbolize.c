@@ -4,7 +4,10 @@
  * elfutils' libdwfl in "offline" mode: each object is reported once at a
  * synthetic address, file offsets are turned into ELF virtual addresses
  * with the program headers, and libdwfl finds symbol tables (.symtab, then
- * .dynsym) and separate debug files (build ID, .gnu_debuglink). Inlined
+ * .dynsym) and separate debug files (build ID, .gnu_debuglink) on the
+ * local disk only: never through debuginfod, whose client (libcurl and a
+ * TLS stack) libdwfl would otherwise load into the traced process at exit,
+ * or a network round trip per object when DEBUGINFOD_URLS is set. Inlined
  * frames come from the DWARF scope chain at the address. See symbolize.h
  * for the contract; nothing here is global, so the interposers can use it
  * at exit and free it.
@@ -17,10 +20,13 @@
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "symbolize.h"
 
@@ -118,6 +124,85 @@ static const char *ku__sym_intern(struct ku_sym *s, const char *str)
 	return str ? ku__sym_intern_n(s, str, strlen(str)) : NULL;
 }
 
+/* CRC-32 of the whole file at fd (what .gnu_debuglink records); -1 on error. */
+static int ku__sym_file_crc(int fd, uint32_t *out)
+{
+	unsigned char buf[65536];
+	uLong crc = crc32(0L, Z_NULL, 0);
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		crc = crc32(crc, buf, (uInt)n);
+	if (n < 0 || lseek(fd, 0, SEEK_SET) != 0)
+		return -1;
+	*out = (uint32_t)crc;
+	return 0;
+}
+
+/*
+ * Dwfl_Callbacks.find_debuginfo: the build-ID tree under the debug
+ * directories (libdwfl's own look-up, which stays local), then the
+ * .gnu_debuglink name next to the object, in its .debug directory and
+ * under /usr/lib/debug, as gdb and libdwfl search them; a candidate must
+ * carry the CRC the link records. Unlike dwfl_standard_find_debuginfo it
+ * never falls back to debuginfod.
+ */
+static int ku__sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+				  GElf_Addr base, const char *file_name, const char *debuglink_file,
+				  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	char dir[4096], cand[8192];
+	const char *slash;
+	int fd, i;
+
+	fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+					  debuglink_crc, debuginfo_file_name);
+	if (fd >= 0 || !debuglink_file || !file_name || !(slash = strrchr(file_name, '/')))
+		return fd;
+	if ((size_t)(slash - file_name) >= sizeof(dir))
+		return -1;
+	memcpy(dir, file_name, (size_t)(slash - file_name));
+	dir[slash - file_name] = '\0';
+	for (i = 0; i < 3; i++) {
+		uint32_t crc;
+
+		if (i == 0)
+			snprintf(cand, sizeof(cand), "%s/%s", dir, debuglink_file);
+		else if (i == 1)
+			snprintf(cand, sizeof(cand), "%s/.debug/%s", dir, debuglink_file);
+		else
+			snprintf(cand, sizeof(cand), "/usr/lib/debug%s/%s", dir, debuglink_file);
+		if (strcmp(cand, file_name) == 0)
+			continue;
+		fd = open(cand, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (ku__sym_file_crc(fd, &crc) == 0 && crc == debuglink_crc) {
+			if (debuginfo_file_name) {
+				free(*debuginfo_file_name);
+				*debuginfo_file_name = strdup(cand);
+			}
+			return fd;
+		}
+		close(fd);
+	}
+	return -1;
+}
+
+/* Dwfl_Callbacks.find_elf: objects are reported by path, so there is
+ * nothing to find elsewhere (dwfl_build_id_find_elf would ask debuginfod). */
+static int ku__sym_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			    char **file_name, Elf **elfp)
+{
+	(void)mod;
+	(void)userdata;
+	(void)modname;
+	(void)base;
+	(void)file_name;
+	*elfp = NULL;
+	return -1;
+}
+
 int ku_sym_new(struct ku_sym **out, unsigned flags)
 {
 	struct ku_sym *s = calloc(1, sizeof(*s));
@@ -126,8 +211,8 @@ int ku_sym_new(struct ku_sym **out, unsigned flags)
 		return -ENOMEM;
 	s->flags = flags;
 	s->debuginfo_path = NULL; /* libdwfl default: .debug, /usr/lib/debug */
-	s->cb.find_elf = dwfl_build_id_find_elf;
-	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.find_elf = ku__sym_find_elf;
+	s->cb.find_debuginfo = ku__sym_find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
 	s->dwfl = dwfl_begin(&s->cb);
