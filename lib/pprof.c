@@ -438,8 +438,8 @@ static int ku__sample_eq(const void *ctx, size_t pos, const void *probe)
 	const struct ku__sprobe *k = probe;
 
 	return s->nlocs == k->nlocs && s->nlabels == k->nlabels &&
-	       !memcmp(p->locids + s->loc0, k->locs, k->nlocs * sizeof(uint64_t)) &&
-	       !memcmp(p->labels + s->lab0, k->labels, k->nlabels * sizeof(struct ku__label));
+	       (!k->nlocs || !memcmp(p->locids + s->loc0, k->locs, k->nlocs * sizeof(uint64_t))) &&
+	       (!k->nlabels || !memcmp(p->labels + s->lab0, k->labels, k->nlabels * sizeof(struct ku__label)));
 }
 
 int ku_pprof_sample(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,
@@ -564,7 +564,7 @@ struct ku__buf {
 
 static void ku__put(struct ku__buf *b, const void *src, size_t n)
 {
-	if (b->err)
+	if (b->err || !n)
 		return;
 	if (GROW(b->d, b->cap, b->n + n) < 0) {
 		b->err = -ENOMEM;

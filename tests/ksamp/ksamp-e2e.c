@@ -222,6 +222,8 @@ static int load(struct pb_profile *pr, const char *path)
 	int rc = pb_load(pr, path);
 
 	tap_ok(rc == 0, "profile %s decodes%s%s", strrchr(path, '/') + 1, rc ? ": " : "", rc ? pr->err : "");
+	if (rc)
+		pb_free(pr);
 	return rc;
 }
 
@@ -452,7 +454,7 @@ static void sigprof(void)
 	       getval(out, "own_signals"));
 	w = strstr(err, "own SIGPROF handler");
 	tap_ok(w && !strstr(w + 1, "own SIGPROF handler"), "one polite warning");
-	if (!load(&pr, p))
+	if (load(&pr, p))
 		return;
 	tap_ok(share(&pr, "own_handler_work") == 0, "no samples after giving way");
 	tap_ok(share(&pr, "busy_part") > 0.5, "samples from before are kept");

@@ -29,6 +29,6 @@ check_PROGRAMS += tests/ksamp/sample-cost
 tests_ksamp_sample_cost_SOURCES = tests/ksamp/sample-cost.c
 tests_ksamp_sample_cost_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer
 tests_ksamp_sample_cost_LDFLAGS = $(AM_LDFLAGS) -no-install
-tests_ksamp_sample_cost_LDADD = lib/libku.la
+tests_ksamp_sample_cost_LDADD = lib/libku_inject.la
 EXTRA_DIST += tests/ksamp/bench.sh
 EXTRA_DIST += tests/ksamp/golden/unit.pb
