@@ -341,13 +341,20 @@ static int ksamp__is_ours(const struct sigaction *act)
 	return (act->sa_flags & SA_SIGINFO) && act->sa_sigaction == ksamp__on_sigprof;
 }
 
+/*
+ * Resetting SIGPROF to SIG_DFL (daemons and shells reset every signal at
+ * start) is not honoured while sampling: the default action would let the
+ * next sample kill the program. The call succeeds and our handler stays.
+ */
 KSAMP__EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!ksamp__real_sigaction)
 		ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
-	if (sig == SIGPROF && act && ksamp__ready && !atomic_load(&ksamp__dead) && !ksamp__is_ours(act) &&
-	    act->sa_handler != SIG_DFL)
+	if (sig == SIGPROF && act && ksamp__ready && !atomic_load(&ksamp__dead) && !ksamp__is_ours(act)) {
+		if (!(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL)
+			return ksamp__real_sigaction(sig, NULL, old);
 		ksamp__give_up_sigprof();
+	}
 	return ksamp__real_sigaction(sig, act, old);
 }
 
@@ -355,8 +362,16 @@ KSAMP__EXPORT sighandler_t signal(int sig, sighandler_t h)
 {
 	if (!ksamp__real_signal)
 		ksamp__real_signal = dlsym(RTLD_NEXT, "signal");
-	if (sig == SIGPROF && ksamp__ready && !atomic_load(&ksamp__dead) && h != SIG_DFL)
+	if (sig == SIGPROF && ksamp__ready && !atomic_load(&ksamp__dead)) {
+		if (h == SIG_DFL) {
+			struct sigaction cur;
+
+			if (ksamp__real_sigaction(SIGPROF, NULL, &cur) != 0)
+				return SIG_ERR;
+			return cur.sa_handler; /* our handler, as a plain function */
+		}
 		ksamp__give_up_sigprof();
+	}
 	return ksamp__real_signal(sig, h);
 }
 

@@ -326,6 +326,11 @@ static int ownsigprof(void)
 	struct sigaction sa;
 	struct itimerval it = {{0, 10000}, {0, 10000}};
 
+	/* Resetting every signal to its default (as daemons do) is harmless. */
+	signal(SIGPROF, SIG_DFL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPROF, &sa, NULL);
 	busy_part(0.1, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = own_handler;
