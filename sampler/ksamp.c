@@ -351,7 +351,7 @@ KSAMP__EXPORT int sigaction(int sig, const struct sigaction *act, struct sigacti
 	if (!ksamp__real_sigaction)
 		ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
 	if (sig == SIGPROF && act && ksamp__ready && !atomic_load(&ksamp__dead) && !ksamp__is_ours(act)) {
-		if (!(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL)
+		if (act->sa_handler == SIG_DFL) /* same bits as a NULL sa_sigaction */
 			return ksamp__real_sigaction(sig, NULL, old);
 		ksamp__give_up_sigprof();
 	}
