@@ -23,6 +23,7 @@
 
 #define KALLOC__MAX_DEPTH 256
 #define KALLOC__CACHELINE 64
+#define KALLOC__LAST_PCS 32 /* per-thread cached stack, a power of two */
 
 enum kalloc__mode {
 	KALLOC_MODE_OFF = 0, /* disabled after an internal fault: pass-through */
@@ -83,7 +84,7 @@ struct kalloc__thread {
 	 */
 	uint32_t last_id;
 	int last_n;
-	uintptr_t last_pcs[24];
+	uintptr_t last_pcs[KALLOC__LAST_PCS];
 	struct kalloc__thread *next, *prev;
 };
 

@@ -603,25 +603,33 @@ static inline size_t kalloc__usable(void *p)
  * must be aligned, above the previous one and below the stack top (or,
  * with no known top, at most 1 MiB above it).
  */
-static inline __attribute__((always_inline)) int kalloc__walk(uintptr_t *pcs, int max, uintptr_t top)
+static inline __attribute__((always_inline)) int kalloc__walk(uintptr_t *pcs, int max, uintptr_t top,
+								 const uintptr_t *last, uintptr_t *diff)
 {
 	/* Our own frame is certainly valid: step over it without checks. */
 	uintptr_t floor = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t fp = ((const uintptr_t *)floor)[0], lim, ret;
+	uintptr_t fp = ((const uintptr_t *)floor)[0], lim, ret, d = 0;
 	int n = 0;
 
+	/* d: whether the stack differs from the thread's cached one (see
+	 * kalloc__stack_id; the index wraps, which only matters for stacks
+	 * deeper than the cache, and those never match anyway). */
 	if (KU_LIKELY(top)) {
-		if (top <= floor || top - floor < 4 * sizeof(uintptr_t))
+		if (top <= floor || top - floor < 4 * sizeof(uintptr_t)) {
+			*diff = 1;
 			return 0; /* not on the thread's stack (signal stack) */
+		}
 		lim = top - 2 * sizeof(uintptr_t);
 		while (n < max && fp > floor && fp <= lim && (fp & (sizeof(uintptr_t) - 1)) == 0) {
 			ret = ((const uintptr_t *)fp)[1];
 			if (ret < 4096)
 				break;
+			d |= ret ^ last[n & (KALLOC__LAST_PCS - 1)];
 			pcs[n++] = ret;
 			floor = fp;
 			fp = ((const uintptr_t *)fp)[0];
 		}
+		*diff = d;
 		return n;
 	}
 	while (n < max && fp > floor && fp - floor <= ((uintptr_t)1 << 20) &&
@@ -629,35 +637,42 @@ static inline __attribute__((always_inline)) int kalloc__walk(uintptr_t *pcs, in
 		ret = ((const uintptr_t *)fp)[1];
 		if (ret < 4096)
 			break;
+		d |= ret ^ last[n & (KALLOC__LAST_PCS - 1)];
 		pcs[n++] = ret;
 		floor = fp;
 		fp = ((const uintptr_t *)fp)[0];
 	}
+	*diff = d;
 	return n;
 }
 
-/* Stack of the allocation being recorded; the caller must be called
- * straight from the entry point. */
-#define KALLOC__UNWIND(t, pcs)                                                                     \
-	(KU_LIKELY(kalloc__cfg.unwind == KU_UNWIND_FP)                                             \
-		 ? kalloc__walk((pcs), kalloc__cfg.depth, (t)->stack_hi)                           \
-		 : ku_unwind(kalloc__cfg.unwind, (pcs), kalloc__cfg.depth, KALLOC__SKIP, (t)->stack_hi))
-
-/* Id of the stack pcs[0..n), through the thread's one-entry cache. */
-static inline uint32_t kalloc__stack_id(struct kalloc__thread *t, const uintptr_t *pcs, int n)
+/*
+ * Stack of the allocation being recorded, and its id: the thread's
+ * one-entry cache when the walk saw exactly the cached stack, else the
+ * shared stack table. The caller must be called straight from the entry
+ * point (the walk skips exactly one frame, that caller's).
+ */
+static inline __attribute__((always_inline)) uint32_t kalloc__stack_here(struct kalloc__thread *t,
+									  uintptr_t *pcs)
 {
+	uintptr_t diff = 1;
 	uint32_t id;
-	int i;
+	int n, i;
 
-	if (n == t->last_n && t->last_id) {
-		for (i = 0; i < n; i++)
-			if (pcs[i] != t->last_pcs[i])
-				break;
-		if (i == n)
-			return t->last_id;
+	if (KU_LIKELY(kalloc__cfg.unwind == KU_UNWIND_FP)) {
+		n = kalloc__walk(pcs, kalloc__cfg.depth, t->stack_hi, t->last_pcs, &diff);
+	} else {
+		n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP, t->stack_hi);
+		if (n < 0)
+			n = 0;
+		if (n <= KALLOC__LAST_PCS)
+			for (i = 0, diff = 0; i < n; i++)
+				diff |= pcs[i] ^ t->last_pcs[i];
 	}
+	if (!diff && n == t->last_n && t->last_id)
+		return t->last_id;
 	id = kalloc__stack_intern(pcs, n);
-	if (id && n <= (int)KU_ARRAY_SIZE(t->last_pcs)) {
+	if (id && n <= KALLOC__LAST_PCS) {
 		memcpy(t->last_pcs, pcs, (size_t)n * sizeof(*pcs));
 		t->last_n = n;
 		t->last_id = id;
@@ -668,15 +683,13 @@ static inline uint32_t kalloc__stack_id(struct kalloc__thread *t, const uintptr_
 static KALLOC__NOINLINE void kalloc__sample_hit(struct kalloc__thread *t, void *p, size_t size)
 {
 	uintptr_t pcs[KALLOC__MAX_DEPTH];
-	int n;
 	uint32_t id;
 
 	t->guard++; /* see kalloc__track */
 	t->gate = 0;
 	t->sample_left = kalloc__sample_interval(t);
 	/* Called straight from the entry point, like kalloc__track. */
-	n = KALLOC__UNWIND(t, pcs);
-	id = kalloc__stack_id(t, pcs, n < 0 ? 0 : n);
+	id = kalloc__stack_here(t, pcs);
 	if (id) {
 		struct kalloc__stack *s = kalloc__stack_get(id);
 		double prob = -expm1(-(double)size / (double)kalloc__cfg.sample_bytes);
@@ -728,8 +741,7 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 		 * table lock must not track (it would wait for itself). */
 		t->guard++;
 		t->gate = 0;
-		int n = KALLOC__UNWIND(t, pcs);
-		uint32_t id = kalloc__stack_id(t, pcs, n < 0 ? 0 : n);
+		uint32_t id = kalloc__stack_here(t, pcs);
 
 		if (id && t->registered == 1) {
 			struct kalloc__pending *e = &t->pending[id & (KU_ARRAY_SIZE(t->pending) - 1)];
