@@ -50,3 +50,18 @@ bench_bench_core_LDFLAGS = $(KB_DRIVER_LINKFLAGS)
 dist_man1_MANS += man/bench_pub.1 man/bench_sub.1 man/bench_e2e.1 man/bench_core.1
 # kbench finds it installed as $(pkgdatadir)/brokers
 dist_pkgdata_SCRIPTS = scripts/brokers
+
+# minimal client-library loops that bench/perf/baselines.sh compares
+# bench_pub against (not installed)
+EXTRA_DIST += bench/perf/baselines.sh
+if HAVE_AMQP
+noinst_PROGRAMS += bench/baseline-amqp
+bench_baseline_amqp_SOURCES = bench/baseline-amqp.c
+bench_baseline_amqp_CFLAGS = $(AM_CFLAGS) $(RABBITMQ_CFLAGS)
+bench_baseline_amqp_LDADD = $(RABBITMQ_LIBS)
+endif
+if HAVE_MQTT
+noinst_PROGRAMS += bench/baseline-mqtt
+bench_baseline_mqtt_SOURCES = bench/baseline-mqtt.c
+bench_baseline_mqtt_LDADD = $(PAHO_LIBS) -lpthread
+endif
