@@ -291,7 +291,7 @@ static void attribution(void)
 		NEAR(share(&pr, "worker_b"), 0.20, 0.03, "worker_b (thread 2 of 4)");
 		NEAR(share(&pr, "worker_c"), 0.30, 0.03, "worker_c (thread 3 of 4)");
 		NEAR(share(&pr, "worker_d"), 0.40, 0.03, "worker_d (thread 4 of 4)");
-		NEAR(thread_share(&pr, "share-600"), 0.40, 0.03, "thread_name label share-600");
+		NEAR(thread_share(&pr, "share-2400"), 0.40, 0.03, "thread_name label share-2400");
 		double expect = getval(out, "cpu_ns") * 200 / 1e9, got = (double)total(&pr, 0);
 		tap_ok(fabs(got - expect) <= 0.10 * expect, "total samples %.0f within 10%% of CPU time x Hz = %.0f",
 		       got, expect);

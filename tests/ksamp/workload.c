@@ -92,11 +92,17 @@ static void print_cpu(void)
 }
 
 /* 3:1 on one thread, in chunks long compared to the sampling period. */
+/*
+ * 3:1 on one thread. 5 s of CPU: when the machine is busy, the kernel
+ * checks CPU timers only at ticks where the thread is running, so one
+ * sample may carry several periods (overruns) and the effective sample
+ * count drops; 5 s keeps the 3-point tolerance beyond 3 sigma even then.
+ */
 static int ratio1(void)
 {
 	for (int i = 0; i < 25; i++) {
-		func_three(0.060, 0);
-		func_one(0.020, 0);
+		func_three(0.150, 0);
+		func_one(0.050, 0);
 	}
 	print_cpu();
 	return 0;
@@ -121,7 +127,8 @@ static void *share_main(void *p)
 /* Four threads with 10/20/30/40 % of the CPU time, running concurrently. */
 static int threads4(void)
 {
-	struct share s[4] = {{worker_a, 0.15}, {worker_b, 0.30}, {worker_c, 0.45}, {worker_d, 0.60}};
+	/* 6 s of CPU in all, for the same reason as ratio1. */
+	struct share s[4] = {{worker_a, 0.60}, {worker_b, 1.20}, {worker_c, 1.80}, {worker_d, 2.40}};
 	pthread_t t[4];
 
 	for (int i = 0; i < 4; i++)
