@@ -27,6 +27,7 @@ struct kb_cfg {
 	int log_level; /* -1 off, 0 error .. 4 trace */
 	int qos, partitions;
 	bool corr, ack, quiet, verify, count_set, duration_set, max_lag_set;
+	bool realtime; /* --realtime: SCHED_FIFO + pinning + mlockall when permitted */
 };
 
 int kb__core_run(struct kb_cfg *c);

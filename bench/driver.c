@@ -32,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -58,7 +60,7 @@ static void kb__usage(const struct kb_cfg *c, FILE *f)
 		"       [--correlation-id] [--metadata N] [--ack] [--nack-rate R] [--log LEVEL]\n"
 		"       [--log-file F] [--json FILE] [--reps N] [--qos 0|1|2] [--partitions N]\n"
 		"       [--queue-depth N] [--window N] [--max-lag N] [--timeout S] [--verify]\n"
-		"       [--name NAME] [--quiet]\n"
+		"       [--name NAME] [--realtime] [--quiet]\n"
 		"backends built: %s (see %s(1))\n",
 		c->prog, kb_backend_list(), c->prog);
 }
@@ -118,7 +120,7 @@ enum {
 	OPT_BACKEND = 256, OPT_BROKERS, OPT_TOPIC, OPT_SIZE, OPT_BATCH, OPT_CLIENTS, OPT_COUNT,
 	OPT_DURATION, OPT_WARMUP, OPT_RATE, OPT_CORR, OPT_META, OPT_ACK, OPT_NACK, OPT_LOG,
 	OPT_LOGFILE, OPT_JSON, OPT_REPS, OPT_QOS, OPT_PARTS, OPT_DEPTH, OPT_WINDOW, OPT_TIMEOUT,
-	OPT_VERIFY, OPT_NAME, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_MAXLAG,
+	OPT_VERIFY, OPT_NAME, OPT_QUIET, OPT_REALTIME, OPT_HELP, OPT_VERSION, OPT_MAXLAG,
 };
 
 static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
@@ -151,6 +153,7 @@ static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
 		{ "name", required_argument, 0, OPT_NAME },
 		{ "max-lag", required_argument, 0, OPT_MAXLAG },
 		{ "quiet", no_argument, 0, OPT_QUIET },
+		{ "realtime", no_argument, 0, OPT_REALTIME },
 		{ "help", no_argument, 0, OPT_HELP },
 		{ "version", no_argument, 0, OPT_VERSION },
 		{ 0, 0, 0, 0 },
@@ -223,6 +226,7 @@ static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
 			c->max_lag_set = true;
 			break;
 		case OPT_QUIET: c->quiet = true; break;
+		case OPT_REALTIME: c->realtime = true; break;
 		case OPT_HELP:
 			kb__usage(c, stdout);
 			exit(0);
@@ -520,6 +524,40 @@ static int kb__send_batch(struct kb_prod *p, unsigned n, uint64_t seq0, bool war
 	return rc;
 }
 
+/* --realtime: the calling producer/consumer thread goes to SCHED_FIFO
+   and, when the process may run on 2+ CPUs, onto a CPU of its own
+   (producer i on the (2i)-th allowed CPU, its consumer on the next one),
+   so that a spinning sender and a busy-polling consumer never share a
+   CPU or wait behind ordinary tasks. Returns 0 or -errno; a thread that
+   may not use SCHED_FIFO keeps running with normal scheduling and the
+   driver says so once (the JSON records "realtime": false then). */
+static atomic_int kb__rt_refused;
+
+static int kb__realtime_thread(const struct kb_cfg *c, unsigned slot)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	cpu_set_t allowed, one;
+	int rc, n, want, seen = 0;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && (n = CPU_COUNT(&allowed)) >= 2) {
+		want = (int)(slot % (unsigned)n);
+		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+			if (!CPU_ISSET(cpu, &allowed))
+				continue;
+			if (seen++ == want) {
+				CPU_ZERO(&one);
+				CPU_SET(cpu, &one);
+				pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+				break;
+			}
+		}
+	}
+	rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (rc && atomic_exchange(&kb__rt_refused, 1) == 0 && !c->quiet)
+		fprintf(stderr, "%s: --realtime: SCHED_FIFO refused (%s); normal scheduling\n", c->prog, strerror(rc));
+	return -rc;
+}
+
 static void kb__sleep_until(uint64_t t)
 {
 	for (;;) {
@@ -576,6 +614,8 @@ static void *kb__prod_main(void *arg)
 
 	/* precise wake-ups for the schedule (default slack is 50 us) */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (c->realtime)
+		kb__realtime_thread(c, 2 * (unsigned)p->idx);
 
 	if (c->warmup > 0) {
 		uint64_t until = ku_now_ns() + (uint64_t)(c->warmup * 1e9);
@@ -781,6 +821,8 @@ static void *kb__cons_main(void *arg)
 
 	cs->log = kb__log_open(c);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (c->realtime)
+		kb__realtime_thread(c, 2 * (unsigned)cs->idx + 1);
 	for (;;) {
 		int rc = c->be->poll(cs->conn, kb__cons_cb, cs, 4096, 50);
 		bool pdone = atomic_load(&run->prod[cs->idx].done);
@@ -883,6 +925,7 @@ void kb__json_config(struct ku_json_writer *w, const struct kb_cfg *c)
 	ku_json_kv_int(w, "qos", c->qos);
 	ku_json_kv_int(w, "partitions", c->partitions);
 	ku_json_kv_bool(w, "verify", c->verify);
+	ku_json_kv_bool(w, "realtime", c->realtime && !atomic_load(&kb__rt_refused));
 	ku_json_kv_uint(w, "max_lag", c->max_lag);
 	ku_json_object_end(w);
 }
@@ -1050,6 +1093,9 @@ static int kb__messaging(struct kb_cfg *c)
 
 		c->max_lag = (per < 1 ? 1 : per) * (uint64_t)c->partitions;
 	}
+	/* no page faults on the measured path */
+	if (c->realtime && mlockall(MCL_CURRENT | MCL_FUTURE) != 0 && !c->quiet)
+		fprintf(stderr, "%s: --realtime: mlockall: %s\n", c->prog, strerror(errno));
 	for (unsigned rep = 0; rep < c->reps && !failed; rep++) {
 		uint64_t t0, cpu0, a0 = 0, b0 = 0, a1, b1, t_end = 0, msgs = 0, bytes = 0;
 		bool have_alloc;
