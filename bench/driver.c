@@ -270,6 +270,9 @@ static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
 struct kb_log {
 	int fd;
 	size_t len;
+	int64_t wall_off; /* CLOCK_REALTIME - CLOCK_MONOTONIC at open, ns */
+	size_t plen;	  /* " LEVEL PROG[TID] ", formatted once per thread */
+	char prefix[160];
 	char buf[65536];
 };
 
@@ -314,35 +317,30 @@ static char *kb__puts(char *p, const char *s)
 
 /* One line per message, formatted by hand (snprintf alone would cost more
    than the rest of a memory-backend message):
-   SECONDS.MICROS LEVEL PROG[TID] WHAT id=UUID producer=N seq=N bytes=N topic=T */
+   SECONDS.MICROS LEVEL PROG[TID] WHAT id=UUID producer=N seq=N bytes=N topic=T
+   The time is the caller's monotonic timestamp (it has one already) moved
+   to the wall clock by an offset taken at open, so a line costs no clock
+   read; the constant middle is formatted once per thread. */
 static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *what, const void *data,
-			size_t len)
+			size_t len, uint64_t mono_ns)
 {
-	struct timespec ts;
 	uint32_t producer = 0;
-	uint64_t seq = 0, a, b, us;
+	uint64_t seq = 0, a, b, us, wall;
 	char *p;
 
 	if (c->log_level < 0 || c->log_level > KB_LOG_THRESHOLD || !lg)
 		return;
-	if (sizeof(lg->buf) - lg->len < 512 + strlen(c->topic) + strlen(c->prog))
+	if (sizeof(lg->buf) - lg->len < 512 + lg->plen + strlen(c->topic))
 		kb__log_flush(lg);
-	if (!kb__tid)
-		kb__tid = (long)syscall(SYS_gettid);
 	p = lg->buf + lg->len;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	p = kb__utoa(p, (uint64_t)ts.tv_sec);
+	wall = mono_ns + (uint64_t)lg->wall_off;
+	p = kb__utoa(p, wall / 1000000000u);
 	*p++ = '.';
-	us = (uint64_t)ts.tv_nsec / 1000;
+	us = wall % 1000000000u / 1000;
 	for (uint64_t d = 100000; d; d /= 10)
 		*p++ = (char)('0' + us / d % 10);
-	*p++ = ' ';
-	p = kb__puts(p, kb__level_names[c->log_level]);
-	*p++ = ' ';
-	p = kb__puts(p, c->prog);
-	*p++ = '[';
-	p = kb__utoa(p, (uint64_t)kb__tid);
-	p = kb__puts(p, "] ");
+	memcpy(p, lg->prefix, lg->plen);
+	p += lg->plen;
 	p = kb__puts(p, what);
 	p = kb__puts(p, " id=");
 	if (len >= KB_MSG_HEADER) {
@@ -377,6 +375,19 @@ static struct kb_log *kb__log_open(const struct kb_cfg *c)
 	if (!lg)
 		return NULL;
 	lg->len = 0;
+	{
+		struct timespec rt, mt;
+		int n;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mt);
+		lg->wall_off = ((int64_t)rt.tv_sec - (int64_t)mt.tv_sec) * 1000000000 + (rt.tv_nsec - mt.tv_nsec);
+		if (!kb__tid)
+			kb__tid = (long)syscall(SYS_gettid);
+		n = snprintf(lg->prefix, sizeof(lg->prefix), " %s %.100s[%ld] ", kb__level_names[c->log_level], c->prog,
+			     kb__tid);
+		lg->plen = n < 0 ? 0 : (size_t)n >= sizeof(lg->prefix) ? sizeof(lg->prefix) - 1 : (size_t)n;
+	}
 	lg->fd = open(c->log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (lg->fd < 0) {
 		free(lg);
@@ -513,7 +524,7 @@ static int kb__send_batch(struct kb_prod *p, unsigned n, uint64_t seq0, bool war
 		p->bufs[k].len = (size_t)len;
 		if (!warm)
 			p->sent_bytes += (size_t)len;
-		kb__log_msg(c, lg, "publish", slot, (size_t)len);
+		kb__log_msg(c, lg, "publish", slot, (size_t)len, now);
 	}
 	t0 = ku_now_ns();
 	rc = p->run->cfg->be->publish(p->conn, p->bufs, n);
@@ -803,7 +814,7 @@ static int kb__cons_cb(void *arg, const struct kb_delivery *d)
 	if (!cs->first_ns)
 		cs->first_ns = now;
 	cs->last_ns = now;
-	kb__log_msg(c, cs->log, "consume", d->data, d->len);
+	kb__log_msg(c, cs->log, "consume", d->data, d->len, now);
 	return 0;
 }
 

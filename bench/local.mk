@@ -53,7 +53,7 @@ dist_pkgdata_SCRIPTS = scripts/brokers
 
 # minimal client-library loops that bench/perf/baselines.sh compares
 # bench_pub against (not installed)
-EXTRA_DIST += bench/perf/baselines.sh
+EXTRA_DIST += bench/perf/baselines.sh bench/perf/features.sh
 if HAVE_AMQP
 noinst_PROGRAMS += bench/baseline-amqp
 bench_baseline_amqp_SOURCES = bench/baseline-amqp.c

@@ -56,6 +56,14 @@ check "--rate 20000 never runs ahead of the schedule ($t <= 20200)" awk "BEGIN{e
 check "--rate 20000 keeps up as far as its latency says ($t >= $lo, max latency $mx ns)" \
 	awk "BEGIN{exit !($t >= $lo)}"
 
+# --log info: one line per publish and per consume, wall-clock time
+run_to 30 "$BENCH/bench_sub" --count 1000 --warmup 0 --reps 1 --quiet --log info --log-file "$T/msgs.log" --json "$T/log.json"
+is "$rc" 0 "bench_sub --log info exits 0"
+is "$(grep -c ' info bench_sub\[[0-9]*\] publish id=[0-9a-f-]\{36\} producer=0 seq=[0-9]* bytes=152 topic=kprof-bench$' "$T/msgs.log")" 1000 "a log line per published message"
+is "$(grep -c ' consume id=' "$T/msgs.log")" 1000 "a log line per consumed message"
+lt=$(head -1 "$T/msgs.log" | cut -d. -f1)
+check "log time is the wall clock ($lt vs $(date +%s))" awk "BEGIN{d = $lt - $(date +%s); exit !(d > -60 && d < 5)}"
+
 # sizes 0 and 16 MiB
 run_to 30 "$BENCH/bench_sub" --size 0 --count 1000 --warmup 0 --reps 1 --verify --quiet --json "$T/s0.json"
 is "$rc" 0 "size 0 runs"
