@@ -157,8 +157,21 @@ int kalloc__table_init(void);
 int kalloc__table_insert(uintptr_t p, size_t size, uint32_t stack);
 /* Remove; returns 1 and fills size/stack when present, else 0. */
 int kalloc__table_remove(uintptr_t p, size_t *size, uint32_t *stack);
-/* Quick negative test for sample mode: 0 means "certainly not present". */
-int kalloc__table_maybe(uintptr_t p);
+/* Fibonacci hashing: slots and filter buckets take the product's top bits. */
+static inline uint64_t kalloc__hash(uintptr_t p)
+{
+	return (uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull;
+}
+/* Sample mode's counting filter: one byte per bucket of addresses. */
+#define KALLOC__FILTER_BITS 14 /* 16 KiB: stays in the L1 cache */
+extern uint8_t *kalloc__filter;
+/* Quick negative test for sample mode: 0 means "certainly not present".
+ * Inline: it is all that free() of an unsampled block costs. */
+static inline int kalloc__table_maybe(uintptr_t p)
+{
+	return __atomic_load_n(&kalloc__filter[kalloc__hash(p) >> (64 - KALLOC__FILTER_BITS)],
+			       __ATOMIC_RELAXED) != 0;
+}
 void kalloc__table_lock_all(void);
 void kalloc__table_unlock_all(void);
 void kalloc__table_reset_locks(void);

@@ -23,7 +23,6 @@
 
 #define KALLOC__SHARDS 256
 #define KALLOC__SHARD_MIN 256
-#define KALLOC__FILTER_BITS 14 /* 16 KiB: stays in the L1 cache */
 #define KALLOC__FILTER (1u << KALLOC__FILTER_BITS)
 
 struct kalloc__entry {
@@ -40,18 +39,13 @@ struct kalloc__shard {
 } __attribute__((aligned(KALLOC__CACHELINE)));
 
 static struct kalloc__shard *kalloc__shards;
-static uint8_t *kalloc__filter;
+uint8_t *kalloc__filter;
 static size_t kalloc__footprint;
 
 #define KALLOC__ID_BITS 24
 #define KALLOC__ID_MASK ((1u << KALLOC__ID_BITS) - 1)
 #define KALLOC__SIZE_MAX (((uint64_t)1 << (64 - KALLOC__ID_BITS)) - 1)
 
-/* Fibonacci hashing: slots and filter buckets take the product's top bits. */
-static inline uint64_t kalloc__hash(uintptr_t p)
-{
-	return (uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull;
-}
 
 static inline unsigned kalloc__shard_of(uintptr_t p)
 {
@@ -134,13 +128,6 @@ int kalloc__table_insert(uintptr_t p, size_t size, uint32_t stack)
 			;
 	}
 	return 0;
-}
-
-int kalloc__table_maybe(uintptr_t p)
-{
-	uint64_t h = kalloc__hash(p);
-
-	return __atomic_load_n(&kalloc__filter[h >> (64 - KALLOC__FILTER_BITS)], __ATOMIC_RELAXED) != 0;
 }
 
 int kalloc__table_remove(uintptr_t p, size_t *size, uint32_t *stack)
