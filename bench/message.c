@@ -73,18 +73,21 @@ void kb_uuid_v4(struct kb_uuid *u)
 	u->b[8] = (uint8_t)((u->b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
 }
 
+/* two hex digits per byte from one table load; the dashes are fixed */
+static const char kb__hex2[513] =
+#define KB_H16(x) #x "0" #x "1" #x "2" #x "3" #x "4" #x "5" #x "6" #x "7" #x "8" #x "9" #x "a" #x "b" #x "c" #x "d" #x "e" #x "f"
+	KB_H16(0) KB_H16(1) KB_H16(2) KB_H16(3) KB_H16(4) KB_H16(5) KB_H16(6) KB_H16(7)
+	KB_H16(8) KB_H16(9) KB_H16(a) KB_H16(b) KB_H16(c) KB_H16(d) KB_H16(e) KB_H16(f);
+#undef KB_H16
+
 void kb_uuid_format(const struct kb_uuid *u, char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
-	char *o = out;
+	static const unsigned char pos[16] = { 0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34 };
 
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*o++ = '-';
-		*o++ = hex[u->b[i] >> 4];
-		*o++ = hex[u->b[i] & 15];
-	}
-	*o = '\0';
+	for (int i = 0; i < 16; i++)
+		memcpy(out + pos[i], kb__hex2 + 2 * u->b[i], 2);
+	out[8] = out[13] = out[18] = out[23] = '-';
+	out[36] = '\0';
 }
 
 static int kb__hexval(char c)

@@ -17,8 +17,8 @@
 # ack and nack <= 10%, logging <= 5%. CPU per message is the steadier of
 # the two figures on a shared machine; throughput is shown beside it.
 # Run from the build tree:  sh SRCDIR/bench/perf/features.sh [ROUNDS]
-# Environment: BACKENDS ("memory kafka amqp"), MEM_COUNT (500000),
-# KAFKA_COUNT (100000), AMQP_COUNT (20000).
+# Environment: BACKENDS ("memory kafka amqp"), MEM_COUNT (2000000),
+# KAFKA_COUNT (200000), AMQP_COUNT (20000).
 # Not part of `make check`: figures depend on the machine and its load.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -100,10 +100,10 @@ run() {
 echo "features.sh: $rounds rounds, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for be in ${BACKENDS:-memory kafka amqp}; do
 	case $be in
-	memory) run memory "" "${MEM_COUNT:-500000}" || exit 1 ;;
+	memory) run memory "" "${MEM_COUNT:-2000000}" || exit 1 ;;
 	kafka)
 		[ -x "$B/kb-mockcluster" ] || { echo "features.sh: kafka skipped (built without librdkafka)" >&2; continue; }
-		run kafka "" "${KAFKA_COUNT:-100000}" || exit 1
+		run kafka "" "${KAFKA_COUNT:-200000}" || exit 1
 		;;
 	amqp)
 		port=$("$BROKERS" start rabbitmq "$T/rmq")

@@ -37,6 +37,10 @@ int main(void)
 	       "canonical form %s", text);
 	tap_is_int(kb_uuid_parse(text, &u2), 0, "parse canonical form");
 	tap_ok(!memcmp(u.b, u2.b, 16), "format/parse round trip");
+	for (int i = 0; i < 16; i++)
+		u2.b[i] = (uint8_t)(i * 17 + (i & 1) * 0x0a);
+	kb_uuid_format(&u2, text);
+	tap_is_str(text, "001b223d-445f-6681-88a3-aac5cce7ee09", "format of a known UUID (every hex digit)");
 	tap_is_int(kb_uuid_parse("0123", &u2), -EINVAL, "short UUID rejected");
 	text[13] = 'x';
 	tap_is_int(kb_uuid_parse(text, &u2), -EINVAL, "bad UUID separator rejected");
