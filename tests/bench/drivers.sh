@@ -56,6 +56,18 @@ check "--rate 20000 never runs ahead of the schedule ($t <= 20200)" awk "BEGIN{e
 check "--rate 20000 keeps up as far as its latency says ($t >= $lo, max latency $mx ns)" \
 	awk "BEGIN{exit !($t >= $lo)}"
 
+# --realtime: SCHED_FIFO where permitted, otherwise said once and recorded
+run_to 30 "$BENCH/bench_e2e" --backend memory --rate 100000 --count 20000 --warmup 0 --reps 1 --realtime \
+	--json "$T/rt.json" 2>"$T/rt.err" >/dev/null
+is "$rc" 0 "bench_e2e --realtime exits 0"
+integrity "$T/rt.json" "e2e --realtime"
+rt=$("$JGET" "$T/rt.json" benchmarks.0.config.realtime)
+if [ "$rt" = true ]; then
+	check "--realtime took effect, no refusal printed" sh -c "! grep -q refused \"$T/rt.err\""
+else
+	check "--realtime refused ($rt): said so on stderr" grep -q "SCHED_FIFO refused" "$T/rt.err"
+fi
+
 # --log info: one line per publish and per consume, wall-clock time
 run_to 30 "$BENCH/bench_sub" --count 1000 --warmup 0 --reps 1 --quiet --log info --log-file "$T/msgs.log" --json "$T/log.json"
 is "$rc" 0 "bench_sub --log info exits 0"
