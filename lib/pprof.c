@@ -157,8 +157,8 @@ struct ku_pprof {
 	size_t n_types;
 	struct ku__vt *types;
 	struct ku__vt period_type;
-	bool has_period;
-	int64_t period, time_nanos, duration_nanos, drop, keep;
+	bool has_period, verbatim;
+	int64_t period, time_nanos, duration_nanos, drop, keep, default_type;
 
 	char **str;
 	size_t nstr, capstr;
@@ -294,6 +294,12 @@ void ku_pprof_free(struct ku_pprof *p)
 	free(p);
 }
 
+void ku_pprof_set_verbatim(struct ku_pprof *p, bool on)
+{
+	if (p)
+		p->verbatim = on;
+}
+
 int ku_pprof_mapping(struct ku_pprof *p, const struct ku_pprof_mapping *m, uint64_t *id)
 {
 	struct ku__mapping *d;
@@ -393,9 +399,9 @@ int ku_pprof_location(struct ku_pprof *p, uint64_t mapping_id, uint64_t address,
 	for (size_t i = 0; i < nlines; i++)
 		if (!lines[i].function_id || lines[i].function_id > p->nfuncs)
 			return -EINVAL;
-	pos = ku__set_find(&p->locset, h, ku__loc_eq, p, key);
+	pos = p->verbatim ? -1 : ku__set_find(&p->locset, h, ku__loc_eq, p, key);
 	if (pos < 0) {
-		if ((rc = ku__set_reserve(&p->locset, ku__loc_hash_pos, p)) < 0 ||
+		if ((!p->verbatim && (rc = ku__set_reserve(&p->locset, ku__loc_hash_pos, p)) < 0) ||
 		    (rc = GROW(p->locs, p->caplocs, p->nlocs + 1)) < 0 ||
 		    (rc = GROW(p->lines, p->caplines, p->nlines + nlines)) < 0)
 			return rc;
@@ -403,7 +409,8 @@ int ku_pprof_location(struct ku_pprof *p, uint64_t mapping_id, uint64_t address,
 			memcpy(p->lines + p->nlines, lines, nlines * sizeof(*lines));
 		p->locs[p->nlocs] = (struct ku__location){mapping_id, address, p->nlines, nlines};
 		p->nlines += nlines;
-		ku__set_put(&p->locset, h, p->nlocs);
+		if (!p->verbatim)
+			ku__set_put(&p->locset, h, p->nlocs);
 		pos = (long)p->nlocs++;
 	}
 	if (id)
@@ -442,39 +449,35 @@ static int ku__sample_eq(const void *ctx, size_t pos, const void *probe)
 	       (!k->nlabels || !memcmp(p->labels + s->lab0, k->labels, k->nlabels * sizeof(struct ku__label)));
 }
 
-int ku_pprof_sample(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,
-		    const struct ku_pprof_label *labels, size_t nlabels)
+/* Intern one label into its stored form. */
+static int ku__label_intern(struct ku_pprof *p, const struct ku_pprof_label *in, struct ku__label *out)
 {
-	struct ku__label lab[32];
-	struct ku__sprobe k;
+	memset(out, 0, sizeof(*out));
+	if (!in->key || !*in->key)
+		return -EINVAL;
+	if ((out->key = ku_pprof_string(p, in->key)) < 0)
+		return -ENOMEM;
+	if (in->str) {
+		if ((out->str = ku_pprof_string(p, in->str)) < 0)
+			return -ENOMEM;
+	} else {
+		out->num = in->num;
+		if ((out->num_unit = ku_pprof_string(p, in->num_unit)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int ku__sample_add(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,
+			  const struct ku__label *lab, size_t nlabels)
+{
+	struct ku__sprobe k = {locs, nlocs, lab, nlabels};
 	struct ku__sample *s;
-	uint64_t h;
+	uint64_t h = ku__sample_hash(&k);
 	long pos;
 	int rc;
 
-	if (!p || !values || (nlocs && !locs) || (nlabels && !labels) || nlabels > KU_ARRAY_SIZE(lab))
-		return -EINVAL;
-	for (size_t i = 0; i < nlocs; i++)
-		if (!locs[i] || locs[i] > p->nlocs)
-			return -EINVAL;
-	memset(lab, 0, sizeof(lab));
-	for (size_t i = 0; i < nlabels; i++) {
-		if (!labels[i].key || !*labels[i].key)
-			return -EINVAL;
-		if ((lab[i].key = ku_pprof_string(p, labels[i].key)) < 0)
-			return -ENOMEM;
-		if (labels[i].str) {
-			if ((lab[i].str = ku_pprof_string(p, labels[i].str)) < 0)
-				return -ENOMEM;
-		} else {
-			lab[i].num = labels[i].num;
-			if ((lab[i].num_unit = ku_pprof_string(p, labels[i].num_unit)) < 0)
-				return -ENOMEM;
-		}
-	}
-	k = (struct ku__sprobe){locs, nlocs, lab, nlabels};
-	h = ku__sample_hash(&k);
-	pos = ku__set_find(&p->sampset, h, ku__sample_eq, p, &k);
+	pos = p->verbatim ? -1 : ku__set_find(&p->sampset, h, ku__sample_eq, p, &k);
 	if (pos >= 0) {
 		int64_t *v = p->values + p->samples[pos].val0;
 
@@ -482,7 +485,7 @@ int ku_pprof_sample(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, cons
 			v[i] += values[i];
 		return 0;
 	}
-	if ((rc = ku__set_reserve(&p->sampset, ku__sample_hash_pos, p)) < 0 ||
+	if ((!p->verbatim && (rc = ku__set_reserve(&p->sampset, ku__sample_hash_pos, p)) < 0) ||
 	    (rc = GROW(p->samples, p->capsamples, p->nsamples + 1)) < 0 ||
 	    (rc = GROW(p->locids, p->caplocids, p->nlocids + nlocs)) < 0 ||
 	    (rc = GROW(p->values, p->capvalues, p->nvalues + p->n_types)) < 0 ||
@@ -498,8 +501,34 @@ int ku_pprof_sample(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, cons
 	p->nlocids += nlocs;
 	p->nvalues += p->n_types;
 	p->nlabels += nlabels;
-	ku__set_put(&p->sampset, h, p->nsamples++);
+	if (p->verbatim)
+		p->nsamples++;
+	else
+		ku__set_put(&p->sampset, h, p->nsamples++);
 	return 0;
+}
+
+int ku_pprof_sample(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,
+		    const struct ku_pprof_label *labels, size_t nlabels)
+{
+	struct ku__label small[32], *lab = small;
+	int rc = 0;
+
+	if (!p || !values || (nlocs && !locs) || (nlabels && !labels))
+		return -EINVAL;
+	for (size_t i = 0; i < nlocs; i++)
+		if (!locs[i] || locs[i] > p->nlocs)
+			return -EINVAL;
+	/* Few labels (the interposers' case) need no allocation. */
+	if (nlabels > KU_ARRAY_SIZE(small) && !(lab = malloc(nlabels * sizeof(*lab))))
+		return -ENOMEM;
+	for (size_t i = 0; i < nlabels && !rc; i++)
+		rc = ku__label_intern(p, &labels[i], &lab[i]);
+	if (!rc)
+		rc = ku__sample_add(p, locs, nlocs, values, lab, nlabels);
+	if (lab != small)
+		free(lab);
+	return rc;
 }
 
 size_t ku_pprof_sample_count(const struct ku_pprof *p)
@@ -543,6 +572,18 @@ int ku_pprof_keep_frames(struct ku_pprof *p, const char *regex)
 	if ((s = ku_pprof_string(p, regex)) < 0)
 		return (int)s;
 	p->keep = s;
+	return 0;
+}
+
+int ku_pprof_default_sample_type(struct ku_pprof *p, const char *type)
+{
+	int64_t s;
+
+	if (!p)
+		return -EINVAL;
+	if ((s = ku_pprof_string(p, type)) < 0)
+		return (int)s;
+	p->default_type = s;
 	return 0;
 }
 
@@ -712,6 +753,7 @@ int ku_pprof_encode(const struct ku_pprof *p, uint8_t **buf, size_t *len)
 		ku__field_u(&b, 12, (uint64_t)p->period);
 	}
 	ku__packed(&b, 13, (const uint64_t *)p->comments, p->ncomments, &tmp);
+	ku__field_u(&b, 14, (uint64_t)p->default_type);
 	rc = b.err ? b.err : m.err ? m.err : sub.err ? sub.err : tmp.err;
 	free(m.d);
 	free(sub.d);
@@ -776,6 +818,21 @@ int ku_pprof_write_fd(const struct ku_pprof *p, int fd)
 			break;
 	} while (zr != Z_STREAM_END);
 	deflateEnd(&z);
+	free(raw);
+	return rc;
+}
+
+int ku_pprof_write_raw_fd(const struct ku_pprof *p, int fd)
+{
+	uint8_t *raw;
+	size_t len;
+	int rc;
+
+	if (fd < 0)
+		return -EBADF;
+	if ((rc = ku_pprof_encode(p, &raw, &len)) < 0)
+		return rc;
+	rc = ku__write_all(fd, raw, len);
 	free(raw);
 	return rc;
 }

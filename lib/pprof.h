@@ -71,6 +71,15 @@ int ku_pprof_new(struct ku_pprof **out, const struct ku_pprof_value_type *sample
 void ku_pprof_free(struct ku_pprof *p);
 
 /*
+ * Verbatim mode, for copying a profile that already has its final shape
+ * (kprof convert, merge): while on, every ku_pprof_location() call adds a
+ * new location and every ku_pprof_sample() call a new sample, nothing is
+ * looked up or merged, so the output keeps the input's locations and
+ * samples one for one. Off by default.
+ */
+void ku_pprof_set_verbatim(struct ku_pprof *p, bool on);
+
+/*
  * Intern a string; returns its index in string_table (>= 0; "" and NULL are
  * 0) or a negative errno. Identical strings share one index.
  */
@@ -113,6 +122,13 @@ int ku_pprof_comment(struct ku_pprof *p, const char *text);
 int ku_pprof_drop_frames(struct ku_pprof *p, const char *regex);
 int ku_pprof_keep_frames(struct ku_pprof *p, const char *regex);
 
+/*
+ * default_sample_type (field 14): the type name viewers show first. The
+ * interposers leave it unset (speedscope misreads it); the analyzer copies
+ * it from its input. NULL or "" unsets it.
+ */
+int ku_pprof_default_sample_type(struct ku_pprof *p, const char *type);
+
 /* Wall-clock start of the profile and its duration, in nanoseconds. */
 void ku_pprof_set_time(struct ku_pprof *p, int64_t time_nanos, int64_t duration_nanos);
 
@@ -127,11 +143,13 @@ int ku_pprof_encode(const struct ku_pprof *p, uint8_t **buf, size_t *len);
 
 /*
  * Encode, gzip and write. ku_pprof_write_fd writes to an open descriptor
- * (not closed). ku_pprof_write_gz writes to path through a temporary file
- * in the same directory renamed into place, so a reader never sees a
- * partial profile; on any error (-ENOSPC included) nothing is left behind.
+ * (not closed); ku_pprof_write_raw_fd writes the same without gzip.
+ * ku_pprof_write_gz writes to path through a temporary file in the same
+ * directory renamed into place, so a reader never sees a partial profile;
+ * on any error (-ENOSPC included) nothing is left behind.
  */
 int ku_pprof_write_fd(const struct ku_pprof *p, int fd);
+int ku_pprof_write_raw_fd(const struct ku_pprof *p, int fd);
 int ku_pprof_write_gz(const struct ku_pprof *p, const char *path);
 
 #endif

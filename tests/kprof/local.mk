@@ -34,7 +34,7 @@ EXTRA_DIST += tests/kprof/perf/bench.sh
 EXTRA_DIST += tests/kprof/fuzz.sh
 if ENABLE_FUZZING
 check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy
-KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/symbolize.c
+KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/symbolize.c
 tests_kprof_fuzz_pprof_SOURCES = tests/kprof/fuzz-pprof.c $(KAN_FUZZ_SOURCES)
 tests_kprof_fuzz_pprof_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_pprof_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
