@@ -114,97 +114,8 @@ long kan_tree_name(struct kan_tree *t, const char *name, uint8_t kind)
 	return (long)t->nnames++;
 }
 
-static int kan__hgrow(struct kan_tree *t)
-{
-	size_t nc = t->hcap ? t->hcap * 2 : 4096;
-	uint64_t *nk = calloc(nc, sizeof(*nk));
-	uint32_t *nv = calloc(nc, sizeof(*nv));
-
-	if (!nk || !nv) {
-		free(nk);
-		free(nv);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < t->hcap; i++)
-		if (t->hvals[i]) {
-			size_t j = kan__mix64(t->hkeys[i]) & (nc - 1);
-			while (nv[j])
-				j = (j + 1) & (nc - 1);
-			nk[j] = t->hkeys[i];
-			nv[j] = t->hvals[i];
-		}
-	free(t->hkeys);
-	free(t->hvals);
-	t->hkeys = nk;
-	t->hvals = nv;
-	t->hcap = nc;
-	return 0;
-}
-
-static long kan__child(struct kan_tree *t, uint32_t parent, uint32_t name)
-{
-	if ((t->nnodes + 1) * 2 >= t->hcap && kan__hgrow(t))
-		return -1;
-	uint64_t key = (uint64_t)parent << 32 | name;
-	size_t j = kan__mix64(key) & (t->hcap - 1);
-	while (t->hvals[j]) {
-		if (t->hkeys[j] == key)
-			return t->hvals[j];
-		j = (j + 1) & (t->hcap - 1);
-	}
-	if (t->nnodes >= UINT32_MAX - 1)
-		return -1;
-	if (t->nnodes == t->capnodes) {
-		size_t nc = t->capnodes * 2;
-		struct kan_node *nn = realloc(t->nodes, nc * sizeof(*nn));
-		if (!nn)
-			return -1;
-		t->nodes = nn;
-		t->capnodes = nc;
-	}
-	uint32_t id = (uint32_t)t->nnodes++;
-	struct kan_node *n = &t->nodes[id];
-	memset(n, 0, sizeof(*n));
-	n->name = name;
-	n->parent = parent;
-	n->depth = t->nodes[parent].depth + 1;
-	n->sibling = t->nodes[parent].child;
-	t->nodes[parent].child = id;
-	if (n->depth > t->max_depth)
-		t->max_depth = n->depth;
-	t->hkeys[j] = key;
-	t->hvals[j] = id;
-	return id;
-}
-
-/* Index the nodes that exist (built by the sorted insertion below) so
- * that later additions can find children by (parent, name). */
-static int kan__hbuild(struct kan_tree *t)
-{
-	size_t cap = 4096;
-
-	while (cap < (t->nnodes + 1) * 2 + 2)
-		cap *= 2;
-	free(t->hkeys);
-	free(t->hvals);
-	t->hkeys = calloc(cap, sizeof(*t->hkeys));
-	t->hvals = calloc(cap, sizeof(*t->hvals));
-	t->hcap = cap;
-	if (!t->hkeys || !t->hvals)
-		return -ENOMEM;
-	for (size_t i = 1; i < t->nnodes; i++) {
-		uint64_t key = (uint64_t)t->nodes[i].parent << 32 | t->nodes[i].name;
-		size_t j = kan__mix64(key) & (cap - 1);
-		while (t->hvals[j])
-			j = (j + 1) & (cap - 1);
-		t->hkeys[j] = key;
-		t->hvals[j] = (uint32_t)i;
-	}
-	return 0;
-}
-
-/* Append a child without looking for an existing one (sorted insertion
- * guarantees there is none). */
+/* Append a child without looking for an existing one (the caller knows
+ * there is none). */
 static long kan__new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
 {
 	if (t->nnodes >= UINT32_MAX - 1)
@@ -227,6 +138,71 @@ static long kan__new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
 	t->nodes[parent].child = id;
 	if (n->depth > t->max_depth)
 		t->max_depth = n->depth;
+	return id;
+}
+
+static uint64_t kan__hkey(uint32_t parent, uint32_t name)
+{
+	return (uint64_t)parent << 32 | name;
+}
+
+/* (Re)build the (parent, name) -> child index over every node, in a table
+ * of cap slots (a power of two). Once built, kan__child keeps it complete,
+ * so growing it is rebuilding it bigger. */
+static int kan__hindex(struct kan_tree *t, size_t cap)
+{
+	uint64_t *nk = calloc(cap, sizeof(*nk));
+	uint32_t *nv = calloc(cap, sizeof(*nv));
+
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return -ENOMEM;
+	}
+	for (size_t i = 1; i < t->nnodes; i++) {
+		uint64_t key = kan__hkey(t->nodes[i].parent, t->nodes[i].name);
+		size_t j = kan__mix64(key) & (cap - 1);
+		while (nv[j])
+			j = (j + 1) & (cap - 1);
+		nk[j] = key;
+		nv[j] = (uint32_t)i;
+	}
+	free(t->hkeys);
+	free(t->hvals);
+	t->hkeys = nk;
+	t->hvals = nv;
+	t->hcap = cap;
+	return 0;
+}
+
+/* Index the nodes that exist (built by the sorted insertion below) so
+ * that later additions can find children by (parent, name). */
+static int kan__hbuild(struct kan_tree *t)
+{
+	size_t cap = 4096;
+
+	while (cap < (t->nnodes + 1) * 2 + 2)
+		cap *= 2;
+	return kan__hindex(t, cap);
+}
+
+/* The child of parent named name, created when missing. */
+static long kan__child(struct kan_tree *t, uint32_t parent, uint32_t name)
+{
+	if ((t->nnodes + 1) * 2 >= t->hcap && kan__hindex(t, t->hcap ? t->hcap * 2 : 4096))
+		return -1;
+	uint64_t key = kan__hkey(parent, name);
+	size_t j = kan__mix64(key) & (t->hcap - 1);
+	while (t->hvals[j]) {
+		if (t->hkeys[j] == key)
+			return t->hvals[j];
+		j = (j + 1) & (t->hcap - 1);
+	}
+	long id = kan__new_child(t, parent, name);
+	if (id >= 0) {
+		t->hkeys[j] = key;
+		t->hvals[j] = (uint32_t)id;
+	}
 	return id;
 }
 
