@@ -480,6 +480,12 @@ static int mem__poll(struct kb_conn *c, kb_deliver_fn cb, void *arg, int max, in
 			deadline = ku_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
 		if (timeout_ms >= 0 && ku_now_ns() >= deadline)
 			return 0;
+		if (c->opts.spin) {
+			/* a consumer on a CPU of its own: a sleep would cost more
+			   than the wait */
+			__builtin_ia32_pause();
+			continue;
+		}
 		if (spins < 4096) {
 			sched_yield();
 		} else {

@@ -44,6 +44,8 @@ struct kb_opts {
 	int client_index;     /* which client of the run (ids, partitions) */
 	bool purge;           /* publisher: delete what it published at close
 				 (bench_pub, where nobody consumes) */
+	bool spin;            /* consumer: busy-poll, never sleep while waiting
+				 (memory backend; set by --realtime) */
 };
 
 struct kb_buf {

@@ -272,6 +272,9 @@ struct kb_log {
 	size_t len;
 	int64_t wall_off; /* CLOCK_REALTIME - CLOCK_MONOTONIC at open, ns */
 	size_t plen;	  /* " LEVEL PROG[TID] ", formatted once per thread */
+	uint64_t sec;	  /* the second whose digits are in secs[] */
+	size_t slen;
+	char secs[24];
 	char prefix[160];
 	char buf[65536];
 };
@@ -325,7 +328,8 @@ static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *w
 			size_t len, uint64_t mono_ns)
 {
 	uint32_t producer = 0;
-	uint64_t seq = 0, a, b, us, wall;
+	uint64_t seq = 0, a, b, wall;
+	uint32_t us;
 	char *p;
 
 	if (c->log_level < 0 || c->log_level > KB_LOG_THRESHOLD || !lg)
@@ -334,11 +338,21 @@ static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *w
 		kb__log_flush(lg);
 	p = lg->buf + lg->len;
 	wall = mono_ns + (uint64_t)lg->wall_off;
-	p = kb__utoa(p, wall / 1000000000u);
-	*p++ = '.';
-	us = wall % 1000000000u / 1000;
-	for (uint64_t d = 100000; d; d /= 10)
-		*p++ = (char)('0' + us / d % 10);
+	if (wall / 1000000000u != lg->sec || !lg->slen) {
+		lg->sec = wall / 1000000000u;
+		lg->slen = (size_t)(kb__utoa(lg->secs, lg->sec) - lg->secs);
+		lg->secs[lg->slen++] = '.';
+	}
+	memcpy(p, lg->secs, lg->slen);
+	p += lg->slen;
+	us = (uint32_t)(wall % 1000000000u / 1000);
+	p[0] = (char)('0' + us / 100000);
+	p[1] = (char)('0' + us / 10000 % 10);
+	p[2] = (char)('0' + us / 1000 % 10);
+	p[3] = (char)('0' + us / 100 % 10);
+	p[4] = (char)('0' + us / 10 % 10);
+	p[5] = (char)('0' + us % 10);
+	p += 6;
 	memcpy(p, lg->prefix, lg->plen);
 	p += lg->plen;
 	p = kb__puts(p, what);
@@ -375,6 +389,7 @@ static struct kb_log *kb__log_open(const struct kb_cfg *c)
 	if (!lg)
 		return NULL;
 	lg->len = 0;
+	lg->slen = 0;
 	{
 		struct timespec rt, mt;
 		int n;
@@ -1050,7 +1065,7 @@ static int kb__messaging(struct kb_cfg *c)
 		struct kb_opts o = {
 			.brokers = c->brokers, .qos = c->qos, .ack = c->ack, .queue_depth = c->queue_depth,
 			.window = c->window, .partitions = c->partitions, .timeout_ms = (int)(c->timeout * 1000),
-			.client_index = (int)i, .purge = c->mode == KB_MODE_PUB,
+			.client_index = (int)i, .purge = c->mode == KB_MODE_PUB, .spin = c->realtime,
 		};
 		struct kb_prod *p = &run.prod[i];
 		uint64_t t0;
