@@ -54,6 +54,11 @@ dist_pkgdata_SCRIPTS = scripts/brokers
 # minimal client-library loops that bench/perf/baselines.sh compares
 # bench_pub against (not installed)
 EXTRA_DIST += bench/perf/baselines.sh bench/perf/features.sh
+# what a pinned real-time spinning thread loses to the platform (bounds
+# bench_e2e --realtime tail latency)
+noinst_PROGRAMS += bench/platform-noise
+bench_platform_noise_SOURCES = bench/platform-noise.c
+bench_platform_noise_LDADD = -lpthread
 if HAVE_AMQP
 noinst_PROGRAMS += bench/baseline-amqp
 bench_baseline_amqp_SOURCES = bench/baseline-amqp.c
