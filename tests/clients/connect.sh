@@ -9,50 +9,8 @@
 # with KPROF_TEST_MQTT / KPROF_TEST_AMQP / KPROF_TEST_KAFKA=HOST:PORT).
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
-T=$TAP_TMP
+. "$top_srcdir/tests/clients/lib.sh"
 BC="$top_builddir/bench/bench_connect"
-started=""
-cleanup() {
-	for s in $started; do "$top_srcdir/scripts/brokers" stop "$s" "$T/$s" >/dev/null 2>&1; done
-	[ -n "${mock_pid:-}" ] && kill "$mock_pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# jget FILE EXPR...: values from a result file, one per line, in one
-# interpreter start (node, else python3 with the same expressions).
-jget() {
-	f=$1; shift
-	if command -v node >/dev/null 2>&1; then
-		node -e 'let r; try { r = JSON.parse(require("fs").readFileSync(process.argv[1])); } catch (e) { r = {}; }
-for (const x of process.argv.slice(2)) { let v; try { v = (function () { return eval(x); }).call(r); } catch (e) {} console.log(v === undefined ? "undefined" : v); }' "$f" "$@"
-	else
-		python3 -c 'import json,sys
-try: r = json.load(open(sys.argv[1]))
-except Exception: r = {}
-for x in sys.argv[2:]:
-    try: print(eval(x.replace("this.", "r.").replace(".length", ".__len__()")))
-    except Exception: print("undefined")' "$f" "$@"
-	fi
-}
-# gt A B: A > B (numbers)
-gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
-
-# broker NAME VAR: HOST:PORT of a given (VAR) or newly started broker,
-# empty when it could not be started. Runs in the test's shell (not in a
-# command substitution) so that the cleanup knows what to stop.
-broker() {
-	name=$1 var=$2 addr=""
-	eval "given=\${$var:-}"
-	if [ -n "$given" ]; then addr=$given; return; fi
-	mkdir -p "$T/$name"
-	if port=$("$top_srcdir/scripts/brokers" start "$name" "$T/$name" 2>"$T/$name.err"); then
-		started="$started $name"
-		addr="127.0.0.1:$port"
-	else
-		"$top_srcdir/scripts/brokers" stop "$name" "$T/$name" >/dev/null 2>&1
-	fi
-}
 
 # Bad input first: one line, exit 2.
 "$BC" latency --backend nosuch >/dev/null 2>"$T/err"; st=$?
@@ -139,10 +97,7 @@ channels() {
 latency memory ""
 channels memory ""
 
-have_starter() { [ -x "$top_srcdir/scripts/brokers" ]; }
-if [ -z "${KPROF_TEST_MQTT:-}" ] && command -v mosquitto >/dev/null 2>&1 && ! have_starter; then
-	skip "mqtt: scripts/brokers is missing, cannot start mosquitto"
-elif command -v mosquitto >/dev/null 2>&1 || [ -n "${KPROF_TEST_MQTT:-}" ]; then
+if want_mqtt; then
 	broker mosquitto KPROF_TEST_MQTT; mqtt=$addr
 	if [ -n "$mqtt" ]; then
 		latency mqtt "$mqtt" 6
@@ -152,13 +107,9 @@ elif command -v mosquitto >/dev/null 2>&1 || [ -n "${KPROF_TEST_MQTT:-}" ]; then
 	else
 		not_ok "mosquitto started by scripts/brokers"; diag "$(cat "$T/mosquitto.err" 2>/dev/null)"
 	fi
-else
-	skip "mqtt: mosquitto is not installed"
 fi
 
-if [ -z "${KPROF_TEST_AMQP:-}" ] && [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && ! have_starter; then
-	skip "amqp: scripts/brokers is missing, cannot start rabbitmq-server"
-elif command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || [ -n "${KPROF_TEST_AMQP:-}" ]; then
+if want_amqp; then
 	broker rabbitmq KPROF_TEST_AMQP; amqp=$addr
 	if [ -n "$amqp" ]; then
 		latency amqp "$amqp"
@@ -182,19 +133,9 @@ elif command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/ra
 	else
 		not_ok "rabbitmq-server started by scripts/brokers"; diag "$(cat "$T/rabbitmq.err" 2>/dev/null)"
 	fi
-else
-	skip "amqp: rabbitmq-server is not installed"
 fi
 
-kafka=${KPROF_TEST_KAFKA:-}
-if [ -z "$kafka" ] && [ -x "$top_builddir/bench/kb-mockcluster" ]; then
-	mkfifo "$T/mock.in"
-	"$top_builddir/bench/kb-mockcluster" <"$T/mock.in" >"$T/mock.addr" 2>"$T/mock.err" &
-	mock_pid=$!
-	exec 9>"$T/mock.in"
-	for i in $(seq 50); do [ -s "$T/mock.addr" ] && break; sleep 0.1; done
-	kafka=$(head -1 "$T/mock.addr" | grep -oE '[0-9.]+:[0-9]+' | head -1)
-fi
+mock_kafka
 if [ -n "$kafka" ]; then
 	latency kafka "$kafka"
 	channels kafka "$kafka"

@@ -10,18 +10,10 @@
 # KPROF_TEST_KAFKA (HOST:PORT).
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
-T=$TAP_TMP
+. "$top_srcdir/tests/clients/lib.sh"
 JS="$top_srcdir/clients/js/kb-js.js"
 CHECK="$top_srcdir/tests/clients/check-result.js"
-TABLE="$top_builddir/tests/clients/kprof-clients"
 NODE_PATH="$top_builddir/clients/js/node_modules"; export NODE_PATH
-started=""
-cleanup() {
-	for s in $started; do "$top_srcdir/scripts/brokers" stop "$s" "$T/$s" >/dev/null 2>&1; done
-	[ -n "${mock_pid:-}" ] && kill "$mock_pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
 
 if ! command -v node >/dev/null 2>&1; then
 	skip "node is not installed (scripts/deps installs nodejs)"
@@ -45,23 +37,6 @@ expect_fail "unknown backend" pub --backend nats --brokers 127.0.0.1:4222
 expect_fail "bad --size" pub --backend mqtt --brokers 127.0.0.1:1883 --size lots
 expect_fail "unknown flag" pub --backend mqtt --brokers 127.0.0.1:1883 --frobnicate 1
 expect_fail "unreachable broker" pub --backend amqp --brokers 127.0.0.1:1 --timeout 3
-
-# brokers: start mosquitto / rabbitmq unless given; prints HOST:PORT or nothing.
-# broker NAME VAR: HOST:PORT of a given (VAR) or newly started broker,
-# empty when it could not be started. Runs in the test's shell (not in a
-# command substitution) so that the cleanup knows what to stop.
-broker() {
-	name=$1 var=$2 addr=""
-	eval "given=\${$var:-}"
-	if [ -n "$given" ]; then addr=$given; return; fi
-	mkdir -p "$T/$name"
-	if port=$("$top_srcdir/scripts/brokers" start "$name" "$T/$name" 2>"$T/$name.err"); then
-		started="$started $name"
-		addr="127.0.0.1:$port"
-	else
-		"$top_srcdir/scripts/brokers" stop "$name" "$T/$name" >/dev/null 2>&1
-	fi
-}
 
 run_modes() {
 	be=$1 addr=$2
@@ -107,34 +82,17 @@ process.exit(r.schema==="kprof-bench/1"&&b.length===2&&b[1].config.channels===10
 }
 
 mqtt=""; amqp=""
-have_starter() { [ -x "$top_srcdir/scripts/brokers" ]; }
-if [ -z "${KPROF_TEST_MQTT:-}" ] && command -v mosquitto >/dev/null 2>&1 && ! have_starter; then
-	skip "mqtt: scripts/brokers is missing, cannot start mosquitto"
-elif command -v mosquitto >/dev/null 2>&1 || [ -n "${KPROF_TEST_MQTT:-}" ]; then
+if want_mqtt; then
 	broker mosquitto KPROF_TEST_MQTT; mqtt=$addr
 	if [ -n "$mqtt" ]; then run_modes mqtt "$mqtt"; js_recovery mqtt "$mqtt"; else not_ok "mosquitto started"; diag "$(cat "$T/mosquitto.err" 2>/dev/null)"; fi
-else
-	skip "mqtt: mosquitto is not installed"
 fi
-if [ -z "${KPROF_TEST_AMQP:-}" ] && [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && ! have_starter; then
-	skip "amqp: scripts/brokers is missing, cannot start rabbitmq-server"
-elif command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || [ -n "${KPROF_TEST_AMQP:-}" ]; then
+if want_amqp; then
 	broker rabbitmq KPROF_TEST_AMQP; amqp=$addr
 	if [ -n "$amqp" ]; then run_modes amqp "$amqp"; js_recovery amqp "$amqp"; else not_ok "rabbitmq-server started"; diag "$(cat "$T/rabbitmq.err" 2>/dev/null)"; fi
-else
-	skip "amqp: rabbitmq-server is not installed"
 fi
 
 # Kafka: librdkafka's mock cluster in its helper process.
-kafka=${KPROF_TEST_KAFKA:-}
-if [ -z "$kafka" ] && [ -x "$top_builddir/bench/kb-mockcluster" ]; then
-	mkfifo "$T/mock.in"
-	"$top_builddir/bench/kb-mockcluster" <"$T/mock.in" >"$T/mock.addr" 2>"$T/mock.err" &
-	mock_pid=$!
-	exec 9>"$T/mock.in"
-	for i in $(seq 50); do [ -s "$T/mock.addr" ] && break; sleep 0.1; done
-	kafka=$(head -1 "$T/mock.addr" | grep -oE '[0-9.]+:[0-9]+' | head -1)
-fi
+mock_kafka
 if [ -n "$kafka" ]; then
 	run_modes kafka "$kafka"
 else
@@ -156,7 +114,7 @@ else
 	   timeout 120 node "$JS" pub --backend "$be" --brokers "$addr" --count 2000 --size 256 --reps 3 --quiet \
 		--json "$T/js.json" 2>>"$T/err"; then
 		ok "C and JS publishers ran the same workload on $be"
-		"$TABLE" "$T/c.json" "$T/js.json" >"$T/table" 2>"$T/err"; st=$?
+		table "$T/c.json" "$T/js.json" >"$T/table" 2>"$T/err"; st=$?
 		is "$st" 0 "kprof clients exits 0"
 		if grep -q "^$be .*throughput .*msg/s .*msg/s .*%" "$T/table" && grep -q 'C vs JS' "$T/table"; then
 			ok "table has the $be throughput row, C vs JS"
@@ -167,7 +125,7 @@ else
 		grep -q '\[[-+][0-9.]*%, [-+][0-9.]*%\]' "$T/table" && ok "improvements carry a bootstrap interval" \
 			|| not_ok "improvements carry a bootstrap interval"
 		diag "$(cat "$T/table")"
-		"$TABLE" "$T/c.json" "$T/js.json" --format json >"$T/table.json"
+		table "$T/c.json" "$T/js.json" --format json >"$T/table.json"
 		node -e 'const t=JSON.parse(require("fs").readFileSync(process.argv[1]));if(!(t.a==="C"&&t.b==="JS"&&t.rows.length>=3))process.exit(1)' "$T/table.json" \
 			&& ok "json table: C vs JS rows" || not_ok "json table: C vs JS rows"
 	else

@@ -8,7 +8,7 @@
 tap_tmpdir
 T=$TAP_TMP
 KB="$top_builddir/bench/kbench"
-TABLE="$top_builddir/tests/clients/kprof-clients"
+. "$top_srcdir/tests/clients/lib.sh"
 if ! command -v node >/dev/null 2>&1; then
 	skip "node is not installed (scripts/deps installs nodejs)"
 	done_testing
@@ -45,7 +45,7 @@ n=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));
 const b=r.benchmarks.filter(x => x.name === "pub/kafka/js" && x.metrics.throughput_msgs_per_sec > 0 && x.repetitions.length === 3);
 console.log(r.schema === "kprof-bench/1" ? b.length : -1)' "$T/js/results.json" 2>&1)
 is "$n" 1 "kbench results.json holds the JS case with 3 repetitions"
-if "$TABLE" "$T/c/results.json" "$T/js/results.json" >"$T/table" 2>"$T/err"; then
+if table "$T/c/results.json" "$T/js/results.json" >"$T/table" 2>"$T/err"; then
 	grep -q '^kafka .*pub size=256 batch=10 .*throughput' "$T/table" && grep -q 'C vs JS' "$T/table" \
 		&& ok "kprof clients pairs the kbench runs: kafka pub C vs JS" \
 		|| { not_ok "kprof clients pairs the kbench runs"; diag "$(cat "$T/table")"; }

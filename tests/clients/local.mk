@@ -8,17 +8,8 @@ tests_clients_test_proxy_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
 tests_clients_test_proxy_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 TESTS += tests/clients/test-proxy
 
-# The table on its own (the same code as `kprof clients`).
-check_PROGRAMS += tests/clients/kprof-clients
-tests_clients_kprof_clients_SOURCES = tests/clients/kprof-clients.c analyze/clients.c \
-	analyze/results-load.c analyze/stats.c analyze/results-svg.c
-tests_clients_kprof_clients_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
-tests_clients_kprof_clients_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
-tests_clients_kprof_clients_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
-tests_clients_kprof_clients_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS) -lm
-
 TESTS += tests/clients/js-drivers.sh
-EXTRA_DIST += tests/clients/js-drivers.sh tests/clients/check-result.js
+EXTRA_DIST += tests/clients/lib.sh tests/clients/js-drivers.sh tests/clients/check-result.js
 TESTS += tests/clients/connect.sh
 EXTRA_DIST += tests/clients/connect.sh
 TESTS += tests/clients/table-golden.sh

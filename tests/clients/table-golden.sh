@@ -7,10 +7,10 @@
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 G="$top_srcdir/tests/clients/golden"
-TABLE="$top_builddir/tests/clients/kprof-clients"
+. "$top_srcdir/tests/clients/lib.sh"
 for fmt in text:txt markdown:md json:json; do
 	f=${fmt%%:*} ext=${fmt#*:}
-	if "$TABLE" "$G/c-pub.json" "$G/js-pub.json" --format "$f" >"$TAP_TMP/out.$ext" 2>"$TAP_TMP/err" &&
+	if table "$G/c-pub.json" "$G/js-pub.json" --format "$f" >"$TAP_TMP/out.$ext" 2>"$TAP_TMP/err" &&
 	   diff -u "$G/table.$ext" "$TAP_TMP/out.$ext" >"$TAP_TMP/diff"; then
 		ok "$f table matches tests/clients/golden/table.$ext"
 	else
@@ -27,14 +27,14 @@ else
 	skip "kprof does not dispatch 'clients' yet (analyze/main.c)"
 fi
 # Bad input: one line, exit 2.
-"$TABLE" "$G/c-pub.json" >/dev/null 2>"$TAP_TMP/err"; st=$?
+table "$G/c-pub.json" >/dev/null 2>"$TAP_TMP/err"; st=$?
 [ $st -eq 2 ] && [ "$(wc -l <"$TAP_TMP/err")" -eq 1 ] && ok "one file: exit 2, one line" || not_ok "one file: exit 2, one line ($st)"
 printf '{"schema": "kprof-bench/1", "benchmarks": [' >"$TAP_TMP/trunc.json"
-"$TABLE" "$G/c-pub.json" "$TAP_TMP/trunc.json" >/dev/null 2>"$TAP_TMP/err"; st=$?
+table "$G/c-pub.json" "$TAP_TMP/trunc.json" >/dev/null 2>"$TAP_TMP/err"; st=$?
 [ $st -eq 2 ] && grep -q 'trunc.json' "$TAP_TMP/err" && ok "truncated file: exit 2 naming it" || { not_ok "truncated file: exit 2 naming it"; diag "$st $(cat "$TAP_TMP/err")"; }
-"$TABLE" "$G/c-pub.json" "$TAP_TMP/missing.json" >/dev/null 2>"$TAP_TMP/err"; is "$?" 2 "missing file: exit 2"
-"$TABLE" "$G/c-pub.json" "$G/js-pub.json" --format yaml >/dev/null 2>"$TAP_TMP/err"; is "$?" 2 "unknown format: exit 2"
+table "$G/c-pub.json" "$TAP_TMP/missing.json" >/dev/null 2>"$TAP_TMP/err"; is "$?" 2 "missing file: exit 2"
+table "$G/c-pub.json" "$G/js-pub.json" --format yaml >/dev/null 2>"$TAP_TMP/err"; is "$?" 2 "unknown format: exit 2"
 printf '{"schema": "kprof-bench/1", "benchmarks": [{"name": "sub", "backend": "memory", "metrics": {"throughput_msgs_per_sec": 1}}]}' >"$TAP_TMP/other.json"
-"$TABLE" "$G/c-pub.json" "$TAP_TMP/other.json" >/dev/null 2>"$TAP_TMP/err"; st=$?
+table "$G/c-pub.json" "$TAP_TMP/other.json" >/dev/null 2>"$TAP_TMP/err"; st=$?
 [ $st -eq 2 ] && grep -q 'no benchmark' "$TAP_TMP/err" && ok "nothing to pair: exit 2 with the reason" || not_ok "nothing to pair: exit 2 with the reason"
 done_testing
