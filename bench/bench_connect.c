@@ -106,6 +106,26 @@ static void kb_bc_header(struct ku_json_writer *w)
 	ku_json_object_end(w);
 }
 
+/* Start a result document: the header, then the benchmarks array. */
+static void kb_bc_doc_begin(struct ku_json_writer *w)
+{
+	ku_json_writer_init(w, KU_JSON_PRETTY);
+	ku_json_object_begin(w);
+	kb_bc_header(w);
+	ku_json_key(w, "benchmarks");
+	ku_json_array_begin(w);
+}
+
+/* Open one benchmark object with the fields every mode shares. */
+static void kb_bc_bench_begin(struct ku_json_writer *w, const struct kb_connect_opts *o, const char *name)
+{
+	ku_json_object_begin(w);
+	ku_json_kv_string(w, "name", name);
+	ku_json_kv_string(w, "backend", o->backend);
+	ku_json_kv_string(w, "language", "c");
+	ku_json_kv_string(w, "driver", "bench_connect");
+}
+
 static void kb_bc_config(struct ku_json_writer *w, const struct kb_connect_opts *o)
 {
 	ku_json_key(w, "config");
@@ -201,16 +221,8 @@ static int kb_bc_latency(const struct kb_connect_opts *o)
 	char err[256];
 
 	ku_hist_new(&all, KU_HIST_DEFAULT_HIGHEST, KU_HIST_DEFAULT_SIGFIGS);
-	ku_json_writer_init(&w, KU_JSON_PRETTY);
-	ku_json_object_begin(&w);
-	kb_bc_header(&w);
-	ku_json_key(&w, "benchmarks");
-	ku_json_array_begin(&w);
-	ku_json_object_begin(&w);
-	ku_json_kv_string(&w, "name", "connect");
-	ku_json_kv_string(&w, "backend", o->backend);
-	ku_json_kv_string(&w, "language", "c");
-	ku_json_kv_string(&w, "driver", "bench_connect");
+	kb_bc_doc_begin(&w);
+	kb_bc_bench_begin(&w, o, "connect");
 	kb_bc_config(&w, o);
 	ku_json_key(&w, "repetitions");
 	ku_json_array_begin(&w);
@@ -571,16 +583,8 @@ static int kb_bc_recovery(const struct kb_connect_opts *o)
 	o->be->close(sub);
 	kb_bc_proxy_stop(&proxy);
 
-	ku_json_writer_init(&w, KU_JSON_PRETTY);
-	ku_json_object_begin(&w);
-	kb_bc_header(&w);
-	ku_json_key(&w, "benchmarks");
-	ku_json_array_begin(&w);
-	ku_json_object_begin(&w);
-	ku_json_kv_string(&w, "name", "recovery");
-	ku_json_kv_string(&w, "backend", o->backend);
-	ku_json_kv_string(&w, "language", "c");
-	ku_json_kv_string(&w, "driver", "bench_connect");
+	kb_bc_doc_begin(&w);
+	kb_bc_bench_begin(&w, o, "recovery");
 	kb_bc_config(&w, o);
 	ku_json_key(&w, "metrics");
 	ku_json_object_begin(&w);
@@ -643,11 +647,7 @@ static int kb_bc_channels(const struct kb_connect_opts *o)
 	if (!ncounts)
 		kb_bc_die("--channels needs at least one count");
 
-	ku_json_writer_init(&w, KU_JSON_PRETTY);
-	ku_json_object_begin(&w);
-	kb_bc_header(&w);
-	ku_json_key(&w, "benchmarks");
-	ku_json_array_begin(&w);
+	kb_bc_doc_begin(&w);
 	for (size_t i = 0; i < ncounts; i++) {
 		struct kb_channels_result res;
 		char err[256];
@@ -656,11 +656,7 @@ static int kb_bc_channels(const struct kb_connect_opts *o)
 
 		if (rc < 0)
 			kb_bc_die("channels/%s with %ld: %s", o->backend, counts[i], err);
-		ku_json_object_begin(&w);
-		ku_json_kv_string(&w, "name", "channels");
-		ku_json_kv_string(&w, "backend", o->backend);
-		ku_json_kv_string(&w, "language", "c");
-		ku_json_kv_string(&w, "driver", "bench_connect");
+		kb_bc_bench_begin(&w, o, "channels");
 		ku_json_kv_string(&w, "unit", res.unit);
 		ku_json_key(&w, "config");
 		ku_json_object_begin(&w);
