@@ -385,6 +385,21 @@ static int kb_rename_if(const char *from, const char *to)
 	return rename(from, to) ? 0 : 1;
 }
 
+/* dir/kalloc.NAME (what libkalloc wrote) becomes dir/NAME; 1 when it was
+ * there. With doc, the moved file is parsed into *doc (NULL when it is
+ * missing or not JSON). */
+static int kb_take_kalloc(const char *dir, const char *name, struct ku_json **doc)
+{
+	char *from = kb_fmt("%s/kalloc.%s", dir, name), *to = kb_fmt("%s/%s", dir, name), err[256];
+	int moved = kb_rename_if(from, to);
+
+	if (doc && moved && ku_json_parse_file(to, doc, err, sizeof(err)))
+		*doc = NULL;
+	free(from);
+	free(to);
+	return moved;
+}
+
 /* One plain driver process of case c: bindir's driver, result into
  * runs/rep-N.json (N = r->nreps + 1). 0, or -1 with r->why set. */
 static int kb_run_plain(const struct kb_case *c, struct kb_result *r, const char *bindir, const char *runs,
@@ -461,45 +476,13 @@ static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, c
 				kb_fmt("KALLOC_MODE=%s", s->kalloc_mode ? s->kalloc_mode : "full"),
 				kb_fmt("KALLOC_QUIET=1"), NULL };
 		int st = kb_spawn(argv, (const char *const *)env, log, c->timeout_s * 4);
-		char *p;
-
 		kb_argv_free(argv);
 		if (st == 0 && ku_json_parse_file(json, &r->kalloc_json, err, sizeof(err)))
 			r->kalloc_json = NULL;
-		p = kb_fmt("%s/kalloc.heap.pb.gz", dir);
-		{
-			char *q = kb_fmt("%s/heap.pb.gz", dir);
-
-			r->has_heap = kb_rename_if(p, q);
-			free(q);
-		}
-		free(p);
-		p = kb_fmt("%s/kalloc.leaks.txt", dir);
-		{
-			char *q = kb_fmt("%s/leaks.txt", dir);
-
-			r->has_leaks_txt = kb_rename_if(p, q);
-			free(q);
-		}
-		free(p);
-		p = kb_fmt("%s/kalloc.leaks.json", dir);
-		{
-			char *q = kb_fmt("%s/leaks.json", dir);
-
-			if (kb_rename_if(p, q) && ku_json_parse_file(q, &r->leaks, err, sizeof(err)))
-				r->leaks = NULL;
-			free(q);
-		}
-		free(p);
-		p = kb_fmt("%s/kalloc.stats.json", dir);
-		{
-			char *q = kb_fmt("%s/stats.json", dir);
-
-			if (kb_rename_if(p, q) && ku_json_parse_file(q, &r->stats, err, sizeof(err)))
-				r->stats = NULL;
-			free(q);
-		}
-		free(p);
+		r->has_heap = kb_take_kalloc(dir, "heap.pb.gz", NULL);
+		r->has_leaks_txt = kb_take_kalloc(dir, "leaks.txt", NULL);
+		kb_take_kalloc(dir, "leaks.json", &r->leaks);
+		kb_take_kalloc(dir, "stats.json", &r->stats);
 		fputs(st == 0 ? " kalloc" : " kalloc(failed)", stderr);
 		for (size_t i = 0; env[i]; i++)
 			free(env[i]);
@@ -541,6 +524,18 @@ out:
 }
 
 /* ---- merge ------------------------------------------------------------ */
+
+/* One "artifacts" entry, key: "ID/FILE", when the case produced it. */
+static void kb_artifact(struct ku_json_writer *w, int have, const char *key, const char *id, const char *file)
+{
+	char *p;
+
+	if (!have)
+		return;
+	p = kb_fmt("%s/%s", id, file);
+	ku_json_kv_string(w, key, p);
+	free(p);
+}
 
 static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, size_t bi, struct kb_result *sum)
 {
@@ -671,38 +666,12 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 	}
 	ku_json_key(w, "artifacts");
 	ku_json_object_begin(w);
-	{
-		char *p;
-
-		if (r->has_cpu) {
-			p = kb_fmt("%s/cpu.pb.gz", id);
-			ku_json_kv_string(w, "cpu_profile", p);
-			free(p);
-		}
-		if (r->has_flame) {
-			p = kb_fmt("%s/cpu.svg", id);
-			ku_json_kv_string(w, "flame", p);
-			free(p);
-		}
-		if (r->has_heap) {
-			p = kb_fmt("%s/heap.pb.gz", id);
-			ku_json_kv_string(w, "heap_profile", p);
-			free(p);
-		}
-		if (r->has_leaks_txt) {
-			p = kb_fmt("%s/leaks.txt", id);
-			ku_json_kv_string(w, "leaks", p);
-			free(p);
-		}
-		if (r->stats) {
-			p = kb_fmt("%s/stats.json", id);
-			ku_json_kv_string(w, "stats", p);
-			free(p);
-		}
-		p = kb_fmt("%s/runs", id);
-		ku_json_kv_string(w, "runs", p);
-		free(p);
-	}
+	kb_artifact(w, r->has_cpu, "cpu_profile", id, "cpu.pb.gz");
+	kb_artifact(w, r->has_flame, "flame", id, "cpu.svg");
+	kb_artifact(w, r->has_heap, "heap_profile", id, "heap.pb.gz");
+	kb_artifact(w, r->has_leaks_txt, "leaks", id, "leaks.txt");
+	kb_artifact(w, r->stats != NULL, "stats", id, "stats.json");
+	kb_artifact(w, 1, "runs", id, "runs");
 	ku_json_object_end(w);
 	ku_json_object_end(w);
 	free(per);
