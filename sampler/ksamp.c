@@ -573,22 +573,25 @@ static void ksamp__atfork_child(void)
 
 /* ---- API (exported; see ksamp.h) --------------------------------------- */
 
-KSAMP__EXPORT int ksamp_start(void)
+/* Start (on = 1) or stop sampling in every thread; -1 when the sampler is
+ * not running in this process. */
+static int ksamp__set_enabled(int on)
 {
 	if (!ksamp__ready || atomic_load(&ksamp__dead))
 		return -1;
-	atomic_store(&ksamp__enabled, 1);
-	ksamp__arm_all(1);
+	atomic_store(&ksamp__enabled, on);
+	ksamp__arm_all(on);
 	return 0;
+}
+
+KSAMP__EXPORT int ksamp_start(void)
+{
+	return ksamp__set_enabled(1);
 }
 
 KSAMP__EXPORT int ksamp_stop(void)
 {
-	if (!ksamp__ready || atomic_load(&ksamp__dead))
-		return -1;
-	atomic_store(&ksamp__enabled, 0);
-	ksamp__arm_all(0);
-	return 0;
+	return ksamp__set_enabled(0);
 }
 
 KSAMP__EXPORT int ksamp_flush(void)
