@@ -39,6 +39,8 @@ struct kalloc__scan {
 	uint8_t mark; /* mark given to blocks found now */
 	const void *self_base;
 	uintptr_t ld_lo, ld_hi; /* executable segment of the dynamic linker */
+	const void *alloc_base; /* object of the allocator below (libc) */
+	int in_alloc;		/* scanning that object's data now */
 };
 
 static void kalloc__collect(uintptr_t p, size_t size, uint32_t stack, void *arg)
@@ -82,6 +84,25 @@ static inline long kalloc__find(const struct kalloc__scan *sc, uintptr_t v)
 	return -1;
 }
 
+/*
+ * The allocator below keeps its free lists in its own data (glibc's
+ * main_arena): pointers to free chunks, i.e. to their headers. The header
+ * of the chunk after a block in use lies in that block's last word
+ * (glibc: at p + malloc_usable_size(p) - sizeof(size_t)), so such a list
+ * pointer looks like a pointer into the block and would keep a leaked
+ * block "reachable", depending only on the heap's layout. In the
+ * allocator's data, a pointer at exactly that word is not a reference.
+ */
+static int kalloc__chunk_header(const struct kalloc__block *b, uintptr_t v)
+{
+	size_t usable;
+
+	if (!kalloc__real.malloc_usable_size || v == b->p)
+		return 0;
+	usable = kalloc__real.malloc_usable_size((void *)b->p);
+	return usable >= sizeof(size_t) && v == b->p + usable - sizeof(size_t);
+}
+
 /* Scan words in [from, to) that are directly readable. */
 static void kalloc__scan_words(struct kalloc__scan *sc, uintptr_t from, uintptr_t to, long self)
 {
@@ -95,6 +116,8 @@ static void kalloc__scan_words(struct kalloc__scan *sc, uintptr_t from, uintptr_
 			continue;
 		i = kalloc__find(sc, v);
 		if (i < 0 || i == self || sc->b[i].kind)
+			continue;
+		if (sc->in_alloc && kalloc__chunk_header(&sc->b[i], v))
 			continue;
 		sc->b[i].kind = sc->mark;
 		sc->work[sc->nwork++] = (uint32_t)i;
@@ -141,6 +164,7 @@ static void kalloc__drain(struct kalloc__scan *sc)
 #define KALLOC__MAX_SEGS 4096
 static struct {
 	uintptr_t lo, hi;
+	int alloc; /* a data segment of the allocator below */
 } kalloc__segs[KALLOC__MAX_SEGS];
 static int kalloc__nsegs;
 
@@ -174,6 +198,8 @@ static int kalloc__phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		if (kalloc__nsegs < KALLOC__MAX_SEGS) {
 			kalloc__segs[kalloc__nsegs].lo = lo;
 			kalloc__segs[kalloc__nsegs].hi = hi;
+			kalloc__segs[kalloc__nsegs].alloc =
+				sc->alloc_base && (const void *)info->dlpi_addr == sc->alloc_base;
 			kalloc__nsegs++;
 		}
 	}
@@ -204,6 +230,8 @@ int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *r
 	memset(&sc, 0, sizeof(sc));
 	if (dladdr((void *)kalloc__leaks_scan, &di) && di.dli_fbase)
 		sc.self_base = di.dli_fbase;
+	if (kalloc__real.malloc && dladdr((void *)kalloc__real.malloc, &di) && di.dli_fbase)
+		sc.alloc_base = di.dli_fbase;
 	mytop = me->stack_hi ? me->stack_hi : ku_unwind_stack_top();
 	kalloc__nsegs = 0;
 	dl_iterate_phdr(kalloc__phdr_cb, &sc);
@@ -232,7 +260,9 @@ int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *r
 	/* Roots. */
 	sc.mark = KALLOC_REACHABLE;
 	for (i = 0; i < (size_t)kalloc__nsegs; i++) {
+		sc.in_alloc = kalloc__segs[i].alloc;
 		kalloc__scan_remote(&sc, kalloc__segs[i].lo, kalloc__segs[i].hi);
+		sc.in_alloc = 0;
 		kalloc__drain(&sc);
 	}
 	/*
