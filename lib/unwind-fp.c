@@ -13,9 +13,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "unwind.h"
 
@@ -52,6 +55,140 @@ uintptr_t ku_unwind_stack_top(void)
 		size = 0;
 	pthread_attr_destroy(&attr);
 	return size ? (uintptr_t)addr + size : 0;
+}
+
+/* Set by the dynamic linker: the main thread's stack end at startup. */
+extern void *__libc_stack_end;
+
+/* Parse a hexadecimal number at *s, advancing it. */
+static uintptr_t ku__hex(const char **s)
+{
+	uintptr_t v = 0;
+
+	for (;; (*s)++) {
+		char c = **s;
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (uintptr_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uintptr_t)(c - 'a' + 10);
+		else
+			return v;
+	}
+}
+
+/* Skip one field and the blanks after it. */
+static const char *ku__field(const char *s)
+{
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/*
+ * One line of /proc/self/maps ("lo-hi perms offset dev inode [path]"),
+ * NUL-terminated, possibly cut short. Returns 1 when it holds sp and
+ * fills the bounds, -1 when it holds sp but is no stack, 0 otherwise;
+ * *prev_end tracks the end of the mapping before.
+ */
+static int ku__stack_line(const char *s, uintptr_t sp, uintptr_t *prev_end,
+			  uintptr_t *lo, uintptr_t *hi)
+{
+	uintptr_t a, b;
+	const char *p = s, *perms, *inode, *path;
+
+	a = ku__hex(&p);
+	if (*p != '-')
+		return 0;
+	p++;
+	b = ku__hex(&p);
+	if (sp < a || sp >= b) {
+		if (b <= sp)
+			*prev_end = b;
+		return 0;
+	}
+	while (*p == ' ')
+		p++;
+	perms = p;
+	inode = ku__field(ku__field(ku__field(perms)));
+	path = ku__field(inode);
+	if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 'p')
+		return -1;
+	if (strncmp(path, "[stack]", 7) == 0) {
+		struct rlimit rl;
+		uintptr_t room = (uintptr_t)64 << 20, end;
+
+		if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < room)
+			room = (uintptr_t)rl.rlim_cur;
+		/* Above __libc_stack_end lie argv, the environment and the
+		 * auxiliary vector, not frames: end where glibc says the stack
+		 * ends, as pthread_getattr_np does. */
+		end = ((uintptr_t)__libc_stack_end | 4095) + 1;
+		if (end > sp && end < b)
+			b = end;
+		*lo = b - a > room ? a : b - room;
+		if (*lo < *prev_end)
+			*lo = *prev_end;
+		*hi = b;
+		return 1;
+	}
+	/* Private anonymous memory only: inode 0 and no name. */
+	if (inode[0] != '0' || (inode[1] != ' ' && inode[1] != '\0'))
+		return -1;
+	if (*path)
+		return -1;
+	*lo = a;
+	*hi = b;
+	return 1;
+}
+
+int ku_unwind_stack_bounds(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
+{
+	char buf[4096], line[512];
+	size_t len = 0;
+	uintptr_t prev_end = 0;
+	int fd, found = 0, err = 0;
+
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+		ssize_t i;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
+		}
+		/* A last line without a newline is handled as if it had one. */
+		if (r == 0) {
+			if (len == 0)
+				break;
+			buf[0] = '\n';
+			r = 1;
+		}
+		for (i = 0; i < r && !found; i++) {
+			if (buf[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = 0;
+			len = 0;
+			found = ku__stack_line(line, sp, &prev_end, lo, hi);
+		}
+		if (found)
+			break;
+	}
+	close(fd);
+	if (err)
+		return err;
+	return found == 1 ? 0 : -ENOENT;
 }
 
 /*

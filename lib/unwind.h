@@ -42,6 +42,20 @@ const char *ku_unwind_name(enum ku_unwind_method m);
 uintptr_t ku_unwind_stack_top(void);
 
 /*
+ * Bounds [*lo, *hi) of the stack that contains address sp, found in
+ * /proc/self/maps with plain open/read/close: no allocation, no locks, so
+ * it may be called from inside malloc (pthread_getattr_np may not: glibc
+ * holds the thread's descriptor lock while it allocates, and an
+ * allocation hook that calls it again from there deadlocks). The mapping
+ * must be private anonymous memory or the main thread's [stack]; for the
+ * latter *lo is where the stack may grow to (RLIMIT_STACK, capped at
+ * 64 MiB and at the mapping below). Returns 0, -ENOENT when sp is in no
+ * such mapping (e.g. a stack carved out of the heap or a file mapping),
+ * or -errno from open/read. Not async-signal-safe only in that it is slow.
+ */
+int ku_unwind_stack_bounds(uintptr_t sp, uintptr_t *lo, uintptr_t *hi);
+
+/*
  * Walk the frame-pointer chain starting from the caller of this function.
  * skip: innermost frames to drop (0 keeps the direct caller's return
  * address as pcs[0]). stack_top: value from ku_unwind_stack_top(), or 0

@@ -398,20 +398,21 @@ static int64_t kalloc__sample_interval(struct kalloc__thread *t)
 static void kalloc__register(struct kalloc__thread *t)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	pthread_attr_t attr;
+	uintptr_t lo, hi;
 
 	kalloc__guard_enter();
+	/*
+	 * Not pthread_getattr_np: this runs inside malloc, possibly called by
+	 * pthread_getattr_np itself, which holds the thread's descriptor lock
+	 * while it allocates; asking it again would take that lock twice.
+	 * A stack kalloc cannot bound (one the program carved out of the heap
+	 * or a file mapping) is left at 0: frame walks then stop at the step
+	 * limit, and a leak scan from another thread cannot read this stack.
+	 */
 	t->stack_lo = t->stack_hi = 0;
-	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-		void *addr;
-		size_t size;
-
-		if (pthread_attr_getstack(&attr, &addr, &size) == 0 && sp >= (uintptr_t)addr &&
-		    sp < (uintptr_t)addr + size) {
-			t->stack_lo = (uintptr_t)addr;
-			t->stack_hi = (uintptr_t)addr + size;
-		}
-		pthread_attr_destroy(&attr);
+	if (ku_unwind_stack_bounds(sp, &lo, &hi) == 0) {
+		t->stack_lo = lo;
+		t->stack_hi = hi;
 	}
 	t->tp = (uintptr_t)pthread_self();
 	t->tid = (pid_t)syscall(SYS_gettid);

@@ -85,7 +85,9 @@ tests_kalloc_msgs_LDFLAGS = $(AM_LDFLAGS) -no-install
 TEST_EXTENSIONS += .kalloc
 KALLOC_LOG_DRIVER = $(LOG_DRIVER)
 KALLOC_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/kalloc/run-preloaded.sh
-check_PROGRAMS += tests/kalloc/api tests/kalloc/stress tests/kalloc/sigmalloc
+check_PROGRAMS += tests/kalloc/api tests/kalloc/stress tests/kalloc/sigmalloc tests/kalloc/getattr
+tests_kalloc_getattr_SOURCES = tests/kalloc/getattr.c
+tests_kalloc_getattr_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_kalloc_sigmalloc_SOURCES = tests/kalloc/sigmalloc.c
 tests_kalloc_sigmalloc_CFLAGS = $(AM_CFLAGS) -fno-builtin
 tests_kalloc_sigmalloc_LDFLAGS = $(AM_LDFLAGS) -no-install
@@ -94,7 +96,8 @@ tests_kalloc_api_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_kalloc_stress_SOURCES = tests/kalloc/stress.c
 tests_kalloc_stress_CFLAGS = $(AM_CFLAGS) -fno-builtin
 tests_kalloc_stress_LDFLAGS = $(AM_LDFLAGS) -no-install
-KALLOC_PRELOAD_TESTS = tests/kalloc/api.kalloc tests/kalloc/stress.kalloc tests/kalloc/sigmalloc.kalloc
+KALLOC_PRELOAD_TESTS = tests/kalloc/api.kalloc tests/kalloc/stress.kalloc tests/kalloc/sigmalloc.kalloc \
+	tests/kalloc/getattr.kalloc
 EXTRA_DIST += tests/kalloc/run-preloaded.sh $(KALLOC_PRELOAD_TESTS)
 
 # Unit tests of lib/unwind and lib/procmaps (no preload).

@@ -5,8 +5,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -53,6 +55,30 @@ static void on_usr1(int sig, siginfo_t *si, void *uc)
 	got_signal_frames = ku_unwind_fp_context(uc, v, 64, top);
 }
 
+struct bounds {
+	int rc;
+	uintptr_t lo, hi, here, alo, ahi;
+};
+
+static void *thread_bounds(void *arg)
+{
+	struct bounds *b = arg;
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+
+	b->here = (uintptr_t)&attr;
+	b->rc = ku_unwind_stack_bounds(b->here, &b->lo, &b->hi);
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+			b->alo = (uintptr_t)addr;
+			b->ahi = (uintptr_t)addr + size;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	return NULL;
+}
+
 int main(void)
 {
 	enum ku_unwind_method m;
@@ -66,6 +92,27 @@ int main(void)
 	tap_is_int(ku_unwind_parse(NULL, &m), -EINVAL, "NULL is -EINVAL");
 	top = ku_unwind_stack_top();
 	tap_ok(top > (uintptr_t)&m, "stack top lies above a local variable");
+	{
+		uintptr_t lo = 0, hi = 0, here = (uintptr_t)&m;
+		pthread_t th;
+		struct bounds tb;
+		void *heap = malloc(64);
+
+		tap_is_int(ku_unwind_stack_bounds(here, &lo, &hi), 0, "stack bounds of the main thread");
+		tap_ok(lo <= here && here < hi && hi == top,
+		       "main thread: [lo, hi) holds a local and ends where pthread_getattr_np says");
+		tap_is_int(ku_unwind_stack_bounds((uintptr_t)heap, &lo, &hi), -ENOENT,
+			   "a heap address is no stack");
+		tap_is_int(ku_unwind_stack_bounds((uintptr_t)main, &lo, &hi), -ENOENT,
+			   "a code address is no stack");
+		free(heap);
+		memset(&tb, 0, sizeof(tb));
+		if (pthread_create(&th, NULL, thread_bounds, &tb) == 0)
+			pthread_join(th, NULL);
+		tap_is_int(tb.rc, 0, "stack bounds of a new thread");
+		tap_ok(tb.lo <= tb.here && tb.here < tb.hi && tb.alo <= tb.lo && tb.hi <= tb.ahi && tb.hi == tb.ahi,
+		       "new thread: [lo, hi) holds a local, within what pthread_getattr_np says, same end");
+	}
 	for (i = 0; i < 2; i++) {
 		method = i ? KU_UNWIND_LIBUNWIND : KU_UNWIND_FP;
 		npcs = 0;
