@@ -4,7 +4,7 @@
 KAN_CORE_SOURCES = \
 	analyze/profile.h analyze/profile.c \
 	analyze/pprof-read.c analyze/pprof-write.c analyze/legacy.c \
-	analyze/tree.h analyze/tree.c
+	analyze/strmap.h analyze/strmap.c analyze/tree.h analyze/tree.c
 bin_PROGRAMS += analyze/kprof
 analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \

@@ -19,6 +19,7 @@
 
 #include "ku.h"
 #include "profile.h"
+#include "strmap.h"
 #include "symbolize.h"
 
 struct kan__chunk {
@@ -441,54 +442,15 @@ int kan_profile_sample_index(const struct kan_profile *p, const char *type)
 
 /* ---- frames ------------------------------------------------------------ */
 
-struct kan__name_map {
-	const char **keys;
-	uint32_t *vals;
-	size_t cap, n;
-};
-
-static uint64_t kan__hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 /* Returns the frame id for name, adding it when new; -1 on ENOMEM. */
-static long kan__frame_id(struct kan_profile *p, struct kan__name_map *m, const char *name, enum kan_kind kind)
+static long kan__frame_id(struct kan_profile *p, struct kan_strmap *m, const char *name, enum kan_kind kind)
 {
-	if (m->n * 2 >= m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 1024;
-		const char **nk = calloc(ncap, sizeof(*nk));
-		uint32_t *nv = calloc(ncap, sizeof(*nv));
-		if (!nk || !nv) {
-			free(nk);
-			free(nv);
-			return -1;
-		}
-		for (size_t i = 0; i < m->cap; i++) {
-			if (!m->keys[i])
-				continue;
-			size_t j = kan__hash_str(m->keys[i]) & (ncap - 1);
-			while (nk[j])
-				j = (j + 1) & (ncap - 1);
-			nk[j] = m->keys[i];
-			nv[j] = m->vals[i];
-		}
-		free(m->keys);
-		free(m->vals);
-		m->keys = nk;
-		m->vals = nv;
-		m->cap = ncap;
-	}
-	size_t j = kan__hash_str(name) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (!strcmp(m->keys[j], name))
-			return m->vals[j];
-		j = (j + 1) & (m->cap - 1);
-	}
+	uint32_t id;
+	size_t slot;
+	int r = kan_strmap_find(m, name, &id, &slot);
+
+	if (r)
+		return r > 0 ? (long)id : -1;
 	size_t fcap = kan__cap(p->nframes);
 	if (kan__grow(&p->frame_names, &fcap, p->nframes + 1, sizeof(*p->frame_names)))
 		return -1;
@@ -497,9 +459,7 @@ static long kan__frame_id(struct kan_profile *p, struct kan__name_map *m, const 
 		return -1;
 	p->frame_names[p->nframes] = name;
 	p->frame_kind[p->nframes] = (uint8_t)kind;
-	m->keys[j] = name;
-	m->vals[j] = (uint32_t)p->nframes;
-	m->n++;
+	kan_strmap_put(m, slot, name, (uint32_t)p->nframes);
 	return (long)p->nframes++;
 }
 
@@ -598,7 +558,7 @@ static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t
 
 int kan_profile_frames(struct kan_profile *p)
 {
-	struct kan__name_map map = { 0 };
+	struct kan_strmap map = { 0 };
 	struct ku_sym *sym = NULL;
 	size_t total = 0;
 	int r = -ENOMEM;
@@ -659,8 +619,7 @@ int kan_profile_frames(struct kan_profile *p)
 	p->loc_frame_off[p->nlocations] = k;
 	r = 0;
 fail:
-	free(map.keys);
-	free(map.vals);
+	kan_strmap_free(&map);
 	if (r) {
 		free(p->loc_frame_off);
 		free(p->loc_frames);

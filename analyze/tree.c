@@ -40,8 +40,7 @@ void kan_tree_free(struct kan_tree *t)
 	free(t->kinds);
 	free(t->hkeys);
 	free(t->hvals);
-	free(t->nkeys);
-	free(t->nvals);
+	kan_strmap_free(&t->namemap);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -55,46 +54,14 @@ static uint64_t kan__mix64(uint64_t x)
 	return x;
 }
 
-static uint64_t kan__strhash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 long kan_tree_name(struct kan_tree *t, const char *name, uint8_t kind)
 {
-	if (t->nnames * 2 >= t->ncap) {
-		size_t nc = t->ncap ? t->ncap * 2 : 1024;
-		const char **nk = calloc(nc, sizeof(*nk));
-		uint32_t *nv = calloc(nc, sizeof(*nv));
-		if (!nk || !nv) {
-			free(nk);
-			free(nv);
-			return -1;
-		}
-		for (size_t i = 0; i < t->ncap; i++)
-			if (t->nkeys[i]) {
-				size_t j = kan__strhash(t->nkeys[i]) & (nc - 1);
-				while (nk[j])
-					j = (j + 1) & (nc - 1);
-				nk[j] = t->nkeys[i];
-				nv[j] = t->nvals[i];
-			}
-		free(t->nkeys);
-		free(t->nvals);
-		t->nkeys = nk;
-		t->nvals = nv;
-		t->ncap = nc;
-	}
-	size_t j = kan__strhash(name) & (t->ncap - 1);
-	while (t->nkeys[j]) {
-		if (!strcmp(t->nkeys[j], name))
-			return t->nvals[j];
-		j = (j + 1) & (t->ncap - 1);
-	}
+	uint32_t id;
+	size_t slot;
+	int r = kan_strmap_find(&t->namemap, name, &id, &slot);
+
+	if (r)
+		return r > 0 ? (long)id : -1;
 	if (t->nnames == t->capnames) {
 		size_t nc = t->capnames ? t->capnames * 2 : 1024;
 		const char **nn = realloc(t->names, nc * sizeof(*nn));
@@ -109,8 +76,7 @@ long kan_tree_name(struct kan_tree *t, const char *name, uint8_t kind)
 	}
 	t->names[t->nnames] = name;
 	t->kinds[t->nnames] = kind;
-	t->nkeys[j] = name;
-	t->nvals[j] = (uint32_t)t->nnames;
+	kan_strmap_put(&t->namemap, slot, name, (uint32_t)t->nnames);
 	return (long)t->nnames++;
 }
 

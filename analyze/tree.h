@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "profile.h"
+#include "strmap.h"
 
 struct kan_node {
 	uint32_t name;    /* index into tree->names */
@@ -38,9 +39,7 @@ struct kan_tree {
 	uint64_t *hkeys;
 	uint32_t *hvals;
 	size_t hcap;
-	const char **nkeys;
-	uint32_t *nvals;
-	size_t ncap;
+	struct kan_strmap namemap;
 };
 
 int kan_tree_init(struct kan_tree *t);
