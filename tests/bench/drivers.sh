@@ -68,6 +68,21 @@ else
 	check "--realtime refused ($rt): said so on stderr" grep -q "SCHED_FIFO refused" "$T/rt.err"
 fi
 
+# refused (an unprivileged user with RLIMIT_RTPRIO 0): said, recorded, run completes
+mkdir "$T/nobody" && chmod 777 "$T/nobody" && chmod go+x "$T"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v prlimit >/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		sh -c 'test -x "$1" && test -w "$2"' sh "$BENCH/bench_e2e" "$T/nobody" 2>/dev/null; then
+	run_to 30 setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --rtprio=0 "$BENCH/bench_e2e" \
+		--backend memory --rate 100000 --count 2000 --warmup 0 --reps 1 --realtime --json "$T/nobody/rt.json" \
+		2>"$T/rtn.err" >/dev/null
+	is "$rc" 0 "--realtime refused: the run still completes"
+	is "$("$JGET" "$T/nobody/rt.json" benchmarks.0.config.realtime)" false "--realtime refused: config says realtime false"
+	check "--realtime refused: said once on stderr" test "$(grep -c 'SCHED_FIFO refused' "$T/rtn.err")" = 1
+else
+	skip "--realtime refusal: needs root, setpriv, prlimit and a build and temporary tree an unprivileged user can reach"
+fi
+
 # --log info: one line per publish and per consume, wall-clock time
 run_to 30 "$BENCH/bench_sub" --count 1000 --warmup 0 --reps 1 --quiet --log info --log-file "$T/msgs.log" --json "$T/log.json"
 is "$rc" 0 "bench_sub --log info exits 0"
