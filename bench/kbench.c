@@ -1050,6 +1050,7 @@ int main(int argc, char **argv)
 	struct kb_suite suite;
 	struct kb_case *cases = NULL;
 	struct kb_result *res;
+	int status;
 	struct kb_skip skips[8];
 	struct kb_broker started[4] = { 0 };
 	size_t ncases = 0, nskips = 0, nfailed = 0, nran = 0;
@@ -1293,17 +1294,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (ab) {
-		int rc = kb_ab(&o, &suite, suite_path, cases, ncases, kprof, skips, nskips, started, t0);
-
-		kb_cases_free(cases, ncases);
-		kb_suite_free(&suite);
-		free(suite_path);
-		free(kprof);
-		free(kalloc);
-		free(ksamp);
-		free(bindir);
-		free((char *)o.out);
-		return rc;
+		status = kb_ab(&o, &suite, suite_path, cases, ncases, kprof, skips, nskips, started, t0);
+		goto done;
 	}
 	res = calloc(ncases, sizeof(*res));
 	if (!res)
@@ -1444,6 +1436,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ncases; i++)
 		kb_result_free(&res[i]);
 	free(res);
+	status = nfailed ? 1 : 0;
+done:
 	kb_cases_free(cases, ncases);
 	kb_suite_free(&suite);
 	free(suite_path);
@@ -1452,5 +1446,5 @@ int main(int argc, char **argv)
 	free(ksamp);
 	free(bindir);
 	free((char *)o.out);
-	return nfailed ? 1 : 0;
+	return status;
 }
