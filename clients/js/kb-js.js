@@ -725,12 +725,7 @@ function result(o, be, reps) {
 		rate: o.rate, reps: o.reps, timeout: o.timeout, ack: true, correlation_id: false, metadata: 0 };
 	if (o.backend === 'mqtt') config.qos = 1;
 	return {
-		schema: 'kprof-bench/1',
-		timestamp: new Date().toISOString(),
-		git_commit: gitCommit(),
-		compiler: `node ${process.version} (v8 ${process.versions.v8})`,
-		host: { cpus: os.cpus().length, model: (os.cpus()[0] || {}).model || 'unknown',
-			kernel: `${os.type()} ${os.release()}`, hostname: os.hostname() },
+		...header(),
 		benchmarks: [{
 			name: `${o.mode}/${o.backend}/js`,
 			driver: 'kb-js',
