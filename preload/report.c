@@ -703,6 +703,38 @@ static double kalloc__per(double v, uint64_t msgs)
 	return msgs ? v / (double)msgs : 0.0;
 }
 
+/*
+ * A count in stats.json: exact in full mode, an estimate in sample mode;
+ * either way a whole number, never in exponent notation (%.6g would write
+ * 1351680 as 1.35168e+06). Non-finite values (which JSON cannot carry)
+ * are written as 0.
+ */
+static void kalloc__json_count(FILE *f, double v)
+{
+	if (!isfinite(v) || fabs(v) >= 0x1.0p63)
+		v = 0;
+	fprintf(f, "%.0f", v);
+}
+
+/* A ratio in stats.json: the shortest decimal that reads back as the
+ * same double (at most 17 significant digits). */
+static void kalloc__json_ratio(FILE *f, double v)
+{
+	char buf[40];
+	int prec;
+
+	if (!isfinite(v))
+		v = 0;
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	fputs(buf, f);
+}
+
 static void kalloc__write_stats(const char *prefix, struct kalloc__symtab *st, int final)
 {
 	struct kalloc__out o;
@@ -744,20 +776,28 @@ static void kalloc__write_stats(const char *prefix, struct kalloc__symtab *st, i
 		growth = ph->end.live - ph->start.live;
 		fprintf(o.f, "%s\n{\"name\":", i ? "," : "");
 		kalloc__json_str(o.f, ph->name);
+		fprintf(o.f, ",\"messages\":%llu,\"allocs\":%llu,\"bytes\":%llu,\"allocs_per_msg\":",
+			(unsigned long long)msgs, (unsigned long long)allocs, (unsigned long long)bytes);
+		kalloc__json_ratio(o.f, kalloc__per((double)allocs, msgs));
+		fputs(",\"bytes_per_msg\":", o.f);
+		kalloc__json_ratio(o.f, kalloc__per((double)bytes, msgs));
+		fputs(",\"live_growth_per_msg\":", o.f);
+		kalloc__json_ratio(o.f, kalloc__per((double)growth, msgs));
 		fprintf(o.f,
-			",\"messages\":%llu,\"allocs\":%llu,\"bytes\":%llu,\"allocs_per_msg\":%.6g,"
-			"\"bytes_per_msg\":%.6g,\"live_growth_per_msg\":%.6g,\"live_start_bytes\":%lld,"
-			"\"live_end_bytes\":%lld,\"peak_live_bytes\":%llu,\"duration_ns\":%llu,\"top_sites\":[",
-			(unsigned long long)msgs, (unsigned long long)allocs, (unsigned long long)bytes,
-			kalloc__per((double)allocs, msgs), kalloc__per((double)bytes, msgs),
-			kalloc__per((double)growth, msgs), (long long)ph->start.live, (long long)ph->end.live,
-			(unsigned long long)ph->peak, (unsigned long long)(ph->t1 - ph->t0));
+			",\"live_start_bytes\":%lld,\"live_end_bytes\":%lld,\"peak_live_bytes\":%llu,"
+			"\"duration_ns\":%llu,\"top_sites\":[",
+			(long long)ph->start.live, (long long)ph->end.live, (unsigned long long)ph->peak,
+			(unsigned long long)(ph->t1 - ph->t0));
 		for (j = 0; j < ph->ntop; j++) {
-			fprintf(o.f,
-				"%s\n {\"allocs\":%.6g,\"bytes\":%.6g,\"allocs_per_msg\":%.6g,\"bytes_per_msg\":%.6g,"
-				"\"stack\":",
-				j ? "," : "", ph->top[j].allocs, ph->top[j].bytes, kalloc__per(ph->top[j].allocs, msgs),
-				kalloc__per(ph->top[j].bytes, msgs));
+			fprintf(o.f, "%s\n {\"allocs\":", j ? "," : "");
+			kalloc__json_count(o.f, ph->top[j].allocs);
+			fputs(",\"bytes\":", o.f);
+			kalloc__json_count(o.f, ph->top[j].bytes);
+			fputs(",\"allocs_per_msg\":", o.f);
+			kalloc__json_ratio(o.f, kalloc__per(ph->top[j].allocs, msgs));
+			fputs(",\"bytes_per_msg\":", o.f);
+			kalloc__json_ratio(o.f, kalloc__per(ph->top[j].bytes, msgs));
+			fputs(",\"stack\":", o.f);
 			kalloc__print_stack_json(o.f, st, ph->top[j].stack);
 			fputc('}', o.f);
 		}

@@ -32,6 +32,16 @@ site=$(grep -A1 "^{\"name\":\"steady\"" "$S" | tail -n 1)
 is "$(field "$site" allocs_per_msg)" 1 "steady: top site makes 1 allocation per message"
 is "$(field "$site" bytes_per_msg)" 100 "steady: top site allocates 100 bytes per message"
 check "steady: top site is handle_message" sh -c "printf '%s' '$site' | grep -q '\"stack\":\[{\"function\":\"handle_message\"'"
+# Counts are written as integers, ratios with full precision.
+b=$(phase "$S" bulk)
+is "$(field "$b" bytes_per_msg)" 1234567 "bulk: 7-digit bytes per message written exactly"
+site=$(grep -A1 "^{\"name\":\"bulk\"" "$S" | tail -n 1)
+is "$(field "$site" bytes)" 3703701 "bulk: top site's 7-digit byte count written as an integer"
+is "$(field "$site" allocs)" 3 "bulk: top site's allocations"
+t3=$(phase "$S" third)
+is "$(field "$t3" allocs_per_msg)" 0.3333333333333333 "third: 1/3 allocation per message, round-trip precision"
+is "$(field "$t3" bytes_per_msg)" 33.333333333333336 "third: 100/3 bytes per message, round-trip precision"
+check "stats.json: no number in exponent notation" sh -c "! grep -q '[0-9]e[-+][0-9]' '$S'"
 check "stats.json has the contract's top-level fields" \
 	grep -q '"total_allocs":[0-9]*,"total_bytes":[0-9]*,"total_frees":[0-9]*,"peak_live_bytes":[0-9]*' "$S"
 
