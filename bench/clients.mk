@@ -68,3 +68,4 @@ bench_bench_connect_SOURCES = bench/bench_connect.c bench/bench_connect.h bench/
 bench_bench_connect_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(RDKAFKA_CFLAGS) $(RABBITMQ_CFLAGS)
 bench_bench_connect_LDADD = bench/libkbench.la lib/libku.la $(RDKAFKA_LIBS) $(RABBITMQ_LIBS) $(PAHO_LIBS) -ldl -lm
 bench_bench_connect_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+dist_man1_MANS += man/bench_connect.1 man/kb-proxy.1
