@@ -63,7 +63,7 @@ struct kalloc__thread {
 	uint64_t rng;
 	uint64_t allocs, bytes, frees;
 	int64_t live_delta; /* usable bytes not yet folded into the global */
-	uintptr_t stack_lo, stack_hi; /* this thread's stack, from pthread attrs */
+	uintptr_t stack_lo, stack_hi; /* this thread's stack, from /proc/self/maps; 0 if unknown */
 	uintptr_t tp;                 /* pthread_self(): TCB and static TLS */
 	pid_t tid;
 	/*
