@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -717,10 +718,14 @@ static void kalloc__json_count(FILE *f, double v)
 }
 
 /* A ratio in stats.json: the shortest decimal that reads back as the
- * same double (at most 17 significant digits). */
+ * same double (at most 17 significant digits), with a '.' whatever
+ * decimal point the program's locale (LC_NUMERIC) uses. */
 static void kalloc__json_ratio(FILE *f, double v)
 {
-	char buf[40];
+	char buf[48];
+	const char *dp = localeconv()->decimal_point;
+	size_t dl = dp ? strlen(dp) : 0;
+	char *q;
 	int prec;
 
 	if (!isfinite(v))
@@ -732,6 +737,10 @@ static void kalloc__json_ratio(FILE *f, double v)
 	}
 	if (prec == 17)
 		snprintf(buf, sizeof(buf), "%.17g", v);
+	if (dl && strcmp(dp, ".") != 0 && (q = strstr(buf, dp)) != NULL) {
+		*q = '.';
+		memmove(q + 1, q + dl, strlen(q + dl) + 1);
+	}
 	fputs(buf, f);
 }
 

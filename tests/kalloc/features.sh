@@ -42,6 +42,14 @@ t3=$(phase "$S" third)
 is "$(field "$t3" allocs_per_msg)" 0.3333333333333333 "third: 1/3 allocation per message, round-trip precision"
 is "$(field "$t3" bytes_per_msg)" 33.333333333333336 "third: 100/3 bytes per message, round-trip precision"
 check "stats.json: no number in exponent notation" sh -c "! grep -q '[0-9]e[-+][0-9]' '$S'"
+# A program in a locale with a decimal comma: stats.json still has '.'.
+if command -v localedef >/dev/null 2>&1 && localedef -i de_DE -f UTF-8 "$T/de_DE.UTF-8" >/dev/null 2>&1; then
+	LOCPATH=$T LC_ALL=de_DE.UTF-8 kalloc "$T/de" "$KC/msgs" >/dev/null 2>&1
+	is "$(field "$(phase "$T/de.stats.json" third)" bytes_per_msg)" 33.333333333333336 \
+		"decimal-comma locale: ratios still written with '.'"
+else
+	skip "decimal-comma locale: localedef cannot build de_DE.UTF-8"
+fi
 check "stats.json has the contract's top-level fields" \
 	grep -q '"total_allocs":[0-9]*,"total_bytes":[0-9]*,"total_frees":[0-9]*,"peak_live_bytes":[0-9]*' "$S"
 

@@ -6,6 +6,7 @@
  * one 1234567-byte block each (figures of 7 digits must stay exact);
  * third: 3 messages and one 100-byte block in all (ratios of 1/3);
  * cleanup frees what warmup kept. */
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,9 @@ int main(void)
 {
 	int i;
 
+	/* The environment's locale (LC_NUMERIC may have a decimal comma):
+	 * the files libkalloc writes must not depend on it. */
+	setlocale(LC_ALL, "");
 	kalloc_phase("warmup");
 	for (i = 0; i < 100; i++) {
 		warm_message(i);
