@@ -112,7 +112,7 @@ tests_kalloc_procmaps_unit_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_kalloc_procmaps_unit_LDADD = lib/libku.la
 
 KALLOC_SH_TESTS = tests/kalloc/corpus.sh tests/kalloc/real.sh tests/kalloc/badinput.sh \
-	tests/kalloc/features.sh tests/kalloc/pprof.sh tests/kalloc/debuginfo.sh
+	tests/kalloc/features.sh tests/kalloc/pprof.sh tests/kalloc/debuginfo.sh tests/kalloc/compose.sh
 TESTS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit $(KALLOC_SH_TESTS) $(KALLOC_PRELOAD_TESTS)
 EXTRA_DIST += $(KALLOC_SH_TESTS) tests/kalloc/lib.sh
 
