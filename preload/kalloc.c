@@ -757,19 +757,13 @@ static KALLOC__NOINLINE void kalloc__sample_hit(struct kalloc__thread *t, void *
 }
 
 /*
- * Account one allocation of size bytes at p. Called directly from every
- * entry point (never through another kalloc function), so that the
- * program's frame is always KALLOC__SKIP frames up.
+ * Count one allocation of size bytes (live: what it adds to the live
+ * bytes) in the thread's counters, or in the shared ones for a thread not
+ * (or no longer) registered. Expanded in its callers: the hot path.
  */
-static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
+static inline __attribute__((always_inline)) void kalloc__count_alloc(struct kalloc__thread *t, size_t size,
+								   int64_t live)
 {
-	struct kalloc__thread *t = &kalloc__t;
-	int mode = kalloc__mode;
-
-	/* Live bytes: requested sizes in full mode (the table knows them at
-	 * free), usable sizes otherwise (the allocator tells them at free). */
-	int64_t live = mode == KALLOC_MODE_FULL ? (int64_t)size : (int64_t)kalloc__usable(p);
-
 	if (KU_LIKELY(t->registered == 1)) {
 		/* Separate scalar stores: a vectorised read-modify-write of the
 		 * pair stalls on store forwarding from the previous call. */
@@ -783,6 +777,23 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 		__atomic_fetch_add(&kalloc__retired.bytes, size, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&kalloc__live, live, __ATOMIC_RELAXED);
 	}
+}
+
+/*
+ * Account one allocation of size bytes at p. Called directly from every
+ * entry point (never through another kalloc function), so that the
+ * program's frame is always KALLOC__SKIP frames up.
+ */
+static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
+{
+	struct kalloc__thread *t = &kalloc__t;
+	int mode = kalloc__mode;
+
+	/* Live bytes: requested sizes in full mode (the table knows them at
+	 * free), usable sizes otherwise (the allocator tells them at free). */
+	int64_t live = mode == KALLOC_MODE_FULL ? (int64_t)size : (int64_t)kalloc__usable(p);
+
+	kalloc__count_alloc(t, size, live);
 	if (mode == KALLOC_MODE_FULL) {
 		uintptr_t pcs[KALLOC__MAX_DEPTH];
 
@@ -825,17 +836,7 @@ static inline __attribute__((always_inline)) void kalloc__light(void *p, size_t 
 	struct kalloc__thread *t = &kalloc__t;
 	int64_t live = (int64_t)kalloc__usable(p);
 
-	if (KU_LIKELY(t->registered == 1)) {
-		__atomic_store_n(&t->allocs, t->allocs + 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&t->bytes, t->bytes + size, __ATOMIC_RELAXED);
-		t->live_delta += live;
-		if (KU_UNLIKELY(t->live_delta > KALLOC__LIVE_FLUSH))
-			kalloc__live_flush(t);
-	} else {
-		__atomic_fetch_add(&kalloc__retired.allocs, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&kalloc__retired.bytes, size, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&kalloc__live, live, __ATOMIC_RELAXED);
-	}
+	kalloc__count_alloc(t, size, live);
 	if (mode == KALLOC_MODE_SAMPLE) {
 		t->sample_left -= (int64_t)size;
 		if (KU_UNLIKELY(t->sample_left <= 0))
