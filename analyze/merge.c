@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "ku.h"
 #include "kprof.h"
+#include "results.h"
 #include "tree.h"
 
 /* A map from byte strings to indices (content-addressed dedup). */
@@ -272,11 +273,13 @@ int kan_cmd_merge(int argc, char **argv)
 	int n = argc - optind;
 	if (n < 1 || !out)
 		return kan_die("merge: usage: kprof merge A B ... -o OUT");
+	int nbench = 0;
 	for (int i = 0; i < n; i++)
-		if (kan_is_bench_json(argv[optind + i]))
-			return kan_die("merge: %s is bench result JSON, not a profile; merge profiles here, and compare "
-				       "result files with 'kprof compare' or 'kprof history'",
-				       argv[optind + i]);
+		nbench += kan_is_bench_json(argv[optind + i]) != 0;
+	if (nbench == n)
+		return kan_results_merge(n, argv + optind, out);
+	if (nbench)
+		return kan_die("merge: cannot mix bench result JSON and profiles in one merge");
 	struct kan_profile **in = calloc((size_t)n, sizeof(*in));
 	struct kan__merge m = { 0 };
 	if (!in || kan_profile_new(&m.out)) {

@@ -49,6 +49,10 @@ void kan_run_free(struct kan_run *r);
 struct kan_bench *kan_run_find(const struct kan_run *r, const char *key);
 const struct kan_metric *kan_bench_metric(const struct kan_bench *b, const char *name);
 
+/* kprof merge of kprof-bench/1 files into out (results-merge.c): returns
+ * the exit status (0, or 2 after one line on stderr). */
+int kan_results_merge(int n, char **paths, const char *out);
+
 /* Metric display: unit label and scaling ("msg/s", "µs", ...). */
 const char *kan_metric_unit(const char *metric);
 /* Format a metric value for humans into buf (e.g. "1.23M msg/s", "45.6 µs"). */

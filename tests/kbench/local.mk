@@ -44,3 +44,5 @@ TESTS += tests/kbench/compare-rates.sh
 EXTRA_DIST += tests/kbench/compare-rates.sh
 TESTS += tests/kbench/ab.sh
 EXTRA_DIST += tests/kbench/ab.sh
+TESTS += tests/kbench/merge-results.sh
+EXTRA_DIST += tests/kbench/merge-results.sh
