@@ -96,10 +96,14 @@ printf "$HDR"'\022\012\020\377\377\377\377\377\377\377\377\177\022\012\020\377\3
 is "$?" 0 "huge sample values: top succeeds"
 check "huge sample values: total saturates at INT64_MAX" grep -q '9223372036854775807 total' "$T/out"
 
-# merge refuses bench result JSON with a pointer to the right command
+# merge takes profiles or bench results, not both; a result file without
+# benchmarks is refused
 "$KPROF_BIN" merge "$T/json" "$G/go.cpu.pb.gz" -o "$T/m.pb.gz" 2>"$T/err"
-is "$?" 2 "merge of bench JSON exits 2"
-check "merge of bench JSON says what to use" grep -q "kprof compare" "$T/err"
+is "$?" 2 "merge of bench JSON and a profile exits 2"
+check "merge of bench JSON and a profile says why" grep -q "cannot mix" "$T/err"
+"$KPROF_BIN" merge "$T/json" "$T/json" -o "$T/m.json" 2>"$T/err"
+is "$?" 2 "merge of result files without benchmarks exits 2"
+check "merge of result files without benchmarks says why" grep -q 'no "benchmarks" array' "$T/err"
 # usage errors
 "$KPROF_BIN" top 2>"$T/err"; is "$?" 2 "top without a profile: exit 2"
 "$KPROF_BIN" top "$G/go.cpu.pb.gz" --sample-type nope 2>"$T/err"; is "$?" 2 "unknown sample type: exit 2"
