@@ -9,20 +9,7 @@
 . "$top_srcdir/tests/bench/lib.sh"
 tap_tmpdir
 T=$TAP_TMP
-if ! "$BENCH/bench_pub" --help | grep -q 'built: .*amqp'; then
-	skip "amqp backend not built (librabbitmq missing)"
-	done_testing
-fi
-D=$T/rabbit
-port=$("$BROKERS" start rabbitmq "$D" 2>"$T/start.err")
-case $? in
-0) ok "rabbitmq-server started on port $port" ;;
-3) skip "rabbitmq-server not installed: $(cat "$T/start.err")"; done_testing ;;
-*) not_ok "rabbitmq-server started"; diag "$(cat "$T/start.err")"; done_testing ;;
-esac
-pgid=$(cat "$D/pgid")
-trap '"$BROKERS" stop rabbitmq "$D" >/dev/null 2>&1; rm -rf "$TAP_TMP"' EXIT
-A="--backend amqp --brokers 127.0.0.1:$port --quiet --reps 1"
+broker_up rabbitmq amqp librabbitmq
 
 run_to 60 "$BENCH/bench_sub" $A --count 20000 --batch 50 --verify --metadata 4 --correlation-id --warmup 0.2 --json "$T/sub.json"
 is "$rc" 0 "bench_sub amqp exits 0"

@@ -7,20 +7,7 @@
 . "$top_srcdir/tests/bench/lib.sh"
 tap_tmpdir
 T=$TAP_TMP
-if ! "$BENCH/bench_pub" --help | grep -q 'built: .*mqtt'; then
-	skip "mqtt backend not built (paho.mqtt.c missing)"
-	done_testing
-fi
-D=$T/mosquitto
-port=$("$BROKERS" start mosquitto "$D" 2>"$T/start.err")
-case $? in
-0) ok "mosquitto started on port $port" ;;
-3) skip "mosquitto not installed: $(cat "$T/start.err")"; done_testing ;;
-*) not_ok "mosquitto started"; diag "$(cat "$T/start.err")"; done_testing ;;
-esac
-pgid=$(cat "$D/pgid")
-trap '"$BROKERS" stop mosquitto "$D" >/dev/null 2>&1; rm -rf "$TAP_TMP"' EXIT
-A="--backend mqtt --brokers 127.0.0.1:$port --quiet --reps 1"
+broker_up mosquitto mqtt paho.mqtt.c
 
 for q in 0 1 2; do
 	run_to 60 "$BENCH/bench_sub" $A --qos $q --count 5000 --verify --metadata 2 --warmup 0.1 --json "$T/q$q.json"
