@@ -62,6 +62,27 @@ static int kan__db_err(sqlite3 *db, const char *path, const char *what)
 }
 
 /* Open DB; create the schema when create is set. 0 or exit status 2. */
+/*
+ * sqlite3_exec that waits out SQLITE_BUSY the busy handler does not cover:
+ * switching a fresh file to WAL, or a first read while another process
+ * recovers the WAL, can return BUSY at once. Retries for up to
+ * KAN_HIST_BUSY_MS, then returns the last result.
+ */
+static int kan__exec_retry(sqlite3 *db, const char *sql)
+{
+	int rc;
+
+	for (int waited = 0;; waited += 10) {
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= KAN_HIST_BUSY_MS)
+			return rc;
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static int kan__db_open(const char *path, int create, sqlite3 **out)
 {
 	sqlite3 *db = NULL;
@@ -85,14 +106,14 @@ static int kan__db_open(const char *path, int create, sqlite3 **out)
 	}
 	sqlite3_busy_timeout(db, KAN_HIST_BUSY_MS);
 	/* Validate before anything: a corrupt or foreign file says so here. */
-	if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
+	if (kan__exec_retry(db, "SELECT count(*) FROM sqlite_master") != SQLITE_OK) {
 		rc = kan__db_err(db, path, "cannot read");
 		sqlite3_close(db);
 		return rc;
 	}
 	if (create) {
-		if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+		if (kan__exec_retry(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") != SQLITE_OK ||
+		    kan__exec_retry(db, "BEGIN IMMEDIATE") != SQLITE_OK ||
 		    sqlite3_exec(db, kan__schema, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			rc = kan__db_err(db, path, "cannot create the schema");
@@ -178,7 +199,7 @@ static int kan__add_one(sqlite3 *db, const struct kan__hopts *o, const char *fil
 		return kan_die("history: %s", err);
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (kan__exec_retry(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		rc = kan__db_err(db, o->db, "cannot lock");
 		goto out;
 	}

@@ -128,7 +128,10 @@ p2=$!
 wait $p1 $p2
 "$KPROF_BIN" history show conc.db >conc.out 2>&1
 grep -q '^conc.db: 60 runs, 2 benchmarks$' conc.out
-check "two concurrent writers x 30 adds: 60 runs, none lost ($(head -1 conc.out))" test $? -eq 0
+conc_rc=$?
+check "two concurrent writers x 30 adds: 60 runs, none lost ($(head -1 conc.out))" test $conc_rc -eq 0
+[ -s err.1 ] && diag "$(cat err.1)"
+[ -s err.31 ] && diag "$(cat err.31)"
 check "no writer failed" test ! -s err.1 -a ! -s err.31
 # the same file twice is one run (a re-run CI job), --force adds it anyway
 "$KPROF_BIN" history add conc.db run-0007.json >again.out 2>&1
