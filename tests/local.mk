@@ -3,6 +3,9 @@
 # are added by tests/<part>/local.mk.
 noinst_HEADERS += tests/tap.h
 EXTRA_DIST += tests/tap.sh
+# The shell scripts keep the rules that let checks fail (see the file).
+TESTS += tests/lint.sh
+EXTRA_DIST += tests/lint.sh
 include tests/kalloc/local.mk
 include tests/ksamp/local.mk
 include tests/kprof/local.mk

@@ -3,6 +3,7 @@
 # Runs the analyzer's libFuzzer targets for a bounded time each
 # (KPROF_FUZZ_SECONDS, default 20), seeded with the golden profiles.
 # Built only with --enable-fuzzing; a crash, leak or timeout fails.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 secs=${KPROF_FUZZ_SECONDS:-20}
