@@ -30,7 +30,7 @@ struct kan__lw {
 	int big;
 };
 
-static uint64_t kan__word(const struct kan__lw *w, size_t i)
+static uint64_t word(const struct kan__lw *w, size_t i)
 {
 	const uint8_t *p = w->d + i * w->ws;
 	uint64_t v = 0;
@@ -45,7 +45,7 @@ static uint64_t kan__word(const struct kan__lw *w, size_t i)
 }
 
 /* Detect word size and byte order from the header: 0 or -1. */
-static int kan__legacy_layout(const uint8_t *d, size_t len, struct kan__lw *w)
+static int legacy_layout(const uint8_t *d, size_t len, struct kan__lw *w)
 {
 	static const size_t sizes[] = { 8, 4 };
 
@@ -54,8 +54,8 @@ static int kan__legacy_layout(const uint8_t *d, size_t len, struct kan__lw *w)
 			struct kan__lw t = { d, len / sizes[s], sizes[s], big };
 			if (t.nwords < 5)
 				continue;
-			if (kan__word(&t, 0) == 0 && kan__word(&t, 1) == 3 && kan__word(&t, 2) == 0 &&
-			    kan__word(&t, 4) == 0) {
+			if (word(&t, 0) == 0 && word(&t, 1) == 3 && word(&t, 2) == 0 &&
+			    word(&t, 4) == 0) {
 				*w = t;
 				return 0;
 			}
@@ -68,7 +68,7 @@ int kan_legacy_sniff(const uint8_t *data, size_t len)
 {
 	struct kan__lw w;
 
-	return kan__legacy_layout(data, len, &w) == 0;
+	return legacy_layout(data, len, &w) == 0;
 }
 
 struct kan__addrmap {
@@ -77,7 +77,7 @@ struct kan__addrmap {
 	size_t cap, n;
 };
 
-static long kan__addr_get_or_add(struct kan__addrmap *m, uint64_t addr, uint32_t next)
+static long addr_get_or_add(struct kan__addrmap *m, uint64_t addr, uint32_t next)
 {
 	if (m->n * 2 >= m->cap) {
 		size_t nc = m->cap ? m->cap * 2 : 1024;
@@ -115,7 +115,7 @@ static long kan__addr_get_or_add(struct kan__addrmap *m, uint64_t addr, uint32_t
 }
 
 /* Parse one /proc/PID/maps line; executable file mappings only. */
-static void kan__legacy_maps_line(struct kan_profile *p, const char *line, size_t len)
+static void legacy_maps_line(struct kan_profile *p, const char *line, size_t len)
 {
 	char buf[4096 + 256], perms[8] = "", path[4096];
 	unsigned long long start, end, off;
@@ -144,7 +144,7 @@ static void kan__legacy_maps_line(struct kan_profile *p, const char *line, size_
 		kan_profile_add_mapping(p, &m);
 }
 
-static uint32_t kan__legacy_mapping_of(const struct kan_profile *p, uint64_t addr)
+static uint32_t legacy_mapping_of(const struct kan_profile *p, uint64_t addr)
 {
 	for (size_t i = 0; i < p->nmappings; i++)
 		if (addr >= p->mappings[i].start && addr < p->mappings[i].limit)
@@ -160,11 +160,11 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 	size_t caplocs = 0, i;
 	int e = 0;
 
-	if (kan__legacy_layout(data, len, &w)) {
+	if (legacy_layout(data, len, &w)) {
 		snprintf(err, errlen, "not a gperftools CPU profile");
 		return -EINVAL;
 	}
-	uint64_t period_us = kan__word(&w, 3);
+	uint64_t period_us = word(&w, 3);
 	if (period_us == 0 || period_us > 1000000000ull) {
 		snprintf(err, errlen, "gperftools CPU profile: bad sampling period %" PRIu64 " us", period_us);
 		return -EINVAL;
@@ -180,8 +180,8 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 	/* locate the trailer first: the maps text that follows gives mappings */
 	size_t end_words = 0;
 	for (i = 5; i + 2 <= w.nwords;) {
-		uint64_t count = kan__word(&w, i), depth = kan__word(&w, i + 1);
-		if (count == 0 && depth == 1 && i + 2 < w.nwords && kan__word(&w, i + 2) == 0) {
+		uint64_t count = word(&w, i), depth = word(&w, i + 1);
+		if (count == 0 && depth == 1 && i + 2 < w.nwords && word(&w, i + 2) == 0) {
 			end_words = i + 3;
 			break;
 		}
@@ -207,7 +207,7 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 	while (tlen) {
 		const char *nl = memchr(text, '\n', tlen);
 		size_t ll = nl ? (size_t)(nl - text) : tlen;
-		kan__legacy_maps_line(p, text, ll);
+		legacy_maps_line(p, text, ll);
 		if (!nl)
 			break;
 		tlen -= ll + 1;
@@ -215,7 +215,7 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 	}
 
 	for (i = 5; i + 3 <= end_words;) {
-		uint64_t count = kan__word(&w, i), depth = kan__word(&w, i + 1);
+		uint64_t count = word(&w, i), depth = word(&w, i + 1);
 		if (count == 0 && depth == 1)
 			break;
 		if (depth > caplocs) {
@@ -228,16 +228,16 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 			caplocs = (size_t)depth;
 		}
 		for (size_t k = 0; k < depth; k++) {
-			uint64_t pc = kan__word(&w, i + 2 + k);
+			uint64_t pc = word(&w, i + 2 + k);
 			if (k > 0 && pc > 0)
 				pc--;
-			long li = kan__addr_get_or_add(&am, pc, (uint32_t)p->nlocations);
+			long li = addr_get_or_add(&am, pc, (uint32_t)p->nlocations);
 			if (li == -1) {
 				e = -ENOMEM;
 				goto out;
 			}
 			if (li == -2) {
-				li = kan_profile_add_location(p, 0, kan__legacy_mapping_of(p, pc), pc, NULL, 0);
+				li = kan_profile_add_location(p, 0, legacy_mapping_of(p, pc), pc, NULL, 0);
 				if (li < 0) {
 					e = (int)li;
 					goto out;

@@ -38,7 +38,7 @@ int kan_die(const char *fmt, ...)
 	return 2;
 }
 
-static void kan_usage(FILE *f)
+static void usage(FILE *f)
 {
 	fprintf(f, "usage: kprof COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(kan_cmds) / sizeof(kan_cmds[0]); i++)
@@ -49,11 +49,11 @@ static void kan_usage(FILE *f)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		kan_usage(stderr);
+		usage(stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		kan_usage(stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {

@@ -29,7 +29,7 @@ struct kan__bmap {
 	size_t cap, n;
 };
 
-static uint64_t kan__bh(const char *k, size_t n)
+static uint64_t bh(const char *k, size_t n)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -39,7 +39,7 @@ static uint64_t kan__bh(const char *k, size_t n)
 }
 
 /* Returns the existing value, or stores val and returns it; -1 ENOMEM. */
-static long kan__bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t val, int *added)
+static long bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t val, int *added)
 {
 	*added = 0;
 	if (m->n * 2 >= m->cap) {
@@ -55,7 +55,7 @@ static long kan__bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t
 		}
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->keys[i]) {
-				size_t j = kan__bh(m->keys[i], m->klen[i]) & (nc - 1);
+				size_t j = bh(m->keys[i], m->klen[i]) & (nc - 1);
 				while (nk[j])
 					j = (j + 1) & (nc - 1);
 				nk[j] = m->keys[i];
@@ -70,7 +70,7 @@ static long kan__bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t
 		m->vals = nv;
 		m->cap = nc;
 	}
-	size_t j = kan__bh(k, n) & (m->cap - 1);
+	size_t j = bh(k, n) & (m->cap - 1);
 	while (m->keys[j]) {
 		if (m->klen[j] == n && !memcmp(m->keys[j], k, n))
 			return m->vals[j];
@@ -88,7 +88,7 @@ static long kan__bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t
 	return val;
 }
 
-static void kan__bmap_free(struct kan__bmap *m)
+static void bmap_free(struct kan__bmap *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
 		free(m->keys[i]);
@@ -104,7 +104,7 @@ struct kan__key {
 	int err;
 };
 
-static void kan__kput(struct kan__key *k, const void *p, size_t n)
+static void kput(struct kan__key *k, const void *p, size_t n)
 {
 	if (k->n + n > k->cap) {
 		size_t nc = k->cap ? k->cap * 2 : 256;
@@ -122,14 +122,14 @@ static void kan__kput(struct kan__key *k, const void *p, size_t n)
 	k->n += n;
 }
 
-static void kan__kstr(struct kan__key *k, const char *s)
+static void kstr(struct kan__key *k, const char *s)
 {
-	kan__kput(k, s ? s : "", s ? strlen(s) + 1 : 1);
+	kput(k, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
-static void kan__ku64(struct kan__key *k, uint64_t v)
+static void ku64(struct kan__key *k, uint64_t v)
 {
-	kan__kput(k, &v, sizeof(v));
+	kput(k, &v, sizeof(v));
 }
 
 struct kan__merge {
@@ -138,7 +138,7 @@ struct kan__merge {
 	struct kan__key key;
 };
 
-static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
+static int merge_one(struct kan__merge *m, const struct kan_profile *p)
 {
 	uint32_t *fmap = calloc(p->nfunctions + 1, sizeof(*fmap));
 	uint32_t *mmap = calloc(p->nmappings + 1, sizeof(*mmap));
@@ -154,11 +154,11 @@ static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
 	for (size_t i = 0; i < p->nfunctions; i++) {
 		const struct kan_function *f = &p->functions[i];
 		m->key.n = 0;
-		kan__kstr(&m->key, f->name);
-		kan__kstr(&m->key, f->system_name);
-		kan__kstr(&m->key, f->filename);
-		kan__ku64(&m->key, (uint64_t)f->start_line);
-		if (m->key.err || (v = kan__bmap_get(&m->funcs, m->key.d, m->key.n, (uint32_t)m->out->nfunctions, &added)) < 0)
+		kstr(&m->key, f->name);
+		kstr(&m->key, f->system_name);
+		kstr(&m->key, f->filename);
+		ku64(&m->key, (uint64_t)f->start_line);
+		if (m->key.err || (v = bmap_get(&m->funcs, m->key.d, m->key.n, (uint32_t)m->out->nfunctions, &added)) < 0)
 			goto out;
 		if (added && kan_profile_add_function(m->out, 0, f->name, f->system_name, f->filename, f->start_line) < 0)
 			goto out;
@@ -167,12 +167,12 @@ static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
 	for (size_t i = 0; i < p->nmappings; i++) {
 		const struct kan_mapping *mp = &p->mappings[i];
 		m->key.n = 0;
-		kan__kstr(&m->key, mp->file);
-		kan__kstr(&m->key, mp->build_id);
-		kan__ku64(&m->key, mp->start);
-		kan__ku64(&m->key, mp->limit);
-		kan__ku64(&m->key, mp->offset);
-		if (m->key.err || (v = kan__bmap_get(&m->maps, m->key.d, m->key.n, (uint32_t)m->out->nmappings, &added)) < 0)
+		kstr(&m->key, mp->file);
+		kstr(&m->key, mp->build_id);
+		ku64(&m->key, mp->start);
+		ku64(&m->key, mp->limit);
+		ku64(&m->key, mp->offset);
+		if (m->key.err || (v = bmap_get(&m->maps, m->key.d, m->key.n, (uint32_t)m->out->nmappings, &added)) < 0)
 			goto out;
 		if (added) {
 			struct kan_mapping c = *mp;
@@ -193,15 +193,15 @@ static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
 			caplines = l->nlines;
 		}
 		m->key.n = 0;
-		kan__ku64(&m->key, mi);
-		kan__ku64(&m->key, l->address);
+		ku64(&m->key, mi);
+		ku64(&m->key, l->address);
 		for (uint32_t k = 0; k < l->nlines; k++) {
 			lines[k].function = fmap[p->lines[l->line_off + k].function];
 			lines[k].line = p->lines[l->line_off + k].line;
-			kan__ku64(&m->key, lines[k].function);
-			kan__ku64(&m->key, (uint64_t)lines[k].line);
+			ku64(&m->key, lines[k].function);
+			ku64(&m->key, (uint64_t)lines[k].line);
 		}
-		if (m->key.err || (v = kan__bmap_get(&m->locs, m->key.d, m->key.n, (uint32_t)m->out->nlocations, &added)) < 0)
+		if (m->key.err || (v = bmap_get(&m->locs, m->key.d, m->key.n, (uint32_t)m->out->nlocations, &added)) < 0)
 			goto out;
 		if (added && kan_profile_add_location(m->out, 0, mi, l->address, lines, l->nlines) < 0)
 			goto out;
@@ -219,18 +219,18 @@ static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
 		m->key.n = 0;
 		for (uint32_t k = 0; k < s->nlocs; k++) {
 			locs[k] = lmap[p->sample_locs[s->loc_off + k]];
-			kan__ku64(&m->key, locs[k]);
+			ku64(&m->key, locs[k]);
 		}
-		kan__kstr(&m->key, "|");
+		kstr(&m->key, "|");
 		for (uint32_t k = 0; k < s->nlabels; k++) {
 			const struct kan_label *l = &p->labels[s->label_off + k];
-			kan__kstr(&m->key, l->key);
-			kan__kstr(&m->key, l->str ? l->str : "");
-			kan__ku64(&m->key, (uint64_t)l->num);
-			kan__kstr(&m->key, l->num_unit ? l->num_unit : "");
+			kstr(&m->key, l->key);
+			kstr(&m->key, l->str ? l->str : "");
+			ku64(&m->key, (uint64_t)l->num);
+			kstr(&m->key, l->num_unit ? l->num_unit : "");
 		}
 		const int64_t *vals = p->values + i * p->nsample_types;
-		if (m->key.err || (v = kan__bmap_get(&m->samples, m->key.d, m->key.n, (uint32_t)m->out->nsamples, &added)) < 0)
+		if (m->key.err || (v = bmap_get(&m->samples, m->key.d, m->key.n, (uint32_t)m->out->nsamples, &added)) < 0)
 			goto out;
 		if (added) {
 			if (kan_profile_add_sample(m->out, locs, s->nlocs, vals, p->labels + s->label_off, s->nlabels) < 0)
@@ -313,7 +313,7 @@ int kan_cmd_merge(int argc, char **argv)
 		if (p->time_nanos && (!m.out->time_nanos || p->time_nanos < m.out->time_nanos))
 			m.out->time_nanos = p->time_nanos;
 		m.out->duration_nanos = kan_sat_add(m.out->duration_nanos, p->duration_nanos);
-		if (kan_profile_frames(p) || kan__merge_one(&m, p))
+		if (kan_profile_frames(p) || merge_one(&m, p))
 			goto oom;
 	}
 	int r = kan_pprof_write(m.out, out, 1);
@@ -326,10 +326,10 @@ int kan_cmd_merge(int argc, char **argv)
 oom:
 	rc = kan_die("out of memory");
 done:
-	kan__bmap_free(&m.funcs);
-	kan__bmap_free(&m.maps);
-	kan__bmap_free(&m.locs);
-	kan__bmap_free(&m.samples);
+	bmap_free(&m.funcs);
+	bmap_free(&m.maps);
+	bmap_free(&m.locs);
+	bmap_free(&m.samples);
 	free(m.key.d);
 	kan_profile_free(m.out);
 	for (int i = 0; i < n; i++)

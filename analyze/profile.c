@@ -88,7 +88,7 @@ const char *kan_profile_strdup(struct kan_profile *p, const char *s, size_t len)
 }
 
 /* Grow *arr (element size es) to hold at least need elements. */
-static int kan__grow(void *arrp, size_t *cap, size_t need, size_t es)
+static int grow(void *arrp, size_t *cap, size_t need, size_t es)
 {
 	void **arr = arrp;
 
@@ -110,8 +110,8 @@ static int kan__grow(void *arrp, size_t *cap, size_t need, size_t es)
 
 /* Capacities are kept beside the model in this private struct hung off
  * nothing: we recompute them as the next power of two of the count,
- * which is what kan__grow() allocates. */
-static size_t kan__cap(size_t n)
+ * which is what grow() allocates. */
+static size_t cap_for(size_t n)
 {
 	if (n == 0)
 		return 0;
@@ -122,8 +122,8 @@ static size_t kan__cap(size_t n)
 
 #define KAN__PUSH(p, arr, n, extra)                                                                    \
 	({                                                                                             \
-		size_t kan__c = kan__cap((p)->n);                                                      \
-		kan__grow(&(p)->arr, &kan__c, (p)->n + (extra), sizeof(*(p)->arr));                    \
+		size_t kan__c = cap_for((p)->n);                                                      \
+		grow(&(p)->arr, &kan__c, (p)->n + (extra), sizeof(*(p)->arr));                    \
 	})
 
 int kan_profile_add_sample_type(struct kan_profile *p, const char *type, const char *unit)
@@ -194,10 +194,10 @@ long kan_profile_add_sample(struct kan_profile *p, const uint32_t *locs, uint32_
 	    KAN__PUSH(p, labels, nlabels, nlabels))
 		return -ENOMEM;
 	/* values grows in step with samples */
-	size_t vcap = kan__cap(p->nsamples) * nt;
+	size_t vcap = cap_for(p->nsamples) * nt;
 	size_t vneed = (p->nsamples + 1) * nt;
 	if (nt && vneed > vcap) {
-		size_t ncap = kan__cap(p->nsamples + 1) * nt;
+		size_t ncap = cap_for(p->nsamples + 1) * nt;
 		int64_t *nv = realloc(p->values, ncap * sizeof(*nv));
 		if (!nv)
 			return -ENOMEM;
@@ -443,7 +443,7 @@ int kan_profile_sample_index(const struct kan_profile *p, const char *type)
 /* ---- frames ------------------------------------------------------------ */
 
 /* Returns the frame id for name, adding it when new; -1 on ENOMEM. */
-static long kan__frame_id(struct kan_profile *p, struct kan_strmap *m, const char *name, enum kan_kind kind)
+static long frame_id(struct kan_profile *p, struct kan_strmap *m, const char *name, enum kan_kind kind)
 {
 	uint32_t id;
 	size_t slot;
@@ -451,11 +451,11 @@ static long kan__frame_id(struct kan_profile *p, struct kan_strmap *m, const cha
 
 	if (r)
 		return r > 0 ? (long)id : -1;
-	size_t fcap = kan__cap(p->nframes);
-	if (kan__grow(&p->frame_names, &fcap, p->nframes + 1, sizeof(*p->frame_names)))
+	size_t fcap = cap_for(p->nframes);
+	if (grow(&p->frame_names, &fcap, p->nframes + 1, sizeof(*p->frame_names)))
 		return -1;
-	fcap = kan__cap(p->nframes);
-	if (kan__grow(&p->frame_kind, &fcap, p->nframes + 1, sizeof(*p->frame_kind)))
+	fcap = cap_for(p->nframes);
+	if (grow(&p->frame_kind, &fcap, p->nframes + 1, sizeof(*p->frame_kind)))
 		return -1;
 	p->frame_names[p->nframes] = name;
 	p->frame_kind[p->nframes] = (uint8_t)kind;
@@ -463,14 +463,14 @@ static long kan__frame_id(struct kan_profile *p, struct kan_strmap *m, const cha
 	return (long)p->nframes++;
 }
 
-static const char *kan__basename(const char *path)
+static const char *base_of(const char *path)
 {
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
 }
 
-static int kan__is_runtime_lib(const char *base)
+static int is_runtime_lib(const char *base)
 {
 	static const char *const libs[] = { "libc.so", "libc-", "ld-linux", "libstdc++", "libpthread", "libm.so",
 					    "libgcc_s", "libdl.so", "librt.so", "ld-2." };
@@ -481,12 +481,12 @@ static int kan__is_runtime_lib(const char *base)
 	return 0;
 }
 
-static enum kan_kind kan__classify(const struct kan_profile *p, const struct kan_location *l, const char *name,
+static enum kan_kind classify(const struct kan_profile *p, const struct kan_location *l, const char *name,
 				   int resolved)
 {
 	const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
 	const char *file = m ? m->file : "";
-	const char *base = kan__basename(file);
+	const char *base = base_of(file);
 	size_t nl = strlen(name);
 
 	if (!resolved)
@@ -494,7 +494,7 @@ static enum kan_kind kan__classify(const struct kan_profile *p, const struct kan
 	if ((nl > 4 && !strcmp(name + nl - 4, "_[k]")) || strstr(file, "kernel") || !strncmp(file, "[vdso]", 6) ||
 	    !strncmp(name, "__x64_sys_", 10) || !strncmp(name, "entry_SYSCALL", 13))
 		return KAN_KIND_KERNEL;
-	if (m && *base && kan__is_runtime_lib(base))
+	if (m && *base && is_runtime_lib(base))
 		return KAN_KIND_RUNTIME;
 	if (strstr(name, "::") || strchr(name, '<') || !strncmp(name, "operator ", 9))
 		return KAN_KIND_CXX;
@@ -514,7 +514,7 @@ static enum kan_kind kan__classify(const struct kan_profile *p, const struct kan
 
 /* Symbolize an address-only location from its mapping; appends functions
  * and lines to the profile so writers keep the result. */
-static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t li)
+static void symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t li)
 {
 	struct kan_location *l = &p->locations[li];
 	const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
@@ -544,8 +544,8 @@ static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t
 	}
 	if (!k)
 		return;
-	size_t cap = kan__cap(p->nlines);
-	if (kan__grow(&p->lines, &cap, p->nlines + k, sizeof(*p->lines)))
+	size_t cap = cap_for(p->nlines);
+	if (grow(&p->lines, &cap, p->nlines + k, sizeof(*p->lines)))
 		return;
 	l = &p->locations[li];
 	/* written profiles then say no binary is needed for this object */
@@ -573,7 +573,7 @@ int kan_profile_frames(struct kan_profile *p)
 		if (p->locations[i].nlines == 0 && symbolize) {
 			if (!sym && ku_sym_new(&sym, 0) != 0)
 				sym = NULL;
-			kan__symbolize_loc(p, sym, i);
+			symbolize_loc(p, sym, i);
 		}
 		total += p->locations[i].nlines ? p->locations[i].nlines : 1;
 	}
@@ -596,7 +596,7 @@ int kan_profile_frames(struct kan_profile *p)
 				if (!name)
 					goto fail;
 			}
-			long id = kan__frame_id(p, &map, name, kan__classify(p, l, name, 1));
+			long id = frame_id(p, &map, name, classify(p, l, name, 1));
 			if (id < 0)
 				goto fail;
 			p->loc_frames[k++] = (uint32_t)id;
@@ -605,12 +605,12 @@ int kan_profile_frames(struct kan_profile *p)
 			const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
 			char buf[512];
 			if (m && m->file[0] && l->address >= m->start)
-				snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, kan__basename(m->file),
+				snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_of(m->file),
 					 l->address - m->start + m->offset);
 			else
 				snprintf(buf, sizeof(buf), "0x%" PRIx64, l->address);
 			const char *name = kan_profile_strdup(p, buf, strlen(buf));
-			long id = name ? kan__frame_id(p, &map, name, KAN_KIND_UNKNOWN) : -1;
+			long id = name ? frame_id(p, &map, name, KAN_KIND_UNKNOWN) : -1;
 			if (id < 0)
 				goto fail;
 			p->loc_frames[k++] = (uint32_t)id;
@@ -631,7 +631,7 @@ fail:
 
 /* ---- distinct stacks ------------------------------------------------------ */
 
-static uint64_t kan__stack_hash(const uint32_t *l, uint32_t n)
+static uint64_t stack_hash(const uint32_t *l, uint32_t n)
 {
 	uint64_t h = 0x84222325cbf29ce4ull ^ n;
 
@@ -671,7 +671,7 @@ long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int
 		const struct kan_sample *s = &p->samples[i];
 		const uint32_t *l = s->nlocs ? p->sample_locs + s->loc_off : NULL;
 		int64_t v = p->values[i * p->nsample_types + (size_t)si];
-		uint64_t h = kan__stack_hash(l, s->nlocs);
+		uint64_t h = stack_hash(l, s->nlocs);
 		size_t j = h & (cap - 1);
 
 		for (;;) {
@@ -711,7 +711,7 @@ long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int
 
 /* ---- value formatting ---------------------------------------------------- */
 
-static void kan__fmt_scaled(double v, const char *suffix, char *buf, size_t size)
+static void fmt_scaled(double v, const char *suffix, char *buf, size_t size)
 {
 	if (v == (double)(int64_t)v)
 		snprintf(buf, size, "%" PRId64 "%s", (int64_t)v, suffix);
@@ -729,25 +729,25 @@ void kan_format_value(int64_t v, const char *unit, char *buf, size_t size)
 		snprintf(buf, size, "0");
 	} else if (!strcmp(unit, "nanoseconds")) {
 		if (a >= 1e9)
-			kan__fmt_scaled((double)v / 1e9, "s", buf, size);
+			fmt_scaled((double)v / 1e9, "s", buf, size);
 		else if (a >= 1e6)
-			kan__fmt_scaled((double)v / 1e6, "ms", buf, size);
+			fmt_scaled((double)v / 1e6, "ms", buf, size);
 		else if (a >= 1e3)
-			kan__fmt_scaled((double)v / 1e3, "us", buf, size);
+			fmt_scaled((double)v / 1e3, "us", buf, size);
 		else
-			kan__fmt_scaled((double)v, "ns", buf, size);
+			fmt_scaled((double)v, "ns", buf, size);
 	} else if (!strcmp(unit, "microseconds")) {
 		kan_format_value(v > INT64_MAX / 1000 ? INT64_MAX : v < INT64_MIN / 1000 ? INT64_MIN : v * 1000,
 				 "nanoseconds", buf, size);
 	} else if (!strcmp(unit, "bytes")) {
 		if (a >= 1024.0 * 1024 * 1024)
-			kan__fmt_scaled((double)v / (1024.0 * 1024 * 1024), "GB", buf, size);
+			fmt_scaled((double)v / (1024.0 * 1024 * 1024), "GB", buf, size);
 		else if (a >= 1024.0 * 1024)
-			kan__fmt_scaled((double)v / (1024.0 * 1024), "MB", buf, size);
+			fmt_scaled((double)v / (1024.0 * 1024), "MB", buf, size);
 		else if (a >= 1024.0)
-			kan__fmt_scaled((double)v / 1024.0, "kB", buf, size);
+			fmt_scaled((double)v / 1024.0, "kB", buf, size);
 		else
-			kan__fmt_scaled((double)v, "B", buf, size);
+			fmt_scaled((double)v, "B", buf, size);
 	} else {
 		snprintf(buf, size, "%" PRId64, v);
 	}

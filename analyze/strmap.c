@@ -11,7 +11,7 @@
 
 #include "strmap.h"
 
-static uint64_t kan__strmap_hash(const char *s)
+static uint64_t strmap_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -20,7 +20,7 @@ static uint64_t kan__strmap_hash(const char *s)
 	return h;
 }
 
-static int kan__strmap_grow(struct kan_strmap *m)
+static int strmap_grow(struct kan_strmap *m)
 {
 	size_t nc = m->cap ? m->cap * 2 : 1024;
 	const char **nk = calloc(nc, sizeof(*nk));
@@ -33,7 +33,7 @@ static int kan__strmap_grow(struct kan_strmap *m)
 	}
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->keys[i]) {
-			size_t j = kan__strmap_hash(m->keys[i]) & (nc - 1);
+			size_t j = strmap_hash(m->keys[i]) & (nc - 1);
 			while (nk[j])
 				j = (j + 1) & (nc - 1);
 			nk[j] = m->keys[i];
@@ -49,9 +49,9 @@ static int kan__strmap_grow(struct kan_strmap *m)
 
 int kan_strmap_find(struct kan_strmap *m, const char *key, uint32_t *val, size_t *slot)
 {
-	if (m->n * 2 >= m->cap && kan__strmap_grow(m))
+	if (m->n * 2 >= m->cap && strmap_grow(m))
 		return -ENOMEM;
-	size_t j = kan__strmap_hash(key) & (m->cap - 1);
+	size_t j = strmap_hash(key) & (m->cap - 1);
 	while (m->keys[j]) {
 		if (!strcmp(m->keys[j], key)) {
 			*val = m->vals[j];

@@ -44,7 +44,7 @@ void kan_tree_free(struct kan_tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static uint64_t kan__mix64(uint64_t x)
+static uint64_t mix64(uint64_t x)
 {
 	x ^= x >> 31;
 	x *= 0x7fb5d329728ea185ull;
@@ -82,7 +82,7 @@ long kan_tree_name(struct kan_tree *t, const char *name, uint8_t kind)
 
 /* Append a child without looking for an existing one (the caller knows
  * there is none). */
-static long kan__new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
+static long new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
 {
 	if (t->nnodes >= UINT32_MAX - 1)
 		return -1;
@@ -107,15 +107,15 @@ static long kan__new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
 	return id;
 }
 
-static uint64_t kan__hkey(uint32_t parent, uint32_t name)
+static uint64_t hkey(uint32_t parent, uint32_t name)
 {
 	return (uint64_t)parent << 32 | name;
 }
 
 /* (Re)build the (parent, name) -> child index over every node, in a table
- * of cap slots (a power of two). Once built, kan__child keeps it complete,
+ * of cap slots (a power of two). Once built, child keeps it complete,
  * so growing it is rebuilding it bigger. */
-static int kan__hindex(struct kan_tree *t, size_t cap)
+static int hindex(struct kan_tree *t, size_t cap)
 {
 	uint64_t *nk = calloc(cap, sizeof(*nk));
 	uint32_t *nv = calloc(cap, sizeof(*nv));
@@ -126,8 +126,8 @@ static int kan__hindex(struct kan_tree *t, size_t cap)
 		return -ENOMEM;
 	}
 	for (size_t i = 1; i < t->nnodes; i++) {
-		uint64_t key = kan__hkey(t->nodes[i].parent, t->nodes[i].name);
-		size_t j = kan__mix64(key) & (cap - 1);
+		uint64_t key = hkey(t->nodes[i].parent, t->nodes[i].name);
+		size_t j = mix64(key) & (cap - 1);
 		while (nv[j])
 			j = (j + 1) & (cap - 1);
 		nk[j] = key;
@@ -143,28 +143,28 @@ static int kan__hindex(struct kan_tree *t, size_t cap)
 
 /* Index the nodes that exist (built by the sorted insertion below) so
  * that later additions can find children by (parent, name). */
-static int kan__hbuild(struct kan_tree *t)
+static int hbuild(struct kan_tree *t)
 {
 	size_t cap = 4096;
 
 	while (cap < (t->nnodes + 1) * 2 + 2)
 		cap *= 2;
-	return kan__hindex(t, cap);
+	return hindex(t, cap);
 }
 
 /* The child of parent named name, created when missing. */
-static long kan__child(struct kan_tree *t, uint32_t parent, uint32_t name)
+static long child(struct kan_tree *t, uint32_t parent, uint32_t name)
 {
-	if ((t->nnodes + 1) * 2 >= t->hcap && kan__hindex(t, t->hcap ? t->hcap * 2 : 4096))
+	if ((t->nnodes + 1) * 2 >= t->hcap && hindex(t, t->hcap ? t->hcap * 2 : 4096))
 		return -1;
-	uint64_t key = kan__hkey(parent, name);
-	size_t j = kan__mix64(key) & (t->hcap - 1);
+	uint64_t key = hkey(parent, name);
+	size_t j = mix64(key) & (t->hcap - 1);
 	while (t->hvals[j]) {
 		if (t->hkeys[j] == key)
 			return t->hvals[j];
 		j = (j + 1) & (t->hcap - 1);
 	}
-	long id = kan__new_child(t, parent, name);
+	long id = new_child(t, parent, name);
 	if (id >= 0) {
 		t->hkeys[j] = key;
 		t->hvals[j] = (uint32_t)id;
@@ -172,14 +172,14 @@ static long kan__child(struct kan_tree *t, uint32_t parent, uint32_t name)
 	return id;
 }
 
-static const uint32_t *kan__sp_paths;
-static const size_t *kan__sp_off;
+static const uint32_t *sp_paths;
+static const size_t *sp_off;
 
-static int kan__cmp_path(const void *a, const void *b)
+static int cmp_path(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	const uint32_t *px = kan__sp_paths + kan__sp_off[x], *py = kan__sp_paths + kan__sp_off[y];
-	size_t nx = kan__sp_off[x + 1] - kan__sp_off[x], ny = kan__sp_off[y + 1] - kan__sp_off[y];
+	const uint32_t *px = sp_paths + sp_off[x], *py = sp_paths + sp_off[y];
+	size_t nx = sp_off[x + 1] - sp_off[x], ny = sp_off[y + 1] - sp_off[y];
 	size_t n = nx < ny ? nx : ny;
 
 	for (size_t i = 0; i < n; i++)
@@ -201,7 +201,7 @@ int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, in
 	/* A fresh tree is built by sorted insertion and needs no hash; adding
 	 * to an existing one (the NEW side of a diff) looks children up. */
 	int fresh = t->nnodes == 1;
-	if (!fresh && !t->hcap && kan__hbuild(t))
+	if (!fresh && !t->hcap && hbuild(t))
 		return -ENOMEM;
 	map = malloc((p->nframes ? p->nframes : 1) * sizeof(*map));
 	if (!map)
@@ -249,9 +249,9 @@ int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, in
 			}
 	}
 	off[nst] = total;
-	kan__sp_paths = paths;
-	kan__sp_off = off;
-	qsort(order, (size_t)nst, sizeof(*order), kan__cmp_path);
+	sp_paths = paths;
+	sp_off = off;
+	qsort(order, (size_t)nst, sizeof(*order), cmp_path);
 	size_t maxd = 0;
 	for (long st = 0; st < nst; st++)
 		if (off[st + 1] - off[st] > maxd)
@@ -275,7 +275,7 @@ int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, in
 		t->nodes[0].cum[slot] = kan_sat_add(t->nodes[0].cum[slot], v);
 		for (size_t q = 0; q < n; q++) {
 			if (q >= lcp) {
-				long c = fresh ? kan__new_child(t, node, pp[q]) : kan__child(t, node, pp[q]);
+				long c = fresh ? new_child(t, node, pp[q]) : child(t, node, pp[q]);
 				if (c < 0)
 					goto out;
 				cur[q] = (uint32_t)c;
@@ -300,14 +300,14 @@ out:
 	return r;
 }
 
-static struct kan_tree *kan__sort_tree;
+static struct kan_tree *sort_tree;
 
-static int kan__cmp_child(const void *a, const void *b)
+static int cmp_child(const void *a, const void *b)
 {
-	const struct kan_node *x = &kan__sort_tree->nodes[*(const uint32_t *)a];
-	const struct kan_node *y = &kan__sort_tree->nodes[*(const uint32_t *)b];
+	const struct kan_node *x = &sort_tree->nodes[*(const uint32_t *)a];
+	const struct kan_node *y = &sort_tree->nodes[*(const uint32_t *)b];
 
-	return strcmp(kan__sort_tree->names[x->name], kan__sort_tree->names[y->name]);
+	return strcmp(sort_tree->names[x->name], sort_tree->names[y->name]);
 }
 
 void kan_tree_sort(struct kan_tree *t)
@@ -315,7 +315,7 @@ void kan_tree_sort(struct kan_tree *t)
 	uint32_t *buf = NULL;
 	size_t cap = 0;
 
-	kan__sort_tree = t;
+	sort_tree = t;
 	for (size_t i = 0; i < t->nnodes; i++) {
 		size_t n = 0;
 		for (uint32_t c = t->nodes[i].child; c; c = t->nodes[c].sibling) {
@@ -333,7 +333,7 @@ void kan_tree_sort(struct kan_tree *t)
 		}
 		if (n < 2)
 			continue;
-		qsort(buf, n, sizeof(*buf), kan__cmp_child);
+		qsort(buf, n, sizeof(*buf), cmp_child);
 		t->nodes[i].child = buf[0];
 		for (size_t k = 0; k + 1 < n; k++)
 			t->nodes[buf[k]].sibling = buf[k + 1];

@@ -48,11 +48,11 @@
 #include "ku.h"
 #include "message.h"
 
-static const char *const kb__level_names[] = { "error", "warn", "info", "debug", "trace" };
+static const char *const level_names[] = { "error", "warn", "info", "debug", "trace" };
 
 /* ---- flags ----------------------------------------------------------- */
 
-static void kb__usage(const struct kb_cfg *c, FILE *f)
+static void usage(const struct kb_cfg *c, FILE *f)
 {
 	fprintf(f,
 		"usage: %s [--backend B] [--brokers ADDR] [--topic T] [--size BYTES] [--batch N]\n"
@@ -65,8 +65,8 @@ static void kb__usage(const struct kb_cfg *c, FILE *f)
 		c->prog, kb_backend_list(), c->prog);
 }
 
-static void kb__die(const struct kb_cfg *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void kb__die(const struct kb_cfg *c, const char *fmt, ...)
+static void die(const struct kb_cfg *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+static void die(const struct kb_cfg *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -79,7 +79,7 @@ static void kb__die(const struct kb_cfg *c, const char *fmt, ...)
 	exit(2);
 }
 
-static uint64_t kb__parse_u64(const struct kb_cfg *c, const char *opt, const char *s, uint64_t max)
+static uint64_t parse_u64(const struct kb_cfg *c, const char *opt, const char *s, uint64_t max)
 {
 	char *end;
 	unsigned long long v;
@@ -87,7 +87,7 @@ static uint64_t kb__parse_u64(const struct kb_cfg *c, const char *opt, const cha
 
 	errno = 0;
 	if (!s || !*s || *s == '-')
-		kb__die(c, "--%s: expected a non-negative integer, got '%s'", opt, s ? s : "");
+		die(c, "--%s: expected a non-negative integer, got '%s'", opt, s ? s : "");
 	v = strtoull(s, &end, 10);
 	if (!strcmp(end, "KiB"))
 		mult = 1024, end += 3;
@@ -100,11 +100,11 @@ static uint64_t kb__parse_u64(const struct kb_cfg *c, const char *opt, const cha
 	else if (*end == 'G')
 		mult = 1000000000, end++;
 	if (errno || *end || v > max / mult)
-		kb__die(c, "--%s: expected an integer in 0..%" PRIu64 ", got '%s'", opt, max, s);
+		die(c, "--%s: expected an integer in 0..%" PRIu64 ", got '%s'", opt, max, s);
 	return v * mult;
 }
 
-static double kb__parse_double(const struct kb_cfg *c, const char *opt, const char *s, double lo, double hi)
+static double parse_double(const struct kb_cfg *c, const char *opt, const char *s, double lo, double hi)
 {
 	char *end;
 	double v;
@@ -112,7 +112,7 @@ static double kb__parse_double(const struct kb_cfg *c, const char *opt, const ch
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		kb__die(c, "--%s: expected a number in %g..%g, got '%s'", opt, lo, hi, s);
+		die(c, "--%s: expected a number in %g..%g, got '%s'", opt, lo, hi, s);
 	return v;
 }
 
@@ -123,7 +123,7 @@ enum {
 	OPT_VERIFY, OPT_NAME, OPT_QUIET, OPT_REALTIME, OPT_HELP, OPT_VERSION, OPT_MAXLAG,
 };
 
-static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
+static void parse_flags(struct kb_cfg *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "backend", required_argument, 0, OPT_BACKEND },
@@ -181,83 +181,83 @@ static void kb__parse_flags(struct kb_cfg *c, int argc, char **argv)
 		case OPT_BROKERS: c->brokers = optarg; break;
 		case OPT_TOPIC:
 			if (!*optarg || strlen(optarg) > 200)
-				kb__die(c, "--topic: expected 1..200 characters");
+				die(c, "--topic: expected 1..200 characters");
 			c->topic = optarg;
 			break;
-		case OPT_SIZE: c->size = kb__parse_u64(c, "size", optarg, KB_MSG_MAX_PAYLOAD); break;
-		case OPT_BATCH: c->batch = (unsigned)kb__parse_u64(c, "batch", optarg, 65536); break;
-		case OPT_CLIENTS: c->clients = (unsigned)kb__parse_u64(c, "clients", optarg, 64); break;
+		case OPT_SIZE: c->size = parse_u64(c, "size", optarg, KB_MSG_MAX_PAYLOAD); break;
+		case OPT_BATCH: c->batch = (unsigned)parse_u64(c, "batch", optarg, 65536); break;
+		case OPT_CLIENTS: c->clients = (unsigned)parse_u64(c, "clients", optarg, 64); break;
 		case OPT_COUNT:
-			c->count = kb__parse_u64(c, "count", optarg, 1ull << 40);
+			c->count = parse_u64(c, "count", optarg, 1ull << 40);
 			c->count_set = true;
 			break;
 		case OPT_DURATION:
-			c->duration = kb__parse_double(c, "duration", optarg, 0.001, 86400);
+			c->duration = parse_double(c, "duration", optarg, 0.001, 86400);
 			c->duration_set = true;
 			break;
-		case OPT_WARMUP: c->warmup = kb__parse_double(c, "warmup", optarg, 0, 3600); break;
-		case OPT_RATE: c->rate = kb__parse_double(c, "rate", optarg, 0, 1e9); break;
+		case OPT_WARMUP: c->warmup = parse_double(c, "warmup", optarg, 0, 3600); break;
+		case OPT_RATE: c->rate = parse_double(c, "rate", optarg, 0, 1e9); break;
 		case OPT_CORR: c->corr = true; break;
-		case OPT_META: c->metadata = (unsigned)kb__parse_u64(c, "metadata", optarg, KB_MSG_MAX_META); break;
+		case OPT_META: c->metadata = (unsigned)parse_u64(c, "metadata", optarg, KB_MSG_MAX_META); break;
 		case OPT_ACK: c->ack = true; break;
-		case OPT_NACK: c->nack_rate = kb__parse_double(c, "nack-rate", optarg, 0, 0.9); break;
+		case OPT_NACK: c->nack_rate = parse_double(c, "nack-rate", optarg, 0, 0.9); break;
 		case OPT_LOG:
 			c->log_level = -2;
 			for (int i = 0; i < 5; i++)
-				if (!strcmp(optarg, kb__level_names[i]))
+				if (!strcmp(optarg, level_names[i]))
 					c->log_level = i;
 			if (!strcmp(optarg, "off"))
 				c->log_level = -1;
 			if (c->log_level == -2)
-				kb__die(c, "--log: expected off, error, warn, info, debug or trace, got '%s'", optarg);
+				die(c, "--log: expected off, error, warn, info, debug or trace, got '%s'", optarg);
 			break;
 		case OPT_LOGFILE: c->log_file = optarg; break;
 		case OPT_JSON: c->json = optarg; break;
-		case OPT_REPS: c->reps = (unsigned)kb__parse_u64(c, "reps", optarg, 1000); break;
-		case OPT_QOS: c->qos = (int)kb__parse_u64(c, "qos", optarg, 2); break;
-		case OPT_PARTS: c->partitions = (int)kb__parse_u64(c, "partitions", optarg, 64); break;
-		case OPT_DEPTH: c->queue_depth = (unsigned)kb__parse_u64(c, "queue-depth", optarg, 1u << 24); break;
-		case OPT_WINDOW: c->window = (unsigned)kb__parse_u64(c, "window", optarg, 1u << 20); break;
-		case OPT_TIMEOUT: c->timeout = kb__parse_double(c, "timeout", optarg, 0.1, 3600); break;
+		case OPT_REPS: c->reps = (unsigned)parse_u64(c, "reps", optarg, 1000); break;
+		case OPT_QOS: c->qos = (int)parse_u64(c, "qos", optarg, 2); break;
+		case OPT_PARTS: c->partitions = (int)parse_u64(c, "partitions", optarg, 64); break;
+		case OPT_DEPTH: c->queue_depth = (unsigned)parse_u64(c, "queue-depth", optarg, 1u << 24); break;
+		case OPT_WINDOW: c->window = (unsigned)parse_u64(c, "window", optarg, 1u << 20); break;
+		case OPT_TIMEOUT: c->timeout = parse_double(c, "timeout", optarg, 0.1, 3600); break;
 		case OPT_VERIFY: c->verify = true; break;
 		case OPT_NAME: c->name = optarg; break;
 		case OPT_MAXLAG:
-			c->max_lag = kb__parse_u64(c, "max-lag", optarg, 1ull << 40);
+			c->max_lag = parse_u64(c, "max-lag", optarg, 1ull << 40);
 			c->max_lag_set = true;
 			break;
 		case OPT_QUIET: c->quiet = true; break;
 		case OPT_REALTIME: c->realtime = true; break;
 		case OPT_HELP:
-			kb__usage(c, stdout);
+			usage(c, stdout);
 			exit(0);
 		case OPT_VERSION:
 			printf("%s (kprof) %s\n", c->prog, PACKAGE_VERSION);
 			exit(0);
 		default:
 			if (optopt >= OPT_BACKEND)
-				kb__die(c, "option '%s' needs a value (see --help)", argv[optind - 1]);
-			kb__die(c, "unknown option '%s' (see --help)", argv[optind - 1]);
+				die(c, "option '%s' needs a value (see --help)", argv[optind - 1]);
+			die(c, "unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		kb__die(c, "unexpected argument '%s' (see --help)", argv[optind]);
+		die(c, "unexpected argument '%s' (see --help)", argv[optind]);
 	if (c->count_set && c->duration_set)
-		kb__die(c, "--count and --duration are exclusive");
+		die(c, "--count and --duration are exclusive");
 	if (!c->count_set && !c->duration_set)
 		c->count = c->mode == KB_MODE_CORE ? 1000000 : 100000;
 	if (c->count_set && c->count == 0)
-		kb__die(c, "--count: must be at least 1");
+		die(c, "--count: must be at least 1");
 	if (c->batch == 0 || c->clients == 0 || c->reps == 0 || c->partitions == 0 || c->queue_depth == 0 ||
 	    c->window == 0)
-		kb__die(c, "--batch, --clients, --reps, --partitions, --queue-depth and --window must be at least 1");
+		die(c, "--batch, --clients, --reps, --partitions, --queue-depth and --window must be at least 1");
 	if (c->nack_rate > 0)
 		c->ack = true; /* rejecting needs acknowledgements */
 	if (c->mode != KB_MODE_CORE) {
 		c->be = kb_backend_find(c->backend);
 		if (!c->be)
-			kb__die(c, "unknown backend '%s' (built: %s)", c->backend, kb_backend_list());
+			die(c, "unknown backend '%s' (built: %s)", c->backend, kb_backend_list());
 		if ((uint64_t)c->size * c->batch > (256ull << 20))
-			kb__die(c, "--size x --batch exceeds 256 MiB per client");
+			die(c, "--size x --batch exceeds 256 MiB per client");
 	}
 }
 
@@ -279,7 +279,7 @@ struct kb_log {
 	char buf[65536];
 };
 
-static void kb__log_flush(struct kb_log *lg)
+static void log_flush(struct kb_log *lg)
 {
 	size_t off = 0;
 
@@ -293,10 +293,10 @@ static void kb__log_flush(struct kb_log *lg)
 	lg->len = 0;
 }
 
-static __thread long kb__tid;
+static __thread long tid;
 
 /* Decimal digits of v at p, returns the end (no NUL). */
-static char *kb__utoa(char *p, uint64_t v)
+static char *utoa(char *p, uint64_t v)
 {
 	char tmp[20];
 	int n = 0;
@@ -310,7 +310,7 @@ static char *kb__utoa(char *p, uint64_t v)
 	return p;
 }
 
-static char *kb__puts(char *p, const char *s)
+static char *put_str(char *p, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -324,7 +324,7 @@ static char *kb__puts(char *p, const char *s)
    The time is the caller's monotonic timestamp (it has one already) moved
    to the wall clock by an offset taken at open, so a line costs no clock
    read; the constant middle is formatted once per thread. */
-static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *what, const void *data,
+static void log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *what, const void *data,
 			size_t len, uint64_t mono_ns)
 {
 	uint32_t producer = 0;
@@ -335,12 +335,12 @@ static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *w
 	if (c->log_level < 0 || c->log_level > KB_LOG_THRESHOLD || !lg)
 		return;
 	if (sizeof(lg->buf) - lg->len < 512 + lg->plen + strlen(c->topic))
-		kb__log_flush(lg);
+		log_flush(lg);
 	p = lg->buf + lg->len;
 	wall = mono_ns + (uint64_t)lg->wall_off;
 	if (wall / 1000000000u != lg->sec || !lg->slen) {
 		lg->sec = wall / 1000000000u;
-		lg->slen = (size_t)(kb__utoa(lg->secs, lg->sec) - lg->secs);
+		lg->slen = (size_t)(utoa(lg->secs, lg->sec) - lg->secs);
 		lg->secs[lg->slen++] = '.';
 	}
 	memcpy(p, lg->secs, lg->slen);
@@ -355,8 +355,8 @@ static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *w
 	p += 6;
 	memcpy(p, lg->prefix, lg->plen);
 	p += lg->plen;
-	p = kb__puts(p, what);
-	p = kb__puts(p, " id=");
+	p = put_str(p, what);
+	p = put_str(p, " id=");
 	if (len >= KB_MSG_HEADER) {
 		char id[37];
 
@@ -367,19 +367,19 @@ static void kb__log_msg(const struct kb_cfg *c, struct kb_log *lg, const char *w
 	} else {
 		*p++ = '-';
 	}
-	p = kb__puts(p, " producer=");
-	p = kb__utoa(p, producer & 0xffff);
-	p = kb__puts(p, " seq=");
-	p = kb__utoa(p, seq);
-	p = kb__puts(p, " bytes=");
-	p = kb__utoa(p, len);
-	p = kb__puts(p, " topic=");
-	p = kb__puts(p, c->topic);
+	p = put_str(p, " producer=");
+	p = utoa(p, producer & 0xffff);
+	p = put_str(p, " seq=");
+	p = utoa(p, seq);
+	p = put_str(p, " bytes=");
+	p = utoa(p, len);
+	p = put_str(p, " topic=");
+	p = put_str(p, c->topic);
 	*p++ = '\n';
 	lg->len = (size_t)(p - lg->buf);
 }
 
-static struct kb_log *kb__log_open(const struct kb_cfg *c)
+static struct kb_log *log_open(const struct kb_cfg *c)
 {
 	struct kb_log *lg;
 
@@ -397,10 +397,10 @@ static struct kb_log *kb__log_open(const struct kb_cfg *c)
 		clock_gettime(CLOCK_REALTIME, &rt);
 		clock_gettime(CLOCK_MONOTONIC, &mt);
 		lg->wall_off = ((int64_t)rt.tv_sec - (int64_t)mt.tv_sec) * 1000000000 + (rt.tv_nsec - mt.tv_nsec);
-		if (!kb__tid)
-			kb__tid = (long)syscall(SYS_gettid);
-		n = snprintf(lg->prefix, sizeof(lg->prefix), " %s %.100s[%ld] ", kb__level_names[c->log_level], c->prog,
-			     kb__tid);
+		if (!tid)
+			tid = (long)syscall(SYS_gettid);
+		n = snprintf(lg->prefix, sizeof(lg->prefix), " %s %.100s[%ld] ", level_names[c->log_level], c->prog,
+			     tid);
 		lg->plen = n < 0 ? 0 : (size_t)n >= sizeof(lg->prefix) ? sizeof(lg->prefix) - 1 : (size_t)n;
 	}
 	lg->fd = open(c->log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -411,11 +411,11 @@ static struct kb_log *kb__log_open(const struct kb_cfg *c)
 	return lg;
 }
 
-static void kb__log_close(struct kb_log *lg)
+static void log_close(struct kb_log *lg)
 {
 	if (!lg)
 		return;
-	kb__log_flush(lg);
+	log_flush(lg);
 	close(lg->fd);
 	free(lg);
 }
@@ -478,13 +478,13 @@ struct kb_run {
 	unsigned nconnect;
 };
 
-static void kb__fill_payload(uint8_t *p, size_t len, uint64_t seq)
+static void fill_payload(uint8_t *p, size_t len, uint64_t seq)
 {
 	for (size_t i = 0; i < len; i++)
 		p[i] = (uint8_t)(i * 31u + seq);
 }
 
-static int kb__prod_init(struct kb_prod *p)
+static int prod_init(struct kb_prod *p)
 {
 	const struct kb_cfg *c = p->run->cfg;
 	struct kb_msg *m = &p->proto;
@@ -498,7 +498,7 @@ static int kb__prod_init(struct kb_prod *p)
 	p->payload = malloc(c->size ? c->size : 1);
 	if (!p->payload)
 		return -ENOMEM;
-	kb__fill_payload(p->payload, c->size, 0);
+	fill_payload(p->payload, c->size, 0);
 	m->payload = p->payload;
 	max = kb_msg_size(m);
 	p->stride = (max + 63) & ~(size_t)63;
@@ -510,7 +510,7 @@ static int kb__prod_init(struct kb_prod *p)
 }
 
 /* Builds and publishes n messages. Returns 0 or the backend's error. */
-static int kb__send_batch(struct kb_prod *p, unsigned n, uint64_t seq0, bool warm, uint64_t intended,
+static int send_batch(struct kb_prod *p, unsigned n, uint64_t seq0, bool warm, uint64_t intended,
 			  struct kb_log *lg)
 {
 	const struct kb_cfg *c = p->run->cfg;
@@ -534,12 +534,12 @@ static int kb__send_batch(struct kb_prod *p, unsigned n, uint64_t seq0, bool war
 		if (len < 0)
 			return (int)len;
 		if (c->verify)
-			kb__fill_payload(slot + len - m->len, m->len, m->seq);
+			fill_payload(slot + len - m->len, m->len, m->seq);
 		p->bufs[k].data = slot;
 		p->bufs[k].len = (size_t)len;
 		if (!warm)
 			p->sent_bytes += (size_t)len;
-		kb__log_msg(c, lg, "publish", slot, (size_t)len, now);
+		log_msg(c, lg, "publish", slot, (size_t)len, now);
 	}
 	t0 = ku_now_ns();
 	rc = p->run->cfg->be->publish(p->conn, p->bufs, n);
@@ -557,9 +557,9 @@ static int kb__send_batch(struct kb_prod *p, unsigned n, uint64_t seq0, bool war
    CPU or wait behind ordinary tasks. Returns 0 or -errno; a thread that
    may not use SCHED_FIFO keeps running with normal scheduling and the
    driver says so once (the JSON records "realtime": false then). */
-static atomic_int kb__rt_refused;
+static atomic_int rt_refused;
 
-static int kb__realtime_thread(const struct kb_cfg *c, unsigned slot)
+static int realtime_thread(const struct kb_cfg *c, unsigned slot)
 {
 	struct sched_param sp = { .sched_priority = 10 };
 	cpu_set_t allowed, one;
@@ -579,12 +579,12 @@ static int kb__realtime_thread(const struct kb_cfg *c, unsigned slot)
 		}
 	}
 	rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-	if (rc && atomic_exchange(&kb__rt_refused, 1) == 0 && !c->quiet)
+	if (rc && atomic_exchange(&rt_refused, 1) == 0 && !c->quiet)
 		fprintf(stderr, "%s: --realtime: SCHED_FIFO refused (%s); normal scheduling\n", c->prog, strerror(rc));
 	return -rc;
 }
 
-static void kb__sleep_until(uint64_t t)
+static void sleep_until(uint64_t t)
 {
 	for (;;) {
 		uint64_t now = ku_now_ns();
@@ -605,7 +605,7 @@ static void kb__sleep_until(uint64_t t)
    (bench_sub/bench_e2e): a broker that drops what its consumers have not
    read yet (the Kafka mock cluster keeps ~5 MiB per partition) would
    otherwise turn a throughput run into message loss. */
-static int kb__wait_lag(struct kb_prod *p, uint64_t published)
+static int wait_lag(struct kb_prod *p, uint64_t published)
 {
 	const struct kb_cfg *c = p->run->cfg;
 	struct kb_cons *cs;
@@ -629,19 +629,19 @@ static int kb__wait_lag(struct kb_prod *p, uint64_t published)
 	return 0;
 }
 
-static void *kb__prod_main(void *arg)
+static void *prod_main(void *arg)
 {
 	struct kb_prod *p = arg;
 	struct kb_run *run = p->run;
 	const struct kb_cfg *c = run->cfg;
-	struct kb_log *lg = kb__log_open(c);
+	struct kb_log *lg = log_open(c);
 	uint64_t warm_seq = 0, sent = 0, start, period = 0;
 	int rc = 0;
 
 	/* precise wake-ups for the schedule (default slack is 50 us) */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (c->realtime)
-		kb__realtime_thread(c, 2 * (unsigned)p->idx);
+		realtime_thread(c, 2 * (unsigned)p->idx);
 
 	if (c->warmup > 0) {
 		uint64_t until = ku_now_ns() + (uint64_t)(c->warmup * 1e9);
@@ -654,11 +654,11 @@ static void *kb__prod_main(void *arg)
 
 			if (period) {
 				intended = wstart + warm_seq / c->batch * period;
-				kb__sleep_until(intended);
+				sleep_until(intended);
 			}
-			rc = kb__wait_lag(p, warm_seq + c->batch);
+			rc = wait_lag(p, warm_seq + c->batch);
 			if (!rc)
-				rc = kb__send_batch(p, c->batch, warm_seq, true, intended, lg);
+				rc = send_batch(p, c->batch, warm_seq, true, intended, lg);
 			if (rc)
 				break;
 			warm_seq += c->batch;
@@ -685,11 +685,11 @@ static void *kb__prod_main(void *arg)
 		}
 		if (period) {
 			intended = start + sent / c->batch * period;
-			kb__sleep_until(intended);
+			sleep_until(intended);
 		}
-		rc = kb__wait_lag(p, warm_seq + sent + n);
+		rc = wait_lag(p, warm_seq + sent + n);
 		if (!rc)
-			rc = kb__send_batch(p, n, sent, false, intended, lg);
+			rc = send_batch(p, n, sent, false, intended, lg);
 		if (rc) {
 			p->errors += n;
 			break;
@@ -710,14 +710,14 @@ static void *kb__prod_main(void *arg)
 	}
 	kb_kalloc_messages(c->mode == KB_MODE_PUB ? sent : 0);
 	p->t_end = ku_now_ns();
-	kb__log_close(lg);
+	log_close(lg);
 	atomic_store(&p->done, 1);
 	return NULL;
 }
 
 /* ---- consumer -------------------------------------------------------- */
 
-static int kb__track_set(struct kb_track *t, uint64_t seq)
+static int track_set(struct kb_track *t, uint64_t seq)
 {
 	if (seq >= t->nbits) {
 		uint64_t n = t->nbits ? t->nbits : 4096;
@@ -740,7 +740,7 @@ static int kb__track_set(struct kb_track *t, uint64_t seq)
 	return 0;
 }
 
-static bool kb__verify(const struct kb_cfg *c, const void *data, size_t len)
+static bool verify(const struct kb_cfg *c, const void *data, size_t len)
 {
 	struct kb_msg m;
 	const uint8_t *pl;
@@ -766,7 +766,7 @@ static bool kb__verify(const struct kb_cfg *c, const void *data, size_t len)
 	return true;
 }
 
-static int kb__cons_cb(void *arg, const struct kb_delivery *d)
+static int cons_cb(void *arg, const struct kb_delivery *d)
 {
 	struct kb_cons *cs = arg;
 	struct kb_run *run = cs->run;
@@ -803,12 +803,12 @@ static int kb__cons_cb(void *arg, const struct kb_delivery *d)
 		return 1;
 	}
 	pidx = producer & 0xffff;
-	if (pidx >= c->clients || (c->verify && !kb__verify(c, d->data, d->len))) {
+	if (pidx >= c->clients || (c->verify && !verify(c, d->data, d->len))) {
 		cs->corrupt++;
 		return 0;
 	}
 	t = &cs->track[pidx];
-	r = kb__track_set(t, seq);
+	r = track_set(t, seq);
 	if (r != 0) {
 		cs->dup++;
 		return 0;
@@ -829,28 +829,28 @@ static int kb__cons_cb(void *arg, const struct kb_delivery *d)
 	if (!cs->first_ns)
 		cs->first_ns = now;
 	cs->last_ns = now;
-	kb__log_msg(c, cs->log, "consume", d->data, d->len, now);
+	log_msg(c, cs->log, "consume", d->data, d->len, now);
 	return 0;
 }
 
-static uint64_t kb__expected(struct kb_run *run, int idx)
+static uint64_t expected(struct kb_run *run, int idx)
 {
 	return atomic_load(&run->prod[idx].sent);
 }
 
-static void *kb__cons_main(void *arg)
+static void *cons_main(void *arg)
 {
 	struct kb_cons *cs = arg;
 	struct kb_run *run = cs->run;
 	const struct kb_cfg *c = run->cfg;
 	uint64_t idle_since = ku_now_ns(), timeout = (uint64_t)(c->timeout * 1e9);
 
-	cs->log = kb__log_open(c);
+	cs->log = log_open(c);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (c->realtime)
-		kb__realtime_thread(c, 2 * (unsigned)cs->idx + 1);
+		realtime_thread(c, 2 * (unsigned)cs->idx + 1);
 	for (;;) {
-		int rc = c->be->poll(cs->conn, kb__cons_cb, cs, 4096, 50);
+		int rc = c->be->poll(cs->conn, cons_cb, cs, 4096, 50);
 		bool pdone = atomic_load(&run->prod[cs->idx].done);
 
 		if (rc < 0) {
@@ -862,7 +862,7 @@ static void *kb__cons_main(void *arg)
 			idle_since = ku_now_ns();
 			atomic_store_explicit(&cs->progress, cs->deliveries, memory_order_relaxed);
 		}
-		if (pdone && cs->received >= kb__expected(run, cs->idx))
+		if (pdone && cs->received >= expected(run, cs->idx))
 			break;
 		if (ku_now_ns() - idle_since > timeout) {
 			cs->timed_out = 1;
@@ -872,7 +872,7 @@ static void *kb__cons_main(void *arg)
 		}
 	}
 	kb_kalloc_messages(cs->received);
-	kb__log_close(cs->log);
+	log_close(cs->log);
 	cs->log = NULL;
 	return NULL;
 }
@@ -946,12 +946,12 @@ void kb__json_config(struct ku_json_writer *w, const struct kb_cfg *c)
 	ku_json_kv_uint(w, "metadata", c->metadata);
 	ku_json_kv_bool(w, "ack", c->ack);
 	ku_json_kv_double(w, "nack_rate", c->nack_rate);
-	ku_json_kv_string(w, "log", c->log_level < 0 ? "off" : kb__level_names[c->log_level]);
+	ku_json_kv_string(w, "log", c->log_level < 0 ? "off" : level_names[c->log_level]);
 	ku_json_kv_uint(w, "reps", c->reps);
 	ku_json_kv_int(w, "qos", c->qos);
 	ku_json_kv_int(w, "partitions", c->partitions);
 	ku_json_kv_bool(w, "verify", c->verify);
-	ku_json_kv_bool(w, "realtime", c->realtime && !atomic_load(&kb__rt_refused));
+	ku_json_kv_bool(w, "realtime", c->realtime && !atomic_load(&rt_refused));
 	ku_json_kv_uint(w, "max_lag", c->max_lag);
 	ku_json_object_end(w);
 }
@@ -1030,7 +1030,7 @@ struct kb_rep_fig {
 	uint64_t lat[6], unc[6];
 };
 
-static void kb__progress(const struct kb_cfg *c, struct kb_run *run, unsigned rep, uint64_t t0, bool tty)
+static void progress(const struct kb_cfg *c, struct kb_run *run, unsigned rep, uint64_t t0, bool tty)
 {
 	uint64_t sent = 0, now = ku_now_ns();
 
@@ -1041,7 +1041,7 @@ static void kb__progress(const struct kb_cfg *c, struct kb_run *run, unsigned re
 			(double)sent / ((double)(now - t0) / 1e9));
 }
 
-static int kb__messaging(struct kb_cfg *c)
+static int messaging(struct kb_cfg *c)
 {
 	struct kb_run run = { .cfg = c };
 	struct ku_json_writer w;
@@ -1058,7 +1058,7 @@ static int kb__messaging(struct kb_cfg *c)
 	run.cons = calloc(c->clients, sizeof(*run.cons));
 	if (!fig || !run.prod || !run.cons || ku_hist_new(&lat_all, KU_HIST_DEFAULT_HIGHEST, 3) ||
 	    ku_hist_new(&unc_all, KU_HIST_DEFAULT_HIGHEST, 3))
-		kb__die(c, "out of memory");
+		die(c, "out of memory");
 
 	/* connect: consumers first, so nothing published is missed */
 	for (unsigned i = 0; i < c->clients; i++) {
@@ -1087,11 +1087,11 @@ static int kb__messaging(struct kb_cfg *c)
 			cs->track = calloc(c->clients, sizeof(*cs->track));
 			if (!cs->track || ku_hist_new(&cs->lat, KU_HIST_DEFAULT_HIGHEST, 3) ||
 			    ku_hist_new(&cs->lat_unc, KU_HIST_DEFAULT_HIGHEST, 3))
-				kb__die(c, "out of memory");
+				die(c, "out of memory");
 			t0 = ku_now_ns();
 			rc = c->be->open(&cs->conn, KB_SUB, &o, err, sizeof(err));
 			if (rc)
-				kb__die(c, "%s", err);
+				die(c, "%s", err);
 			run.connect_ns_sum += ku_now_ns() - t0;
 			run.connect_ns_max = ku_now_ns() - t0 > run.connect_ns_max ? ku_now_ns() - t0 : run.connect_ns_max;
 			run.nconnect++;
@@ -1099,13 +1099,13 @@ static int kb__messaging(struct kb_cfg *c)
 		t0 = ku_now_ns();
 		rc = c->be->open(&p->conn, KB_PUB, &o, err, sizeof(err));
 		if (rc)
-			kb__die(c, "%s", err);
+			die(c, "%s", err);
 		run.connect_ns_sum += ku_now_ns() - t0;
 		if (ku_now_ns() - t0 > run.connect_ns_max)
 			run.connect_ns_max = ku_now_ns() - t0;
 		run.nconnect++;
-		if (kb__prod_init(p))
-			kb__die(c, "out of memory for %u x %" PRIu64 "-byte messages", c->batch, c->size);
+		if (prod_init(p))
+			die(c, "out of memory for %u x %" PRIu64 "-byte messages", c->batch, c->size);
 	}
 
 	if (!c->max_lag_set && consumers && !strcmp(c->backend, "kafka") && !c->brokers) {
@@ -1113,7 +1113,7 @@ static int kb__messaging(struct kb_cfg *c)
 		uint64_t per = (4u << 20) / (kb_msg_size(&run.prod[0].proto) + 64);
 
 		if (per == 0)
-			kb__die(c, "kafka: the mock cluster keeps only about 5 MiB per partition, so %zu-byte "
+			die(c, "kafka: the mock cluster keeps only about 5 MiB per partition, so %zu-byte "
 				   "messages would be dropped before they are consumed; use --brokers with a real cluster",
 				kb_msg_size(&run.prod[0].proto));
 
@@ -1158,11 +1158,11 @@ static int kb__messaging(struct kb_cfg *c)
 				cs->err[0] = '\0';
 				ku_hist_reset(cs->lat);
 				ku_hist_reset(cs->lat_unc);
-				pthread_create(&cs->th, NULL, kb__cons_main, cs);
+				pthread_create(&cs->th, NULL, cons_main, cs);
 			}
 		}
 		for (unsigned i = 0; i < c->clients; i++)
-			pthread_create(&run.prod[i].th, NULL, kb__prod_main, &run.prod[i]);
+			pthread_create(&run.prod[i].th, NULL, prod_main, &run.prod[i]);
 		pthread_barrier_wait(&run.barrier);
 		kb_kalloc_phase("steady");
 		have_alloc = kb_kalloc_totals(&a0, &b0);
@@ -1174,7 +1174,7 @@ static int kb__messaging(struct kb_cfg *c)
 				struct timespec ts = { 0, 100000000 };
 
 				nanosleep(&ts, NULL);
-				kb__progress(c, &run, rep, t0, tty);
+				progress(c, &run, rep, t0, tty);
 			}
 			pthread_join(run.prod[i].th, NULL);
 		}
@@ -1395,13 +1395,13 @@ int kb_driver_main(enum kb_mode mode, int argc, char **argv)
 
 	c.prog = slash ? slash + 1 : argv[0];
 	signal(SIGPIPE, SIG_IGN);
-	kb__parse_flags(&c, argc, argv);
+	parse_flags(&c, argc, argv);
 	if (c.reps > 1000)
 		c.reps = 1000;
 	if (mode == KB_MODE_CORE)
 		rc = kb__core_run(&c);
 	else
-		rc = kb__messaging(&c);
+		rc = messaging(&c);
 	kb_backend_shutdown_all();
 	return rc;
 }

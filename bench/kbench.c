@@ -53,23 +53,23 @@ struct kb_opts_run {
 	int reps, quiet, no_profile, start_brokers;
 };
 
-static const char *const kb__backend_names[] = { "memory", "kafka", "amqp", "mqtt" };
+static const char *const backend_names[] = { "memory", "kafka", "amqp", "mqtt" };
 
 struct kb_skip {
 	char backend[16];
 	char why[256];
 };
 
-static char kb__exedir[PATH_MAX];
-static volatile sig_atomic_t kb__interrupted;
+static char exedir[PATH_MAX];
+static volatile sig_atomic_t interrupted;
 
-static void kb__on_signal(int sig)
+static void on_signal(int sig)
 {
-	kb__interrupted = sig;
+	interrupted = sig;
 }
 
-static void kb_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void kb_die(const char *fmt, ...)
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -81,8 +81,8 @@ static void kb_die(const char *fmt, ...)
 	exit(2);
 }
 
-static char *kb_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *kb_fmt(const char *fmt, ...)
+static char *fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -92,18 +92,18 @@ static char *kb_fmt(const char *fmt, ...)
 		s = NULL;
 	va_end(ap);
 	if (!s)
-		kb_die("out of memory");
+		die("out of memory");
 	return s;
 }
 
-static int kb_isfile(const char *p, int mode)
+static int isfile(const char *p, int mode)
 {
 	struct stat st;
 
 	return p && !stat(p, &st) && S_ISREG(st.st_mode) && !access(p, mode);
 }
 
-static int kb_mkdirs(const char *path)
+static int mkdirs(const char *path)
 {
 	char buf[PATH_MAX];
 
@@ -121,7 +121,7 @@ static int kb_mkdirs(const char *path)
 }
 
 /* First existing candidate (NULL-terminated list), as a new string. */
-static char *kb_find(int mode, ...)
+static char *find(int mode, ...)
 {
 	va_list ap;
 	const char *c;
@@ -129,13 +129,13 @@ static char *kb_find(int mode, ...)
 
 	va_start(ap, mode);
 	while ((c = va_arg(ap, const char *)))
-		if (!found && kb_isfile(c, mode))
+		if (!found && isfile(c, mode))
 			found = realpath(c, NULL);
 	va_end(ap);
 	return found;
 }
 
-static double kb_now(void)
+static double now_s(void)
 {
 	struct timespec ts;
 
@@ -146,21 +146,21 @@ static double kb_now(void)
 /* Runs argv with extra environment (NAME=VALUE, NULL-terminated), stdout
  * and stderr into logpath, in its own process group, killed after timeout.
  * Returns the exit status, 128+signal, or -ETIMEDOUT / -errno. */
-static int kb_spawn_out(char *const *argv, const char *const *extra_env, const char *logpath,
+static int spawn_out(char *const *argv, const char *const *extra_env, const char *logpath,
 			const char *outpath, double timeout_s);
 
-static int kb_spawn(char *const *argv, const char *const *extra_env, const char *logpath, double timeout_s)
+static int spawn(char *const *argv, const char *const *extra_env, const char *logpath, double timeout_s)
 {
-	return kb_spawn_out(argv, extra_env, logpath, NULL, timeout_s);
+	return spawn_out(argv, extra_env, logpath, NULL, timeout_s);
 }
 
-/* As kb_spawn, with stdout into outpath when it is not NULL. */
-static int kb_spawn_out(char *const *argv, const char *const *extra_env, const char *logpath,
+/* As spawn, with stdout into outpath when it is not NULL. */
+static int spawn_out(char *const *argv, const char *const *extra_env, const char *logpath,
 			const char *outpath, double timeout_s)
 {
 	pid_t pid;
 	int st;
-	double t0 = kb_now();
+	double t0 = now_s();
 
 	fflush(stdout);
 	fflush(stderr);
@@ -198,12 +198,12 @@ static int kb_spawn_out(char *const *argv, const char *const *extra_env, const c
 			break;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (kb_now() - t0 > timeout_s || kb__interrupted) {
+		if (now_s() - t0 > timeout_s || interrupted) {
 			kill(-pid, SIGTERM);
 			usleep(500000);
 			kill(-pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			return kb__interrupted ? -EINTR : -ETIMEDOUT;
+			return interrupted ? -EINTR : -ETIMEDOUT;
 		}
 		usleep(10000);
 	}
@@ -215,7 +215,7 @@ static int kb_spawn_out(char *const *argv, const char *const *extra_env, const c
 }
 
 /* Last non-empty line of a log, for notes. */
-static void kb_log_tail(const char *path, char *buf, size_t len)
+static void log_tail(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
@@ -231,18 +231,18 @@ static void kb_log_tail(const char *path, char *buf, size_t len)
 	fclose(f);
 }
 
-static int kb_cmp_double(const void *a, const void *b)
+static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
 }
 
-static double kb_median(double *v, size_t n)
+static double median(double *v, size_t n)
 {
 	if (!n)
 		return NAN;
-	qsort(v, n, sizeof(*v), kb_cmp_double);
+	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -252,7 +252,7 @@ struct kb_flat {
 	double v;
 };
 
-static size_t kb_flatten(const struct ku_json *metrics, struct kb_flat *out, size_t max)
+static size_t flatten(const struct ku_json *metrics, struct kb_flat *out, size_t max)
 {
 	size_t n = 0;
 
@@ -282,7 +282,7 @@ static size_t kb_flatten(const struct ku_json *metrics, struct kb_flat *out, siz
 	return n;
 }
 
-static const struct kb_flat *kb_flat_get(const struct kb_flat *f, size_t n, const char *name)
+static const struct kb_flat *flat_get(const struct kb_flat *f, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(f[i].name, name))
@@ -307,7 +307,7 @@ struct kb_result {
 	double thr, p50, p99, allocs, bytes, leaked;
 };
 
-static void kb_result_free(struct kb_result *r)
+static void result_free(struct kb_result *r)
 {
 	for (int i = 0; i < r->nreps; i++)
 		ku_json_free(r->reps[i]);
@@ -316,12 +316,12 @@ static void kb_result_free(struct kb_result *r)
 	ku_json_free(r->leaks);
 }
 
-static char **kb_case_argv(const struct kb_case *c, const char *bindir, const char *json, const char *broker)
+static char **case_argv(const struct kb_case *c, const char *bindir, const char *json, const char *broker)
 {
 	char **argv = calloc((size_t)c->argc + 8, sizeof(*argv));
 	int n = 0;
 
-	argv[n++] = kb_fmt("%s/%s", bindir, c->argv[0]);
+	argv[n++] = fmt("%s/%s", bindir, c->argv[0]);
 	for (int i = 1; i < c->argc; i++)
 		argv[n++] = strdup(c->argv[i]);
 	if (broker) {
@@ -334,7 +334,7 @@ static char **kb_case_argv(const struct kb_case *c, const char *bindir, const ch
 	return argv;
 }
 
-static void kb_argv_free(char **argv)
+static void argv_free(char **argv)
 {
 	for (size_t i = 0; argv[i]; i++)
 		free(argv[i]);
@@ -344,7 +344,7 @@ static void kb_argv_free(char **argv)
 /* Per-message memory of a kalloc stats.json: the phases named steady (one
  * per repetition) pooled, else the phase with most messages. NAN when the
  * driver counted no messages. */
-static void kb_stats_per_msg(const struct ku_json *stats, double *allocs, double *bytes, double *growth)
+static void stats_per_msg(const struct ku_json *stats, double *allocs, double *bytes, double *growth)
 {
 	const struct ku_json *phases = ku_json_get(stats, "phases"), *best = NULL;
 	double a = 0, b = 0, g = 0, m = 0, most = 0;
@@ -378,7 +378,7 @@ static void kb_stats_per_msg(const struct ku_json *stats, double *allocs, double
 	}
 }
 
-static int kb_rename_if(const char *from, const char *to)
+static int rename_if(const char *from, const char *to)
 {
 	if (access(from, F_OK))
 		return 0;
@@ -388,10 +388,10 @@ static int kb_rename_if(const char *from, const char *to)
 /* dir/kalloc.NAME (what libkalloc wrote) becomes dir/NAME; 1 when it was
  * there. With doc, the moved file is parsed into *doc (NULL when it is
  * missing or not JSON). */
-static int kb_take_kalloc(const char *dir, const char *name, struct ku_json **doc)
+static int take_kalloc(const char *dir, const char *name, struct ku_json **doc)
 {
-	char *from = kb_fmt("%s/kalloc.%s", dir, name), *to = kb_fmt("%s/%s", dir, name), err[256];
-	int moved = kb_rename_if(from, to);
+	char *from = fmt("%s/kalloc.%s", dir, name), *to = fmt("%s/%s", dir, name), err[256];
+	int moved = rename_if(from, to);
 
 	if (doc && moved && ku_json_parse_file(to, doc, err, sizeof(err)))
 		*doc = NULL;
@@ -402,19 +402,19 @@ static int kb_take_kalloc(const char *dir, const char *name, struct ku_json **do
 
 /* One plain driver process of case c: bindir's driver, result into
  * runs/rep-N.json (N = r->nreps + 1). 0, or -1 with r->why set. */
-static int kb_run_plain(const struct kb_case *c, struct kb_result *r, const char *bindir, const char *runs,
+static int run_plain(const struct kb_case *c, struct kb_result *r, const char *bindir, const char *runs,
 			const char *broker)
 {
-	char *json = kb_fmt("%s/rep-%d.json", runs, r->nreps + 1), *log = kb_fmt("%s/rep-%d.log", runs, r->nreps + 1);
-	char **argv = kb_case_argv(c, bindir, json, broker);
-	int st = kb_spawn(argv, NULL, log, c->timeout_s), rc = 0;
+	char *json = fmt("%s/rep-%d.json", runs, r->nreps + 1), *log = fmt("%s/rep-%d.log", runs, r->nreps + 1);
+	char **argv = case_argv(c, bindir, json, broker);
+	int st = spawn(argv, NULL, log, c->timeout_s), rc = 0;
 	char err[512];
 
-	kb_argv_free(argv);
+	argv_free(argv);
 	if (st) {
 		char tail[512];
 
-		kb_log_tail(log, tail, sizeof(tail));
+		log_tail(log, tail, sizeof(tail));
 		snprintf(r->why, sizeof(r->why), "%s", st == -ETIMEDOUT ? "timed out"
 			 : tail[0] ? tail : "driver failed without a message");
 		if (st > 0 && st < 128 && !tail[0])
@@ -436,33 +436,33 @@ static int kb_run_plain(const struct kb_case *c, struct kb_result *r, const char
 	return rc;
 }
 
-static const char *kb_broker_for(const struct kb_opts_run *o, const struct kb_case *c)
+static const char *broker_for(const struct kb_opts_run *o, const struct kb_case *c)
 {
 	for (size_t i = 0; i < 4; i++)
-		if (!strcmp(c->backend, kb__backend_names[i]))
+		if (!strcmp(c->backend, backend_names[i]))
 			return o->brokers[i];
 	return NULL;
 }
 
-static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, const struct kb_case *c,
+static void run_case(const struct kb_opts_run *o, const struct kb_suite *s, const struct kb_case *c,
 			struct kb_result *r, const char *kprof, const char *kalloc, const char *ksamp, int idx,
 			int total)
 {
-	char *dir = kb_fmt("%s/%s", o->out, c->id), *runs = kb_fmt("%s/runs", dir);
+	char *dir = fmt("%s/%s", o->out, c->id), *runs = fmt("%s/runs", dir);
 	const char *broker = NULL;
-	double t0 = kb_now();
+	double t0 = now_s();
 	char err[512];
 
 	for (size_t i = 0; i < 4; i++)
-		if (!strcmp(c->backend, kb__backend_names[i]))
+		if (!strcmp(c->backend, backend_names[i]))
 			broker = o->brokers[i];
 	memset(r, 0, sizeof(*r));
 	r->c = c;
 	r->thr = r->p50 = r->p99 = r->allocs = r->bytes = r->leaked = NAN;
-	kb_mkdirs(runs);
+	mkdirs(runs);
 	fprintf(stderr, "[%*d/%d] %-52s", total >= 100 ? 3 : total >= 10 ? 2 : 1, idx, total, c->label);
 	for (int rep = 0; rep < c->processes; rep++) {
-		if (kb_run_plain(c, r, o->bindir, runs, broker)) {
+		if (run_plain(c, r, o->bindir, runs, broker)) {
 			fprintf(stderr, " failed\n");
 			goto out;
 		}
@@ -470,19 +470,19 @@ static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, c
 	}
 	r->ok = 1;
 	if (s->profile_kalloc && kalloc && !o->no_profile) {
-		char *json = kb_fmt("%s/kalloc.json", dir), *log = kb_fmt("%s/kalloc.log", dir);
-		char **argv = kb_case_argv(c, o->bindir, json, broker);
-		char *env[] = { kb_fmt("LD_PRELOAD=%s", kalloc), kb_fmt("KALLOC_OUT=%s/kalloc", dir),
-				kb_fmt("KALLOC_MODE=%s", s->kalloc_mode ? s->kalloc_mode : "full"),
-				kb_fmt("KALLOC_QUIET=1"), NULL };
-		int st = kb_spawn(argv, (const char *const *)env, log, c->timeout_s * 4);
-		kb_argv_free(argv);
+		char *json = fmt("%s/kalloc.json", dir), *log = fmt("%s/kalloc.log", dir);
+		char **argv = case_argv(c, o->bindir, json, broker);
+		char *env[] = { fmt("LD_PRELOAD=%s", kalloc), fmt("KALLOC_OUT=%s/kalloc", dir),
+				fmt("KALLOC_MODE=%s", s->kalloc_mode ? s->kalloc_mode : "full"),
+				fmt("KALLOC_QUIET=1"), NULL };
+		int st = spawn(argv, (const char *const *)env, log, c->timeout_s * 4);
+		argv_free(argv);
 		if (st == 0 && ku_json_parse_file(json, &r->kalloc_json, err, sizeof(err)))
 			r->kalloc_json = NULL;
-		r->has_heap = kb_take_kalloc(dir, "heap.pb.gz", NULL);
-		r->has_leaks_txt = kb_take_kalloc(dir, "leaks.txt", NULL);
-		kb_take_kalloc(dir, "leaks.json", &r->leaks);
-		kb_take_kalloc(dir, "stats.json", &r->stats);
+		r->has_heap = take_kalloc(dir, "heap.pb.gz", NULL);
+		r->has_leaks_txt = take_kalloc(dir, "leaks.txt", NULL);
+		take_kalloc(dir, "leaks.json", &r->leaks);
+		take_kalloc(dir, "stats.json", &r->stats);
 		fputs(st == 0 ? " kalloc" : " kalloc(failed)", stderr);
 		for (size_t i = 0; env[i]; i++)
 			free(env[i]);
@@ -490,21 +490,21 @@ static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, c
 		free(log);
 	}
 	if (s->profile_ksamp && ksamp && !o->no_profile) {
-		char *json = kb_fmt("%s/ksamp.json", dir), *log = kb_fmt("%s/ksamp.log", dir);
-		char *cpu = kb_fmt("%s/cpu.pb.gz", dir), *svg = kb_fmt("%s/cpu.svg", dir);
-		char **argv = kb_case_argv(c, o->bindir, json, broker);
+		char *json = fmt("%s/ksamp.json", dir), *log = fmt("%s/ksamp.log", dir);
+		char *cpu = fmt("%s/cpu.pb.gz", dir), *svg = fmt("%s/cpu.svg", dir);
+		char **argv = case_argv(c, o->bindir, json, broker);
 		const char *hz = getenv("KSAMP_HZ");
-		char *env[] = { kb_fmt("LD_PRELOAD=%s", ksamp), kb_fmt("KSAMP_OUT=%s", cpu),
-				kb_fmt("KSAMP_HZ=%s", hz ? hz : "199"), NULL };
-		int st = kb_spawn(argv, (const char *const *)env, log, c->timeout_s * 2);
+		char *env[] = { fmt("LD_PRELOAD=%s", ksamp), fmt("KSAMP_OUT=%s", cpu),
+				fmt("KSAMP_HZ=%s", hz ? hz : "199"), NULL };
+		int st = spawn(argv, (const char *const *)env, log, c->timeout_s * 2);
 
-		kb_argv_free(argv);
-		r->has_cpu = kb_isfile(cpu, R_OK);
+		argv_free(argv);
+		r->has_cpu = isfile(cpu, R_OK);
 		if (r->has_cpu && kprof) {
-			char *title = kb_fmt("CPU: %s", c->label), *flog = kb_fmt("%s/flame.log", dir);
+			char *title = fmt("CPU: %s", c->label), *flog = fmt("%s/flame.log", dir);
 			char *fargv[] = { (char *)kprof, "flame", cpu, "-o", svg, "--title", title, NULL };
 
-			r->has_flame = kb_spawn(fargv, NULL, flog, 120) == 0 && kb_isfile(svg, R_OK);
+			r->has_flame = spawn(fargv, NULL, flog, 120) == 0 && isfile(svg, R_OK);
 			free(title);
 			free(flog);
 		}
@@ -518,7 +518,7 @@ static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, c
 	}
 	fputc('\n', stderr);
 out:
-	r->seconds = kb_now() - t0;
+	r->seconds = now_s() - t0;
 	free(dir);
 	free(runs);
 }
@@ -526,18 +526,18 @@ out:
 /* ---- merge ------------------------------------------------------------ */
 
 /* One "artifacts" entry, key: "ID/FILE", when the case produced it. */
-static void kb_artifact(struct ku_json_writer *w, int have, const char *key, const char *id, const char *file)
+static void artifact(struct ku_json_writer *w, int have, const char *key, const char *id, const char *file)
 {
 	char *p;
 
 	if (!have)
 		return;
-	p = kb_fmt("%s/%s", id, file);
+	p = fmt("%s/%s", id, file);
 	ku_json_kv_string(w, key, p);
 	free(p);
 }
 
-static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, size_t bi, struct kb_result *sum)
+static void write_bench(struct ku_json_writer *w, const struct kb_result *r, size_t bi, struct kb_result *sum)
 {
 	const struct ku_json *b0 = ku_json_at(ku_json_get(r->reps[0], "benchmarks"), bi);
 	size_t maxreps = 0, nrep = 0, nsum = 0;
@@ -562,40 +562,40 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 	nper = calloc(maxreps, sizeof(*nper));
 	tmp = calloc(maxreps + (size_t)r->nreps, sizeof(*tmp));
 	if (!per || !nper || !tmp)
-		kb_die("out of memory");
+		die("out of memory");
 	for (int i = 0; i < r->nreps; i++) {
 		const struct ku_json *b = ku_json_at(ku_json_get(r->reps[i], "benchmarks"), bi);
 		const struct ku_json *reps = ku_json_get(b, "repetitions");
 
 		if (ku_json_count(reps) && reps->type == KU_JSON_ARRAY) {
 			for (size_t k = 0; k < reps->len; k++, nrep++)
-				nper[nrep] = kb_flatten(&reps->kids[k], per + nrep * KB_MAX_METRICS, KB_MAX_METRICS);
+				nper[nrep] = flatten(&reps->kids[k], per + nrep * KB_MAX_METRICS, KB_MAX_METRICS);
 		} else {
-			nper[nrep] = kb_flatten(ku_json_get(b, "metrics"), per + nrep * KB_MAX_METRICS, KB_MAX_METRICS);
+			nper[nrep] = flatten(ku_json_get(b, "metrics"), per + nrep * KB_MAX_METRICS, KB_MAX_METRICS);
 			nrep++;
 		}
 	}
 	/* summary: the driver's own figures with one process, else per-metric
 	   medians of the processes' figures */
-	nsum = kb_flatten(ku_json_get(b0, "metrics"), sumf, KB_MAX_METRICS);
+	nsum = flatten(ku_json_get(b0, "metrics"), sumf, KB_MAX_METRICS);
 	if (r->nreps > 1)
 		for (size_t m = 0; m < nsum; m++) {
 			size_t n = 0;
 
 			for (int i = 0; i < r->nreps; i++) {
 				struct kb_flat f[KB_MAX_METRICS];
-				size_t nf = kb_flatten(ku_json_get(ku_json_at(ku_json_get(r->reps[i], "benchmarks"), bi), "metrics"),
+				size_t nf = flatten(ku_json_get(ku_json_at(ku_json_get(r->reps[i], "benchmarks"), bi), "metrics"),
 						       f, KB_MAX_METRICS);
-				const struct kb_flat *x = kb_flat_get(f, nf, sumf[m].name);
+				const struct kb_flat *x = flat_get(f, nf, sumf[m].name);
 
 				if (x)
 					tmp[n++] = x->v;
 			}
-			sumf[m].v = kb_median(tmp, n);
+			sumf[m].v = median(tmp, n);
 		}
 	if (kb)
-		nk = kb_flatten(ku_json_get(kb, "metrics"), kflat, KB_MAX_METRICS);
-	kb_stats_per_msg(r->stats, &permsg[0], &permsg[1], &permsg[2]);
+		nk = flatten(ku_json_get(kb, "metrics"), kflat, KB_MAX_METRICS);
+	stats_per_msg(r->stats, &permsg[0], &permsg[1], &permsg[2]);
 	ku_json_object_begin(w);
 	ku_json_kv_string(w, "name", ku_json_as_string(ku_json_get(b0, "name"), r->c->driver));
 	ku_json_kv_string(w, "backend", ku_json_as_string(ku_json_get(b0, "backend"), r->c->backend));
@@ -626,10 +626,10 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 		static const char *const mm[] = { "allocs_per_msg", "bytes_per_msg", "live_growth_per_msg" };
 
 		for (size_t k = 0; k < 3; k++) {
-			const struct kb_flat *f = kb_flat_get(kflat, nk, mm[k]);
+			const struct kb_flat *f = flat_get(kflat, nk, mm[k]);
 			double v = f ? f->v : permsg[k];
 
-			if (kb_flat_get(sumf, nsum, mm[k]) || !isfinite(v))
+			if (flat_get(sumf, nsum, mm[k]) || !isfinite(v))
 				continue;
 			ku_json_kv_double(w, mm[k], v);
 			if (bi == 0 && k == 0)
@@ -666,12 +666,12 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 	}
 	ku_json_key(w, "artifacts");
 	ku_json_object_begin(w);
-	kb_artifact(w, r->has_cpu, "cpu_profile", id, "cpu.pb.gz");
-	kb_artifact(w, r->has_flame, "flame", id, "cpu.svg");
-	kb_artifact(w, r->has_heap, "heap_profile", id, "heap.pb.gz");
-	kb_artifact(w, r->has_leaks_txt, "leaks", id, "leaks.txt");
-	kb_artifact(w, r->stats != NULL, "stats", id, "stats.json");
-	kb_artifact(w, 1, "runs", id, "runs");
+	artifact(w, r->has_cpu, "cpu_profile", id, "cpu.pb.gz");
+	artifact(w, r->has_flame, "flame", id, "cpu.svg");
+	artifact(w, r->has_heap, "heap_profile", id, "heap.pb.gz");
+	artifact(w, r->has_leaks_txt, "leaks", id, "leaks.txt");
+	artifact(w, r->stats != NULL, "stats", id, "stats.json");
+	artifact(w, 1, "runs", id, "runs");
 	ku_json_object_end(w);
 	ku_json_object_end(w);
 	free(per);
@@ -679,7 +679,7 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 	free(tmp);
 }
 
-static void kb_host(struct ku_json_writer *w)
+static void host(struct ku_json_writer *w)
 {
 	struct utsname u;
 	char host[256] = "", model[256] = "";
@@ -707,7 +707,7 @@ static void kb_host(struct ku_json_writer *w)
 	ku_json_object_end(w);
 }
 
-static void kb_fmt_num(char *buf, size_t len, double v, const char *kind)
+static void fmt_num(char *buf, size_t len, double v, const char *kind)
 {
 	if (!isfinite(v))
 		snprintf(buf, len, "-");
@@ -732,12 +732,12 @@ struct kb_broker {
 	int running, failed;
 };
 
-static char *kb_brokers_script(void)
+static char *brokers_script(void)
 {
 	const char *env = getenv("KBENCH_BROKERS_SCRIPT");
-	char *c1 = kb_fmt("%s/scripts/brokers", KB_SRCDIR), *c2 = kb_fmt("%s/brokers", KB_PKGDATADIR), *found;
+	char *c1 = fmt("%s/scripts/brokers", KB_SRCDIR), *c2 = fmt("%s/brokers", KB_PKGDATADIR), *found;
 
-	found = env ? kb_find(X_OK, env, (char *)NULL) : kb_find(X_OK, c1, c2, (char *)NULL);
+	found = env ? find(X_OK, env, (char *)NULL) : find(X_OK, c1, c2, (char *)NULL);
 	free(c1);
 	free(c2);
 	return found;
@@ -746,7 +746,7 @@ static char *kb_brokers_script(void)
 /* Starts rabbitmq (k == 2, amqp) or mosquitto (k == 3, mqtt) through
  * scripts/brokers in OUT/brokers/KIND; on success sets o->brokers[k]. A
  * failure becomes a skip note with the reason. */
-static void kb_start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b, struct kb_skip *skips,
+static void start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b, struct kb_skip *skips,
 			    size_t *nskips)
 {
 	char *outp, *logp, port[32] = "", why[256] = "";
@@ -754,18 +754,18 @@ static void kb_start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b
 	int st;
 
 	b->kind = strdup(k == 2 ? "rabbitmq" : "mosquitto");
-	b->script = kb_brokers_script();
-	b->dir = kb_fmt("%s/brokers/%s", o->out, b->kind);
+	b->script = brokers_script();
+	b->dir = fmt("%s/brokers/%s", o->out, b->kind);
 	if (!b->script) {
 		snprintf(why, sizeof(why), "scripts/brokers not found (set KBENCH_BROKERS_SCRIPT)");
 	} else {
 		char *argv[] = { b->script, "start", b->kind, b->dir, NULL };
 
-		kb_mkdirs(b->dir);
-		outp = kb_fmt("%s.port", b->dir);
-		logp = kb_fmt("%s.log", b->dir);
-		fprintf(stderr, "kbench: starting a private %s for %s ...\n", b->kind, kb__backend_names[k]);
-		st = kb_spawn_out(argv, NULL, logp, outp, 180);
+		mkdirs(b->dir);
+		outp = fmt("%s.port", b->dir);
+		logp = fmt("%s.log", b->dir);
+		fprintf(stderr, "kbench: starting a private %s for %s ...\n", b->kind, backend_names[k]);
+		st = spawn_out(argv, NULL, logp, outp, 180);
 		if ((f = fopen(outp, "r"))) {
 			if (!fgets(port, sizeof(port), f))
 				port[0] = 0;
@@ -782,7 +782,7 @@ static void kb_start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b
 		} else {
 			char tail[200];
 
-			kb_log_tail(logp, tail, sizeof(tail));
+			log_tail(logp, tail, sizeof(tail));
 			snprintf(why, sizeof(why), "%s did not start: %.180s", b->kind, tail[0] ? tail : "no message");
 		}
 		free(outp);
@@ -792,19 +792,19 @@ static void kb_start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b
 		struct kb_skip *sk = &skips[(*nskips)++];
 
 		b->failed = 1;
-		snprintf(sk->backend, sizeof(sk->backend), "%s", kb__backend_names[k]);
-		snprintf(sk->why, sizeof(sk->why), "%s skipped: %s", kb__backend_names[k], why);
+		snprintf(sk->backend, sizeof(sk->backend), "%s", backend_names[k]);
+		snprintf(sk->why, sizeof(sk->why), "%s skipped: %s", backend_names[k], why);
 		fprintf(stderr, "kbench: note: %s\n", sk->why);
 	}
 }
 
-static void kb_stop_broker(struct kb_broker *b)
+static void stop_broker(struct kb_broker *b)
 {
 	if (b->running) {
 		char *argv[] = { b->script, "stop", b->kind, b->dir, NULL };
-		char *logp = kb_fmt("%s.stop.log", b->dir);
+		char *logp = fmt("%s.stop.log", b->dir);
 
-		if (kb_spawn(argv, NULL, logp, 120))
+		if (spawn(argv, NULL, logp, 120))
 			fprintf(stderr, "kbench: warning: stopping %s failed, see %s\n", b->kind, logp);
 		free(logp);
 		b->running = 0;
@@ -816,7 +816,7 @@ static void kb_stop_broker(struct kb_broker *b)
 }
 
 /* Writes the merged kprof-bench/1 document of res (cases run from bindir). */
-static void kb_write_results(const char *path, const struct kb_opts_run *o, const char *bindir,
+static void write_results(const char *path, const struct kb_opts_run *o, const char *bindir,
 			     const struct kb_suite *suite, const char *suite_path, const char *kalloc,
 			     const char *ksamp, double t0, const struct kb_skip *skips, size_t nskips,
 			     struct kb_result *res, const struct kb_case *cases, size_t ncases)
@@ -846,7 +846,7 @@ static void kb_write_results(const char *path, const struct kb_opts_run *o, cons
 		ku_json_key(&w, "host");
 		ku_json_write_value(&w, ku_json_get(first, "host"));
 	} else {
-		kb_host(&w);
+		host(&w);
 	}
 	ku_json_key(&w, "kbench");
 	ku_json_object_begin(&w);
@@ -854,7 +854,7 @@ static void kb_write_results(const char *path, const struct kb_opts_run *o, cons
 	ku_json_kv_string(&w, "bindir", bindir);
 	ku_json_kv_string(&w, "kalloc", kalloc);
 	ku_json_kv_string(&w, "ksamp", ksamp);
-	ku_json_kv_double(&w, "seconds", kb_now() - t0);
+	ku_json_kv_double(&w, "seconds", now_s() - t0);
 	ku_json_object_end(&w);
 	ku_json_key(&w, "notes");
 	ku_json_array_begin(&w);
@@ -862,7 +862,7 @@ static void kb_write_results(const char *path, const struct kb_opts_run *o, cons
 		ku_json_string(&w, skips[k].why);
 	for (size_t i = 0; i < ncases; i++)
 		if (res[i].why[0] && !res[i].ok) {
-			char *n = kb_fmt("case %s failed: %s", cases[i].id, res[i].why);
+			char *n = fmt("case %s failed: %s", cases[i].id, res[i].why);
 
 			ku_json_string(&w, n);
 			free(n);
@@ -877,7 +877,7 @@ static void kb_write_results(const char *path, const struct kb_opts_run *o, cons
 			continue;
 		nb = ku_json_count(ku_json_get(res[i].reps[0], "benchmarks"));
 		for (size_t b = 0; b < nb; b++)
-			kb_write_bench(&w, &res[i], b, &res[i]);
+			write_bench(&w, &res[i], b, &res[i]);
 	}
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
@@ -886,54 +886,54 @@ static void kb_write_results(const char *path, const struct kb_opts_run *o, cons
 		rc = ku_json_writer_save(&w, path);
 	ku_json_writer_free(&w);
 	if (rc)
-		kb_die("%s: cannot write (%s)", path, strerror(-rc));
+		die("%s: cannot write (%s)", path, strerror(-rc));
 }
 
 /* kbench ab: the plain runs of every case, alternating the drivers of two
  * builds process by process (A B, B A, A B, ...) so that drift of the
  * machine during the run hits both sides alike; then kprof compare. */
-static int kb_ab(const struct kb_opts_run *o, const struct kb_suite *s, const char *suite_path,
+static int run_ab(const struct kb_opts_run *o, const struct kb_suite *s, const char *suite_path,
 		 const struct kb_case *cases, size_t ncases, const char *kprof, const struct kb_skip *skips,
 		 size_t nskips, struct kb_broker *started, double t0)
 {
 	struct kb_result *rb = calloc(ncases ? ncases : 1, sizeof(*rb)), *rn = calloc(ncases ? ncases : 1, sizeof(*rn));
-	char *dirb = kb_fmt("%s/base", o->out), *dirn = kb_fmt("%s/new", o->out);
+	char *dirb = fmt("%s/base", o->out), *dirn = fmt("%s/new", o->out);
 	char *base = realpath(o->ab_base, NULL), *cur = realpath(o->ab_new, NULL);
 	size_t nfailed = 0;
 	int rc = 0;
 
 	if (!rb || !rn)
-		kb_die("out of memory");
+		die("out of memory");
 	if (!base || !cur)
-		kb_die("--%s %s: %s", base ? "new" : "base", base ? o->ab_new : o->ab_base, strerror(errno));
-	kb_mkdirs(dirb);
-	kb_mkdirs(dirn);
-	for (size_t i = 0; i < ncases && !kb__interrupted; i++) {
+		die("--%s %s: %s", base ? "new" : "base", base ? o->ab_new : o->ab_base, strerror(errno));
+	mkdirs(dirb);
+	mkdirs(dirn);
+	for (size_t i = 0; i < ncases && !interrupted; i++) {
 		const struct kb_case *c = &cases[i];
-		char *pb = kb_fmt("%s/%s", base, c->argv[0]), *pn = kb_fmt("%s/%s", cur, c->argv[0]);
-		char *runb = kb_fmt("%s/%s/runs", dirb, c->id), *runn = kb_fmt("%s/%s/runs", dirn, c->id);
-		const char *broker = kb_broker_for(o, c);
+		char *pb = fmt("%s/%s", base, c->argv[0]), *pn = fmt("%s/%s", cur, c->argv[0]);
+		char *runb = fmt("%s/%s/runs", dirb, c->id), *runn = fmt("%s/%s/runs", dirn, c->id);
+		const char *broker = broker_for(o, c);
 		int skipped = 0;
 
 		rb[i].c = rn[i].c = c;
 		for (size_t k = 0; k < nskips; k++)
 			skipped |= !strcmp(skips[k].backend, c->backend);
-		if (!skipped && (!kb_isfile(pb, X_OK) || !kb_isfile(pn, X_OK))) {
+		if (!skipped && (!isfile(pb, X_OK) || !isfile(pn, X_OK))) {
 			fprintf(stderr, "kbench: note: %s skipped: %s not in both --base and --new\n", c->id, c->argv[0]);
 			skipped = 1;
 		}
 		if (!skipped) {
-			kb_mkdirs(runb);
-			kb_mkdirs(runn);
+			mkdirs(runb);
+			mkdirs(runn);
 			fprintf(stderr, "[%*zu/%zu] %-52s", ncases >= 100 ? 3 : ncases >= 10 ? 2 : 1, i + 1, ncases, c->label);
 			rb[i].ok = rn[i].ok = 1;
-			for (int p = 0; p < c->processes && rb[i].ok && rn[i].ok && !kb__interrupted; p++) {
+			for (int p = 0; p < c->processes && rb[i].ok && rn[i].ok && !interrupted; p++) {
 				int first_new = p % 2; /* ABBA order */
 
-				if (first_new ? kb_run_plain(c, &rn[i], cur, runn, broker) : kb_run_plain(c, &rb[i], base, runb, broker))
+				if (first_new ? run_plain(c, &rn[i], cur, runn, broker) : run_plain(c, &rb[i], base, runb, broker))
 					(first_new ? &rn[i] : &rb[i])->ok = 0;
-				else if (first_new ? kb_run_plain(c, &rb[i], base, runb, broker)
-						   : kb_run_plain(c, &rn[i], cur, runn, broker))
+				else if (first_new ? run_plain(c, &rb[i], base, runb, broker)
+						   : run_plain(c, &rn[i], cur, runn, broker))
 					(first_new ? &rb[i] : &rn[i])->ok = 0;
 				fputs(first_new ? "ba" : "ab", stderr);
 			}
@@ -950,14 +950,14 @@ static int kb_ab(const struct kb_opts_run *o, const struct kb_suite *s, const ch
 		free(runn);
 	}
 	for (size_t k = 0; k < 4; k++)
-		kb_stop_broker(&started[k]);
+		stop_broker(&started[k]);
 	{
-		char *fb = kb_fmt("%s/results.json", dirb), *fn = kb_fmt("%s/results.json", dirn);
+		char *fb = fmt("%s/results.json", dirb), *fn = fmt("%s/results.json", dirn);
 
-		kb_write_results(fb, o, base, s, suite_path, NULL, NULL, t0, skips, nskips, rb, cases, ncases);
-		kb_write_results(fn, o, cur, s, suite_path, NULL, NULL, t0, skips, nskips, rn, cases, ncases);
+		write_results(fb, o, base, s, suite_path, NULL, NULL, t0, skips, nskips, rb, cases, ncases);
+		write_results(fn, o, cur, s, suite_path, NULL, NULL, t0, skips, nskips, rn, cases, ncases);
 		if (kprof) {
-			char *md = kb_fmt("%s/compare.md", o->out), *log = kb_fmt("%s/compare.log", o->out);
+			char *md = fmt("%s/compare.md", o->out), *log = fmt("%s/compare.log", o->out);
 			char *margv[] = { (char *)kprof, "compare", fb, fn, "--format", "markdown", "-o", md, "--threshold",
 					  (char *)(o->threshold ? o->threshold : "5%"), NULL };
 			char *targv[] = { (char *)kprof, "compare", fb, fn, "--threshold",
@@ -965,7 +965,7 @@ static int kb_ab(const struct kb_opts_run *o, const struct kb_suite *s, const ch
 			pid_t pid;
 			int st = 2;
 
-			kb_spawn(margv, NULL, log, 300);
+			spawn(margv, NULL, log, 300);
 			printf("\n");
 			fflush(stdout);
 			pid = fork();
@@ -988,11 +988,11 @@ static int kb_ab(const struct kb_opts_run *o, const struct kb_suite *s, const ch
 	}
 	if (nfailed && rc == 0)
 		rc = 1;
-	if (kb__interrupted)
+	if (interrupted)
 		rc = 2;
 	for (size_t i = 0; i < ncases; i++) {
-		kb_result_free(&rb[i]);
-		kb_result_free(&rn[i]);
+		result_free(&rb[i]);
+		result_free(&rn[i]);
 	}
 	free(rb);
 	free(rn);
@@ -1003,7 +1003,7 @@ static int kb_ab(const struct kb_opts_run *o, const struct kb_suite *s, const ch
 	return rc;
 }
 
-static void kb_usage(FILE *f)
+static void usage(FILE *f)
 {
 fprintf(f, "usage: kbench run --suite quick|full|FILE --out DIR [--bindir DIR] [--kprof PATH]\n"
 	   "                  [--kalloc PATH] [--ksamp PATH] [--reps N] [--count N]\n"
@@ -1013,33 +1013,33 @@ fprintf(f, "usage: kbench run --suite quick|full|FILE --out DIR [--bindir DIR] [
 	   "See kbench(1).\n");
 }
 
-static char *kb_find_suite(const char *name)
+static char *find_suite(const char *name)
 {
 	char *c1, *c2, *c3, *found;
 
-	if (strchr(name, '/') || kb_isfile(name, R_OK)) {
+	if (strchr(name, '/') || isfile(name, R_OK)) {
 		struct stat st;
 
 		if (stat(name, &st))
-			kb_die("suite file %s: %s", name, strerror(errno));
-		if (!kb_isfile(name, R_OK))
-			kb_die("suite file %s: not a readable regular file", name);
+			die("suite file %s: %s", name, strerror(errno));
+		if (!isfile(name, R_OK))
+			die("suite file %s: not a readable regular file", name);
 		return strdup(name);
 	}
-	c1 = kb_fmt("%s/suites/%s.suite", KB_PKGDATADIR, name);
-	c2 = kb_fmt("%s/suites/%s.suite", kb__exedir, name);
-	c3 = kb_fmt("%s/bench/suites/%s.suite", KB_SRCDIR, name);
+	c1 = fmt("%s/suites/%s.suite", KB_PKGDATADIR, name);
+	c2 = fmt("%s/suites/%s.suite", exedir, name);
+	c3 = fmt("%s/bench/suites/%s.suite", KB_SRCDIR, name);
 	/* an installed kbench reads the installed suites, a build-tree one the
 	   source tree's */
-	if (!strcmp(kb__exedir, KB_BINDIR))
-		found = kb_find(R_OK, c2, c1, c3, (char *)NULL);
+	if (!strcmp(exedir, KB_BINDIR))
+		found = find(R_OK, c2, c1, c3, (char *)NULL);
 	else
-		found = kb_find(R_OK, c2, c3, c1, (char *)NULL);
+		found = find(R_OK, c2, c3, c1, (char *)NULL);
 	free(c1);
 	free(c2);
 	free(c3);
 	if (!found)
-		kb_die("no suite named '%s' (looked in %s/suites and %s/bench/suites; give a file path)", name,
+		die("no suite named '%s' (looked in %s/suites and %s/bench/suites; give a file path)", name,
 		       KB_PKGDATADIR, KB_SRCDIR);
 	return found;
 }
@@ -1056,26 +1056,26 @@ int main(int argc, char **argv)
 	size_t ncases = 0, nskips = 0, nfailed = 0, nran = 0;
 	char err[512], *suite_path, *kprof, *kalloc, *ksamp, *bindir;
 	int list_only, ab;
-	double t0 = kb_now();
+	double t0 = now_s();
 
 	{
-		ssize_t n = readlink("/proc/self/exe", kb__exedir, sizeof(kb__exedir) - 1);
+		ssize_t n = readlink("/proc/self/exe", exedir, sizeof(exedir) - 1);
 		char *slash;
 
 		if (n > 0) {
-			kb__exedir[n] = 0;
-			if ((slash = strrchr(kb__exedir, '/')))
+			exedir[n] = 0;
+			if ((slash = strrchr(exedir, '/')))
 				*slash = 0;
 		} else {
-			snprintf(kb__exedir, sizeof(kb__exedir), ".");
+			snprintf(exedir, sizeof(exedir), ".");
 		}
 	}
 	if (argc < 2) {
-		kb_usage(stderr);
+		usage(stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		kb_usage(stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
@@ -1084,7 +1084,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") && strcmp(argv[1], "list") && strcmp(argv[1], "ab")) {
 		fprintf(stderr, "kbench: unknown command '%s'\n", argv[1]);
-		kb_usage(stderr);
+		usage(stderr);
 		return 2;
 	}
 	list_only = !strcmp(argv[1], "list");
@@ -1092,7 +1092,7 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-#define KB_OPT(name, field) if (!strcmp(a, name)) { if (!v) kb_die("%s needs a value", name); o.field = v; i++; continue; }
+#define KB_OPT(name, field) if (!strcmp(a, name)) { if (!v) die("%s needs a value", name); o.field = v; i++; continue; }
 		KB_OPT("--suite", suite)
 		KB_OPT("--out", out)
 		KB_OPT("--bindir", bindir)
@@ -1111,7 +1111,7 @@ int main(int argc, char **argv)
 			long r = strtol(v, &end, 10);
 
 			if (*end || r <= 0 || r > 1000)
-				kb_die("--reps: '%s' is not an integer in 1..%d", v, 1000);
+				die("--reps: '%s' is not an integer in 1..%d", v, 1000);
 			o.reps = (int)r;
 			i++;
 		} else if (!strcmp(a, "--processes") && v) {
@@ -1119,7 +1119,7 @@ int main(int argc, char **argv)
 			long r = strtol(v, &end, 10);
 
 			if (*end || r <= 0 || r > KB_MAX_REPS)
-				kb_die("--processes: '%s' is not an integer in 1..%d", v, KB_MAX_REPS);
+				die("--processes: '%s' is not an integer in 1..%d", v, KB_MAX_REPS);
 			o.processes = (int)r;
 			i++;
 		} else if (!strcmp(a, "--broker") && v) {
@@ -1127,11 +1127,11 @@ int main(int argc, char **argv)
 			size_t k;
 
 			for (k = 0; k < 4; k++)
-				if (eq && (size_t)(eq - v) == strlen(kb__backend_names[k]) &&
-				    !strncmp(v, kb__backend_names[k], (size_t)(eq - v)))
+				if (eq && (size_t)(eq - v) == strlen(backend_names[k]) &&
+				    !strncmp(v, backend_names[k], (size_t)(eq - v)))
 					break;
 			if (k == 4 || !eq[1])
-				kb_die("--broker: want BACKEND=ADDRESS (kafka, amqp or mqtt), got '%s'", v);
+				die("--broker: want BACKEND=ADDRESS (kafka, amqp or mqtt), got '%s'", v);
 			o.brokers[k] = eq + 1;
 			i++;
 		} else if (!strcmp(a, "--start-brokers")) {
@@ -1142,35 +1142,35 @@ int main(int argc, char **argv)
 			o.quiet = 1;
 		} else {
 			fprintf(stderr, "kbench: unknown or incomplete option '%s'\n", a);
-			kb_usage(stderr);
+			usage(stderr);
 			return 2;
 		}
 	}
 	if (!o.suite)
-		kb_die("run needs --suite quick|full|FILE");
+		die("run needs --suite quick|full|FILE");
 	if (!list_only && !o.out)
-		kb_die("%s needs --out DIR", argv[1]);
+		die("%s needs --out DIR", argv[1]);
 	if (ab && (!o.ab_base || !o.ab_new))
-		kb_die("ab needs --base BINDIR and --new BINDIR (the drivers of the two builds)");
+		die("ab needs --base BINDIR and --new BINDIR (the drivers of the two builds)");
 	if (o.count) {
 		char *end;
 
 		if (strtod(o.count, &end) <= 0 || *end)
-			kb_die("--count: '%s' is not a positive number", o.count);
+			die("--count: '%s' is not a positive number", o.count);
 	}
-	suite_path = kb_find_suite(o.suite);
+	suite_path = find_suite(o.suite);
 	if (kb_suite_load(suite_path, &suite, err, sizeof(err)))
-		kb_die("%s", err);
+		die("%s", err);
 	if (o.backends) {
 		char *dup = strdup(o.backends), *save = NULL;
 
 		for (char *t = strtok_r(dup, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
 			size_t k;
 
-			for (k = 0; k < 4 && strcmp(t, kb__backend_names[k]); k++)
+			for (k = 0; k < 4 && strcmp(t, backend_names[k]); k++)
 				;
 			if (k == 4)
-				kb_die("--backends: unknown backend '%s' (memory, kafka, amqp, mqtt)", t);
+				die("--backends: unknown backend '%s' (memory, kafka, amqp, mqtt)", t);
 		}
 		free(dup);
 	}
@@ -1178,11 +1178,11 @@ int main(int argc, char **argv)
 		int rc = kb_suite_cases(&suite, o.backends, o.reps, o.count, &cases, &ncases);
 
 		if (rc == -E2BIG)
-			kb_die("%s: the matrix expands to more than %d cases", suite_path, KB_SUITE_MAX_CASES);
+			die("%s: the matrix expands to more than %d cases", suite_path, KB_SUITE_MAX_CASES);
 		if (rc == -EEXIST)
-			kb_die("%s: two driver blocks produce the same case", suite_path);
+			die("%s: two driver blocks produce the same case", suite_path);
 		if (rc)
-			kb_die("out of memory");
+			die("out of memory");
 	}
 	for (size_t i = 0; i < ncases; i++) {
 		if (o.processes)
@@ -1204,57 +1204,57 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!ncases)
-		kb_die("suite %s has no case for backends '%s'", suite.name, o.backends ? o.backends : "(all)");
+		die("suite %s has no case for backends '%s'", suite.name, o.backends ? o.backends : "(all)");
 
 	/* Find the parts: options, then the build tree, then the installed layout. */
 	{
-		char *b1 = kb_fmt("%s/bench_pub", kb__exedir), *b2 = kb_fmt("%s/bench_pub", KB_BINDIR);
+		char *b1 = fmt("%s/bench_pub", exedir), *b2 = fmt("%s/bench_pub", KB_BINDIR);
 
 		if (o.bindir)
 			bindir = realpath(o.bindir, NULL);
-		else if (kb_isfile(b1, X_OK))
-			bindir = strdup(kb__exedir);
-		else if (kb_isfile(b2, X_OK))
+		else if (isfile(b1, X_OK))
+			bindir = strdup(exedir);
+		else if (isfile(b2, X_OK))
 			bindir = strdup(KB_BINDIR);
 		else
-			bindir = strdup(kb__exedir);
+			bindir = strdup(exedir);
 		free(b1);
 		free(b2);
 		if (!bindir)
-			kb_die("--bindir %s: %s", o.bindir, strerror(errno));
+			die("--bindir %s: %s", o.bindir, strerror(errno));
 		o.bindir = bindir;
 	}
 	{
-		char *k1 = kb_fmt("%s/../analyze/kprof", kb__exedir), *k2 = kb_fmt("%s/kprof", kb__exedir);
-		char *k3 = kb_fmt("%s/kprof", KB_BINDIR);
-		char *a1 = kb_fmt("%s/../preload/.libs/libkalloc.so", kb__exedir), *a2 = kb_fmt("%s/libkalloc.so", KB_LIBDIR);
-		char *s1 = kb_fmt("%s/../sampler/.libs/libksamp.so", kb__exedir), *s2 = kb_fmt("%s/libksamp.so", KB_LIBDIR);
+		char *k1 = fmt("%s/../analyze/kprof", exedir), *k2 = fmt("%s/kprof", exedir);
+		char *k3 = fmt("%s/kprof", KB_BINDIR);
+		char *a1 = fmt("%s/../preload/.libs/libkalloc.so", exedir), *a2 = fmt("%s/libkalloc.so", KB_LIBDIR);
+		char *s1 = fmt("%s/../sampler/.libs/libksamp.so", exedir), *s2 = fmt("%s/libksamp.so", KB_LIBDIR);
 
-		kprof = o.kprof ? kb_find(X_OK, o.kprof, (char *)NULL) : kb_find(X_OK, k1, k2, k3, (char *)NULL);
-		kalloc = o.kalloc ? kb_find(R_OK, o.kalloc, (char *)NULL) : kb_find(R_OK, a1, a2, (char *)NULL);
-		ksamp = o.ksamp ? kb_find(R_OK, o.ksamp, (char *)NULL) : kb_find(R_OK, s1, s2, (char *)NULL);
+		kprof = o.kprof ? find(X_OK, o.kprof, (char *)NULL) : find(X_OK, k1, k2, k3, (char *)NULL);
+		kalloc = o.kalloc ? find(R_OK, o.kalloc, (char *)NULL) : find(R_OK, a1, a2, (char *)NULL);
+		ksamp = o.ksamp ? find(R_OK, o.ksamp, (char *)NULL) : find(R_OK, s1, s2, (char *)NULL);
 		if (o.kprof && !kprof)
-			kb_die("--kprof %s: not an executable file", o.kprof);
+			die("--kprof %s: not an executable file", o.kprof);
 		if (o.kalloc && !kalloc)
-			kb_die("--kalloc %s: not a readable file", o.kalloc);
+			die("--kalloc %s: not a readable file", o.kalloc);
 		if (o.ksamp && !ksamp)
-			kb_die("--ksamp %s: not a readable file", o.ksamp);
+			die("--ksamp %s: not a readable file", o.ksamp);
 		free(k1); free(k2); free(k3); free(a1); free(a2); free(s1); free(s2);
 	}
 	{
 		struct stat st;
-		int rc = kb_mkdirs(o.out);
+		int rc = mkdirs(o.out);
 
 		if (rc)
-			kb_die("--out %s: %s", o.out, strerror(-rc));
+			die("--out %s: %s", o.out, strerror(-rc));
 		if (stat(o.out, &st) || !S_ISDIR(st.st_mode))
-			kb_die("--out %s: not a directory", o.out);
+			die("--out %s: not a directory", o.out);
 	}
 	{
 		char *abs = realpath(o.out, NULL);
 
 		if (!abs)
-			kb_die("--out %s: %s", o.out, strerror(errno));
+			die("--out %s: %s", o.out, strerror(errno));
 		o.out = abs;
 	}
 	fprintf(stderr, "kbench: suite %s (%s), %zu case%s, output in %s\n", suite.name, suite_path, ncases,
@@ -1270,7 +1270,7 @@ int main(int argc, char **argv)
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = kb__on_signal;
+		sa.sa_handler = on_signal;
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
@@ -1281,35 +1281,35 @@ int main(int argc, char **argv)
 		int used = 0;
 
 		for (size_t i = 0; i < ncases; i++)
-			used |= !strcmp(cases[i].backend, kb__backend_names[k]);
+			used |= !strcmp(cases[i].backend, backend_names[k]);
 		if (used && !o.brokers[k] && o.start_brokers)
-			kb_start_broker(&o, k, &started[k], skips, &nskips);
+			start_broker(&o, k, &started[k], skips, &nskips);
 		if (used && !o.brokers[k] && !started[k].failed) {
 			struct kb_skip *sk = &skips[nskips++];
 
-			snprintf(sk->backend, sizeof(sk->backend), "%s", kb__backend_names[k]);
+			snprintf(sk->backend, sizeof(sk->backend), "%s", backend_names[k]);
 			snprintf(sk->why, sizeof(sk->why), "%s skipped: no broker address (pass --broker %s=HOST:PORT, "
-				 "or --start-brokers to start a private one)", kb__backend_names[k], kb__backend_names[k]);
+				 "or --start-brokers to start a private one)", backend_names[k], backend_names[k]);
 			fprintf(stderr, "kbench: note: %s\n", sk->why);
 		}
 	}
 	if (ab) {
-		status = kb_ab(&o, &suite, suite_path, cases, ncases, kprof, skips, nskips, started, t0);
+		status = run_ab(&o, &suite, suite_path, cases, ncases, kprof, skips, nskips, started, t0);
 		goto done;
 	}
 	res = calloc(ncases, sizeof(*res));
 	if (!res)
-		kb_die("out of memory");
+		die("out of memory");
 	for (size_t i = 0; i < ncases; i++) {
 		const struct kb_case *c = &cases[i];
-		char *prog = kb_fmt("%s/%s", o.bindir, c->argv[0]);
+		char *prog = fmt("%s/%s", o.bindir, c->argv[0]);
 		int skipped = 0;
 
 		res[i].c = c;
 		res[i].thr = res[i].p50 = res[i].p99 = res[i].allocs = res[i].bytes = res[i].leaked = NAN;
 		for (size_t k = 0; k < nskips; k++)
 			skipped |= !strcmp(skips[k].backend, c->backend);
-		if (!skipped && !kb_isfile(prog, X_OK)) {
+		if (!skipped && !isfile(prog, X_OK)) {
 			struct kb_skip *sk = nskips < 8 ? &skips[nskips++] : NULL;
 
 			if (sk) {
@@ -1323,17 +1323,17 @@ int main(int argc, char **argv)
 		if (skipped)
 			continue;
 		{
-			char *p2 = kb_fmt("%s/%s", o.bindir, c->argv[0]);
+			char *p2 = fmt("%s/%s", o.bindir, c->argv[0]);
 
-			if (!kb_isfile(p2, X_OK)) {
+			if (!isfile(p2, X_OK)) {
 				free(p2);
 				continue;
 			}
 			free(p2);
 		}
-		if (kb__interrupted)
+		if (interrupted)
 			break;
-		kb_run_case(&o, &suite, c, &res[i], kprof, kalloc, ksamp, (int)i + 1, (int)ncases);
+		run_case(&o, &suite, c, &res[i], kprof, kalloc, ksamp, (int)i + 1, (int)ncases);
 		nran++;
 		if (!res[i].ok) {
 			/* a backend that is not built or cannot start fails every case:
@@ -1357,26 +1357,26 @@ int main(int argc, char **argv)
 	}
 
 	for (size_t k = 0; k < 4; k++)
-		kb_stop_broker(&started[k]);
-	if (kb__interrupted) {
-		fprintf(stderr, "kbench: interrupted (signal %d); partial results in %s\n", (int)kb__interrupted, o.out);
+		stop_broker(&started[k]);
+	if (interrupted) {
+		fprintf(stderr, "kbench: interrupted (signal %d); partial results in %s\n", (int)interrupted, o.out);
 		nfailed++;
 	}
 
 	/* results.json */
 	{
-		char *path = kb_fmt("%s/results.json", o.out);
+		char *path = fmt("%s/results.json", o.out);
 
-		kb_write_results(path, &o, o.bindir, &suite, suite_path, kalloc, ksamp, t0, skips, nskips, res, cases,
+		write_results(path, &o, o.bindir, &suite, suite_path, kalloc, ksamp, t0, skips, nskips, res, cases,
 				 ncases);
 		free(path);
 	}
 	/* report.html */
 	if (kprof) {
-		char *rep = kb_fmt("%s/report.html", o.out), *log = kb_fmt("%s/report.log", o.out);
+		char *rep = fmt("%s/report.html", o.out), *log = fmt("%s/report.log", o.out);
 		char *rargv[] = { kprof, "report", (char *)o.out, "-o", rep, NULL };
 
-		if (kb_spawn(rargv, NULL, log, 120))
+		if (spawn(rargv, NULL, log, 120))
 			fprintf(stderr, "kbench: note: kprof report failed, see %s\n", log);
 		free(rep);
 		free(log);
@@ -1384,7 +1384,7 @@ int main(int argc, char **argv)
 
 	/* Summary table and the paths of everything written. */
 	if (!o.quiet) {
-		double secs = kb_now() - t0;
+		double secs = now_s() - t0;
 
 		printf("\nkbench: suite %s: %zu case%s run, %zu failed, %zu backend note%s, %.0fs\n\n", suite.name, nran,
 		       nran == 1 ? "" : "s", nfailed, nskips, nskips == 1 ? "" : "s", secs);
@@ -1402,12 +1402,12 @@ int main(int argc, char **argv)
 
 			if (!res[i].ok)
 				continue;
-			kb_fmt_num(a, sizeof(a), res[i].thr, "thr");
-			kb_fmt_num(b, sizeof(b), res[i].p50, "ns");
-			kb_fmt_num(c, sizeof(c), res[i].p99, "ns");
-			kb_fmt_num(d, sizeof(d), res[i].allocs, "num");
-			kb_fmt_num(e, sizeof(e), res[i].bytes, "bytes");
-			kb_fmt_num(f, sizeof(f), res[i].leaked, "bytes");
+			fmt_num(a, sizeof(a), res[i].thr, "thr");
+			fmt_num(b, sizeof(b), res[i].p50, "ns");
+			fmt_num(c, sizeof(c), res[i].p99, "ns");
+			fmt_num(d, sizeof(d), res[i].allocs, "num");
+			fmt_num(e, sizeof(e), res[i].bytes, "bytes");
+			fmt_num(f, sizeof(f), res[i].leaked, "bytes");
 			printf("%-*.*s %11s %10s %10s %11s %10s %9s\n", w, w, cases[i].label, a, b, c, d, e, f);
 		}
 		for (size_t i = 0; i < ncases; i++)
@@ -1418,9 +1418,9 @@ int main(int argc, char **argv)
 		printf("\nwritten:\n");
 		printf("  %-12s %s/results.json\n", "results", o.out);
 		{
-			char *rep = kb_fmt("%s/report.html", o.out);
+			char *rep = fmt("%s/report.html", o.out);
 
-			if (kb_isfile(rep, R_OK))
+			if (isfile(rep, R_OK))
 				printf("  %-12s %s\n", "report", rep);
 			free(rep);
 		}
@@ -1434,7 +1434,7 @@ int main(int argc, char **argv)
 		       o.out, o.out);
 	}
 	for (size_t i = 0; i < ncases; i++)
-		kb_result_free(&res[i]);
+		result_free(&res[i]);
 	free(res);
 	status = nfailed ? 1 : 0;
 done:

@@ -4,7 +4,7 @@
 # model, the Kafka mock-cluster helper and scripts/brokers.
 noinst_LTLIBRARIES += bench/libkbench.la
 bench_libkbench_la_SOURCES = \
-	bench/backend.h bench/backend.c bench/backend-memory.c \
+	bench/backend.h bench/backend-internal.h bench/backend.c bench/backend-memory.c \
 	bench/message.h bench/message.c bench/router.h bench/router.c \
 	bench/driver.h bench/driver-internal.h bench/driver.c bench/core.c \
 	bench/kalloc-glue.c
