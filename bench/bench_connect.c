@@ -30,36 +30,22 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "bench_connect.h"
+#include "die.h"
 #include "hist.h"
+#include "host.h"
 #include "json.h"
 #include "ku.h"
-
-static void bc_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void bc_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_connect: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	kb_backend_shutdown_all();
-	exit(2);
-}
 
 struct kb_connect_opts {
 	const char *mode, *backend, *brokers, *topic, *json, *proxy, *channels;
@@ -70,23 +56,13 @@ struct kb_connect_opts {
 
 /* ---- result JSON -------------------------------------------------------------- */
 
+/* The document's header: schema, timestamp, commit, compiler, host. */
 static void bc_header(struct ku_json_writer *w)
 {
-	struct utsname u;
-	char model[256] = "unknown", line[512], ts[32];
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	char ts[32];
 	time_t t = time(NULL);
 	const char *commit = getenv("KPROF_GIT_COMMIT");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-			snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
-			model[strcspn(model, "\n")] = '\0';
-			break;
-		}
-	if (f)
-		fclose(f);
-	uname(&u);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	ku_json_kv_string(w, "schema", "kprof-bench/1");
 	ku_json_kv_string(w, "timestamp", ts);
@@ -96,14 +72,7 @@ static void bc_header(struct ku_json_writer *w)
 #else
 	ku_json_kv_string(w, "compiler", "gcc " __VERSION__);
 #endif
-	ku_json_key(w, "host");
-	ku_json_object_begin(w);
-	ku_json_kv_int(w, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
-	ku_json_kv_string(w, "model", model);
-	snprintf(line, sizeof(line), "%s %s", u.sysname, u.release);
-	ku_json_kv_string(w, "kernel", line);
-	ku_json_kv_string(w, "hostname", u.nodename);
-	ku_json_object_end(w);
+	kb_host_json(w);
 }
 
 /* Start a result document: the header, then the benchmarks array. */
@@ -191,7 +160,7 @@ static void bc_save(struct ku_json_writer *w, const struct kb_connect_opts *o)
 	if (o->json) {
 		rc = ku_json_writer_save(w, o->json);
 		if (rc < 0)
-			bc_die("cannot write %s: %s", o->json, ku_strerror(rc));
+			kb_die("cannot write %s: %s", o->json, ku_strerror(rc));
 	} else {
 		fputs(ku_json_writer_text(w, NULL), stdout);
 		fputc('\n', stdout);
@@ -239,7 +208,7 @@ static int bc_latency(const struct kb_connect_opts *o)
 
 			if (!c) {
 				if (!ok && ++errors >= 3)
-					bc_die("cannot connect to %s (%s): %s", o->brokers ? o->brokers : "default",
+					kb_die("cannot connect to %s (%s): %s", o->brokers ? o->brokers : "default",
 						    o->backend, err);
 				continue;
 			}
@@ -474,20 +443,20 @@ static int bc_recovery(const struct kb_connect_opts *o)
 	int r;
 
 	if (!o->be->networked)
-		bc_die("recovery needs a networked backend (amqp, mqtt), not '%s'", o->backend);
+		kb_die("recovery needs a networked backend (amqp, mqtt), not '%s'", o->backend);
 	if (!strcmp(o->backend, "kafka"))
-		bc_die("recovery through a TCP proxy does not apply to kafka: clients reconnect to the "
+		kb_die("recovery through a TCP proxy does not apply to kafka: clients reconnect to the "
 			    "address each broker advertises, which bypasses the proxy");
 	if (!o->brokers)
-		bc_die("recovery needs --brokers HOST:PORT (the proxy forwards to it)");
+		kb_die("recovery needs --brokers HOST:PORT (the proxy forwards to it)");
 	snprintf(topic, sizeof(topic), "%s", o->topic);
 	/* The consumer attaches first, directly to the broker. */
 	sub = bc_open(o, KB_SUB, o->brokers, topic, err, sizeof(err));
 	if (!sub)
-		bc_die("cannot connect to %s (%s): %s", o->brokers, o->backend, err);
+		kb_die("cannot connect to %s (%s): %s", o->brokers, o->backend, err);
 	r = bc_proxy_start(&proxy, o->proxy, o->brokers);
 	if (r < 0)
-		bc_die("cannot start kb-proxy (%s): %s", o->proxy, ku_strerror(r));
+		kb_die("cannot start kb-proxy (%s): %s", o->proxy, ku_strerror(r));
 	rc.proxy = &proxy;
 	pthread_mutex_init(&rc.lock, NULL);
 	seen.n = cap;
@@ -496,7 +465,7 @@ static int bc_recovery(const struct kb_connect_opts *o)
 
 	pub = bc_open(o, KB_PUB, proxy.addr, topic, err, sizeof(err));
 	if (!pub)
-		bc_die("cannot connect through kb-proxy %s: %s", proxy.addr, err);
+		kb_die("cannot connect through kb-proxy %s: %s", proxy.addr, err);
 	pthread_create(&cutter, NULL, bc_cutter, &rc);
 	bool down = false;
 	uint64_t down_since = 0;
@@ -517,7 +486,7 @@ static int bc_recovery(const struct kb_connect_opts *o)
 			pub = bc_open(o, KB_PUB, proxy.addr, topic, err, sizeof(err));
 			if (!pub) {
 				if (ku_now_ns() - down_since > (uint64_t)o->timeout_ms * 3000000ull)
-					bc_die("could not reconnect within %ld ms: %s", o->timeout_ms * 3, err);
+					kb_die("could not reconnect within %ld ms: %s", o->timeout_ms * 3, err);
 				usleep(1000);
 				continue;
 			}
@@ -566,7 +535,7 @@ static int bc_recovery(const struct kb_connect_opts *o)
 		int n = o->be->poll(sub, bc_on_msg, &seen, 1000, 100);
 
 		if (n < 0)
-			bc_die("consumer connection lost: %s", kb_conn_error(sub));
+			kb_die("consumer connection lost: %s", kb_conn_error(sub));
 		if (seen.received != before)
 			idle_since = ku_now_ns();
 		bool all = true;
@@ -640,12 +609,12 @@ static int bc_channels(const struct kb_connect_opts *o)
 		long v = strtol(t, &end, 10);
 
 		if (*end || v < 1 || v > 100000 || ncounts == KU_ARRAY_SIZE(counts))
-			bc_die("--channels: '%s' is not a list of counts 1..100000 (at most 16)", o->channels);
+			kb_die("--channels: '%s' is not a list of counts 1..100000 (at most 16)", o->channels);
 		counts[ncounts++] = v;
 	}
 	free(list);
 	if (!ncounts)
-		bc_die("--channels needs at least one count");
+		kb_die("--channels needs at least one count");
 
 	bc_doc_begin(&w);
 	for (size_t i = 0; i < ncounts; i++) {
@@ -655,7 +624,7 @@ static int bc_channels(const struct kb_connect_opts *o)
 					     err, sizeof(err));
 
 		if (rc < 0)
-			bc_die("channels/%s with %ld: %s", o->backend, counts[i], err);
+			kb_die("channels/%s with %ld: %s", o->backend, counts[i], err);
 		bc_bench_begin(&w, o, "channels");
 		ku_json_kv_string(&w, "unit", res.unit);
 		ku_json_key(&w, "config");
@@ -710,7 +679,7 @@ static long bc_num(const char *flag, const char *v, long min, long max)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *end || end == v || n < min || n > max)
-		bc_die("%s: '%s' is not a number in %ld..%ld", flag, v, min, max);
+		kb_die("%s: '%s' is not a number in %ld..%ld", flag, v, min, max);
 	return n;
 }
 
@@ -748,6 +717,7 @@ int main(int argc, char **argv)
 	char topic[128];
 	int c, rc;
 
+	kb_die_init("bench_connect", kb_backend_shutdown_all);
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		bc_usage(stdout);
 		return 0;
@@ -778,14 +748,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		bc_die("unexpected argument '%s'", argv[optind]);
+		kb_die("unexpected argument '%s'", argv[optind]);
 	if (strcmp(o.mode, "latency") && strcmp(o.mode, "recovery") && strcmp(o.mode, "channels"))
-		bc_die("unknown mode '%s' (latency, recovery, channels)", o.mode);
+		kb_die("unknown mode '%s' (latency, recovery, channels)", o.mode);
 	if (!o.backend)
-		bc_die("--backend is required (%s)", kb_backend_list());
+		kb_die("--backend is required (%s)", kb_backend_list());
 	o.be = kb_backend_find(o.backend);
 	if (!o.be)
-		bc_die("unknown or unavailable backend '%s' (built: %s)", o.backend, kb_backend_list());
+		kb_die("unknown or unavailable backend '%s' (built: %s)", o.backend, kb_backend_list());
 	if (!o.topic) {
 		snprintf(topic, sizeof(topic), "kb-connect-%s-%d", o.mode, (int)getpid());
 		o.topic = topic;
