@@ -50,11 +50,14 @@ check "speedscope loads the profile (title)" grep -q '<title>cpu.pb.gz - speedsc
 check "speedscope shows function names (busy_part)" grep -q 'busy_part' "$TAP_TMP/dom.html"
 check "speedscope raised no import error" sh -c "! grep -q 'kprof-alert' '$TAP_TMP/dom.html'"
 
-# A profile cut in half is refused: speedscope rendered its page (the
-# DOM is there, titled plainly "speedscope"), said why, and shows none
-# of the profile's functions.
+# A truncated profile is refused: speedscope rendered its page (the DOM
+# is there, titled plainly "speedscope"), said why, and shows none of
+# the profile's functions. The cut is inside the first field, whose
+# length then runs past the end: no protobuf reader accepts that (a cut
+# that happens to fall between two fields leaves a valid, smaller
+# profile, which speedscope rightly opens).
 gzip -dc "$TAP_TMP/cpu.pb.gz" >"$TAP_TMP/raw.pb"
-head -c $(($(wc -c <"$TAP_TMP/raw.pb") / 2)) "$TAP_TMP/raw.pb" | gzip >"$TAP_TMP/cut.pb.gz"
+head -c 3 "$TAP_TMP/raw.pb" | gzip >"$TAP_TMP/cut.pb.gz"
 open_in_speedscope "$TAP_TMP/cut.pb.gz" 60 >"$TAP_TMP/cut.html"
 alert=$(sed -n 's/.*<pre id="kprof-alert">\([^<]*\)<\/pre>.*/\1/p' "$TAP_TMP/cut.html")
 if grep -q '<title>speedscope</title>' "$TAP_TMP/cut.html" && [ -n "$alert" ] &&
