@@ -11,6 +11,7 @@ analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.c \
 	analyze/convert.c analyze/merge.c \
 	analyze/compare.c analyze/history.c analyze/report.c
+analyze_kprof_CPPFLAGS = $(KU_CPPFLAGS)
 analyze_kprof_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(LIBDW_CFLAGS) $(SQLITE_CFLAGS)
 analyze_kprof_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 analyze_kprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS) $(SQLITE_LIBS) -lm

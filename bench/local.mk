@@ -15,7 +15,7 @@ bench_libkbench_la_SOURCES = \
 	bench/core.h bench/core.c bench/result.h bench/result.c \
 	bench/kalloc-glue.h bench/kalloc-glue.c $(KB_BASE_SOURCES)
 KB_GIT_COMMIT_TEXT = $(shell cd '$(top_srcdir)' && git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-bench_libkbench_la_CPPFLAGS = $(AM_CPPFLAGS) -DKB_GIT_COMMIT='"$(KB_GIT_COMMIT_TEXT)"' \
+bench_libkbench_la_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/preload -DKB_GIT_COMMIT='"$(KB_GIT_COMMIT_TEXT)"' \
 	-DKB_MOCKCLUSTER_PATH='"$(pkglibexecdir)/kb-mockcluster"'
 bench_libkbench_la_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(RDKAFKA_CFLAGS) $(RABBITMQ_CFLAGS)
 bench_libkbench_la_LIBADD = lib/libku.la -lm

@@ -2,7 +2,7 @@
 # tests/kprof/: the analyzer's tests (see each file's header).
 check_PROGRAMS += tests/kprof/test-symbolize tests/kprof/cpuburn tests/kprof/leaky
 tests_kprof_test_symbolize_SOURCES = tests/kprof/test-symbolize.c
-tests_kprof_test_symbolize_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_kprof_test_symbolize_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/tests
 tests_kprof_test_symbolize_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) -g -O1 -fno-omit-frame-pointer
 tests_kprof_test_symbolize_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_kprof_test_symbolize_LDADD = lib/libku.la
@@ -23,7 +23,7 @@ EXTRA_DIST += tests/kprof/golden-outputs.sh tests/kprof/badinput.sh tests/kprof/
 # Performance benchmark (not part of make check): generator + script.
 check_PROGRAMS += tests/kprof/perf/genprof
 tests_kprof_perf_genprof_SOURCES = tests/kprof/perf/genprof.c $(KAN_CORE_SOURCES)
-tests_kprof_perf_genprof_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_perf_genprof_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_perf_genprof_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
 tests_kprof_perf_genprof_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_kprof_perf_genprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS)
@@ -36,12 +36,12 @@ if ENABLE_FUZZING
 check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy
 KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/symbolize.c
 tests_kprof_fuzz_pprof_SOURCES = tests/kprof/fuzz-pprof.c $(KAN_FUZZ_SOURCES)
-tests_kprof_fuzz_pprof_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_fuzz_pprof_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_pprof_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
 tests_kprof_fuzz_pprof_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kprof_fuzz_pprof_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
 tests_kprof_fuzz_legacy_SOURCES = tests/kprof/fuzz-legacy.c $(KAN_FUZZ_SOURCES)
-tests_kprof_fuzz_legacy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_fuzz_legacy_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_legacy_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
 tests_kprof_fuzz_legacy_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kprof_fuzz_legacy_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
