@@ -18,6 +18,7 @@
 #include "folded.h"
 #include "ku.h"
 #include "kprof.h"
+#include "pprof-write.h"
 
 static int ends(const char *s, const char *suf)
 {

@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "hmap.h"
+#include "load.h"
 
 struct kan__lw {
 	const uint8_t *d;
@@ -71,49 +72,6 @@ int kan_legacy_sniff(const uint8_t *data, size_t len)
 	return legacy_layout(data, len, &w) == 0;
 }
 
-struct kan__addrmap {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, n;
-};
-
-static long addr_get_or_add(struct kan__addrmap *m, uint64_t addr, uint32_t next)
-{
-	if (m->n * 2 >= m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 1024;
-		uint64_t *nk = calloc(nc, sizeof(*nk));
-		uint32_t *nv = calloc(nc, sizeof(*nv));
-		if (!nk || !nv) {
-			free(nk);
-			free(nv);
-			return -1;
-		}
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->vals[i]) {
-				size_t j = (m->keys[i] * 0x9e3779b97f4a7c15ull >> 20) & (nc - 1);
-				while (nv[j])
-					j = (j + 1) & (nc - 1);
-				nk[j] = m->keys[i];
-				nv[j] = m->vals[i];
-			}
-		free(m->keys);
-		free(m->vals);
-		m->keys = nk;
-		m->vals = nv;
-		m->cap = nc;
-	}
-	size_t j = (addr * 0x9e3779b97f4a7c15ull >> 20) & (m->cap - 1);
-	while (m->vals[j]) {
-		if (m->keys[j] == addr)
-			return (long)m->vals[j] - 1;
-		j = (j + 1) & (m->cap - 1);
-	}
-	m->keys[j] = addr;
-	m->vals[j] = next + 1;
-	m->n++;
-	return -2; /* added: caller uses `next` */
-}
-
 /* Parse one /proc/PID/maps line; executable file mappings only. */
 static void legacy_maps_line(struct kan_profile *p, const char *line, size_t len)
 {
@@ -155,7 +113,7 @@ static uint32_t legacy_mapping_of(const struct kan_profile *p, uint64_t addr)
 int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen)
 {
 	struct kan__lw w;
-	struct kan__addrmap am = { 0 };
+	struct ku_hmap am = { 0 }; /* address -> location index */
 	uint32_t *locs = NULL;
 	size_t caplocs = 0, i;
 	int e = 0;
@@ -231,19 +189,23 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 			uint64_t pc = word(&w, i + 2 + k);
 			if (k > 0 && pc > 0)
 				pc--;
-			long li = addr_get_or_add(&am, pc, (uint32_t)p->nlocations);
-			if (li == -1) {
+			uint32_t li;
+			size_t slot;
+			int fr = ku_hmap_find(&am, pc, &li, &slot);
+			if (fr < 0) {
 				e = -ENOMEM;
 				goto out;
 			}
-			if (li == -2) {
-				li = kan_profile_add_location(p, 0, legacy_mapping_of(p, pc), pc, NULL, 0);
-				if (li < 0) {
-					e = (int)li;
+			if (!fr) {
+				long nl = kan_profile_add_location(p, 0, legacy_mapping_of(p, pc), pc, NULL, 0);
+				if (nl < 0) {
+					e = (int)nl;
 					goto out;
 				}
+				li = (uint32_t)nl;
+				ku_hmap_set(&am, slot, pc, li);
 			}
-			locs[k] = (uint32_t)li;
+			locs[k] = li;
 		}
 		if (count > (uint64_t)INT64_MAX / (uint64_t)period_ns) {
 			snprintf(err, errlen, "gperftools CPU profile: sample count %" PRIu64 " is implausible", count);
@@ -261,8 +223,7 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 out:
 	if (e == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
-	free(am.keys);
-	free(am.vals);
+	ku_hmap_free(&am);
 	free(locs);
 	return e;
 }

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 # analyze/: the kprof CLI. Files: one per subcommand (see kprof.h), plus the
-# profile model and its readers/writer, the call tree and the SVG renderer.
+# profile model (profile.h), its loader with the readers (load.h) and its
+# writer (pprof-write.h), the call tree and the SVG renderer.
 KAN_CORE_SOURCES = \
-	analyze/profile.h analyze/profile.c \
-	analyze/pprof-read.c analyze/pprof-write.c analyze/legacy.c \
-	analyze/strmap.h analyze/strmap.c analyze/tree.h analyze/tree.c
+	analyze/profile.h analyze/profile.c analyze/load.h analyze/load.c \
+	analyze/pprof-read.c analyze/pprof-write.h analyze/pprof-write.c analyze/legacy.c \
+	analyze/tree.h analyze/tree.c
 bin_PROGRAMS += analyze/kprof
 analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \

@@ -17,84 +17,87 @@
 
 #include "cli.h"
 #include "ku.h"
+#include "hmap.h"
 #include "kprof.h"
+#include "pprof-write.h"
 #include "results.h"
 #include "tree.h"
 
-/* A map from byte strings to indices (content-addressed dedup). */
+/* A map from byte strings to indices (content-addressed dedup): entry e
+ * is the byte string keys[e] (klen[e] bytes, copied) with the caller's
+ * value vals[e]; the table holds each key's hash and its entry. */
 struct kan__bmap {
+	struct ku_hmap h;
 	char **keys;
 	size_t *klen;
 	uint32_t *vals;
-	size_t cap, n;
+	size_t n, cap;
 };
 
-static uint64_t bh(const char *k, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
+struct bprobe {
+	const struct kan__bmap *m;
+	const char *k;
+	size_t n;
+};
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
-	return h;
+static int bmap_eq(const void *ctx, uint32_t e)
+{
+	const struct bprobe *b = ctx;
+
+	return b->m->klen[e] == b->n && !memcmp(b->m->keys[e], b->k, b->n);
 }
 
 /* Returns the existing value, or stores val and returns it; -1 ENOMEM. */
 static long bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t val, int *added)
 {
+	struct bprobe probe = { m, k, n };
+	uint64_t h = ku_hash_bytes(k, n);
+	uint32_t e;
+	size_t slot;
+	int r = ku_hmap_find_hashed(&m->h, h, bmap_eq, &probe, &e, &slot);
+
 	*added = 0;
-	if (m->n * 2 >= m->cap) {
+	if (r < 0)
+		return -1;
+	if (r)
+		return m->vals[e];
+	if (m->n == m->cap) {
 		size_t nc = m->cap ? m->cap * 2 : 1024;
-		char **nk = calloc(nc, sizeof(*nk));
-		size_t *nl = calloc(nc, sizeof(*nl));
-		uint32_t *nv = calloc(nc, sizeof(*nv));
-		if (!nk || !nl || !nv) {
-			free(nk);
-			free(nl);
-			free(nv);
+		char **nk = realloc(m->keys, nc * sizeof(*nk));
+
+		if (nk)
+			m->keys = nk;
+		size_t *nl = nk ? realloc(m->klen, nc * sizeof(*nl)) : NULL;
+
+		if (nl)
+			m->klen = nl;
+		uint32_t *nv = nl ? realloc(m->vals, nc * sizeof(*nv)) : NULL;
+
+		if (!nv)
 			return -1;
-		}
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->keys[i]) {
-				size_t j = bh(m->keys[i], m->klen[i]) & (nc - 1);
-				while (nk[j])
-					j = (j + 1) & (nc - 1);
-				nk[j] = m->keys[i];
-				nl[j] = m->klen[i];
-				nv[j] = m->vals[i];
-			}
-		free(m->keys);
-		free(m->klen);
-		free(m->vals);
-		m->keys = nk;
-		m->klen = nl;
 		m->vals = nv;
 		m->cap = nc;
-	}
-	size_t j = bh(k, n) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (m->klen[j] == n && !memcmp(m->keys[j], k, n))
-			return m->vals[j];
-		j = (j + 1) & (m->cap - 1);
 	}
 	char *c = malloc(n ? n : 1);
 	if (!c)
 		return -1;
 	memcpy(c, k, n);
-	m->keys[j] = c;
-	m->klen[j] = n;
-	m->vals[j] = val;
-	m->n++;
+	m->keys[m->n] = c;
+	m->klen[m->n] = n;
+	m->vals[m->n] = val;
+	ku_hmap_set(&m->h, slot, h, (uint32_t)m->n++);
 	*added = 1;
 	return val;
 }
 
 static void bmap_free(struct kan__bmap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
+	for (size_t i = 0; i < m->n; i++)
 		free(m->keys[i]);
 	free(m->keys);
 	free(m->klen);
 	free(m->vals);
+	ku_hmap_free(&m->h);
 }
 
 /* key builder */

@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "hmap.h"
+#include "load.h"
 
 struct kan__pb {
 	const uint8_t *p, *end;
@@ -34,10 +35,9 @@ struct kan__field {
 	size_t len;
 };
 
+/* id -> index of the entry, for mappings, functions and locations. */
 struct kan__idmap {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap;
+	struct ku_hmap ids;
 	uint32_t *dense; /* id -> index + 1 when ids are small (the usual 1..n) */
 	uint64_t ndense;
 };
@@ -150,80 +150,50 @@ static int repeated(const struct kan__field *f, int (*push)(void *, uint64_t), v
 
 /* ---- id maps ------------------------------------------------------------- */
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
 static int idmap_init(struct kan__idmap *m, size_t n)
 {
-	size_t cap = 16;
-
-	while (cap < n * 2 + 1)
-		cap *= 2;
-	m->keys = calloc(cap, sizeof(*m->keys));
-	m->vals = calloc(cap, sizeof(*m->vals));
-	m->cap = cap;
-	return m->keys && m->vals ? 0 : -ENOMEM;
+	return ku_hmap_reserve(&m->ids, n);
 }
 
 static void idmap_free(struct kan__idmap *m)
 {
-	free(m->keys);
-	free(m->vals);
+	ku_hmap_free(&m->ids);
 	free(m->dense);
 }
 
 /* After all puts: a direct table when the largest id is small. */
 static void idmap_densify(struct kan__idmap *m, size_t n)
 {
+	const struct ku_hmap *h = &m->ids;
 	uint64_t max = 0;
 
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i] > max)
-			max = m->keys[i];
+	for (size_t i = 0; i < h->cap; i++)
+		if (h->vals[i] && h->keys[i] > max)
+			max = h->keys[i];
 	if (max > (uint64_t)n * 4 + 1024)
 		return;
 	m->dense = calloc((size_t)max + 1, sizeof(*m->dense));
 	if (!m->dense)
 		return; /* the hash still works */
 	m->ndense = max + 1;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i])
-			m->dense[m->keys[i]] = m->vals[i] + 1;
+	for (size_t i = 0; i < h->cap; i++)
+		if (h->vals[i])
+			m->dense[h->keys[i]] = h->vals[i];
 }
 
-/* 0 added, 1 duplicate (id != 0 is the caller's check). */
+/* 0 added, 1 duplicate, -ENOMEM (id != 0 is the caller's check). */
 static int idmap_put(struct kan__idmap *m, uint64_t id, uint32_t val)
 {
-	size_t j = mix(id) & (m->cap - 1);
-
-	while (m->keys[j]) {
-		if (m->keys[j] == id)
-			return 1;
-		j = (j + 1) & (m->cap - 1);
-	}
-	m->keys[j] = id;
-	m->vals[j] = val;
-	return 0;
+	return ku_hmap_put(&m->ids, id, val);
 }
 
 static long idmap_get(const struct kan__idmap *m, uint64_t id)
 {
 	if (m->dense)
 		return id < m->ndense ? (long)m->dense[id] - 1 : -1;
-	if (!m->cap || !id)
+	if (!id)
 		return -1;
-	size_t j = mix(id) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (m->keys[j] == id)
-			return m->vals[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	return -1;
+	return ku_hmap_get(&m->ids, id);
 }
 
 /* ---- strings --------------------------------------------------------------- */
@@ -296,7 +266,10 @@ static int mapping(struct kan__rd *r, const struct kan__field *outer)
 	long idx = kan_profile_add_mapping(r->p, &m);
 	if (idx < 0)
 		return (int)idx;
-	if (idmap_put(&r->maps, m.id, (uint32_t)idx))
+	e = idmap_put(&r->maps, m.id, (uint32_t)idx);
+	if (e < 0)
+		return e;
+	if (e)
 		return fail(r, "duplicate mapping id %" PRIu64, m.id);
 	return 0;
 }
@@ -331,7 +304,10 @@ static int function(struct kan__rd *r, const struct kan__field *outer)
 	long idx = kan_profile_add_function(r->p, id, sn, ss, sf, start);
 	if (idx < 0)
 		return (int)idx;
-	if (idmap_put(&r->funcs, id, (uint32_t)idx))
+	e = idmap_put(&r->funcs, id, (uint32_t)idx);
+	if (e < 0)
+		return e;
+	if (e)
 		return fail(r, "duplicate function id %" PRIu64, id);
 	return 0;
 }
@@ -442,7 +418,10 @@ static int location(struct kan__rd *r, const struct kan__field *outer, struct ka
 	long idx = kan_profile_add_location(r->p, id, mi, addr, s->lines, (uint32_t)s->nlines);
 	if (idx < 0)
 		return (int)idx;
-	if (idmap_put(&r->locs, id, (uint32_t)idx))
+	int e = idmap_put(&r->locs, id, (uint32_t)idx);
+	if (e < 0)
+		return e;
+	if (e)
 		return fail(r, "duplicate location id %" PRIu64, id);
 	return 0;
 }

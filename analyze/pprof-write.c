@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "pprof.h"
-#include "profile.h"
+#include "pprof-write.h"
 
 /* NULL strings stay unset (index 0), as in the input. */
 static const char *s(const char *s)

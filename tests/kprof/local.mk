@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: MIT
 # tests/kprof/: the analyzer's tests (see each file's header).
-check_PROGRAMS += tests/kprof/test-symbolize tests/kprof/cpuburn tests/kprof/leaky
+check_PROGRAMS += tests/kprof/test-symbolize tests/kprof/test-hmap tests/kprof/cpuburn tests/kprof/leaky
+# lib/hmap.h and lib/arena.h, which the model, readers and tree are built on
+tests_kprof_test_hmap_SOURCES = tests/kprof/test-hmap.c
+tests_kprof_test_hmap_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/tests
+tests_kprof_test_hmap_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
+tests_kprof_test_hmap_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
+tests_kprof_test_hmap_LDADD = lib/libku.la
 tests_kprof_test_symbolize_SOURCES = tests/kprof/test-symbolize.c
 tests_kprof_test_symbolize_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/tests
 tests_kprof_test_symbolize_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) -g -O1 -fno-omit-frame-pointer
@@ -15,7 +21,7 @@ tests_kprof_leaky_SOURCES = tests/kprof/gen/leaky.c
 tests_kprof_leaky_CFLAGS = -g -O0 -fno-omit-frame-pointer
 tests_kprof_leaky_LDFLAGS = -no-install
 
-TESTS += tests/kprof/test-symbolize tests/kprof/golden-outputs.sh tests/kprof/badinput.sh tests/kprof/svg.sh \
+TESTS += tests/kprof/test-symbolize tests/kprof/test-hmap tests/kprof/golden-outputs.sh tests/kprof/badinput.sh tests/kprof/svg.sh \
 	tests/kprof/live.sh tests/kprof/roundtrip.sh tests/kprof/scale.sh
 EXTRA_DIST += tests/kprof/golden-outputs.sh tests/kprof/badinput.sh tests/kprof/svg.sh tests/kprof/live.sh \
 	tests/kprof/roundtrip.sh tests/kprof/scale.sh tests/kprof/gen/goprof.go tests/kprof/golden
@@ -34,7 +40,7 @@ EXTRA_DIST += tests/kprof/perf/bench.sh
 EXTRA_DIST += tests/kprof/fuzz.sh
 if ENABLE_FUZZING
 check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy
-KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/symbolize.c
+KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/symbolize.c lib/arena.c lib/hmap.c
 tests_kprof_fuzz_pprof_SOURCES = tests/kprof/fuzz-pprof.c $(KAN_FUZZ_SOURCES)
 tests_kprof_fuzz_pprof_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_pprof_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
