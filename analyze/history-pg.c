@@ -52,7 +52,8 @@ static const char *const kan__pg_steps[] = {
 
 	"ALTER TABLE kprof.runs ADD COLUMN branch text, ADD COLUMN runner text, ADD COLUMN uid text,"
 	" ADD COLUMN ident text;"
-	"UPDATE kprof.runs SET uid = md5(random()::text || id::text || clock_timestamp()::text);"
+	"UPDATE kprof.runs SET uid = md5(random()::text || id::text || clock_timestamp()::text),"
+	" runner = split_part(host, ',', 1);"
 	"UPDATE kprof.runs SET ident ="
 	" CASE WHEN \"timestamp\" IS NULL THEN '-' ELSE octet_length(\"timestamp\") || ':' || \"timestamp\" END || '|' ||"
 	" CASE WHEN git_commit IS NULL THEN '-' ELSE octet_length(git_commit) || ':' || git_commit END || '|' ||"
@@ -229,7 +230,7 @@ static void kan__pg_close(struct kan_hstore *hs)
 }
 
 /* $1 branch, $2 host (NULL: any) */
-#define KAN_PG_FILTER "($1::text IS NULL OR u.branch = $1) AND ($2::text IS NULL OR u.runner = $2 OR u.host = $2)"
+#define KAN_PG_FILTER "($1::text IS NULL OR u.branch = $1) AND ($2::text IS NULL OR u.runner = $2)"
 
 static PGresult *kan__pg_query(struct kan__pg *s, const char *sql, int n, const char *const *params)
 {

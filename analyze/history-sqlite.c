@@ -33,7 +33,7 @@ struct kan__sq {
 /*
  * Schema steps: step i takes a store from version i to i + 1. Version 1 is
  * the first kprof history file; version 2 adds where a run came from
- * (branch, runner), a uid kept by copies and the identity text under a
+ * (branch, runner: the hostname for older runs), a uid kept by copies and the identity text under a
  * unique index. The identity backfill is the SQL twin of kan__hist_ident():
  * only the oldest of runs already stored twice (--force) keeps it.
  */
@@ -54,7 +54,8 @@ static const char *const kan__sq_steps[] = {
 	"ALTER TABLE runs ADD COLUMN runner TEXT;"
 	"ALTER TABLE runs ADD COLUMN uid TEXT;"
 	"ALTER TABLE runs ADD COLUMN ident TEXT;"
-	"UPDATE runs SET uid = lower(hex(randomblob(16)));"
+	"UPDATE runs SET uid = lower(hex(randomblob(16))),"
+	" runner = CASE WHEN instr(host, ',') > 0 THEN substr(host, 1, instr(host, ',') - 1) ELSE host END;"
 	"UPDATE runs SET ident ="
 	" CASE WHEN timestamp IS NULL THEN '-' ELSE length(CAST(timestamp AS BLOB)) || ':' || timestamp END || '|' ||"
 	" CASE WHEN git_commit IS NULL THEN '-' ELSE length(CAST(git_commit AS BLOB)) || ':' || git_commit END || '|' ||"
@@ -281,7 +282,7 @@ static void kan__sq_bind(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* ?1 branch, ?2 host (NULL: any) */
-#define KAN_SQ_FILTER "(?1 IS NULL OR u.branch = ?1) AND (?2 IS NULL OR u.runner = ?2 OR u.host = ?2)"
+#define KAN_SQ_FILTER "(?1 IS NULL OR u.branch = ?1) AND (?2 IS NULL OR u.runner = ?2)"
 
 static void kan__sq_bind_filter(sqlite3_stmt *st, const struct kan_hfilter *f)
 {

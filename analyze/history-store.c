@@ -86,6 +86,14 @@ int kan_hist_open(const char *db, enum kan_hmode mode, struct kan_hstore **out)
 	if (!rc)
 		return 0;
 	disp = kan_hist_display(db);
+	/* libpq quotes a URI it cannot parse: never with its password */
+	for (char *at = err; disp && strcmp(disp, db) && (at = strstr(at, db));) {
+		char tail[sizeof(err)];
+
+		snprintf(tail, sizeof(tail), "%s", at + strlen(db));
+		snprintf(at, sizeof(err) - (size_t)(at - err), "%s%s", disp, tail);
+		at += strlen(disp) < strlen(at) ? strlen(disp) : strlen(at);
+	}
 	kan_die("history: %s: %s", disp ? disp : "?", err[0] ? err : "cannot open");
 	free(disp);
 	return 2;

@@ -52,7 +52,7 @@ static const char *kan__env_first(const char *const *names)
 }
 
 /* Branch and runner of an add: flags, else the CI's variables, else (the
- * runner) the host the results file names, else this machine. */
+ * runner) the hostname the results file names, else this machine's. */
 static void kan__where_from(struct kan__hopts *o, const struct kan_run *r, const char **branch, const char **runner,
 			    char *host, size_t hostlen)
 {
@@ -63,9 +63,14 @@ static void kan__where_from(struct kan__hopts *o, const struct kan_run *r, const
 
 	*branch = o->branch ? o->branch : kan__env_first(branch_vars);
 	*runner = o->runner ? o->runner : kan__env_first(runner_vars);
-	if (!*runner && r->host)
-		*runner = r->host;
-	if (!*runner && !gethostname(host, hostlen)) {
+	if (*runner)
+		return;
+	/* the results file's host text starts with its hostname
+	   (results-load.c: "HOSTNAME, N cpus, ...") */
+	if (r->host && r->host[0] && strcspn(r->host, ",") < hostlen) {
+		snprintf(host, hostlen, "%.*s", (int)strcspn(r->host, ","), r->host);
+		*runner = host;
+	} else if (!gethostname(host, hostlen)) {
 		host[hostlen - 1] = 0;
 		*runner = host;
 	}
@@ -170,7 +175,7 @@ static int kan__show(struct kan_hstore *st, const struct kan__hopts *o)
 		printf("  #%-5lld %-22s commit %-12.12s %s", r->id, r->timestamp ? r->timestamp : "-",
 		       r->commit ? r->commit : "unknown", r->runner ? r->runner : r->host ? r->host : "");
 		if (r->branch)
-			printf("  %s", r->branch);
+			printf("  branch %s", r->branch);
 		printf("\n");
 	}
 	printf("\ntrends over the last %zu runs (\"!\" marks a significant regression against the previous run,\n"

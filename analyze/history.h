@@ -48,8 +48,8 @@ struct kan_hrun {
 	char *ident;           /* identity text (NULL: never a duplicate) */
 };
 
-/* Which runs to read: NULL members match everything. host matches the
- * runner name or the results file's host. */
+/* Which runs to read: NULL members match everything. host is the runner
+ * name (the CI runner, else the hostname the results file names). */
 struct kan_hfilter {
 	const char *branch, *host;
 };
