@@ -46,3 +46,9 @@ TESTS += tests/kbench/ab.sh
 EXTRA_DIST += tests/kbench/ab.sh
 TESTS += tests/kbench/merge-results.sh
 EXTRA_DIST += tests/kbench/merge-results.sh
+# kprof history on both stores: history-lib.sh holds the checks every
+# store passes; history-pg.sh runs history.sh and those on a private
+# PostgreSQL server (scripts/pgserver).
+TESTS += tests/kbench/history-sqlite.sh tests/kbench/history-pg.sh
+EXTRA_DIST += tests/kbench/history-lib.sh tests/kbench/history-sqlite.sh tests/kbench/history-pg.sh
+dist_noinst_SCRIPTS += scripts/pgserver
