@@ -25,7 +25,7 @@
 #include "history.h"
 #include "ku.h"
 
-/* pg_advisory_xact_lock key of schema changes: "kprofhst" */
+/* pg_advisory_lock key of schema changes: "kprofhst" */
 #define KAN_PG_SCHEMA_LOCK "7029940185309926260"
 #define KAN_PG_RETRIES 10
 
@@ -152,12 +152,18 @@ static long kan__pg_version(PGconn *c, char *err, size_t len)
 	return v;
 }
 
+/*
+ * The lock is the session's, taken before the transaction begins: a
+ * transaction that waited for it inside would still see the catalog as it
+ * was when it began (no "kprof.meta"), and create the tables twice.
+ */
 static int kan__pg_migrate(PGconn *c, char *err, size_t len)
 {
 	long v;
 
-	if (kan__pg_cmd(c, "BEGIN", err, len, "cannot begin") ||
-	    kan__pg_cmd(c, "SELECT pg_advisory_xact_lock(" KAN_PG_SCHEMA_LOCK ")", err, len, "cannot lock"))
+	if (kan__pg_cmd(c, "SELECT pg_advisory_lock(" KAN_PG_SCHEMA_LOCK ")", err, len, "cannot lock"))
+		return -EIO;
+	if (kan__pg_cmd(c, "BEGIN", err, len, "cannot begin"))
 		goto fail;
 	v = kan__pg_version(c, err, len);
 	if (v == -1)
@@ -171,9 +177,11 @@ static int kan__pg_migrate(PGconn *c, char *err, size_t len)
 			goto fail;
 	if (kan__pg_cmd(c, "COMMIT", err, len, "cannot write the schema"))
 		goto fail;
+	PQclear(PQexec(c, "SELECT pg_advisory_unlock(" KAN_PG_SCHEMA_LOCK ")"));
 	return 0;
 fail:
 	kan__pg_rollback(c);
+	PQclear(PQexec(c, "SELECT pg_advisory_unlock(" KAN_PG_SCHEMA_LOCK ")"));
 	return -EIO;
 }
 
