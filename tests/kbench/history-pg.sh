@@ -52,7 +52,7 @@ cd "$TAP_TMP" || exit 1
 hist_set_version() { sql "${1#postgresql:///}" "UPDATE kprof.meta SET value = '$2' WHERE key = 'kprof_history_schema'"; }
 history_store_checks
 n=$(sql where.db "SELECT count(*) FROM kprof.runs")
-is "$n" 6 "the runs are in the server's tables (kprof.runs)"
+is "$n" 7 "the runs are in the server's tables (kprof.runs)"
 
 # --- 8 concurrent writers x 50 runs --------------------------------------------------
 mkdb many
@@ -122,7 +122,8 @@ wait "$locker" 2>/dev/null
 check "the writer exits non-zero (exit $st)" test "$st" -ne 0
 lines=$(wc -l <crash.err)
 grep -q '^kprof: history: postgresql:///crash: cannot add c2.json: .*\(terminat\|closed\)' crash.err
-check "with one clear line ($lines): $(cat crash.err)" test $? -eq 0 -a "$lines" -eq 1
+r=$?
+check "with one clear line ($lines): $(cat crash.err)" test $r -eq 0 -a "$lines" -eq 1
 "$PGS" resume "$SRV" 2>resume.err
 st=$?
 is "$st" 0 "the server is started again"
@@ -144,58 +145,70 @@ else
 	not_ok "a wrong password: exit 2, one line (got $st: $(cat pw.err))"
 fi
 grep -q 'secret-pw' pw.err
-check "the password is not printed" test $? -ne 0
+r=$?
+check "the password is not printed" test $r -ne 0
 one_line_exit2 "a missing database" "$KPROF_BIN" history add postgresql:///nosuchdb w1.json
 grep -q 'database "nosuchdb" does not exist' one.err
-check "says which database is missing" test $? -eq 0
+r=$?
+check "says which database is missing" test $r -eq 0
 one_line_exit2 "no server on that port" "$KPROF_BIN" history show "postgresql://127.0.0.1:1/fresh.db"
 mkdb empty
 one_line_exit2 "a database without a history" "$KPROF_BIN" history show postgresql:///empty
 grep -q 'no kprof history in this database' one.err
-check "says there is no history there" test $? -eq 0
+r=$?
+check "says there is no history there" test $r -eq 0
 n=$(sql empty "SELECT count(*) FROM pg_namespace WHERE nspname = 'kprof'")
 is "$n" 0 "and show created nothing"
 hist_set_version postgresql:///fresh.db 3
 one_line_exit2 "a schema from a newer kprof" "$KPROF_BIN" history show postgresql:///fresh.db
 grep -q 'version 3 was written by a newer kprof' one.err
-check "says to upgrade kprof" test $? -eq 0
+r=$?
+check "says to upgrade kprof" test $r -eq 0
 hist_set_version postgresql:///fresh.db 2
 
 # --- copies between SQLite and PostgreSQL, both ways ---------------------------------
 "$KPROF_BIN" history copy "$(hdb where.db)" lite.db >c1.out 2>&1
 st=$?
-grep -q "^copied 6 runs from postgresql:///where.db to lite.db (0 already there)$" c1.out
-check "PostgreSQL to SQLite (exit $st): $(cat c1.out)" test $? -eq 0 -a "$st" -eq 0
+grep -q "^copied 7 runs from postgresql:///where.db to lite.db (0 already there)$" c1.out
+r=$?
+check "PostgreSQL to SQLite (exit $st): $(cat c1.out)" test $r -eq 0 -a "$st" -eq 0
 mkdb back
 "$KPROF_BIN" history copy lite.db postgresql:///back >c2.out 2>&1
 st=$?
-grep -q "^copied 6 runs from lite.db to postgresql:///back (0 already there)$" c2.out
-check "SQLite to PostgreSQL (exit $st): $(cat c2.out)" test $? -eq 0 -a "$st" -eq 0
+grep -q "^copied 7 runs from lite.db to postgresql:///back (0 already there)$" c2.out
+r=$?
+check "SQLite to PostgreSQL (exit $st): $(cat c2.out)" test $r -eq 0 -a "$st" -eq 0
 "$KPROF_BIN" history copy lite.db postgresql:///back >c3.out 2>&1
-grep -q "(6 already there)$" c3.out
-check "again: nothing copied ($(cat c3.out))" test $? -eq 0
+grep -q "(7 already there)$" c3.out
+r=$?
+check "again: nothing copied ($(cat c3.out))" test $r -eq 0
 for d in postgresql:///where.db lite.db postgresql:///back; do
 	"$KPROF_BIN" history show "$d" --metric throughput_msgs_per_sec --metric latency_p50_ns | sed "s|$d|DB|" >"show.$(echo "$d" | tr -c 'a-z\n' _)"
 done
 diff -u show.postgresql____where_db show.lite_db >c.diff && diff -u show.lite_db show.postgresql____back >>c.diff
-check "the same history in all three stores" test $? -eq 0
+r=$?
+check "the same history in all three stores" test $r -eq 0
 [ -s c.diff ] && diag "$(head -20 c.diff)"
 "$KPROF_BIN" history export lite.db --format gab-smaller >e1.json
 "$KPROF_BIN" history export postgresql:///back --format gab-smaller >e2.json
 cmp -s e1.json e2.json && grep -q '"value"' e1.json
-check "the same export from either store" test $? -eq 0
+r=$?
+check "the same export from either store" test $r -eq 0
 "$KPROF_BIN" history dashboard lite.db -o d1.html 2>/dev/null
 "$KPROF_BIN" history dashboard postgresql:///back -o d2.html 2>/dev/null
 sed 's|lite.db|DB|' d1.html >d1.norm
 sed 's|postgresql:///back|DB|' d2.html | cmp -s - d1.norm
-check "the same dashboard from either store" test $? -eq 0
+r=$?
+check "the same dashboard from either store" test $r -eq 0
 
 # --- KPROF_HISTORY_URL ------------------------------------------------------------------
 mkdb env
 KPROF_HISTORY_URL=postgresql:///env "$KPROF_BIN" history add w1.json >env.out 2>&1
 st=$?
 grep -q '^added run 1 from w1.json .* to postgresql:///env$' env.out
-check "add takes the store from KPROF_HISTORY_URL (exit $st)" test $? -eq 0 -a "$st" -eq 0
+r=$?
+check "add takes the store from KPROF_HISTORY_URL (exit $st)" test $r -eq 0 -a "$st" -eq 0
 KPROF_HISTORY_URL=postgresql:///env "$KPROF_BIN" history show | head -1 | grep -q '^postgresql:///env: 1 run, '
-check "show too" test $? -eq 0
+r=$?
+check "show too" test $r -eq 0
 done_testing

@@ -42,13 +42,15 @@ is "$st" 0 "show of a version 1 file"
 v=$(sqlite3 v1.db "SELECT value FROM meta WHERE key = 'kprof_history_schema'")
 is "$v" 2 "the file is migrated to version 2 on open"
 grep -q '^v1.db: 2 runs, 1 benchmark$' v1.out && grep -q '^  #2 .* commit 111111111111 ci$' v1.out
-check "its runs are all there, runner taken from the host" test $? -eq 0
+r=$?
+check "its runs are all there, runner taken from the host" test $r -eq 0
 n=$(sqlite3 v1.db "SELECT count(DISTINCT uid) || ' ' || count(ident) FROM runs")
 is "$n" "2 1" "every run got a uid; of the two equal runs only the first an identity"
 "$KPROF_BIN" history add v1.db w1.json >v1-add.out 2>&1
 st=$?
 grep -q '^w1.json is already in v1.db as run 1 ' v1-add.out
-check "the identity of runs stored by version 1 still holds (exit $st): $(cat v1-add.out)" test $? -eq 0 -a "$st" -eq 0
+r=$?
+check "the identity of runs stored by version 1 still holds (exit $st): $(cat v1-add.out)" test $r -eq 0 -a "$st" -eq 0
 "$KPROF_BIN" history add v1.db w4.json >/dev/null 2>&1
 st=$?
 n=$(sqlite3 v1.db "SELECT count(*) FROM runs")
