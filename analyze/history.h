@@ -120,6 +120,8 @@ extern const struct kan_hstore_ops kan__hpg_ops;     /* history-pg.c, or history
 /* The backend for a DB argument: a postgresql:// or postgres:// URI, else
  * an SQLite path. */
 const struct kan_hstore_ops *kan_hist_backend(const char *db);
+/* history-text.c: is db a postgresql:// or postgres:// URI */
+int kan__hist_is_uri(const char *db);
 /* DB for messages: a URI's password replaced by "***". Malloc'd. */
 char *kan_hist_display(const char *db);
 /* Open db (kan_hist_backend). 0 or the exit status 2 after one line on

@@ -11,7 +11,8 @@ analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.c \
 	analyze/convert.c analyze/merge.c \
 	analyze/compare.c analyze/report.c \
-	analyze/history.h analyze/history.c analyze/history-store.c analyze/history-dashboard.c \
+	analyze/history.h analyze/history.c analyze/history-store.c analyze/history-text.c \
+	analyze/history-dashboard.c \
 	analyze/history-sqlite.c
 # The PostgreSQL history store when configure found libpq; otherwise a
 # stand-in that refuses postgresql:// URIs with one clear line.

@@ -57,10 +57,10 @@ awk 'BEGIN {
 	srand(2);
 	for (r = 1; r <= 10000; r++) {
 		f = sprintf("runs/r%05d.json", r);
-		printf "{\"schema\":\"kprof-bench/1\",\"timestamp\":\"2027-%02d-%02dT%02d:%02d:%02dZ\",\"git_commit\":\"%040d\",\"host\":{\"hostname\":\"ci\"},\"benchmarks\":[", 1 + int(r / 3600) % 12, 1 + int(r / 1440) % 28, int(r / 60) % 24, r % 60, int(r / 7) % 60, r > f;
+		printf("{\"schema\":\"kprof-bench/1\",\"timestamp\":\"2027-%02d-%02dT%02d:%02d:%02dZ\",\"git_commit\":\"%040d\",\"host\":{\"hostname\":\"ci\"},\"benchmarks\":[", 1 + int(r / 3600) % 12, 1 + int(r / 1440) % 28, int(r / 60) % 24, r % 60, int(r / 7) % 60, r) > f;
 		for (b = 0; b < 2; b++) {
-			printf "%s{\"name\":\"pub\",\"backend\":\"%s\",\"config\":{\"size\":100,\"batch\":1,\"clients\":1},\"metrics\":{\"throughput_msgs_per_sec\":%.1f,\"latency_p99_ns\":%.1f,\"bytes_per_msg\":180},\"repetitions\":[", b ? "," : "", b ? "kafka" : "memory", 1e6 - b * 7e5, 5000 + b * 80000 > f;
-			for (i = 0; i < 5; i++) printf "%s{\"throughput_msgs_per_sec\":%.1f,\"latency_p99_ns\":%.1f}", i ? "," : "", (1e6 - b * 7e5) * (1 + 0.01 * rand()), (5000 + b * 80000) * (1 + 0.01 * rand()) > f;
+			printf("%s{\"name\":\"pub\",\"backend\":\"%s\",\"config\":{\"size\":100,\"batch\":1,\"clients\":1},\"metrics\":{\"throughput_msgs_per_sec\":%.1f,\"latency_p99_ns\":%.1f,\"bytes_per_msg\":180},\"repetitions\":[", (b ? "," : ""), (b ? "kafka" : "memory"), 1e6 - b * 7e5, 5000 + b * 80000) > f;
+			for (i = 0; i < 5; i++) printf("%s{\"throughput_msgs_per_sec\":%.1f,\"latency_p99_ns\":%.1f}", (i ? "," : ""), (1e6 - b * 7e5) * (1 + 0.01 * rand()), (5000 + b * 80000) * (1 + 0.01 * rand())) > f;
 			printf "]}" > f;
 		}
 		print "]}" > f;
