@@ -339,7 +339,7 @@ static int kan__pg_points(struct kan_hstore *hs, const struct kan_hfilter *f, co
 	res = kan__pg_query(s, "SELECT r.bench_id, b.label, r.run_id, r.value, r.reps FROM kprof.results r"
 			       " JOIN kprof.benchmarks b ON b.id = r.bench_id JOIN kprof.runs u ON u.id = r.run_id"
 			       " WHERE r.metric = $3 AND r.run_id >= $4::bigint AND " KAN_PG_FILTER
-			       " ORDER BY b.label COLLATE \"C\", r.bench_id, r.run_id", 4, p);
+			       " ORDER BY b.label COLLATE \"C\" NULLS FIRST, r.bench_id, r.run_id", 4, p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		kan__pg_fail(s, res, "cannot read results");
 		PQclear(res);
@@ -375,7 +375,7 @@ static int kan__pg_results(struct kan_hstore *hs, long long id, kan_hresult_fn f
 	snprintf(idtext, sizeof(idtext), "%lld", id);
 	res = kan__pg_query(s, "SELECT b.id, b.key, b.name, b.backend, b.config, b.label, r.metric, r.value, r.reps"
 			       " FROM kprof.results r JOIN kprof.benchmarks b ON b.id = r.bench_id"
-			       " WHERE r.run_id = $1::bigint ORDER BY b.label COLLATE \"C\", b.id, r.metric COLLATE \"C\"",
+			       " WHERE r.run_id = $1::bigint ORDER BY b.label COLLATE \"C\" NULLS FIRST, b.id, r.metric COLLATE \"C\"",
 			    1, p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		kan__pg_fail(s, res, "cannot read results");

@@ -39,12 +39,12 @@ awk 'BEGIN {
 	split("throughput_msgs_per_sec bytes_per_sec latency_p50_ns latency_p90_ns latency_p95_ns latency_p99_ns latency_p999_ns latency_max_ns cpu_usage_percent peak_rss_bytes", m, " ");
 	printf "{\"schema\":\"kprof-bench/1\",\"timestamp\":\"2027-03-01T00:00:00Z\",\"git_commit\":\"%040d\",\"host\":{\"hostname\":\"perf\"},\"benchmarks\":[", 1;
 	for (b = 0; b < 100; b++) {
-		printf "%s{\"name\":\"pub\",\"backend\":\"memory\",\"config\":{\"size\":%d,\"batch\":1,\"clients\":1},\"metrics\":{", b ? "," : "", 100 + b;
-		for (k = 1; k <= 10; k++) printf "%s\"%s\":%.1f", k > 1 ? "," : "", m[k], 1000 + k * 100 + b;
+		printf "%s{\"name\":\"pub\",\"backend\":\"memory\",\"config\":{\"size\":%d,\"batch\":1,\"clients\":1},\"metrics\":{", (b ? "," : ""), 100 + b;
+		for (k = 1; k <= 10; k++) printf "%s\"%s\":%.1f", (k > 1 ? "," : ""), m[k], 1000 + k * 100 + b;
 		printf "},\"repetitions\":[";
 		for (r = 0; r < 5; r++) {
-			printf "%s{", r ? "," : "";
-			for (k = 1; k <= 10; k++) printf "%s\"%s\":%.1f", k > 1 ? "," : "", m[k], (1000 + k * 100 + b) * (1 + 0.01 * rand());
+			printf "%s{", (r ? "," : "");
+			for (k = 1; k <= 10; k++) printf "%s\"%s\":%.1f", (k > 1 ? "," : ""), m[k], (1000 + k * 100 + b) * (1 + 0.01 * rand());
 			printf "}";
 		}
 		printf "]}";
