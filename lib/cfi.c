@@ -39,7 +39,6 @@
 #define KU__CFI_RESERVE ((size_t)1 << 30)   /* address space for everything */
 #define KU__CFI_RULES_MAX 65536u	    /* palette (indices fit 16 bits) */
 #define KU__CFI_RULE_SLOTS (2 * KU__CFI_RULES_MAX)
-#define KU__CFI_CACHE_BITS 13		    /* 8192 words = 64 KiB */
 #define KU__CFI_KNOWN_MAX 8192u		    /* tables kept for reuse */
 #define KU__CFI_IMAGES_MAX 64u
 
@@ -86,6 +85,10 @@ static struct {
 	uint64_t gen;
 	struct ku_cfi_stats st;
 } ku__cfi;
+
+/* Published once by ku_cfi_init for the inline probe in cfi.h. */
+uint64_t *ku__cfi_cache;
+const struct ku_cfi_rule *ku__cfi_rules;
 
 int ku_cfi_supported(void)
 {
@@ -169,6 +172,8 @@ int ku_cfi_init(void)
 	ku__cfi.used = ku__cfi.fixed = off;
 	for (size_t i = 0; i < KU_ARRAY_SIZE(fixed); i++)
 		ku__cfi_intern(&fixed[i]);
+	ku__cfi_rules = ku__cfi.rule;
+	__atomic_store_n(&ku__cfi_cache, ku__cfi.cache, __ATOMIC_RELEASE);
 	__atomic_store_n(&ku__cfi.ready, 1, __ATOMIC_RELEASE);
 	ku__cfi_unlock();
 	return 0;
@@ -765,6 +770,84 @@ static void ku__sort_rows(struct ku__cfi_row *r, size_t n)
 }
 
 /*
+ * Compile the .eh_frame entry at p (a CIE is skipped: FDEs parse the CIE
+ * they name). Returns the next entry, or NULL at the terminator or where
+ * the section is damaged.
+ */
+static const uint8_t *ku__fde(struct ku__build *b, struct ku__cie *cie_cache, const uint8_t *p,
+			      const uint8_t *lo, const uint8_t *hi, int *bad)
+{
+	struct ku__cur e = {p, hi, lo, 0};
+	uint64_t len = ku__rd(&e, 4), id;
+	const uint8_t *end, *idp;
+	uintptr_t pc_lo, pc_range, loc, pc_end;
+	struct ku__state s;
+	struct ku__cie *cie = cie_cache;
+
+	if (len == 0)
+		return NULL; /* terminator */
+	if (len == 0xffffffffu)
+		len = ku__rd(&e, 8);
+	if (e.bad || len < 4 || len > (uint64_t)(hi - e.p)) {
+		*bad = 1;
+		return NULL;
+	}
+	end = e.p + len;
+	idp = e.p;
+	e.end = end;
+	id = ku__rd(&e, 4);
+	if (id == 0)
+		return end; /* a CIE */
+	if (id > (uint64_t)(idp - lo)) {
+		*bad = 1;
+		return end;
+	}
+	if (cie->start != idp - id && ku__parse_cie(idp - id, lo, hi, cie) < 0) {
+		cie->start = NULL;
+		*bad = 1;
+		return end;
+	}
+	pc_lo = ku__enc(&e, cie->fde_enc, 0, 0);
+	pc_range = ku__enc(&e, cie->fde_enc & 0x0f, 0, 1);
+	if (e.bad) {
+		*bad = 1;
+		return end;
+	}
+	if (cie->has_aug_data) {
+		uint64_t alen = ku__uleb(&e);
+
+		if (e.bad || alen > (uint64_t)(e.end - e.p)) {
+			*bad = 1;
+			return end;
+		}
+		e.p += alen;
+	}
+	/* FDEs for code outside the object (or empty) are ignored. */
+	if (pc_range == 0 || pc_lo < b->text_lo || pc_lo >= b->text_hi || pc_range > b->text_hi - pc_lo)
+		return end;
+	pc_end = pc_lo + pc_range;
+	b->fdes++;
+	ku__state_reset(&s);
+	b->init = s;
+	loc = pc_lo;
+	if (ku__run(b, cie, &s, cie->insn, cie->insn_end, &loc, pc_end, 0) < 0) {
+		*bad = 1;
+		return end;
+	}
+	b->init = s;
+	if (ku__run(b, cie, &s, e.p, end, &loc, pc_end, 1) < 0) {
+		/* The rest of this FDE is beyond the compact form. */
+		ku__emit(b, loc, 1, 1);
+		b->unsup++;
+		loc = pc_end;
+	}
+	if (loc < pc_end)
+		ku__emit(b, loc, ku__compile(cie, &s), 1);
+	ku__emit(b, pc_end, 0, 0);
+	return end;
+}
+
+/*
  * Compile the .eh_frame found through hdr. Readable memory [mem_lo,
  * mem_hi); code [text_lo, text_hi). Rows go to the reservation. Returns
  * the number of rows (>= 0) with *rows set, -EINVAL when the CFI cannot
@@ -780,7 +863,7 @@ static long ku__build_table(const uint8_t *hdr, uintptr_t mem_lo, uintptr_t mem_
 	struct ku__cie cie;
 	const uint8_t *eh, *p;
 	size_t cap, n, k;
-	uint8_t ptr_enc;
+	uint8_t ptr_enc, count_enc, table_enc;
 
 	*bad = 0;
 	if (hdr < lo || hdr >= hi || text_hi <= text_lo || text_hi - text_lo > UINT32_MAX)
@@ -788,7 +871,8 @@ static long ku__build_table(const uint8_t *hdr, uintptr_t mem_lo, uintptr_t mem_
 	if (ku__rd(&c, 1) != 1 || c.bad)
 		return -EINVAL;
 	ptr_enc = (uint8_t)ku__rd(&c, 1);
-	(void)ku__rd(&c, 2); /* fde_count and table encodings: the scan is linear */
+	count_enc = (uint8_t)ku__rd(&c, 1);
+	table_enc = (uint8_t)ku__rd(&c, 1);
 	if (c.bad || ptr_enc == KU__PE_OMIT)
 		return -EINVAL;
 	eh = (const uint8_t *)ku__enc(&c, ptr_enc, (uintptr_t)hdr, 0);
@@ -809,82 +893,33 @@ static long ku__build_table(const uint8_t *hdr, uintptr_t mem_lo, uintptr_t mem_
 	b.cap = cap;
 	cie.start = NULL;
 
-	for (p = eh; p + 4 <= hi;) {
-		struct ku__cur e = {p, hi, lo, 0};
-		uint64_t len = ku__rd(&e, 4), id;
-		const uint8_t *body, *end, *idp;
-		uintptr_t pc_lo, pc_range, loc, pc_end;
-		struct ku__state s;
+	if (table_enc == 0x3b && count_enc != KU__PE_OMIT) {
+		/* The sorted search table: FDEs in address order, rows need no
+		 * sort. Entries are (initial location, FDE), each a 4-byte
+		 * offset from the header. */
+		uintptr_t count = ku__enc(&c, count_enc, (uintptr_t)hdr, 0);
 
-		if (len == 0)
-			break; /* terminator */
-		if (len == 0xffffffffu)
-			len = ku__rd(&e, 8);
-		if (e.bad || len < 4 || len > (uint64_t)(hi - e.p)) {
+		if (c.bad || count > (uintptr_t)(hi - c.p) / 8) {
 			*bad = 1;
-			break;
+			count = 0;
 		}
-		body = e.p;
-		end = body + len;
-		p = end;
-		idp = e.p;
-		e.end = end;
-		id = ku__rd(&e, 4);
-		if (id == 0)
-			continue; /* a CIE: parsed when an FDE names it */
-		if (id > (uint64_t)(idp - lo)) {
-			*bad = 1;
-			continue;
-		}
-		if (cie.start != idp - id) {
-			if (ku__parse_cie(idp - id, lo, hi, &cie) < 0) {
-				cie.start = NULL;
+		for (uintptr_t i = 0; i < count && !b.overflow; i++) {
+			int32_t rel;
+
+			memcpy(&rel, c.p + 8 * i + 4, 4);
+			p = hdr + rel;
+			if (p < lo || p >= hi || p + 4 > hi) {
 				*bad = 1;
 				continue;
 			}
+			ku__fde(&b, &cie, p, lo, hi, bad);
 		}
-		pc_lo = ku__enc(&e, cie.fde_enc, 0, 0);
-		pc_range = ku__enc(&e, cie.fde_enc & 0x0f, 0, 1);
-		if (e.bad) {
-			*bad = 1;
-			continue;
-		}
-		if (cie.has_aug_data) {
-			uint64_t alen = ku__uleb(&e);
-
-			if (e.bad || alen > (uint64_t)(e.end - e.p)) {
-				*bad = 1;
-				continue;
-			}
-			e.p += alen;
-		}
-		/* FDEs for code outside the object (or empty) are ignored. */
-		if (pc_range == 0 || pc_lo < text_lo || pc_lo >= text_hi || pc_range > text_hi - pc_lo)
-			continue;
-		pc_end = pc_lo + pc_range;
-		b.fdes++;
-		ku__state_reset(&s);
-		b.init = s;
-		loc = pc_lo;
-		if (ku__run(&b, &cie, &s, cie.insn, cie.insn_end, &loc, pc_end, 0) < 0) {
-			*bad = 1;
-			continue;
-		}
-		b.init = s;
-		if (ku__run(&b, &cie, &s, e.p, end, &loc, pc_end, 1) < 0) {
-			/* The rest of this FDE is beyond the compact form. */
-			ku__emit(&b, loc, 1, 1);
-			b.unsup++;
-			loc = pc_end;
-		}
-		if (loc < pc_end)
-			ku__emit(&b, loc, ku__compile(&cie, &s), 1);
-		ku__emit(&b, pc_end, 0, 0);
-		if (b.overflow) {
-			*bad = 1;
-			break;
-		}
+	} else {
+		for (p = eh; p && p + 4 <= hi && !b.overflow;)
+			p = ku__fde(&b, &cie, p, lo, hi, bad);
 	}
+	if (b.overflow)
+		*bad = 1;
 
 	/* Sort, keep the last row at each address, merge equal neighbours. */
 	ku__sort_rows(b.rows, b.nrows);

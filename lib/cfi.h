@@ -123,6 +123,27 @@ uint64_t ku_cfi_generation(void);
  */
 int ku_cfi_find(uintptr_t pc, struct ku_cfi_rule *rule);
 
+/* The cache probe of ku_cfi_find, expanded in the walk (internal). */
+#define KU__CFI_CACHE_BITS 13 /* 8192 words = 64 KiB */
+extern uint64_t *ku__cfi_cache __attribute__((visibility("hidden"))); /* pc << 16 | rule, 0 empty */
+extern const struct ku_cfi_rule *ku__cfi_rules __attribute__((visibility("hidden"))); /* palette */
+
+static inline __attribute__((always_inline)) int ku_cfi_find_inline(uintptr_t pc, struct ku_cfi_rule *rule)
+{
+	const uint64_t *c = ku__cfi_cache;
+
+	if (__builtin_expect(c != NULL, 1)) {
+		uint64_t v = __atomic_load_n(&c[((uint64_t)pc * 0x9e3779b97f4a7c15ull) >> (64 - KU__CFI_CACHE_BITS)],
+					     __ATOMIC_RELAXED);
+
+		if (__builtin_expect(v != 0 && (v >> 16) == (uint64_t)pc, 1)) {
+			*rule = ku__cfi_rules[v & 0xffff];
+			return 1;
+		}
+	}
+	return ku_cfi_find(pc, rule);
+}
+
 /* Fill *st. Any context (plain loads). */
 void ku_cfi_stats_get(struct ku_cfi_stats *st);
 

@@ -45,9 +45,11 @@ void ku_unwind_counts_get(struct ku_unwind_counts *c)
 	c->truncated = __atomic_load_n(&ku__counts.truncated, __ATOMIC_RELAXED);
 }
 
-/* Reading state of one walk: the stacks, and for unknown bounds the last
- * page found readable. */
+/* Reading state of one walk: a copy of the first range (kept in
+ * registers), the stacks, and for unknown bounds the last page found
+ * readable. */
 struct ku__mem {
+	uintptr_t lo, hi; /* the first range: [lo, hi - 8] readable; lo 0: none */
 	struct ku_unwind_stacks *st;
 	uintptr_t page;
 };
@@ -61,14 +63,14 @@ static int ku__page_ok(uintptr_t page)
 	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == 1;
 }
 
-static inline int ku__read(struct ku__mem *m, uintptr_t a, uintptr_t *v)
+static __attribute__((noinline)) int ku__read_slow(struct ku__mem *m, uintptr_t a, uintptr_t *v)
 {
 	struct ku_unwind_stacks *st = m->st;
 
-	if (KU_LIKELY(st->n)) {
+	if (st->n) {
 		for (int i = 0; i < st->n; i++)
-			if (a >= st->r[i].lo && a < st->r[i].hi && st->r[i].hi - a >= sizeof(uintptr_t) &&
-			    st->r[i].lo) {
+			if (st->r[i].lo && a >= st->r[i].lo && a < st->r[i].hi &&
+			    st->r[i].hi - a >= sizeof(uintptr_t)) {
 				*v = *(const uintptr_t *)a;
 				return 1;
 			}
@@ -85,6 +87,31 @@ static inline int ku__read(struct ku__mem *m, uintptr_t a, uintptr_t *v)
 	return 1;
 }
 
+static inline __attribute__((always_inline)) int ku__read(struct ku__mem *m, uintptr_t a, uintptr_t *v)
+{
+	if (KU_LIKELY(a - m->lo <= m->hi)) {
+		*v = *(const uintptr_t *)a;
+		return 1;
+	}
+	return ku__read_slow(m, a, v);
+}
+
+/* Copy the first range into m: a - lo <= hi then tests lo <= a <= end - 8
+ * in one comparison (hi holds the span). */
+static void ku__mem_load(struct ku__mem *m)
+{
+	struct ku_unwind_stacks *st = m->st;
+
+	/* No first range: match only the address of a word of ours, which
+	 * is as harmless to read as anything. */
+	m->lo = (uintptr_t)&m->page;
+	m->hi = 0;
+	if (st->n >= 1 && st->r[0].lo && st->r[0].hi >= st->r[0].lo + sizeof(uintptr_t)) {
+		m->lo = st->r[0].lo;
+		m->hi = st->r[0].hi - sizeof(uintptr_t) - st->r[0].lo;
+	}
+}
+
 /* A new stack pointer sp: give a range without a lower bound its bound. */
 static void ku__enter(struct ku_unwind_stacks *st, uintptr_t sp)
 {
@@ -99,20 +126,21 @@ static void ku__enter(struct ku_unwind_stacks *st, uintptr_t sp)
 #define KU__UC_FP offsetof(ucontext_t, uc_mcontext.gregs[REG_RBP])
 #endif
 
-int ku_unwind_cfi(const struct ku_unwind_regs *r, struct ku_unwind_stacks *st, uintptr_t *pcs, int max)
+int ku_unwind_cfi(const struct ku_unwind_regs *r, struct ku_unwind_stacks *st, uintptr_t *restrict pcs, int max)
 {
 #if defined(__x86_64__)
-	struct ku__mem m = {st, 0};
+	struct ku__mem m = {0, 0, st, 0};
 	uintptr_t pc = r->pc, sp = r->sp, fp = r->fp;
 	int exact = r->exact, n = 0;
 
 	if (!st->n)
 		KU__COUNT(unknown_stack);
 	ku__enter(st, sp);
+	ku__mem_load(&m);
 	while (n < max) {
 		struct ku_cfi_rule rule;
 		uintptr_t cfa, ra, nfp = fp;
-		int k = ku_cfi_find(exact ? pc : pc - 1, &rule);
+		int k = ku_cfi_find_inline(exact ? pc : pc - 1, &rule);
 
 		if (KU_UNLIKELY(k == 0)) {
 			KU__COUNT(not_code);
@@ -120,21 +148,21 @@ int ku_unwind_cfi(const struct ku_unwind_regs *r, struct ku_unwind_stacks *st, u
 			return n;
 		}
 		pcs[n++] = pc;
-		switch (rule.cfa_type) {
-		case KU_CFA_SP:
+		/* Tests in the order of frequency: an if chain predicts better
+		 * than a jump table when most frames share one rule type. */
+		if (KU_LIKELY(rule.cfa_type == KU_CFA_SP)) {
 			cfa = sp + (uintptr_t)(intptr_t)rule.cfa_off;
-			break;
-		case KU_CFA_FP:
+		} else if (rule.cfa_type == KU_CFA_FP) {
 			cfa = fp + (uintptr_t)(intptr_t)rule.cfa_off;
-			break;
-		case KU_CFA_DEREF:
+		} else if (rule.cfa_type == KU_CFA_END) {
+			st->stop = KU_UNWIND_STOP_END;
+			return n;
+		} else if (rule.cfa_type == KU_CFA_DEREF) {
 			if (!ku__read(&m, fp + (uintptr_t)(intptr_t)rule.cfa_off, &cfa))
 				goto unreadable;
-			break;
-		case KU_CFA_PLT:
+		} else if (rule.cfa_type == KU_CFA_PLT) {
 			cfa = sp + (uintptr_t)(intptr_t)rule.cfa_off + ((pc & 15) >= (uintptr_t)rule.fp_off ? 8 : 0);
-			break;
-		case KU_CFA_SIGNAL: {
+		} else if (rule.cfa_type == KU_CFA_SIGNAL) {
 			uintptr_t npc, nsp;
 
 			if (!ku__read(&m, sp + KU__UC_PC, &npc) || !ku__read(&m, sp + KU__UC_SP, &nsp) ||
@@ -146,12 +174,9 @@ int ku_unwind_cfi(const struct ku_unwind_regs *r, struct ku_unwind_stacks *st, u
 			fp = nfp;
 			exact = 1;
 			ku__enter(st, sp);
+			ku__mem_load(&m);
 			continue;
-		}
-		case KU_CFA_END:
-			st->stop = KU_UNWIND_STOP_END;
-			return n;
-		default: /* NONE, UNSUP: the frame pointer, if it looks like one */
+		} else { /* NONE, UNSUP: the frame pointer, if it looks like one */
 			KU__COUNT(fp_steps);
 			if (rule.cfa_type == KU_CFA_UNSUP)
 				KU__COUNT(unsup_steps);

@@ -103,6 +103,9 @@ struct kalloc__config {
 };
 
 extern struct kalloc__config kalloc__cfg;
+
+/* report.c: the unwinder's line of the verbose summary. */
+void kalloc__summary_unwind(void);
 extern volatile int kalloc__mode; /* enum kalloc__mode; OFF disables */
 
 /* Guard: while set, this thread's allocations bypass tracking. */
