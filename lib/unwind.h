@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cfi.h"
+
 enum ku_unwind_method {
 	KU_UNWIND_FP = 0,	 /* frame-pointer chain walk */
 	KU_UNWIND_LIBUNWIND = 1, /* libunwind, DWARF CFI */
@@ -147,6 +149,42 @@ struct ku_unwind_counts {
  * lock, no allocation; reads only memory in *st. Returns frames stored.
  */
 int ku_unwind_cfi(const struct ku_unwind_regs *r, struct ku_unwind_stacks *st, uintptr_t *pcs, int max);
+
+/*
+ * A thread's last walk, so that the next one can stop where it meets it
+ * (allocation stacks repeat; their outer frames nearly always do). Per
+ * thread, zero-initialised, never shared. A frame: its registers and the
+ * rule that led to the next one.
+ */
+#define KU_UNWIND_MEMO_FRAMES 64
+struct ku_unwind_memo_frame {
+	uintptr_t pc, sp, fp;
+	struct ku_cfi_rule rule;
+	uint8_t fp_live; /* the walk from here reads fp before restoring it */
+};
+/* The stack words a step read: the return address, the saved frame
+ * pointer (0: none), the realigned CFA (0: none). */
+struct ku_unwind_memo_check {
+	uintptr_t ra, fp, cfa;
+};
+struct ku_unwind_memo {
+	int n;	  /* frames; 0: nothing to reuse */
+	int stop; /* how that walk ended */
+	struct ku_unwind_memo_frame f[KU_UNWIND_MEMO_FRAMES];
+	struct ku_unwind_memo_check chk[KU_UNWIND_MEMO_FRAMES];
+	uintptr_t pc[KU_UNWIND_MEMO_FRAMES];
+};
+
+/*
+ * ku_unwind_cfi with the calling thread's memo: the same frames, found
+ * faster when they repeat. Async-signal-safe as long as the memo is not
+ * used by a walk this one interrupted (the caller's re-entrancy guard).
+ * Pass a memo only for walks that start on the thread's own stack (st
+ * with one range): a memo is checked by reading the stack words it
+ * recorded, which must still be mapped.
+ */
+int ku_unwind_cfi_memo(const struct ku_unwind_regs *r, struct ku_unwind_stacks *st, uintptr_t *pcs, int max,
+		       struct ku_unwind_memo *memo);
 
 /*
  * Same from an interrupted context (ucontext_t * of an SA_SIGINFO

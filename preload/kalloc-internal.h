@@ -86,6 +86,9 @@ struct kalloc__thread {
 	int last_n;
 	uintptr_t last_pcs[KALLOC__LAST_PCS];
 	struct kalloc__thread *next, *prev;
+	/* The last CFI walk, reused where the next one meets it. Last in the
+	 * struct: the hot fields above stay together. */
+	struct ku_unwind_memo memo;
 };
 
 /* Settings, parsed once from the environment. */

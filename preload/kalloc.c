@@ -763,11 +763,11 @@ static inline __attribute__((always_inline)) int kalloc__walk_cfi(struct kalloc_
 	} else {
 		kalloc__altstack(&st, here, t->stack_hi);
 	}
-	n = ku_unwind_cfi(&r, &st, pcs, max);
+	n = ku_unwind_cfi_memo(&r, &st, pcs, max, st.n == 1 ? &t->memo : NULL);
 	if (KU_UNLIKELY(st.stop == KU_UNWIND_STOP_NOT_CODE) && ku_cfi_sync_if_changed() == 1) {
 		if (st.n)
 			st.r[0].lo = here;
-		n = ku_unwind_cfi(&r, &st, pcs, max);
+		n = ku_unwind_cfi_memo(&r, &st, pcs, max, st.n == 1 ? &t->memo : NULL);
 	}
 	return n;
 }
