@@ -1318,6 +1318,10 @@ void ku_cfi_stats_get(struct ku_cfi_stats *st)
 {
 	*st = ku__cfi.st;
 	st->rules = ku__cfi.nrules;
+	if (!__atomic_load_n(&ku__cfi.ready, __ATOMIC_ACQUIRE)) {
+		st->bytes = 0;
+		return;
+	}
 	/* What was written; the rest of the reservation is never touched. */
 	st->bytes = ku__cfi.used - ku__cfi.fixed + ku__cfi.nrules * sizeof(struct ku_cfi_rule) +
 		    ((size_t)1 << KU__CFI_CACHE_BITS) * sizeof(uint64_t) +

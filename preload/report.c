@@ -702,7 +702,7 @@ static void kalloc__write_unwind_stats(FILE *f)
 		"\"objects_malformed\":%llu,\"fdes\":%llu,\"rows\":%llu,\"rules\":%llu,\"bytes\":%llu,"
 		"\"build_ns\":%llu,\"syncs\":%llu},\"walks\":{\"fp_steps\":%llu,\"unsupported_steps\":%llu,"
 		"\"ended_outside_code\":%llu,\"ended_unreadable\":%llu,\"ended_no_progress\":%llu,"
-		"\"signal_frames\":%llu,\"unknown_stack\":%llu,\"truncated\":%llu}},\n",
+		"\"signal_frames\":%llu,\"unknown_stack\":%llu,\"truncated\":%llu}},",
 		ku_unwind_name(kalloc__cfg.unwind), (unsigned long long)cs.objects,
 		(unsigned long long)cs.objects_nocfi, (unsigned long long)cs.objects_bad, (unsigned long long)cs.fdes,
 		(unsigned long long)cs.rows, (unsigned long long)cs.rules, (unsigned long long)cs.bytes,
@@ -816,11 +816,12 @@ static void kalloc__write_stats(const char *prefix, struct kalloc__symtab *st, i
 	fprintf(o.f,
 		"{\"schema\":\"kprof-stats/1\",\"pid\":%d,\"mode\":\"%s\",\"total_allocs\":%llu,"
 		"\"total_bytes\":%llu,\"total_frees\":%llu,\"peak_live_bytes\":%llu,\"live_bytes\":%lld,"
-		"\"messages\":%llu,\"unknown_frees\":%llu,\n\"phases\":[",
+		"\"messages\":%llu,\"unknown_frees\":%llu,",
 		(int)getpid(), kalloc__mode_name(), (unsigned long long)tot.allocs, (unsigned long long)tot.bytes,
 		(unsigned long long)tot.frees, (unsigned long long)tot.peak, (long long)tot.live,
 		(unsigned long long)tot.messages, (unsigned long long)kalloc__unknown_free_count());
 	kalloc__write_unwind_stats(o.f);
+	fputs("\n\"phases\":[", o.f);
 	for (i = 0; i < n; i++) {
 		uint64_t msgs, allocs, bytes;
 		int64_t growth;
