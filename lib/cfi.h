@@ -74,7 +74,7 @@ struct ku_cfi_stats {
 	uint64_t rules;		 /* distinct rules in the palette */
 	uint64_t unsup_rows;	 /* rows whose CFI the compact form cannot express */
 	uint64_t bytes;		 /* memory the tables, palette, cache and snapshots use */
-	uint64_t build_ns;	 /* time spent building tables */
+	uint64_t build_ns;	 /* CPU time spent building tables (and syncing) */
 	uint64_t syncs;		 /* object-list refreshes */
 };
 
