@@ -284,6 +284,7 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 	if (mo && mo->n && mo->pc[0] == f.pc && mo->f[0].sp == f.sp && !f.exact && ku__memo_valid(mo, 0, f.fp)) {
 		n = mo->n <= max ? mo->n : max;
 		memcpy(pcs, mo->pc, (size_t)n * sizeof(*pcs));
+		mo->hits++;
 		st->stop = mo->n > max ? KU_UNWIND_STOP_DEPTH : mo->stop;
 		return n;
 	}
@@ -305,6 +306,7 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 					int tail = mo->n - j, keep = n + tail;
 
 					memcpy(pcs + n, &mo->pc[j], (size_t)(keep <= max ? tail : max - n) * sizeof(*pcs));
+					mo->hits++;
 					if (n == 0 && j == 0) {
 						/* The same walk again: nothing to change. */
 					} else if (keep <= KU_UNWIND_MEMO_FRAMES) {
