@@ -101,7 +101,12 @@ KALLOC_PRELOAD_TESTS = tests/kalloc/api.kalloc tests/kalloc/stress.kalloc tests/
 EXTRA_DIST += tests/kalloc/run-preloaded.sh $(KALLOC_PRELOAD_TESTS)
 
 # Unit tests of lib/unwind and lib/procmaps (no preload).
-check_PROGRAMS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit tests/kalloc/unwind-memo-unit
+check_PROGRAMS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit tests/kalloc/unwind-memo-unit \
+	tests/kalloc/signame-unit
+tests_kalloc_signame_unit_SOURCES = tests/kalloc/signame-unit.c
+tests_kalloc_signame_unit_CFLAGS = $(AM_CFLAGS) -I$(srcdir)/tests
+tests_kalloc_signame_unit_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_signame_unit_LDADD = lib/libku.la
 # Plain -O2 without frame pointers: the memo must be exact on such code.
 tests_kalloc_unwind_memo_unit_SOURCES = tests/kalloc/unwind-memo-unit.c
 tests_kalloc_unwind_memo_unit_CFLAGS = $(AM_CFLAGS) -O2 -fomit-frame-pointer -I$(srcdir)/tests
@@ -118,7 +123,7 @@ tests_kalloc_procmaps_unit_LDADD = lib/libku.la
 
 KALLOC_SH_TESTS = tests/kalloc/corpus.sh tests/kalloc/real.sh tests/kalloc/badinput.sh \
 	tests/kalloc/features.sh tests/kalloc/pprof.sh tests/kalloc/debuginfo.sh tests/kalloc/compose.sh
-TESTS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit tests/kalloc/unwind-memo-unit $(KALLOC_SH_TESTS) $(KALLOC_PRELOAD_TESTS)
+TESTS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit tests/kalloc/unwind-memo-unit tests/kalloc/signame-unit $(KALLOC_SH_TESTS) $(KALLOC_PRELOAD_TESTS)
 EXTRA_DIST += $(KALLOC_SH_TESTS) tests/kalloc/lib.sh
 
 # Overhead benchmark: built by make check, run by hand (tests/kalloc/perf/run.sh).
