@@ -10,7 +10,8 @@ analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \
 	analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.c \
 	analyze/convert.c analyze/merge.c \
-	analyze/compare.c analyze/history.c analyze/report.c
+	analyze/compare.c analyze/history.c analyze/report.c \
+	analyze/timeline.h analyze/timeline-load.c analyze/timeline-svg.c analyze/mem.c
 analyze_kprof_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(LIBDW_CFLAGS) $(SQLITE_CFLAGS)
 analyze_kprof_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 analyze_kprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS) $(SQLITE_LIBS) -lm

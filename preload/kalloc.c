@@ -1568,7 +1568,6 @@ static int kalloc__done;
  * thread has no program frames (its stack is not a root) and the exit
  * status is the signal's, whatever KALLOC_LEAK_EXITCODE says.
  */
-void kalloc__final_report(void);
 void kalloc__final_report(void)
 {
 	struct kalloc__roots roots;

@@ -361,7 +361,6 @@ static void kalloc__tl_prune(unsigned n)
 	}
 }
 
-void kalloc__final_report(void);
 
 static void *kalloc__tl_thread(void *arg)
 {

@@ -6,11 +6,13 @@
  * termination signals, interval snapshots and <prefix>.timeline.json) is
  * out of line in timeline.c.
  *
- * Temporary allocation (heaptrack's definition, per thread): a block whose
- * free() (or realloc() away) is the next allocation event of the thread
- * that allocated it, that is, the thread allocated nothing between the
- * allocation and the free and the free comes from the same thread. Full
- * mode only (it needs the block's stack).
+ * Temporary allocation (heaptrack's definition, per thread): a block freed
+ * (or moved by realloc) by the thread that allocated it before that thread
+ * allocated anything else. Frees of other blocks in between do not matter:
+ * after p = malloc(); q = malloc(); free(p); free(q), q is temporary and p
+ * is not. heaptrack applies the rule to the whole process at once (one
+ * event stream); the two agree for single-threaded programs. Full mode
+ * only (it needs the block's stack).
  */
 #ifndef KALLOC_TIMELINE_H
 #define KALLOC_TIMELINE_H
@@ -37,7 +39,9 @@ static inline __attribute__((always_inline)) void kalloc__tl_free(struct kalloc_
 	struct kalloc__pending *e = &t->pending[id & (KU_ARRAY_SIZE(t->pending) - 1)];
 	uint64_t tmp = p == t->last_alloc;
 
-	t->last_alloc = 0;
+	/* Frees of other blocks in between do not matter; the block itself
+	 * is gone (its address may come back from another thread). */
+	t->last_alloc = tmp ? 0 : t->last_alloc;
 	if (KU_LIKELY(e->id == id && id)) {
 		__atomic_store_n(&e->live, e->live - (int64_t)size, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->temps, e->temps + tmp, __ATOMIC_RELAXED);
@@ -66,6 +70,9 @@ uint64_t kalloc__tl_retired_temps(void);
 void kalloc__tl_start(void);
 void kalloc__tl_after_fork(void);
 void kalloc__tl_phase(const char *name);
+
+/* The final files on a termination signal (kalloc.c). */
+void kalloc__final_report(void);
 
 /* Per-site figures for the report: temps[id] and peak[id] (live bytes at
  * the global peak) for ids 1..n, on memory mapped for the purpose. */
