@@ -100,6 +100,12 @@ int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mo
 
 /* ksamp.c */
 void ksamp__warn(const char *msg, const char *detail);
+/* Write the profile so far to path (normal threads only); 0 or -errno. */
+int ksamp__write_to(const char *path);
+
+/* service.c: interval profiles and the final profile on SIGTERM/SIGINT/
+ * SIGHUP (skip_signal: the toggle signal, never taken over). */
+void ksamp__service_start(int skip_signal);
 uint64_t ksamp__unsampled_threads(void);
 /* The exported API (ksamp.h declares inline look-up wrappers instead). */
 int ksamp_start(void);

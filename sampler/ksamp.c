@@ -625,6 +625,18 @@ KSAMP__EXPORT int ksamp_stop(void)
 	return ksamp__set_enabled(0);
 }
 
+int ksamp__write_to(const char *path)
+{
+	int rc;
+
+	if (!ksamp__ready)
+		return -ENOSYS;
+	pthread_mutex_lock(&ksamp__write_lock);
+	rc = ksamp__write(path, ksamp__t0_real, ksamp__t0_mono);
+	pthread_mutex_unlock(&ksamp__write_lock);
+	return rc;
+}
+
 KSAMP__EXPORT int ksamp_flush(void)
 {
 	int rc;
@@ -716,6 +728,7 @@ __attribute__((constructor)) static void ksamp__init(void)
 	atomic_store(&ksamp__enabled, ksamp__cfg.start_enabled);
 	ksamp__ready = 1;
 	ksamp__thread_start();
+	ksamp__service_start(ksamp__cfg.toggle_signal);
 }
 
 __attribute__((destructor)) static void ksamp__fini(void)
