@@ -2,7 +2,8 @@
 /*
  * termsig: see termsig.h. This file holds signal-handler code: the
  * handler, ku_termsig_pending() and ku_termsig_done() are
- * async-signal-safe; they touch only the static words below.
+ * async-signal-safe (sem_post, nanosleep, sigaction, kill, getpid); they
+ * touch only the static words below.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "termsig.h"
 
@@ -20,6 +22,8 @@ static int ku__termsig_sig;  /* first signal received, atomic */
 static int ku__termsig_fin;  /* set by ku_termsig_done, atomic */
 static int ku__termsig_mine[3];
 static void (*ku__termsig_next[3])(int); /* the other library's handler */
+static int (*ku__termsig_busy)(void);
+static int ku__termsig_waiting; /* handlers waiting, atomic */
 
 static int ku__termsig_index(int signo)
 {
@@ -38,6 +42,16 @@ static void ku__termsig_handler(int signo)
 	struct timespec ts = {0, 10 * 1000 * 1000};
 	int i, k = ku__termsig_index(signo), e = errno;
 
+	if (ku__termsig_busy && ku__termsig_busy()) {
+		/* Inside the library, perhaps holding a lock the writer needs:
+		 * let the program run on; ku_termsig_done() sends the signal
+		 * again once the files are written. */
+		if (__atomic_exchange_n(&ku__termsig_sig, signo, __ATOMIC_SEQ_CST) == 0 && ku__termsig_wake)
+			sem_post(ku__termsig_wake);
+		errno = e;
+		return;
+	}
+	__atomic_fetch_add(&ku__termsig_waiting, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&ku__termsig_sig, signo, __ATOMIC_SEQ_CST) == 0 && ku__termsig_wake)
 		sem_post(ku__termsig_wake);
 	for (i = 0; i < KU_TERMSIG_WAIT_MS / 10 && !__atomic_load_n(&ku__termsig_fin, __ATOMIC_SEQ_CST); i++)
@@ -49,7 +63,9 @@ static void ku__termsig_handler(int signo)
 		sa.sa_handler = SIG_DFL;
 		sigemptyset(&sa.sa_mask);
 		sigaction(signo, &sa, NULL);
-		raise(signo);
+		/* To the process: this may be a thread that blocks it (the
+		 * other library's writer, calling us from ku_termsig_done). */
+		kill(getpid(), signo);
 	}
 	errno = e;
 }
@@ -67,12 +83,13 @@ static int ku__termsig_peer(void (*h)(int))
 	return strncmp(b, "libkalloc", 9) == 0 || strncmp(b, "libksamp", 8) == 0;
 }
 
-int ku_termsig_install(sem_t *wake, int skip)
+int ku_termsig_install(sem_t *wake, int skip, int (*busy)(void))
 {
 	struct sigaction sa, old;
 	int i, n = 0;
 
 	ku__termsig_wake = wake;
+	ku__termsig_busy = busy;
 	for (i = 0; i < 3; i++) {
 		int s = ku__termsig_sigs[i];
 
@@ -102,7 +119,21 @@ int ku_termsig_pending(void)
 
 void ku_termsig_done(void)
 {
+	int signo = __atomic_load_n(&ku__termsig_sig, __ATOMIC_SEQ_CST), k = ku__termsig_index(signo);
+	struct sigaction sa;
+
 	__atomic_store_n(&ku__termsig_fin, 1, __ATOMIC_SEQ_CST);
+	if (!signo || __atomic_load_n(&ku__termsig_waiting, __ATOMIC_SEQ_CST))
+		return; /* a waiting handler raises it */
+	if (k >= 0 && ku__termsig_next[k]) {
+		ku__termsig_next[k](signo); /* the other library writes, then raises */
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(signo, &sa, NULL);
+	kill(getpid(), signo);
 }
 
 void ku_termsig_uninstall(void)

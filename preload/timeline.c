@@ -434,6 +434,12 @@ static int kalloc__tl_thread_start(void)
 	return -err;
 }
 
+/* Async-signal-safe: is the interrupted thread inside kalloc? */
+static int kalloc__tl_busy(void)
+{
+	return kalloc__self()->guard > 0;
+}
+
 void kalloc__tl_start(void)
 {
 	struct timespec ts;
@@ -469,7 +475,7 @@ void kalloc__tl_start(void)
 		return;
 	}
 	kalloc__tl.running = 1;
-	ku_termsig_install(&kalloc__tl.wake, kalloc__cfg.signo);
+	ku_termsig_install(&kalloc__tl.wake, kalloc__cfg.signo, kalloc__tl_busy);
 }
 
 void kalloc__tl_after_fork(void)

@@ -184,5 +184,5 @@ void ksamp__service_start(int skip_signal)
 	}
 	ksamp__svc.running = 1;
 	pthread_atfork(NULL, NULL, ksamp__svc_after_fork);
-	ku_termsig_install(&ksamp__svc.wake, skip_signal);
+	ku_termsig_install(&ksamp__svc.wake, skip_signal, NULL);
 }
