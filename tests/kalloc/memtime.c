@@ -4,6 +4,7 @@
  * temporary-allocation and service tests (timeline.sh, heaptrack.sh,
  * services.sh). Every allocation site is a named function (built without
  * inlining). Modes:
+ *   none        allocates nothing (heaptrack's own baseline)
  *   ht          fixed figures, no sleeps: compared with heaptrack
  *   rfr         memory rises (big_a, 10 MB), falls, rises again (small_b,
  *               4 MB) with small_b making far more calls and bytes over
@@ -185,6 +186,8 @@ static int mode_term(int own)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "none") == 0)
+		return 0;
 	if (argc >= 2 && strcmp(argv[1], "ht") == 0)
 		return mode_ht();
 	if (argc >= 2 && strcmp(argv[1], "rfr") == 0)
@@ -195,6 +198,6 @@ int main(int argc, char **argv)
 		return mode_term(0);
 	if (argc >= 2 && strcmp(argv[1], "ownterm") == 0)
 		return mode_term(1);
-	fprintf(stderr, "usage: memtime ht|rfr|grow SECS|term|ownterm\n");
+	fprintf(stderr, "usage: memtime none|ht|rfr|grow SECS|term|ownterm\n");
 	return 2;
 }
