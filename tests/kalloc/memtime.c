@@ -186,6 +186,11 @@ static int mode_term(int own)
 
 int main(int argc, char **argv)
 {
+	static char obuf[4096];
+
+	/* stdio would malloc its buffer at the first printf: a block that
+	 * stays live to the end and would change every figure. */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	if (argc >= 2 && strcmp(argv[1], "none") == 0)
 		return 0;
 	if (argc >= 2 && strcmp(argv[1], "ht") == 0)
