@@ -11,7 +11,8 @@ KU_INJECT_SOURCES = \
 	lib/symbolize.h lib/symbolize.c \
 	lib/termsig.h lib/termsig.c \
 	lib/json.h lib/json.c \
-	lib/ku.h lib/ku.c
+	lib/ku.h lib/ku.c \
+	lib/signame.h lib/signame.c
 KU_SOURCES = $(KU_INJECT_SOURCES) \
 	lib/hist.h lib/hist.c
 
