@@ -205,6 +205,10 @@ static void kan__tl_path(const char *arg, char *out, size_t size)
 	static const char *const sfx[] = {".timeline.json", ".heap.pb.gz", ".stats.json", ".leaks.json", ".leaks.txt"};
 	size_t n = strlen(arg), i;
 
+	if (n >= 13 && strcmp(arg + n - 13, "timeline.json") == 0) {
+		snprintf(out, size, "%s", arg); /* the file itself (kbench's <case>/timeline.json) */
+		return;
+	}
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		size_t l = strlen(sfx[i]);
 
