@@ -79,7 +79,8 @@ struct kalloc__thread {
 		int64_t live;	/* requested bytes still live (timeline.c) */
 		uint64_t temps; /* temporary allocations (timeline.c) */
 	} pending[64];
-	/* Full mode: the last block this thread allocated (0 after a free),
+	/* Full mode: the last block this thread allocated, complemented so
+	 * that the leak scan does not take it for a pointer (0 after its free),
 	 * for the temporary-allocation test; the live delta past which
 	 * kalloc__live_flush runs (the peak's headroom, at most 64 KiB). */
 	uintptr_t last_alloc;
@@ -275,6 +276,10 @@ int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *r
 void kalloc__leaks_free(struct kalloc__leakset *ls);
 
 /* ---- report.c -------------------------------------------------------- */
+/* 1 once the final files are being written (exit or termination signal). */
+int kalloc__final_begun(void);
+/* Set after the first "cannot write" warning of any output file. */
+extern int kalloc__write_fail_once;
 /* Write every output file under prefix (NULL: configured prefix). At exit
  * final = 1 (summary line, exit code). Returns number of definite leaks. */
 uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__roots *roots);

@@ -1540,6 +1540,11 @@ __attribute__((constructor)) static void kalloc__ctor(void)
 
 static int kalloc__done;
 
+int kalloc__final_begun(void)
+{
+	return __atomic_load_n(&kalloc__done, __ATOMIC_RELAXED);
+}
+
 /*
  * The final files, written by the timeline thread when SIGTERM, SIGINT or
  * SIGHUP stops the process (timeline.c): as at exit, except that the

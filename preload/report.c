@@ -224,7 +224,7 @@ struct kalloc__out {
 	int to_stderr;
 };
 
-static int kalloc__write_fail_once;
+int kalloc__write_fail_once; /* shared with timeline.c: one warning in all */
 
 static int kalloc__open(struct kalloc__out *o, const char *prefix, const char *suffix, int stderr_fallback)
 {
@@ -1041,6 +1041,11 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 	if (!prefix)
 		prefix = kalloc__cfg.prefix;
 	kalloc__lock(&kalloc__report_lock);
+	if (!final && kalloc__final_begun()) {
+		/* The process is exiting: a snapshot now would be cut short. */
+		kalloc__unlock(&kalloc__report_lock);
+		return 0;
+	}
 	memset(&r, 0, sizeof(r));
 	memset(&ls, 0, sizeof(ls));
 	have_st = kalloc__symtab_init(&st) == 0;

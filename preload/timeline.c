@@ -202,7 +202,9 @@ void kalloc__tl_peak(struct kalloc__thread *t, int64_t now)
 	/* Not the messages or allocations at the peak: kalloc__totals takes
 	 * the registry lock, which a thread registering right now may hold
 	 * while it allocates. kalloc__tl_write takes them from the series. */
-	kalloc__tl.peak_t_ns = ku_now_ns() - kalloc__tl.t0_ns;
+	/* Before the constructor ran (another library's constructor
+	 * allocating) the clock has no origin yet: time 0. */
+	kalloc__tl.peak_t_ns = kalloc__tl.t0_ns ? ku_now_ns() - kalloc__tl.t0_ns : 0;
 	kalloc__unlock(&kalloc__tl.lock);
 }
 
@@ -315,6 +317,11 @@ static void kalloc__tl_sample(void)
 
 	kalloc__tl_now(&p);
 	kalloc__lock(&kalloc__tl.lock);
+	/* The sampling thread and a kalloc_phase() caller may race here:
+	 * keep the series in time order. */
+	p.t_ns = ku_now_ns() - kalloc__tl.t0_ns;
+	if (kalloc__tl.n && p.t_ns < kalloc__tl.pt[kalloc__tl.n - 1].t_ns)
+		p.t_ns = kalloc__tl.pt[kalloc__tl.n - 1].t_ns;
 	if (kalloc__tl.pt) {
 		if (kalloc__tl.n == KALLOC__TL_POINTS)
 			kalloc__tl_coarsen();
@@ -362,6 +369,14 @@ static void kalloc__tl_prune(unsigned n)
 }
 
 
+static int kalloc__tl_written(unsigned n)
+{
+	char path[sizeof(kalloc__cfg.prefix) + 64];
+
+	snprintf(path, sizeof(path), "%s.%u.timeline.json", kalloc__cfg.prefix, n);
+	return access(path, F_OK) == 0;
+}
+
 static void *kalloc__tl_thread(void *arg)
 {
 	uint64_t next_sample, next_snap, now;
@@ -406,7 +421,9 @@ static void *kalloc__tl_thread(void *arg)
 		if (now >= next_snap) {
 			int n = kalloc_v1_snapshot();
 
-			if (n > 0)
+			/* a snapshot refused because the process is exiting
+			 * wrote nothing: then keep the older ones */
+			if (n > 0 && kalloc__tl_written((unsigned)n))
 				kalloc__tl_prune((unsigned)n);
 			next_snap += kalloc__cfg.interval_ns;
 			now = ku_now_ns();
@@ -480,6 +497,9 @@ void kalloc__tl_start(void)
 
 void kalloc__tl_after_fork(void)
 {
+	/* Only this thread exists now; another may have held these. */
+	kalloc__tl.lock.v = 0;
+	kalloc__tl_site_lock.v = 0;
 	if (!kalloc__tl.running)
 		return;
 	sem_destroy(&kalloc__tl.wake);
@@ -534,6 +554,8 @@ void kalloc__tl_write(const char *prefix)
 	ku_json_kv_uint(&w, "start_unix_ns", kalloc__tl.t0_unix_ns);
 	ku_json_kv_uint(&w, "duration_ns", last.t_ns);
 	kalloc__lock(&kalloc__tl.lock);
+	if (kalloc__tl.n && last.t_ns < kalloc__tl.pt[kalloc__tl.n - 1].t_ns)
+		last.t_ns = kalloc__tl.pt[kalloc__tl.n - 1].t_ns; /* sampled meanwhile */
 	ku_json_kv_uint(&w, "interval_ns", kalloc__cfg.timeline_ms ? kalloc__tl.step_ns : 0);
 	ku_json_kv_uint(&w, "budget_points", KALLOC__TL_POINTS);
 	ku_json_kv_uint(&w, "coarsened", kalloc__tl.coarsened);
@@ -621,6 +643,6 @@ void kalloc__tl_write(const char *prefix)
 	snprintf(path, sizeof(path), "%s.timeline.json", prefix);
 	err = ku_json_writer_save(&w, path);
 	if (err)
-		kalloc__warn(NULL, "cannot write %s: %s", path, ku_strerror(err));
+		kalloc__warn(&kalloc__write_fail_once, "cannot write %s: %s", path, ku_strerror(err));
 	ku_json_writer_free(&w);
 }

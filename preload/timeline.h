@@ -26,7 +26,7 @@ static inline __attribute__((always_inline)) void kalloc__tl_alloc(struct kalloc
 								   size_t size)
 {
 	__atomic_store_n(&e->live, e->live + (int64_t)size, __ATOMIC_RELAXED);
-	t->last_alloc = p;
+	t->last_alloc = ~p; /* complemented: not a pointer the leak scan would follow */
 	t->hist[size ? 64 - __builtin_clzll((unsigned long long)size) : 0]++;
 }
 
@@ -37,7 +37,7 @@ static inline __attribute__((always_inline)) void kalloc__tl_free(struct kalloc_
 								  size_t size, uint32_t id)
 {
 	struct kalloc__pending *e = &t->pending[id & (KU_ARRAY_SIZE(t->pending) - 1)];
-	uint64_t tmp = p == t->last_alloc;
+	uint64_t tmp = ~p == t->last_alloc;
 
 	/* Frees of other blocks in between do not matter; the block itself
 	 * is gone (its address may come back from another thread). */

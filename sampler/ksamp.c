@@ -605,6 +605,8 @@ KSAMP__EXPORT int ksamp_stop(void)
 	return ksamp__set_enabled(0);
 }
 
+static int ksamp__final; /* the exit flush has begun: no more snapshots */
+
 int ksamp__write_to(const char *path)
 {
 	int rc;
@@ -612,7 +614,8 @@ int ksamp__write_to(const char *path)
 	if (!ksamp__ready)
 		return -ENOSYS;
 	pthread_mutex_lock(&ksamp__write_lock);
-	rc = ksamp__write(path, ksamp__t0_real, ksamp__t0_mono);
+	rc = __atomic_load_n(&ksamp__final, __ATOMIC_RELAXED) ? -ECANCELED
+							     : ksamp__write(path, ksamp__t0_real, ksamp__t0_mono);
 	pthread_mutex_unlock(&ksamp__write_lock);
 	return rc;
 }
@@ -721,5 +724,6 @@ __attribute__((destructor)) static void ksamp__fini(void)
 		return; /* a vfork child exiting: the parent writes */
 	if (ksamp__child && !atomic_load(&ksamp__tab.handled))
 		return; /* no litter from short-lived children */
+	__atomic_store_n(&ksamp__final, 1, __ATOMIC_RELAXED);
 	ksamp_flush();
 }

@@ -84,6 +84,10 @@ static void ksamp__svc_snapshot(void)
 
 	ksamp__svc_path(path, sizeof(path), ++ksamp__svc.n);
 	rc = ksamp__write_to(path);
+	if (rc == -ECANCELED) {
+		ksamp__svc.n--; /* exiting: not written */
+		return;
+	}
 	if (rc < 0) {
 		static int once;
 
