@@ -162,8 +162,12 @@ int64_t kalloc__tl_flush_at(int64_t now, uint64_t peak, int64_t max)
 {
 	int64_t room;
 
-	if (kalloc__cfg.timeline_ms == 0 && kalloc__cfg.mode != KALLOC_MODE_FULL)
-		return max; /* count and sample modes with the timeline off: as before */
+	/* Count and sample modes keep the constant threshold: the exact
+	 * peak would cost them a flush at nearly every allocation of a
+	 * program that hovers at its peak (their live bytes are usable
+	 * sizes anyway); their peak is within 64 KiB per thread, as before. */
+	if (kalloc__cfg.mode != KALLOC_MODE_FULL)
+		return max;
 	if (now < 0 || peak > (uint64_t)INT64_MAX)
 		return max;
 	room = (int64_t)peak - now;
