@@ -218,7 +218,17 @@ const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file)
 		file += 2;
 	if (!*file || (file[0] == '.' && file[1] == '.' && (file[2] == '/' || !file[2])))
 		return NULL;
-	return file;
+	/* Relative names are also what other projects' debug information
+	   holds (glibc's "./nptl/pthread_create.c"): one counts only when the
+	   file is there under a root. */
+	for (size_t i = 0; i < r->n; i++) {
+		char path[PATH_MAX];
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", r->dir[i], file) < sizeof(path) &&
+		    access(path, F_OK) == 0)
+			return file;
+	}
+	return NULL;
 }
 
 char *kan_uri(const char *path)

@@ -63,9 +63,9 @@ int kan_srcroots_add(struct kan_srcroots *r, const char *dir);
 int kan_srcroots_default(struct kan_srcroots *r);
 void kan_srcroots_free(struct kan_srcroots *r);
 /* The repository-relative name of file, or NULL when it lies outside: an
- * absolute file under a root loses the root; a relative one is taken as
- * relative to the repository already unless it climbs out ("../"); a
- * leading "./" is dropped. The result points into file. */
+ * absolute file under a root loses the root; a relative one (compiled
+ * with relative paths) counts when it exists under a root and does not
+ * climb out ("../"), a leading "./" dropped. The result points into file. */
 const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file);
 
 /* Percent-encoded URI reference for a relative path ("a b.c" -> "a%20b.c")

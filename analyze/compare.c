@@ -483,7 +483,9 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 			    const struct kan__summary *s)
 {
 	struct ku_json_writer w;
-	const char *where = cur->suite_file && kan_srcroots_rel(o->roots, cur->suite_file) ? cur->suite_file : cur->path;
+	char *abs = realpath(cur->path, NULL);
+	const char *where = cur->suite_file && kan_srcroots_rel(o->roots, cur->suite_file) ? cur->suite_file
+											   : abs ? abs : cur->path;
 	int rc;
 
 	ku_json_writer_init(&w, KU_JSON_PRETTY);
@@ -502,8 +504,8 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 		kan_sarif_message(&w, "message", msg ? msg : r->metric);
 		free(msg);
 		/* A regression has no source line: the location is the suite file
-		   (when it is in the repository) or the new results file, the
-		   benchmark its logical location. */
+		   (when it is in the repository) or the new results file, and the
+		   benchmark and metric its logical location. */
 		ku_json_key(&w, "locations");
 		ku_json_array_begin(&w);
 		ku_json_object_begin(&w);
@@ -587,6 +589,7 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 	if (!rc)
 		fprintf(f, "%s\n", ku_json_writer_text(&w, NULL));
 	ku_json_writer_free(&w);
+	free(abs);
 	return rc;
 }
 
