@@ -205,6 +205,18 @@ for l in sorted(open(sys.argv[1], encoding="utf-8")):
 ('\ufffd\ufffd\ufffd.c', '9', 'bad\ufffd\ufffdutf8\ufffd\ufffd\r\t\x01end at \ufffd\ufffd\ufffd.c:9 (program pro\ufffd')" \
 	"hostile github: file, line and message read back as the runner unescapes them"
 
+# The same names in a heap profile: the in-use report in the CI formats,
+# and the flame graph (one XML escaper for both) stay valid.
+"$PY" "$CI/hostile-pprof.py" "$T/hostile.pb.gz"
+"$K" leaks "$T/hostile.pb.gz" --format sarif --source-root /src -o "$T/hheap.sarif"
+sarif_check "$T/hheap.sarif"
+is "$(tail -n 1 "$T/hheap.sarif.res"):$(awk -F'\t' '/^kprof/ { print $1, $2, $3 }' "$T/hheap.sarif.res")" \
+	"schema: valid:kprof/in-use-at-exit %C0%AF%3Cdir%3E/x.c 7" "hostile heap profile: SARIF valid, in-use result at the bad file"
+"$K" leaks "$T/hostile.pb.gz" --format junit -o "$T/hheap.xml"
+check "hostile heap profile: JUnit well-formed" "$XMLLINT" --noout "$T/hheap.xml"
+"$K" flame "$T/hostile.pb.gz" -o "$T/hostile.svg"
+check "hostile heap profile: the flame graph is well-formed XML" "$XMLLINT" --noout "$T/hostile.svg"
+
 # ---- compare ----------------------------------------------------------
 D=$top_srcdir/tests/kbench/data
 mkdir -p "$T/cmp" && cp "$D/base.json" "$D/new.json" "$T/cmp/" && cd "$T/cmp" || exit 1
