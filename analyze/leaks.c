@@ -108,7 +108,7 @@ static uint64_t kan__u(const struct ku_json *v)
 	return x > 0 ? (uint64_t)x : 0;
 }
 
-static void kan__report_free(struct kan_leak_report *r)
+void kan_leak_report_free(struct kan_leak_report *r)
 {
 	for (size_t i = 0; i < r->nleaks; i++)
 		free(r->leaks[i].frames);
@@ -118,8 +118,7 @@ static void kan__report_free(struct kan_leak_report *r)
 	free(r->supp);
 }
 
-/* leaks.json (libkalloc) -> report. Strings stay owned by the DOM. */
-static int kan__from_json(const char *path, const struct ku_json *root, struct kan_leak_report *r)
+int kan_leaks_from_json(const char *path, const struct ku_json *root, struct kan_leak_report *r)
 {
 	const struct ku_json *leaks = ku_json_get(root, "leaks");
 
@@ -439,6 +438,13 @@ static int kan__ends(const char *s, const char *suf)
 	return a >= b && !strcmp(s + a - b, suf);
 }
 
+int kan_leaks_finish(struct kan_leak_report *r)
+{
+	static const struct kan__supp none = { 0 };
+
+	return kan__apply(r, &none);
+}
+
 /* One input of kprof leaks, loaded: the report borrows from root/prof. */
 struct kan__input {
 	struct kan_leak_report r;
@@ -449,7 +455,7 @@ struct kan__input {
 
 static void kan__input_free(struct kan__input *in)
 {
-	kan__report_free(&in->r);
+	kan_leak_report_free(&in->r);
 	ku_json_free(in->root);
 	kan_profile_free(in->prof);
 	free(in->jpath);
@@ -492,7 +498,7 @@ static int kan__load_input(const char *arg, const struct kan__supp *supp, const 
 
 		if (ku_json_parse_file(in->jpath, &in->root, err, sizeof(err)))
 			return kan_die("leaks: %s", err);
-		if (kan__from_json(in->jpath, in->root, r))
+		if (kan_leaks_from_json(in->jpath, in->root, r))
 			return 2;
 	}
 	r->source = in->jpath ? in->jpath : arg;

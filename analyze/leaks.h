@@ -48,6 +48,16 @@ struct kan_leak_report {
 	int from_heap;                    /* a heap profile: KAN_LEAK_INUSE only */
 };
 
+struct ku_json;
+
+/* leaks.json (libkalloc's, or kprof leaks --format json) -> *r (zeroed by
+ * the caller); strings stay owned by root. 0, or 2 after a message. */
+int kan_leaks_from_json(const char *path, const struct ku_json *root, struct kan_leak_report *r);
+/* Without suppressions: groups with equal stacks merged, biggest first
+ * (kprof leaks does this with its --suppressions). 0, or 2. */
+int kan_leaks_finish(struct kan_leak_report *r);
+void kan_leak_report_free(struct kan_leak_report *r);
+
 /* The frame a finding is reported at: the first frame, leaf first, that
  * is the program's own code — not the allocator or the C/C++ runtime
  * (malloc and friends, operator new, strdup, libkalloc, libc, libstdc++,

@@ -35,7 +35,7 @@ EXTRA_DIST += tests/kprof/perf/bench.sh
 # readers, run for a bounded time by fuzz.sh in make check.
 EXTRA_DIST += tests/kprof/fuzz.sh
 if ENABLE_FUZZING
-check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy
+check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy tests/kprof/fuzz-leaks
 KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/symbolize.c
 tests_kprof_fuzz_pprof_SOURCES = tests/kprof/fuzz-pprof.c $(KAN_FUZZ_SOURCES)
 tests_kprof_fuzz_pprof_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
@@ -47,5 +47,12 @@ tests_kprof_fuzz_legacy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_legacy_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
 tests_kprof_fuzz_legacy_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kprof_fuzz_legacy_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
+# the leak-report reader and the CI writers (SARIF, JUnit XML, GitHub)
+tests_kprof_fuzz_leaks_SOURCES = tests/kprof/fuzz-leaks.c analyze/leaks.h analyze/leaks.c analyze/leaks-ci.c \
+	analyze/ci.h analyze/ci.c analyze/cli.h analyze/cli.c $(KAN_FUZZ_SOURCES) lib/json.c
+tests_kprof_fuzz_leaks_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_fuzz_leaks_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
+tests_kprof_fuzz_leaks_LDFLAGS = $(FUZZ_CFLAGS) -no-install
+tests_kprof_fuzz_leaks_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
 TESTS += tests/kprof/fuzz.sh
 endif
