@@ -449,12 +449,11 @@ static const struct kan_sarif_rule kan__regression_rule = {
  * by -8.7% (1M msg/s -> 914k msg/s; exact U, p=<0.0001, n=10/10: why)" */
 static void kan__row_text(FILE *f, const struct kan__row *r)
 {
+	static const char *const verb[] = { "unchanged,", "improved by", "regressed by", "changed by" };
 	char bv[48], nv[48], ch[24], p[24];
 
 	kan__change_text(r->c.change, ch, sizeof(ch));
 	kan__p_text(r, p, sizeof(p));
-	static const char *const verb[] = { "unchanged,", "improved by", "regressed by", "changed by" };
-
 	fprintf(f, "%s: %s %s %s%s (%s -> %s; %s, p=%s, n=%zu/%zu: %s)", r->cur->label, r->metric, verb[r->c.verdict],
 		ch, r->c.verdict == KAN_NOISE ? ", not significant" : "",
 		kan_metric_fmt(r->metric, r->c.base_median, bv, sizeof(bv)),

@@ -531,7 +531,7 @@ static int kan__junit(FILE *f, const struct kan_leak_report *const *r, size_t n,
 		if (!t) {
 			fputs("    <testcase classname=\"", f);
 			kan_xml_attr(f, sn);
-			fputs("\" name=\"no leaks\" time=\"0\"", f);
+			fprintf(f, "\" name=\"%s\" time=\"0\"", p->checked ? "no leaks" : "leak check");
 			if (!p->checked) {
 				fputs(">\n      <skipped message=\"not checked: ", f);
 				kan_xml_attr(f, p->reason ? p->reason : "unknown reason");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +83,12 @@ int kb_ci_reports(const char *kprof, const char *out, const char *source_root)
 			fprintf(stderr, "kbench: note: kprof leaks --format %s failed, see %s\n", fmt[f][0], log);
 		free(path);
 		free(argv);
+	}
+	if (log) {
+		struct stat st;
+
+		if (!stat(log, &st) && st.st_size == 0)
+			unlink(log); /* kprof said nothing */
 	}
 done:
 	globfree(&g);

@@ -140,6 +140,17 @@ is "$(wc -c <"$T/supp.gh")" 0 "github: no annotation for suppressed groups"
 "$K" leaks "$T/leak-indirect" --format github --fail >/dev/null
 is "$?" 1 "--fail with --format github: exit 1 on leaks"
 
+# A report libkalloc could not check (count mode) is said so, not passed.
+KALLOC_MODE=count KALLOC_OUT=$T/count KALLOC_QUIET=1 LD_PRELOAD=$KPROF_LIBKALLOC "$KC/leak-malloc" >/dev/null 2>&1
+"$K" leaks "$T/count" --format junit -o "$T/count.xml"
+is "$(xq "$T/count.xml" 'string(/testsuites/@tests)') $(xq "$T/count.xml" 'string(/testsuites/@skipped)') $(xq "$T/count.xml" 'string(//testcase/@name)')" \
+	"1 1 leak check" "JUnit of an unchecked report: one skipped test case"
+"$K" leaks "$T/count" --format github >"$T/count.gh"
+check "github: an unchecked report is a warning saying why" grep -q '^::warning title=kprof leaks::.*not checked: leak checking needs KALLOC_MODE=full' "$T/count.gh"
+"$K" leaks "$T/count" --format sarif -o "$T/count.sarif"
+sarif_check "$T/count.sarif"
+check "SARIF of an unchecked report: valid, with a tool notification" grep -q '"toolExecutionNotifications"' "$T/count.sarif"
+
 # The allocating frame is the program's own: allocator and runtime frames
 # at the leaf (another allocator's malloc, operator new, strdup in libc)
 # and a library frame outside the repository are passed over.
@@ -267,6 +278,16 @@ is "$(tail -n 1 rep/compare.sarif.res)" "schema: valid" "compare SARIF with atta
 "$K" compare fg-base.json fg-new.json --format github --diff-dir rep/compare -o rep/compare.github
 check "compare github: the annotation names the flame graph" \
 	grep -q 'differential flame graph: compare/pub_memory_size_100_batch_1_clients_1.diff.svg' rep/compare.github
+
+# A kbench run names its suite file: in the repository, that is where the
+# regressions are located.
+"$PY" -c 'import json, sys
+d = json.load(open("new.json")); d["kbench"] = {"suite_file": sys.argv[1] + "/bench/suites/quick.suite"}
+json.dump(d, open("suite-new.json", "w"))' "$SRC"
+"$K" compare base.json suite-new.json --format sarif --source-root "$SRC" -o suite.sarif
+sarif_check suite.sarif
+is "$(awk -F'\t' '/^kprof/ { print $2 }' suite.sarif.res | sort -u)" "bench/suites/quick.suite" \
+	"compare SARIF: regressions located at the suite file when it is in the repository"
 
 # Hostile benchmark names in compare
 "$PY" - <<'EOF'
