@@ -119,6 +119,6 @@ EXTRA_DIST += $(KALLOC_SH_TESTS) tests/kalloc/lib.sh
 # Overhead benchmark: built by make check, run by hand (tests/kalloc/perf/run.sh).
 check_PROGRAMS += tests/kalloc/perf/malloc_bench
 tests_kalloc_perf_malloc_bench_SOURCES = tests/kalloc/perf/malloc_bench.c
-tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fno-omit-frame-pointer
+tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fomit-frame-pointer
 tests_kalloc_perf_malloc_bench_LDFLAGS = $(AM_LDFLAGS) -no-install
 EXTRA_DIST += tests/kalloc/perf/run.sh
