@@ -199,36 +199,78 @@ void kan_srcroots_free(struct kan_srcroots *r)
 	memset(r, 0, sizeof(*r));
 }
 
-const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file)
+static const char *kan__under(const struct kan_srcroots *r, const char *file)
 {
+	for (size_t i = 0; i < r->n; i++) {
+		size_t n = strlen(r->dir[i]);
+
+		if (n == 1 && r->dir[i][0] == '/')
+			return file[1] ? file + 1 : NULL;
+		if (!strncmp(file, r->dir[i], n) && file[n] == '/' && file[n + 1])
+			return file + n + 1;
+	}
+	return NULL;
+}
+
+/* realpath(base/file) into buf when that exists and lies under a root:
+ * the part under it (moved to the start of buf). */
+static const char *kan__resolve(const struct kan_srcroots *r, const char *base, const char *file, char *buf)
+{
+	char path[PATH_MAX * 2], real[PATH_MAX];
+	const char *rel;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", base, file) >= sizeof(path) || !realpath(path, real) ||
+	    !(rel = kan__under(r, real)) || strlen(rel) >= KAN_PATH_BUF)
+		return NULL;
+	memcpy(buf, rel, strlen(rel) + 1);
+	return buf;
+}
+
+const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file, char *buf)
+{
+	char cwd[PATH_MAX];
+	const char *rel;
+
 	if (!file || !*file)
 		return NULL;
-	if (file[0] == '/') {
-		for (size_t i = 0; i < r->n; i++) {
-			size_t n = strlen(r->dir[i]);
-
-			if (n == 1 && r->dir[i][0] == '/')
-				return file[1] ? file + 1 : NULL;
-			if (!strncmp(file, r->dir[i], n) && file[n] == '/' && file[n + 1])
-				return file + n + 1;
-		}
-		return NULL;
-	}
+	if (file[0] == '/')
+		return kan__under(r, file);
 	while (file[0] == '.' && file[1] == '/')
 		file += 2;
-	if (!*file || (file[0] == '.' && file[1] == '.' && (file[2] == '/' || !file[2])))
+	if (!*file)
 		return NULL;
 	/* Relative names are also what other projects' debug information
 	   holds (glibc's "./nptl/pthread_create.c"): one counts only when the
 	   file is there under a root. */
-	for (size_t i = 0; i < r->n; i++) {
-		char path[PATH_MAX];
+	if (!(file[0] == '.' && file[1] == '.' && (file[2] == '/' || !file[2]))) {
+		for (size_t i = 0; i < r->n; i++) {
+			char path[PATH_MAX];
 
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", r->dir[i], file) < sizeof(path) &&
-		    access(path, F_OK) == 0)
-			return file;
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", r->dir[i], file) < sizeof(path) &&
+			    access(path, F_OK) == 0)
+				return file;
+		}
 	}
+	for (size_t i = 0; i < r->n; i++)
+		if ((rel = kan__resolve(r, r->dir[i], file, buf)))
+			return rel;
+	if (getcwd(cwd, sizeof(cwd)) && (rel = kan__resolve(r, cwd, file, buf)))
+		return rel;
 	return NULL;
+}
+
+const char *kan_abs_path(const char *file, char *buf)
+{
+	char real[PATH_MAX];
+
+	if (!file || !*file)
+		return NULL;
+	if (file[0] == '/')
+		return file;
+	if (!realpath(file, real) || strlen(real) >= KAN_PATH_BUF)
+		return NULL;
+	memcpy(buf, real, strlen(real) + 1);
+	return buf;
 }
 
 char *kan_uri(const char *path)
@@ -328,12 +370,13 @@ void kan_sarif_begin(struct ku_json_writer *w, const struct kan_sarif_rule *rule
 int kan_sarif_physical(struct ku_json_writer *w, const struct kan_srcroots *roots, const char *file,
 		       int64_t line)
 {
-	const char *rel = kan_srcroots_rel(roots, file);
+	char rb[KAN_PATH_BUF], ab[KAN_PATH_BUF];
+	const char *rel = kan_srcroots_rel(roots, file, rb), *abs = rel ? NULL : kan_abs_path(file, ab);
 	char *uri;
 
-	if (!rel && (!file || file[0] != '/'))
+	if (!rel && !abs)
 		return 0;
-	uri = kan_uri(rel ? rel : file);
+	uri = kan_uri(rel ? rel : abs);
 	ku_json_key(w, "physicalLocation");
 	ku_json_object_begin(w);
 	ku_json_key(w, "artifactLocation");

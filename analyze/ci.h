@@ -63,10 +63,18 @@ int kan_srcroots_add(struct kan_srcroots *r, const char *dir);
 int kan_srcroots_default(struct kan_srcroots *r);
 void kan_srcroots_free(struct kan_srcroots *r);
 /* The repository-relative name of file, or NULL when it lies outside: an
- * absolute file under a root loses the root; a relative one (compiled
- * with relative paths) counts when it exists under a root and does not
- * climb out ("../"), a leading "./" dropped. The result points into file. */
-const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file);
+ * absolute file under a root loses the root. A relative one (as compiled:
+ * relative to a compilation directory kprof does not know) counts when it
+ * exists under a root as it is, or when it resolves, against a root or
+ * against the current directory (kprof run where the build ran), to an
+ * existing file under a root; a leading "./" is dropped. The result points
+ * into file or into buf (KAN_PATH_BUF bytes). */
+#define KAN_PATH_BUF 4096
+const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file, char *buf);
+/* An absolute name for file: file itself, or a relative one resolved
+ * against the current directory (into buf, KAN_PATH_BUF bytes) when it
+ * exists there; NULL otherwise. */
+const char *kan_abs_path(const char *file, char *buf);
 
 /* Percent-encoded URI reference for a relative path ("a b.c" -> "a%20b.c")
  * or, for an absolute one, a file:// URI. Bytes outside RFC 3986's

@@ -482,8 +482,8 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 			    const struct kan__summary *s)
 {
 	struct ku_json_writer w;
-	char *abs = realpath(cur->path, NULL);
-	const char *where = cur->suite_file && kan_srcroots_rel(o->roots, cur->suite_file) ? cur->suite_file
+	char *abs = realpath(cur->path, NULL), rb[KAN_PATH_BUF];
+	const char *where = cur->suite_file && kan_srcroots_rel(o->roots, cur->suite_file, rb) ? cur->suite_file
 											   : abs ? abs : cur->path;
 	int rc;
 

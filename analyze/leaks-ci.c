@@ -97,7 +97,9 @@ long kan_leak_site(const struct kan_leak *l, const struct kan_srcroots *roots)
 
 		if (kan__runtime_frame(f))
 			continue;
-		if (kan_srcroots_rel(roots, f->file))
+		char rb[KAN_PATH_BUF];
+
+		if (kan_srcroots_rel(roots, f->file, rb))
 			return (long)k;
 		if (own < 0)
 			own = (long)k;
@@ -133,7 +135,8 @@ static char *kan__suite_name(const struct kan_leak_report *r)
 /* "#0 make_node tests/x.c:18 (prog)" */
 static void kan__frame_line(FILE *f, const struct kan_leak_frame *fr, size_t k, const struct kan_srcroots *roots)
 {
-	const char *rel = kan_srcroots_rel(roots, fr->file);
+	char rb[KAN_PATH_BUF];
+	const char *rel = kan_srcroots_rel(roots, fr->file, rb);
 
 	fprintf(f, "#%zu %s", k, kan__nonempty(fr->function) ? fr->function : "??");
 	if (kan__nonempty(fr->file)) {
@@ -161,7 +164,8 @@ static void kan__summary(FILE *f, const struct kan_leak_report *r, const struct 
 	kan__title(f, l);
 	if (site >= 0) {
 		const struct kan_leak_frame *fr = &l->frames[site];
-		const char *rel = kan_srcroots_rel(roots, fr->file);
+		char rb[KAN_PATH_BUF];
+	const char *rel = kan_srcroots_rel(roots, fr->file, rb);
 
 		fprintf(f, " allocated in %s", kan__nonempty(fr->function) ? fr->function : "??");
 		if (kan__nonempty(fr->file)) {
@@ -421,7 +425,8 @@ static char *kan__case_name(const struct kan_leak *l, const struct kan_srcroots 
 {
 	long site = kan_leak_site(l, roots);
 	const struct kan_leak_frame *fr = site >= 0 ? &l->frames[site] : NULL;
-	const char *rel = fr ? kan_srcroots_rel(roots, fr->file) : NULL;
+	char rb[KAN_PATH_BUF];
+	const char *rel = fr ? kan_srcroots_rel(roots, fr->file, rb) : NULL;
 	char *name = NULL;
 
 	KAN__STR(name, fprintf(m_, "%s leak in %s", kan__leak_kind[l->kind],
@@ -439,7 +444,8 @@ static void kan__junit_case(FILE *f, const char *suite, const struct kan_leak_re
 {
 	long site = kan_leak_site(l, roots);
 	const struct kan_leak_frame *fr = site >= 0 ? &l->frames[site] : NULL;
-	const char *rel = fr ? kan_srcroots_rel(roots, fr->file) : NULL;
+	char rb[KAN_PATH_BUF];
+	const char *rel = fr ? kan_srcroots_rel(roots, fr->file, rb) : NULL;
 	char *msg = NULL, *stack = NULL;
 
 	fputs("    <testcase classname=\"", f);
@@ -580,7 +586,8 @@ static int kan__github(FILE *f, const struct kan_leak_report *const *r, size_t n
 			const struct kan_leak *l = &r[i]->leaks[k];
 			long site = kan_leak_site(l, roots);
 			const struct kan_leak_frame *fr = site >= 0 ? &l->frames[site] : NULL;
-			const char *rel = fr ? kan_srcroots_rel(roots, fr->file) : NULL;
+			char rb[KAN_PATH_BUF];
+	const char *rel = fr ? kan_srcroots_rel(roots, fr->file, rb) : NULL;
 			char *msg = NULL, *title = NULL;
 
 			KAN__STR(title, kan__title(m_, l));

@@ -90,6 +90,15 @@ is "$(awk -F'\t' '$2 == "tests/kalloc/corpus/leak-indirect.c" { print $1, $3 }' 
 sarif_check "$T/abs.sarif"
 is "$(awk -F'\t' '/^kprof/ { print $2 }' "$T/abs.sarif.res")" "file://$SRC/tests/kalloc/corpus/leak-malloc.c" \
 	"outside every source root: an absolute file URI"
+# A build with a relative source directory (../../src/x.c, as compiled in a
+# VPATH build): the name resolves against the directory kprof runs in.
+mkdir -p "$T/x/y"
+relname=$("$PY" -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' \
+	"$SRC/tests/kalloc/corpus/leak-malloc.c" "$T/x/y")
+sed "s|\"file\":\"[^\"]*leak-malloc.c\"|\"file\":\"$relname\"|g" "$T/leak-malloc.leaks.json" >"$T/x/y/rel.leaks.json"
+(cd "$T/x/y" && "$K" leaks rel.leaks.json --format github --source-root "$SRC") >"$T/rel.gh"
+is "$(sed 's/,title=.*//' "$T/rel.gh")" "::error file=tests/kalloc/corpus/leak-malloc.c,line=$(awk -F'\t' '/^kprof/ { print $3 }' "$T/abs.sarif.res")" \
+	"a relative name from a VPATH build ($relname) maps into the repository"
 "$K" leaks "$T/leak-malloc" --format sarif --source-root relative/dir >/dev/null 2>"$T/rel.err"
 is "$?" 2 "--source-root must be absolute (exit 2)"
 
