@@ -9,7 +9,8 @@ KU_INJECT_SOURCES = \
 	lib/procmaps.h lib/procmaps.c \
 	lib/pprof.h lib/pprof.c \
 	lib/symbolize.h lib/symbolize.c \
-	lib/ku.h lib/ku.c
+	lib/ku.h lib/ku.c \
+	lib/signame.h lib/signame.c
 KU_SOURCES = $(KU_INJECT_SOURCES) \
 	lib/hist.h lib/hist.c \
 	lib/json.h lib/json.c

@@ -216,16 +216,17 @@ step:
  */
 static inline int ku__memo_valid(const struct ku_unwind_memo *mo, int j, uintptr_t fp)
 {
+	const struct ku_unwind_memo_check *c = &mo->chk[j], *end = &mo->chk[mo->n - 1];
+	const uintptr_t *pc = &mo->pc[j + 1];
+
 	if (mo->f[j].fp_live && fp != mo->f[j].fp)
 		return 0;
-	for (int i = j; i + 1 < mo->n; i++) {
-		const struct ku_unwind_memo_check *c = &mo->chk[i];
-
-		if (*(const uintptr_t *)c->ra != mo->pc[i + 1])
+	for (; c < end; c++, pc++) {
+		if (*(const uintptr_t *)c->ra != *pc)
 			return 0;
-		if (c->fp && *(const uintptr_t *)c->fp != mo->f[i + 1].fp)
+		if (c->fp && *(const uintptr_t *)c->fp != mo->f[pc - mo->pc].fp)
 			return 0;
-		if (KU_UNLIKELY(c->cfa != 0) && *(const uintptr_t *)c->cfa != mo->f[i + 1].sp)
+		if (KU_UNLIKELY(c->cfa != 0) && *(const uintptr_t *)c->cfa != mo->f[pc - mo->pc].sp)
 			return 0;
 	}
 	return 1;
@@ -279,6 +280,14 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 	struct ku_unwind_memo_frame head[KU__MEMO_HEAD];
 	int n = 0, j = 0, tries = mo && mo->n ? 2 : 0, recording = mo != NULL, stop;
 
+	/* The same walk as last time, from its first frame: check, copy. */
+	if (mo && mo->n && mo->pc[0] == f.pc && mo->f[0].sp == f.sp && !f.exact && ku__memo_valid(mo, 0, f.fp)) {
+		n = mo->n <= max ? mo->n : max;
+		memcpy(pcs, mo->pc, (size_t)n * sizeof(*pcs));
+		mo->hits++;
+		st->stop = mo->n > max ? KU_UNWIND_STOP_DEPTH : mo->stop;
+		return n;
+	}
 	if (!st->n)
 		KU__COUNT(unknown_stack);
 	ku__enter(st, f.sp);
@@ -297,6 +306,7 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 					int tail = mo->n - j, keep = n + tail;
 
 					memcpy(pcs + n, &mo->pc[j], (size_t)(keep <= max ? tail : max - n) * sizeof(*pcs));
+					mo->hits++;
 					if (n == 0 && j == 0) {
 						/* The same walk again: nothing to change. */
 					} else if (keep <= KU_UNWIND_MEMO_FRAMES) {

@@ -170,6 +170,7 @@ struct ku_unwind_memo_check {
 struct ku_unwind_memo {
 	int n;	  /* frames; 0: nothing to reuse */
 	int stop; /* how that walk ended */
+	uint64_t hits; /* walks finished from the memo (statistics, tests) */
 	struct ku_unwind_memo_frame f[KU_UNWIND_MEMO_FRAMES];
 	struct ku_unwind_memo_check chk[KU_UNWIND_MEMO_FRAMES];
 	uintptr_t pc[KU_UNWIND_MEMO_FRAMES];

@@ -32,6 +32,7 @@
 #include "cfi.h"
 #include "kalloc-internal.h"
 #include "ku.h"
+#include "signame.h"
 
 #define KALLOC__EXPORT __attribute__((visibility("default")))
 #define KALLOC__NOINLINE __attribute__((noinline))
@@ -200,29 +201,6 @@ static int kalloc__parse_long(const char *s, long long lo, long long hi, long lo
 	return 0;
 }
 
-static int kalloc__parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int no;
-	} sigs[] = {{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP},   {"URG", SIGURG},
-		    {"WINCH", SIGWINCH}, {"PROF", SIGPROF}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}};
-	long long v;
-	size_t i;
-
-	if (strncmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (i = 0; i < KU_ARRAY_SIZE(sigs); i++)
-		if (strcmp(s, sigs[i].name) == 0)
-			return sigs[i].no;
-	if (strncmp(s, "RTMIN+", 6) == 0 && kalloc__parse_long(s + 6, 0, 64, &v) == 0 &&
-	    SIGRTMIN + v <= SIGRTMAX)
-		return SIGRTMIN + (int)v;
-	if (kalloc__parse_long(s, 1, 64, &v) == 0 && v != SIGKILL && v != SIGSTOP && v != SIGSEGV &&
-	    v != SIGBUS && v != SIGFPE && v != SIGILL && v != SIGABRT)
-		return (int)v;
-	return -EINVAL;
-}
 
 static void kalloc__config_read(void)
 {
@@ -280,7 +258,7 @@ static void kalloc__config_read(void)
 			kalloc__warn(NULL, "KALLOC_QUIET='%.64s' is not 0, 1 or verbose; using 0", v);
 	}
 	if ((v = secure_getenv("KALLOC_SIGNAL")) && *v) {
-		int s = kalloc__parse_signal(v);
+		int s = ku_signal_parse(v, NULL, 0);
 
 		if (s > 0)
 			c->signo = s;

@@ -31,6 +31,7 @@
 #include "cfi.h"
 #include "ksamp-int.h"
 #include "ku.h"
+#include "signame.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
@@ -108,30 +109,9 @@ static int ksamp__parse_int(const char *name, int def, int lo, int hi)
 	return (int)v;
 }
 
-static int ksamp__parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} names[] = {{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP}, {"CONT", SIGCONT}};
-	char *end;
-	long v;
 
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < KU_ARRAY_SIZE(names); i++)
-		if (!strcmp(s, names[i].name))
-			return names[i].sig;
-	if (!strncmp(s, "RTMIN+", 6)) {
-		v = strtol(s + 6, &end, 10);
-		if (!*end && v >= 0 && SIGRTMIN + v <= SIGRTMAX)
-			return SIGRTMIN + (int)v;
-	}
-	v = strtol(s, &end, 10);
-	if (!*end && v > 0 && v < NSIG && v != SIGPROF && v != SIGKILL && v != SIGSTOP && v != SIGSEGV)
-		return (int)v;
-	return -1;
-}
+/* KSAMP_SIGNAL may not name the sampling signal itself. */
+static const int ksamp__own_signals[] = {SIGPROF};
 
 static void ksamp__config_read(void)
 {
@@ -181,7 +161,7 @@ static void ksamp__config_read(void)
 		ksamp__warn("KSAMP_UNWIND must be auto, fp or libunwind, using auto", s);
 	c->toggle_signal = 0;
 	s = secure_getenv("KSAMP_SIGNAL");
-	if (s && *s && (c->toggle_signal = ksamp__parse_signal(s)) < 0) {
+	if (s && *s && (c->toggle_signal = ku_signal_parse(s, ksamp__own_signals, 1)) < 0) {
 		ksamp__warn("KSAMP_SIGNAL is not a usable signal name (e.g. USR1), no toggle", s);
 		c->toggle_signal = 0;
 	}

@@ -17,7 +17,7 @@ warn_for() {
 	is "$_rc" 0 "$1: program still exits 0"
 	is "$(wc -l <"$T/w.err" | tr -d ' ')" 1 "$1: exactly one line on stderr"
 	check "$1: the line says '$2'" grep -q -- "$2" "$T/w.err"
-	is "$(leaks_of "$T/w.leaks.txt")" "definite 100 1 leak_malloc" "$1: report still written with defaults"
+	is "$(leaks_of "$T/w.leaks.txt")" "definite 100 1 leak_malloc main" "$1: report still written with defaults"
 }
 warn_for KALLOC_MODE=fast "KALLOC_MODE='fast' is not full, sample or count; using full"
 warn_for KALLOC_DEPTH=abc "KALLOC_DEPTH='abc' is not a number"
@@ -49,7 +49,7 @@ is "$(leaks_of "$T/s.leaks.txt")" "" "the good line suppresses the leak"
 check "suppressed bytes are counted" grep -q '^suppressed: 100 bytes in 1 blocks' "$T/s.leaks.txt"
 KALLOC_SUPPRESSIONS=$T/missing kalloc "$T/m" "$P" >/dev/null 2>"$T/m.err"
 check "missing suppression file: one warning" grep -q "cannot read suppressions $T/missing" "$T/m.err"
-is "$(leaks_of "$T/m.leaks.txt")" "definite 100 1 leak_malloc" "missing suppression file: nothing suppressed"
+is "$(leaks_of "$T/m.leaks.txt")" "definite 100 1 leak_malloc main" "missing suppression file: nothing suppressed"
 
 # Double free and a foreign pointer: warned once, ignored, program goes on.
 kalloc "$T/b" "$KC/badfree" >"$T/b.out" 2>"$T/b.err"
