@@ -84,7 +84,7 @@ for bin in $bins; do
 		fi
 		check "$name: >= 99% have addr2line's frames and file:lines ($f of $t)" [ $((f * 100)) -ge $((t * 99)) ] ;;
 	esac
-	check "$name: deep inline chains are in the corpus ($d with >= 3 frames, up to $md)" [ "$d" -ge 3 ] && [ "$md" -ge 5 ]
+	check "$name: deep inline chains are in the corpus ($d with >= 3 frames, up to $md)" [ "$d" -ge 3 -a "$md" -ge 5 ]
 	if grep -q '^fail' "$T/$name.cmp"; then
 		diag "$(grep '^fail' "$T/$name.cmp" | head -n 9 | cut -c1-400)"
 	fi
