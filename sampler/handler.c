@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ksamp-int.h"
+#include "ku.h"
 
 struct ksamp__table ksamp__tab;
 _Atomic int ksamp__enabled;
@@ -200,7 +201,9 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 	/* Expirations that happened while this signal was pending. */
 	if (si && si->si_code == SI_TIMER && si->si_overrun > 0)
 		weight += (uint64_t)si->si_overrun;
-	if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
+	if (KU_LIKELY(ksamp__cfg.unwind == KU_UNWIND_AUTO))
+		n = ku_unwind_cfi_context(uc, pcs, max, ksamp__stack_top_tls);
+	else if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
 		n = ksamp__unwind_libunwind(uc, pcs, max);
 	else
 		n = ku_unwind_fp_context(uc, pcs, max, ksamp__stack_top_tls);

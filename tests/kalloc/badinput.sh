@@ -22,13 +22,13 @@ warn_for() {
 warn_for KALLOC_MODE=fast "KALLOC_MODE='fast' is not full, sample or count; using full"
 warn_for KALLOC_DEPTH=abc "KALLOC_DEPTH='abc' is not a number"
 warn_for KALLOC_DEPTH=100000 "KALLOC_DEPTH='100000' is not a number from 1 to 256"
-warn_for KALLOC_UNWIND=dwarf "KALLOC_UNWIND='dwarf' is not fp or libunwind"
+warn_for KALLOC_UNWIND=dwarf "KALLOC_UNWIND='dwarf' is not auto, fp or libunwind"
 warn_for KALLOC_SAMPLE_BYTES=-5 "KALLOC_SAMPLE_BYTES='-5' is not a positive number"
 warn_for KALLOC_LEAK_EXITCODE=many "KALLOC_LEAK_EXITCODE='many' is not a number"
 warn_for KALLOC_SIGNAL=NOPE "KALLOC_SIGNAL='NOPE' is not a usable signal"
 KALLOC_OUT=$T/q KALLOC_QUIET=maybe LD_PRELOAD="$KPROF_LIBKALLOC" "$P" >/dev/null 2>"$T/q.err"
 is "$?" 0 "KALLOC_QUIET=maybe: program still exits 0"
-check "KALLOC_QUIET=maybe: warning line" grep -q "^kalloc: KALLOC_QUIET='maybe' is not 0 or 1; using 0" "$T/q.err"
+check "KALLOC_QUIET=maybe: warning line" grep -q "^kalloc: KALLOC_QUIET='maybe' is not 0, 1 or verbose; using 0" "$T/q.err"
 check "KALLOC_QUIET=maybe: default applies (summary line printed)" grep -q '^kalloc: .* definitely lost 100 bytes in 1 blocks' "$T/q.err"
 
 # Unwritable output: one warning, the leak report goes to stderr instead.

@@ -101,7 +101,17 @@ KALLOC_PRELOAD_TESTS = tests/kalloc/api.kalloc tests/kalloc/stress.kalloc tests/
 EXTRA_DIST += tests/kalloc/run-preloaded.sh $(KALLOC_PRELOAD_TESTS)
 
 # Unit tests of lib/unwind and lib/procmaps (no preload).
-check_PROGRAMS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit
+check_PROGRAMS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit tests/kalloc/unwind-memo-unit \
+	tests/kalloc/signame-unit
+tests_kalloc_signame_unit_SOURCES = tests/kalloc/signame-unit.c
+tests_kalloc_signame_unit_CFLAGS = $(AM_CFLAGS) -I$(srcdir)/tests
+tests_kalloc_signame_unit_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_signame_unit_LDADD = lib/libku.la
+# Plain -O2 without frame pointers: the memo must be exact on such code.
+tests_kalloc_unwind_memo_unit_SOURCES = tests/kalloc/unwind-memo-unit.c
+tests_kalloc_unwind_memo_unit_CFLAGS = $(AM_CFLAGS) -O2 -fomit-frame-pointer -I$(srcdir)/tests
+tests_kalloc_unwind_memo_unit_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_unwind_memo_unit_LDADD = lib/libku_inject.la
 tests_kalloc_unwind_unit_SOURCES = tests/kalloc/unwind-unit.c
 tests_kalloc_unwind_unit_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer -fno-optimize-sibling-calls
 tests_kalloc_unwind_unit_LDFLAGS = $(AM_LDFLAGS) -no-install
@@ -113,12 +123,12 @@ tests_kalloc_procmaps_unit_LDADD = lib/libku.la
 
 KALLOC_SH_TESTS = tests/kalloc/corpus.sh tests/kalloc/real.sh tests/kalloc/badinput.sh \
 	tests/kalloc/features.sh tests/kalloc/pprof.sh tests/kalloc/debuginfo.sh tests/kalloc/compose.sh
-TESTS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit $(KALLOC_SH_TESTS) $(KALLOC_PRELOAD_TESTS)
+TESTS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit tests/kalloc/unwind-memo-unit tests/kalloc/signame-unit $(KALLOC_SH_TESTS) $(KALLOC_PRELOAD_TESTS)
 EXTRA_DIST += $(KALLOC_SH_TESTS) tests/kalloc/lib.sh
 
 # Overhead benchmark: built by make check, run by hand (tests/kalloc/perf/run.sh).
 check_PROGRAMS += tests/kalloc/perf/malloc_bench
 tests_kalloc_perf_malloc_bench_SOURCES = tests/kalloc/perf/malloc_bench.c
-tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fno-omit-frame-pointer
+tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fomit-frame-pointer
 tests_kalloc_perf_malloc_bench_LDFLAGS = $(AM_LDFLAGS) -no-install
 EXTRA_DIST += tests/kalloc/perf/run.sh

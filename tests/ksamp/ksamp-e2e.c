@@ -528,7 +528,7 @@ static void config(void)
 		tap_ok(strstr(err, "KSAMP_HZ=abc") && strstr(err, "KSAMP_MODE") && strstr(err, "KSAMP_UNWIND") &&
 			       strstr(err, "KSAMP_DEPTH=100000") && strstr(err, "KSAMP_SIGNAL"),
 		       "each bad setting is named in a warning");
-		tap_ok(pb_comment_has(&pr, "mode=cpu hz=99 unwind=fp depth=128"), "defaults are used");
+		tap_ok(pb_comment_has(&pr, "mode=cpu hz=99 unwind=auto depth=128"), "defaults are used");
 		tap_ok(share(&pr, "before_start") > 0.2, "sampling runs with the defaults");
 		pb_free(&pr);
 	}
