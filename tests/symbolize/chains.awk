@@ -62,9 +62,9 @@ function ident(s,  i) {
 function same_name(ours, ref, isa2l,  id) {
 	if (ours == ref || norm(ours) == norm(ref) || norm(noparams(ours)) == norm(noparams(ref)))
 		return 1
-	if (!isa2l || ref ~ /::/ || ref ~ / /)
-		return 0
 	id = ident(ref)
+	if (!isa2l || id ~ /::/ || id ~ / /)
+		return 0
 	return id != "" && (index(ours, id "<") == 1 || index(ours, id "(") == 1 || index(ours, "::" id "<") ||
 			    index(ours, "::" id "(") || index(ours, " " id "<") || index(ours, " " id "("))
 }

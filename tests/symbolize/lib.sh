@@ -53,12 +53,12 @@ report_chains() {
 	END { flush() }' "$1"
 }
 # json_frames FILE: the frames of every stack array of a leaks.json or
-# stats.json, one per line: "function file:line inlined" (an empty line
-# before each stack).
+# stats.json, one per line: "function file:line inlined", or "function
+# inlined" without a file, as leaks.txt has them.
 json_frames() {
 	sed 's/"stack":\[/\n\n/g' "$1" |
 		grep -o -e '^$' -e '{"function":"[^"]*","file":"[^"]*","line":[0-9]*,"object":"[^"]*","address":"[^"]*","inlined":[a-z]*}' |
-		sed 's/^{"function":"\([^"]*\)","file":"\([^"]*\)","line":\([0-9]*\),.*"inlined":\([a-z]*\)}$/\1 \2:\3 \4/'
+		sed 's/^{"function":"\([^"]*\)","file":"\([^"]*\)","line":\([0-9]*\),.*"inlined":\([a-z]*\)}$/\1 \2:\3 \4/; s/ :0 \(true\|false\)$/ \1/'
 }
 # raw_locations FILE PROGRAM: the locations of `pprof -raw FILE` in
 # PROGRAM's mapping, one per line: "FILEOFFSET<TAB>chain" as
