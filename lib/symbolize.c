@@ -422,55 +422,40 @@ static int ku__sym_off_to_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
 }
 
 /*
- * Name of a subprogram or inlined instance: its linkage name, demangled
- * (*linkage = 1), else DW_AT_name. Both are looked for through
+ * Name of a subprogram or inlined instance as DWARF spells it: its linkage
+ * name (mangled), else DW_AT_name. Both are looked for through
  * DW_AT_abstract_origin and DW_AT_specification, since an inlined
  * instance names neither itself: its abstract origin does, or the
  * in-class declaration that origin specifies.
  */
-static const char *ku__sym_die_name(struct ku_sym *s, Dwarf_Die *die, int *linkage)
+static const char *ku__sym_die_rawname(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *n = NULL;
 
-	*linkage = 0;
 	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
 	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
 		n = dwarf_formstring(&attr);
-	if (n) {
-		*linkage = 1;
-		return ku_sym_demangle(s, n);
-	}
+	if (n)
+		return n;
 	n = dwarf_diename(die);
 	if (!n && dwarf_attr_integrate(die, DW_AT_name, &attr))
 		n = dwarf_formstring(&attr);
 	return n;
 }
 
-/* 1 when DW_AT_name is a function's whole name in the unit's language
- * (C and its kin); in C++, Rust, D... a bare DW_AT_name ("Widget", "get")
- * lacks its scope and signature, which the symbol table has. */
-static int ku__sym_plain_names(Dwarf_Die *cudie)
+static const char *ku__sym_die_name(struct ku_sym *s, Dwarf_Die *die)
 {
-	switch (dwarf_srclang(cudie)) {
-	case DW_LANG_C89:
-	case DW_LANG_C:
-	case DW_LANG_C99:
-	case DW_LANG_C11:
-	case 0x2c: /* DW_LANG_C17 (DWARF 6 draft), newer than some dwarf.h */
-	case DW_LANG_ObjC:
-	case DW_LANG_Fortran77:
-	case DW_LANG_Fortran90:
-	case DW_LANG_Fortran95:
-	case DW_LANG_Fortran03:
-	case DW_LANG_Fortran08:
-	case DW_LANG_Pascal83:
-	case DW_LANG_Modula2:
-	case DW_LANG_Mips_Assembler:
-		return 1;
-	default:
-		return 0;
-	}
+	return ku_sym_demangle(s, ku__sym_die_rawname(die));
+}
+
+/* 1 when sym is a compiler clone of the function DWARF calls name:
+ * "sorter.part.0", "main.cold", "_ZL3fooi.isra.0" of "_ZL3fooi". */
+static int ku__sym_is_clone(const char *sym, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return sym && n && !strncmp(sym, name, n) && sym[n] == '.';
 }
 
 /* Call site (file, line) recorded on an inlined_subroutine DIE. */
@@ -744,6 +729,7 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 	GElf_Off off = 0;
 	GElf_Sym sym;
 	const char *symname = dwfl_module_addrinfo(o->mod, addr, &off, &sym, NULL, NULL, NULL);
+	Dwarf_Addr symstart = addr - off;
 	struct ku_sym_frame phys = { 0 };
 	if (symname) {
 		/* drop a symbol version ("memcpy@@GLIBC_2.14") before demangling */
@@ -779,11 +765,14 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 	 * (file, line): the line table's for the innermost one, and for every
 	 * other frame the call site (DW_AT_call_file/DW_AT_call_line) recorded
 	 * on the inlined instance just inside it. The physical function gets
-	 * the outermost call site, and the name of the concrete subprogram
-	 * (a clone such as "f.part.0" or "f.cold" is f in the source) when
-	 * that name is whole (see ku__sym_plain_names), else the symbol
-	 * table's. Frames beyond max - 1 inlined ones are left out, innermost
-	 * kept; the physical frame is always last and keeps its own line.
+	 * the outermost call site. Its name stays the symbol table's (the
+	 * name the object exports: malloc, not glibc's __libc_malloc; C++
+	 * names whole even where DWARF has only "Widget") unless DWARF knows
+	 * better: no symbol covers the address, the symbol starts outside the
+	 * subprogram (it names other code), or it is a compiler clone of the
+	 * subprogram ("f.part.0", "f.cold" are f in the source). Frames beyond
+	 * max - 1 inlined ones are left out, innermost kept; the physical
+	 * frame is always last and keeps its own line.
 	 */
 	size_t k = 0;
 	Dwarf_Die chain[KU__SYM_DEPTH];
@@ -793,19 +782,18 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 	for (int i = 0; i < nchain; i++) {
 		int tag = dwarf_tag(&chain[i]);
 
-		int linkage;
-
 		if (tag == DW_TAG_subprogram) {
-			const char *name = ku__sym_die_name(s, &chain[i], &linkage);
+			const char *raw = ku__sym_die_rawname(&chain[i]);
 
-			if (name && (linkage || !phys.function || ku__sym_plain_names(cudie)))
-				phys.function = ku__sym_intern(s, name);
+			if (raw && (!symname || symstart < cubias || dwarf_haspc(&chain[i], symstart - cubias) <= 0 ||
+				    ku__sym_is_clone(symname, raw)))
+				phys.function = ku__sym_intern(s, ku_sym_demangle(s, raw));
 			break;
 		}
 		if (tag != DW_TAG_inlined_subroutine)
 			continue;
 		if (k + 1 < max && !(s->flags & KU_SYM_NO_INLINE)) {
-			frames[k].function = ku__sym_intern(s, ku__sym_die_name(s, &chain[i], &linkage));
+			frames[k].function = ku__sym_intern(s, ku__sym_die_name(s, &chain[i]));
 			frames[k].file = file;
 			frames[k].line = line;
 			frames[k].inlined = 1;

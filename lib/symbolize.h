@@ -37,9 +37,12 @@ struct ku_sym;
  * last; only the last one has inlined == 0. Each frame has its own
  * position: the innermost one the line table's row for the address,
  * every other one the call site (DW_AT_call_file, DW_AT_call_line) of
- * the inlined instance just inside it. Names come from DWARF (linkage
- * name, demangled, else DW_AT_name, following DW_AT_abstract_origin and
- * DW_AT_specification), else from the symbol table.
+ * the inlined instance just inside it. Inlined frames are named from
+ * DWARF (linkage name, demangled, else DW_AT_name, following
+ * DW_AT_abstract_origin and DW_AT_specification); the physical frame by
+ * the symbol table, except compiler clones DWARF knows the source
+ * function of ("f.part.0" is f) and code no symbol covers, which take the
+ * DWARF name.
  */
 struct ku_sym_frame {
 	const char *function; /* demangled name, or NULL when unknown */

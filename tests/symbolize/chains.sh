@@ -93,6 +93,27 @@ done
 diag "all: $tot addresses, $deep with >= 3 frames; equal to addr2line -C $exact," \
 	"same frames and lines as addr2line $frames, equal to addr2line or llvm-symbolizer $agree"
 
+# Compiler clones (f.part.0, f.cold, f.constprop.0): at each clone
+# symbol's address the physical frame is named as addr2line names it: the
+# function the clone was made from when DWARF gives that function's name
+# (C's DW_AT_name, C++'s linkage name), else the symbol ("[clone .cold]").
+# llvm-symbolizer keeps the symbol's name, so the comparison above
+# cannot tell.
+for bin in $bins; do
+	nm --defined-only "$bin" | awk '$2 ~ /^[tT]$/ && $3 ~ /\.(part|cold|isra|constprop|lto_priv)(\.[0-9]+)*$/ { print $1, $3 }' |
+		while read -r a sym; do
+			want=$(addr2line -f -i -C -e "$bin" "0x$a" | tail -n 2 | head -n 1)
+			got=$(echo "$a" | "$SYMCHAIN" "$bin" | tail -n 2 | head -n 1)
+			echo "$(basename "$bin") $sym|$want|$got"
+		done
+done >"$T/clones"
+nclones=$(wc -l <"$T/clones")
+nsrc=$(awk -F'|' '{ split($1, w, " ") } index(w[2], $2) != 1 && $2 !~ /\[clone /' "$T/clones" | wc -l)
+badclones=$(awk -F'|' '$2 != $3' "$T/clones")
+check "clones are named as addr2line names them ($nclones clone symbols, $nsrc by their source function)" \
+	[ "$nclones" -ge 1 -a "$nsrc" -ge 1 -a -z "$badclones" ]
+[ -n "$badclones" ] && diag "$badclones"
+
 # Facts from the source, whatever the reference tools say.
 S=$top_srcdir/tests/symbolize/corpus
 # chain_names FILE: the function names of each record, " > "-joined, one per line
