@@ -518,8 +518,8 @@ static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t
 {
 	struct kan_location *l = &p->locations[li];
 	const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
-	struct ku_sym_frame fr[16];
-	struct kan_line lines[16];
+	struct ku_sym_frame fr[KU_SYM_CHAIN_MAX];
+	struct kan_line lines[KU_SYM_CHAIN_MAX];
 	size_t n = 0;
 
 	if (!m || !m->file[0] || m->file[0] == '[' || !sym)

@@ -224,8 +224,8 @@ static int ksamp__symbolize(const struct ku_map *m, uint64_t addr, struct ku_sym
 /* Location id for addr (already pc - 1 for return addresses). */
 static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 {
-	struct ku_sym_frame fr[16];
-	struct ku_pprof_line lines[16];
+	struct ku_sym_frame fr[KU_SYM_CHAIN_MAX];
+	struct ku_pprof_line lines[KU_SYM_CHAIN_MAX];
 	const struct ku_map *m;
 	uint64_t *slot, mid = 0;
 	size_t n = 0;
