@@ -50,6 +50,10 @@ unset KPROF_NO_SYMBOLIZE
 case_ ksamp.cpu.top top ksamp.cpu.pb.gz
 case_ ksamp.cpu.folded folded ksamp.cpu.pb.gz
 case_ ksamp.samples.top top ksamp.cpu.pb.gz --sample-type samples
+# libksamp profile of threads made every way (tests/ksamp 'methods'), by thread
+case_ ksamp.threads.bythread.top top --by-thread ksamp.threads.pb.gz
+case_ ksamp.threads.mc.top top --thread '^m-c' ksamp.threads.pb.gz -n 8
+case_ ksamp.threads.folded folded --by-thread --thread 'raw|early' ksamp.threads.pb.gz
 case_ kalloc.leaks.txt leaks kalloc.leaks.json
 case_ kalloc.leaks.supp.json leaks kalloc.leaks.json --suppressions kalloc.supp --format json
 
