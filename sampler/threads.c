@@ -30,7 +30,7 @@
  * sleeps and only unknown ones run. The discovery thread has no timer,
  * blocks every signal (so the program's process-directed signals never
  * land on it), holds no lock while it sleeps, scans at most every 10 ms
- * and backs off to every 50 ms while nothing changes, stops at exit, and
+ * and backs off to every 250 ms while nothing changes, stops at exit, and
  * leaves by itself when it is the last thread standing (main called
  * pthread_exit): it never keeps the process alive.
  *
@@ -106,7 +106,8 @@ static int ksamp__in(const pid_t *ring, size_t n, pid_t tid)
 
 /* The discovery thread: 0 none, 1 running, 2 stopping or stopped, 3 failed. */
 static _Atomic int ksamp__helper_state;
-static _Atomic pid_t ksamp__helper_tid;
+static _Atomic pid_t ksamp__helper_tid;  /* while it runs its loop */
+static _Atomic pid_t ksamp__helper_was;  /* its tid, even after: passes leave it out */
 static pthread_t ksamp__helper;
 static _Atomic uint32_t ksamp__helper_wake; /* futex word */
 
@@ -516,7 +517,7 @@ static void ksamp__pass_one(pid_t tid, void *arg)
 	struct ksamp__thread *t;
 	int i;
 
-	if (tid == p->helper)
+	if (tid == p->helper || tid == atomic_load(&ksamp__helper_was))
 		return;
 	if (tid != p->pid)
 		p->others++;
@@ -609,6 +610,7 @@ static void *ksamp__helper_main(void *unused)
 	(void)unused;
 	prctl(PR_SET_NAME, (unsigned long)"ksamp-threads", 0, 0, 0);
 	atomic_store(&ksamp__helper_tid, self);
+	atomic_store(&ksamp__helper_was, self);
 	while (atomic_load(&ksamp__helper_state) == 1 && !atomic_load(&ksamp__dead)) {
 		struct ksamp__pass p = {0, 0, self, getpid(), NULL, 0, NULL, 0};
 		struct timespec ts;
@@ -699,6 +701,7 @@ void ksamp__threads_atfork(int phase)
 		ksamp__reg_reset();
 		atomic_store(&ksamp__helper_state, 0);
 		atomic_store(&ksamp__helper_tid, 0);
+		atomic_store(&ksamp__helper_was, 0);
 		atomic_store(&ksamp__helper_wake, 0);
 		old = ksamp__fork_mask;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -297,7 +297,10 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 static void ksamp__main_mapping_first(struct ksamp__wctx *w)
 {
 	char exe[PATH_MAX];
-	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	/* thread-self: /proc/self is empty once main called pthread_exit. */
+	ssize_t k = readlink("/proc/thread-self/exe", exe, sizeof(exe) - 1);
+	if (k <= 0)
+		k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	uint64_t id;
 
 	if (k <= 0)

@@ -577,6 +577,33 @@ static void manythreads(void)
 	pb_free(&pr);
 }
 
+/* main calls pthread_exit while a worker runs: the process ends with the
+ * worker (the discovery thread leaves when only it and the ended main are
+ * left) and the profile is written. */
+static void mainexit(void)
+{
+	const char *e[] = {"KSAMP_HZ=200", NULL};
+	struct pb_profile pr;
+	struct timespec t0, t1;
+	char p[512];
+
+	path_of(p, sizeof(p), "mainexit.pb.gz");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int st = run(1, p, "mainexit", e, out, sizeof(out), err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double sec = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	if (!exited0(st, "main calls pthread_exit"))
+		return;
+	tap_ok(strstr(out, "worker done") != NULL, "the worker finished");
+	/* 0.3 s of CPU time; the process would wait for ever (killed at 60 s)
+	 * if the discovery thread kept it alive. */
+	tap_ok(sec < 20, "the process ended with its last thread (%.1f s)", sec);
+	if (load(&pr, p))
+		return;
+	tap_ok(share(&pr, "busy_part") > 0.8, "the worker is in the profile (%.1f%%)", 100 * share(&pr, "busy_part"));
+	pb_free(&pr);
+}
+
 /* 300 threads of 10 ms each at 99 Hz: the profile holds >= 90% of their
  * CPU time (the samples due when each one ended included). */
 static void tenms(void)
@@ -1001,6 +1028,8 @@ int main(int argc, char **argv)
 		manythreads();
 	else if (!strcmp(s, "tenms"))
 		tenms();
+	else if (!strcmp(s, "mainexit"))
+		mainexit();
 	else if (!strcmp(s, "kafka"))
 		kafka();
 	else

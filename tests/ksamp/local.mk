@@ -29,7 +29,7 @@ KSAMP_E2E_TESTS = tests/ksamp/attribution.sh tests/ksamp/wall.sh tests/ksamp/thr
 	tests/ksamp/forkexec.sh tests/ksamp/sigprof.sh tests/ksamp/depth.sh tests/ksamp/api.sh \
 	tests/ksamp/config.sh tests/ksamp/kalloc.sh tests/ksamp/stress.sh tests/ksamp/speedscope.sh \
 	tests/ksamp/methods.sh tests/ksamp/sigprofall.sh tests/ksamp/manythreads.sh tests/ksamp/tenms.sh \
-	tests/ksamp/kafka.sh
+	tests/ksamp/kafka.sh tests/ksamp/mainexit.sh
 TESTS += $(KSAMP_E2E_TESTS)
 EXTRA_DIST += $(KSAMP_E2E_TESTS)
 

@@ -548,6 +548,24 @@ static void *ten_ms_main(void *p)
 	return p;
 }
 
+static void *mainexit_worker(void *p)
+{
+	busy_part(0.3, 0);
+	printf("worker done\n");
+	print_cpu();
+	return p;
+}
+
+/* main calls pthread_exit while a worker runs: the process must end when
+ * the worker does (libksamp's discovery thread must not keep it alive). */
+static int mainexit(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, mainexit_worker, NULL);
+	pthread_exit(NULL);
+}
+
 /* 300 threads of 10 ms of CPU time each, two at a time; prints the sum of
  * their CPU times. */
 static int tenms(void)
@@ -777,6 +795,35 @@ static int work(long iters, int d)
 	return 0;
 }
 
+struct work4_arg {
+	long iters;
+	int depth;
+};
+
+static void *work4_main(void *p)
+{
+	struct work4_arg *a = p;
+
+	fixed_work(a->iters, a->depth);
+	return NULL;
+}
+
+/* Benchmark: the same fixed work split over 4 threads running at once. */
+static int work4(long iters, int d)
+{
+	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	struct work4_arg a = {iters / 4, d};
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, work4_main, &a);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("wall_ns %.0f\ncpu_ns %.0f\n", (clock_s(CLOCK_MONOTONIC) - w0) * 1e9,
+	       (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e9);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : "";
@@ -804,6 +851,8 @@ int main(int argc, char **argv)
 		return manythreads();
 	if (!strcmp(s, "tenms"))
 		return tenms();
+	if (!strcmp(s, "mainexit"))
+		return mainexit();
 	if (!strcmp(s, "forkexec"))
 		return forkexec(argv[0]);
 	if (!strcmp(s, "exec_child"))
@@ -820,6 +869,8 @@ int main(int argc, char **argv)
 		return busy_part(argc > 2 ? atof(argv[2]) : 1.0, 0), 0;
 	if (!strcmp(s, "work")) /* benchmark: work ITERATIONS [DEPTH] */
 		return work(argc > 2 ? atol(argv[2]) : 100000000L, argc > 3 ? atoi(argv[3]) : 1);
-	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|methods|sigprofall|manythreads|tenms|forkexec|execself|stress|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
+	if (!strcmp(s, "work4")) /* benchmark: the same on 4 threads */
+		return work4(argc > 2 ? atol(argv[2]) : 100000000L, argc > 3 ? atoi(argv[3]) : 1);
+	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|methods|sigprofall|manythreads|tenms|mainexit|forkexec|execself|stress|ownsigprof|deep|api|toggle|burn [sec]|work|work4 [iterations [depth]]\n");
 	return 2;
 }
