@@ -29,8 +29,8 @@
  * short (EINTR), and a CPU-time one never fires while every known thread
  * sleeps and only unknown ones run. The discovery thread has no timer,
  * blocks every signal (so the program's process-directed signals never
- * land on it), holds no lock while it sleeps, scans at most every 10 ms
- * and backs off to every 250 ms while nothing changes, stops at exit, and
+ * land on it), holds no lock while it sleeps, scans at most every 20 ms
+ * and backs off to every second while nothing changes, stops at exit, and
  * leaves by itself when it is the last thread standing (main called
  * pthread_exit): it never keeps the process alive.
  *
@@ -68,13 +68,16 @@
 
 #define KSAMP__IDX_CAP (2 * KSAMP__THREADS_MAX) /* tid index, a power of two */
 /*
- * Discovery pass interval: 10 ms after a pass that found a change,
- * doubling up to 250 ms while nothing changes. A pass costs about 80 us of
- * CPU time on a 2-core VM, most of it the wake-up itself, so a quiet
- * process pays about 0.03% of one CPU for it.
+ * Discovery pass interval: 20 ms after a pass that found a change (a new
+ * thread, or one that ended), doubling up to 1 s while nothing changes;
+ * the first pass waits 20 ms too, by which time the threads that started
+ * the discovery thread have given themselves a timer. A pass costs 80 to
+ * 150 us of CPU time on a busy 2-core VM, most of it the wake-up itself,
+ * so a steady process pays about 0.01% of one CPU for it, and a thread
+ * made behind libksamp's back is found within a second at worst.
  */
-#define KSAMP__SCAN_MIN_MS 10
-#define KSAMP__SCAN_MAX_MS 250
+#define KSAMP__SCAN_MIN_MS 20
+#define KSAMP__SCAN_MAX_MS 1000
 
 struct ksamp__thread ksamp__threads[KSAMP__THREADS_MAX];
 
@@ -611,11 +614,17 @@ static void *ksamp__helper_main(void *unused)
 	prctl(PR_SET_NAME, (unsigned long)"ksamp-threads", 0, 0, 0);
 	atomic_store(&ksamp__helper_tid, self);
 	atomic_store(&ksamp__helper_was, self);
-	while (atomic_load(&ksamp__helper_state) == 1 && !atomic_load(&ksamp__dead)) {
+	for (;;) {
 		struct ksamp__pass p = {0, 0, self, getpid(), NULL, 0, NULL, 0};
 		struct timespec ts;
 		sigset_t old;
 
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		if (atomic_load(&ksamp__helper_state) == 1)
+			syscall(SYS_futex, &ksamp__helper_wake, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+		if (atomic_load(&ksamp__helper_state) != 1 || atomic_load(&ksamp__dead))
+			break;
 		atomic_store(&ksamp__helper_wake, 0);
 		ksamp__reg_lock(&old);
 		ksamp__pass_locked(&p);
@@ -625,10 +634,6 @@ static void *ksamp__helper_main(void *unused)
 		if (!p.others && ksamp__leader_gone())
 			break;
 		ms = p.changed ? KSAMP__SCAN_MIN_MS : ms * 2 > KSAMP__SCAN_MAX_MS ? KSAMP__SCAN_MAX_MS : ms * 2;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)ms * 1000000L;
-		if (atomic_load(&ksamp__helper_state) == 1)
-			syscall(SYS_futex, &ksamp__helper_wake, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
 	}
 	{
 		sigset_t old;

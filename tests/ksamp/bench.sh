@@ -31,6 +31,21 @@ MAX=$(( (sig + 5) / 10 * 10 ))
 echo "kernel tick: $sig CPU-timer signals per CPU second at KSAMP_HZ=1000 -> max rate $MAX Hz"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# report BASE CONFIG... : per config the median, its overhead against
+# BASE's median, and the median of the per-repetition ratios (each run
+# against the BASE run of the same round: the pairs share the machine's
+# load, so this is the steadier figure on a busy machine).
+report() {
+	b=$1
+	bm=$(median <"$T/$b")
+	for c in "$@"; do
+		[ -s "$T/$c" ] || continue
+		m=$(median <"$T/$c")
+		pr=$(paste "$T/$c" "$T/$b" | awk '$2 > 0 { printf "%.6f\n", ($1 - $2) * 100 / $2 }' | median)
+		awk -v c="$c" -v m="$m" -v b="$bm" -v p="$pr" -v u="$UNIT" \
+			'BEGIN { printf "%-20s %12.1f %8.2f%% %8.2f%%\n", c, m / u, (m - b) * 100 / b, p }'
+	done
+}
 run() { # name, then env assignments; prints cpu_ns of the work
 	name=$1; shift
 	env "$@" "$W" work "$ITER" 20 2>/dev/null | sed -n 's/^cpu_ns //p' >>"$T/$name"
@@ -43,13 +58,9 @@ for r in $(seq "$REPS"); do
 	[ -n "$GP" ] && run gperfmax CPUPROFILE_FREQUENCY=$MAX CPUPROFILE=$T/g.prof LD_PRELOAD=$GP
 	run ksampmax-libunwind KSAMP_HZ=$MAX KSAMP_UNWIND=libunwind KSAMP_OUT=$T/k.pb.gz LD_PRELOAD=$L
 done
-base=$(median <"$T/none")
-printf '%-20s %12s %9s   (CPU time of fixed work, median of %s, depth 20)\n' config cpu_ms overhead "$REPS"
-for c in none ksamp99 gperf99 ksampmax gperfmax ksampmax-libunwind; do
-	[ -s "$T/$c" ] || continue
-	m=$(median <"$T/$c")
-	awk -v c="$c" -v m="$m" -v b="$base" 'BEGIN { printf "%-20s %12.1f %8.2f%%\n", c, m / 1e6, (m - b) * 100 / b }'
-done
+printf '%-20s %12s %9s %9s   (CPU time of fixed work, median of %s, depth 20)\n' config cpu_ms overhead paired "$REPS"
+UNIT=1e6
+report none ksamp99 gperf99 ksampmax gperfmax ksampmax-libunwind
 
 # The same fixed work on 4 threads at once.
 for r in $(seq "$REPS"); do
@@ -58,13 +69,8 @@ for r in $(seq "$REPS"); do
 	run4 t4ksamp99 KSAMP_HZ=99 KSAMP_OUT=$T/k.pb.gz LD_PRELOAD=$L
 	[ -n "$GP" ] && run4 t4gperf99 CPUPROFILE_FREQUENCY=99 CPUPROFILE=$T/g.prof LD_PRELOAD=$GP
 done
-base=$(median <"$T/t4none")
-printf '%-20s %12s %9s   (the same work on 4 threads)\n' config cpu_ms overhead
-for c in t4none t4ksamp99 t4gperf99; do
-	[ -s "$T/$c" ] || continue
-	m=$(median <"$T/$c")
-	awk -v c="$c" -v m="$m" -v b="$base" 'BEGIN { printf "%-20s %12.1f %8.2f%%\n", c, m / 1e6, (m - b) * 100 / b }'
-done
+printf '%-20s %12s %9s %9s   (the same work on 4 threads)\n' config cpu_ms overhead paired
+report t4none t4ksamp99 t4gperf99
 
 # bench_pub on Kafka: CPU time per message in the benchmark's window
 # (cpu_usage_percent x duration / messages, from its JSON).
@@ -91,13 +97,9 @@ if [ -x "$P" ] && [ -x "$MC" ] && "$P" --help 2>&1 | grep -q kafka; then
 	done
 	exec 7>&-
 	wait "$mc" || true
-	base=$(median <"$T/kpnone")
-	printf '%-20s %12s %9s   (bench_pub --backend kafka, CPU ns per message)\n' config cpu_ns/msg overhead
-	for c in kpnone kpksamp99; do
-		[ -s "$T/$c" ] || continue
-		m=$(median <"$T/$c")
-		awk -v c="$c" -v m="$m" -v b="$base" 'BEGIN { printf "%-20s %12.1f %8.2f%%\n", c, m, (m - b) * 100 / b }'
-	done
+	printf '%-20s %12s %9s %9s   (bench_pub --backend kafka, CPU ns per message)\n' config cpu_ns/msg overhead paired
+	UNIT=1
+	report kpnone kpksamp99
 else
 	echo "bench_pub without the kafka backend: no Kafka figures"
 fi

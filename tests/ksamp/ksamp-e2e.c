@@ -573,7 +573,7 @@ static void manythreads(void)
 	       "the short threads are sampled (tiny_worker %.1f%%, at thread end %.1f%%)",
 	       100 * share(&pr, "tiny_worker"), 100 * share(&pr, "[sample due at thread end]"));
 	tap_diag("%s", comment_after(&pr, "cpu time: ") - strlen("cpu time: "));
-	check_pprof(p, "tiny_worker");
+	check_pprof(p, "sample due at thread end");
 	pb_free(&pr);
 }
 

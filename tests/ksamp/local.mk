@@ -13,7 +13,7 @@ TESTS += tests/ksamp/pprof-unit
 check_PROGRAMS += tests/ksamp/workload tests/ksamp/ksamp-e2e
 tests_ksamp_workload_SOURCES = tests/ksamp/workload.c
 tests_ksamp_workload_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer
-tests_ksamp_workload_LDFLAGS = $(AM_LDFLAGS) -no-install -rdynamic
+tests_ksamp_workload_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_ksamp_workload_LDADD = -ldl
 # A library that starts a thread in its constructor (the 'methods' test
 # preloads it before libksamp.so).
