@@ -22,6 +22,7 @@
 
 #include "json.h"
 #include "kprof.h"
+#include "history.h"
 #include "results.h"
 #include "stats.h"
 
@@ -432,14 +433,16 @@ static int kan__print_json(FILE *f, const struct kan__cmpopts *o, const struct k
 
 static int kan__usage(void)
 {
-	return kan_die("usage: kprof compare BASE.json NEW.json [--threshold 5%%] [--alpha 0.05] "
-		       "[--format text|markdown|json] [--metrics all|M1,M2] [--diff-dir DIR] [-o FILE]");
+	return kan_die("usage: kprof compare BASE.json|--baseline-from DB [--branch B] [--host H] NEW.json "
+		       "[--threshold 5%%] [--alpha 0.05] [--format text|markdown|json] [--metrics all|M1,M2] "
+		       "[--diff-dir DIR] [-o FILE]");
 }
 
 int kan_cmd_compare(int argc, char **argv)
 {
 	struct kan__cmpopts o = { .threshold = 0.05, .alpha = 0.05, .format = "text" };
-	const char *pos[2] = { 0 };
+	const char *pos[2] = { 0 }, *from = NULL; /* --baseline-from: the base is a history's run */
+	struct kan_hfilter hf = { 0 };
 	size_t npos = 0, nrows = 0, nob = 0, non = 0;
 	struct kan_run *base = NULL, *cur = NULL;
 	struct kan__row *rows = NULL;
@@ -472,8 +475,15 @@ int kan_cmd_compare(int argc, char **argv)
 			o.diff_dir = argv[++i];
 		} else if (!strcmp(a, "-o") && i + 1 < argc) {
 			o.out = argv[++i];
+		} else if (!strcmp(a, "--baseline-from") && i + 1 < argc) {
+			from = argv[++i];
+		} else if (!strcmp(a, "--branch") && i + 1 < argc) {
+			hf.branch = argv[++i];
+		} else if (!strcmp(a, "--host") && i + 1 < argc) {
+			hf.host = argv[++i];
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			printf("usage: kprof compare BASE.json NEW.json [--threshold 5%%] [--alpha 0.05]\n"
+			       "       kprof compare --baseline-from DB [--branch B] [--host H] NEW.json [options]\n"
 			       "       [--format text|markdown|json] [--metrics all|M1,M2] [--diff-dir DIR] [-o FILE]\n"
 			       "exit status: 0 no regression, 1 significant regression beyond threshold, 2 error\n");
 			return 0;
@@ -485,8 +495,13 @@ int kan_cmd_compare(int argc, char **argv)
 			return kan__usage();
 		}
 	}
-	if (npos != 2)
+	if (from && npos == 1) {
+		/* the newest run of the history (on --branch, from --host) */
+		pos[1] = pos[0];
+		pos[0] = from;
+	} else if (npos != 2 || from || hf.branch || hf.host) {
 		return kan__usage();
+	}
 	if (mlist) {
 		if (!strcmp(mlist, "all")) {
 			o.all = 1;
@@ -504,7 +519,7 @@ int kan_cmd_compare(int argc, char **argv)
 			}
 		}
 	}
-	if (kan_run_load(pos[0], &base, err, sizeof(err))) {
+	if (!from && kan_run_load(pos[0], &base, err, sizeof(err))) {
 		kan_die("compare: %s", err);
 		goto done;
 	}
@@ -512,6 +527,8 @@ int kan_cmd_compare(int argc, char **argv)
 		kan_die("compare: %s", err);
 		goto done;
 	}
+	if (from && kan_hist_baseline(from, &hf, cur, &base))
+		goto done;
 	for (size_t i = 0; i < base->nb; i++) {
 		if (!kan_run_find(cur, base->b[i].key)) {
 			only_base = realloc(only_base, (nob + 1) * sizeof(*only_base));
@@ -555,9 +572,9 @@ int kan_cmd_compare(int argc, char **argv)
 		}
 	}
 	if (!nrows && !base->nb)
-		fprintf(stderr, "kprof: compare: warning: %s has no benchmarks\n", pos[0]);
+		fprintf(stderr, "kprof: compare: warning: %s has no benchmarks\n", base->path);
 	else if (!nrows)
-		fprintf(stderr, "kprof: compare: warning: no benchmark in common between %s and %s\n", pos[0], pos[1]);
+		fprintf(stderr, "kprof: compare: warning: no benchmark in common between %s and %s\n", base->path, pos[1]);
 
 	/* Differential flame graphs of regressed cases (markdown, or asked for). */
 	if (!strcmp(o.format, "markdown") || o.diff_dir) {

@@ -10,9 +10,20 @@ analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \
 	analyze/threads.h analyze/threads.c analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.c \
 	analyze/convert.c analyze/merge.c \
-	analyze/compare.c analyze/history.c analyze/report.c
-analyze_kprof_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(LIBDW_CFLAGS) $(SQLITE_CFLAGS)
+	analyze/compare.c analyze/report.c \
+	analyze/history.h analyze/history.c analyze/history-store.c analyze/history-text.c \
+	analyze/history-dashboard.c \
+	analyze/history-sqlite.c
+# The PostgreSQL history store when configure found libpq; otherwise a
+# stand-in that refuses postgresql:// URIs with one clear line.
+if HAVE_LIBPQ
+analyze_kprof_SOURCES += analyze/history-pg.c
+else
+analyze_kprof_SOURCES += analyze/history-nopg.c
+endif
+EXTRA_analyze_kprof_SOURCES = analyze/history-pg.c analyze/history-nopg.c
+analyze_kprof_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(LIBDW_CFLAGS) $(SQLITE_CFLAGS) $(LIBPQ_CFLAGS)
 analyze_kprof_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
-analyze_kprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS) $(SQLITE_LIBS) -lm
+analyze_kprof_LDADD = lib/libku.la $(ZLIB_LIBS) $(LIBDW_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS) -lm
 dist_man1_MANS += man/kprof.1
 dist_man7_MANS += man/kprof-formats.7

@@ -5,10 +5,12 @@
 # libdw: the interposers only at exit, on a normal thread.
 KU_INJECT_SOURCES = \
 	lib/unwind.h lib/unwind-fp.c lib/unwind-libunwind.c \
+	lib/cfi.h lib/cfi-int.h lib/cfi.c lib/cfi-build.c lib/unwind-cfi.c \
 	lib/procmaps.h lib/procmaps.c \
 	lib/pprof.h lib/pprof.c \
 	lib/symbolize.h lib/symbolize.c \
-	lib/ku.h lib/ku.c
+	lib/ku.h lib/ku.c \
+	lib/signame.h lib/signame.c
 KU_SOURCES = $(KU_INJECT_SOURCES) \
 	lib/hist.h lib/hist.c \
 	lib/json.h lib/json.c

@@ -20,7 +20,11 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "cfi.h"
 #include "unwind.h"
+
+/* Deepest walk the generic dispatcher does with the CFI tables. */
+#define KU__AUTO_MAX 1024
 
 /* A step larger than this ends a walk whose stack top is unknown. */
 #define KU__FP_MAX_STEP ((uintptr_t)1 << 20)
@@ -29,7 +33,9 @@ int ku_unwind_parse(const char *name, enum ku_unwind_method *out)
 {
 	if (!name)
 		return -EINVAL;
-	if (strcmp(name, "fp") == 0)
+	if (strcmp(name, "auto") == 0)
+		*out = ku_cfi_supported() ? KU_UNWIND_AUTO : KU_UNWIND_FP;
+	else if (strcmp(name, "fp") == 0)
 		*out = KU_UNWIND_FP;
 	else if (strcmp(name, "libunwind") == 0)
 		*out = KU_UNWIND_LIBUNWIND;
@@ -40,7 +46,7 @@ int ku_unwind_parse(const char *name, enum ku_unwind_method *out)
 
 const char *ku_unwind_name(enum ku_unwind_method m)
 {
-	return m == KU_UNWIND_LIBUNWIND ? "libunwind" : "fp";
+	return m == KU_UNWIND_LIBUNWIND ? "libunwind" : m == KU_UNWIND_AUTO ? "auto" : "fp";
 }
 
 uintptr_t ku_unwind_stack_top(void)
@@ -265,6 +271,27 @@ __attribute__((noinline)) int ku_unwind(enum ku_unwind_method m, uintptr_t *pcs,
 	if (m == KU_UNWIND_LIBUNWIND) {
 		/* One more frame to skip: this dispatcher. */
 		n = ku_unwind_libunwind(pcs, max, skip + 1);
+	} else if (max <= 0) {
+		n = 0;
+	} else if (m == KU_UNWIND_AUTO) {
+		/* Our own frame (forced by __builtin_frame_address) gives the
+		 * caller's registers at its return address. */
+		const uintptr_t *f = __builtin_frame_address(0);
+		uintptr_t here = (uintptr_t)f, tmp[KU__AUTO_MAX];
+		struct ku_unwind_regs r = {f[1], here + 2 * sizeof(uintptr_t), f[0], 0};
+		struct ku_unwind_stacks st;
+		int want = max + skip < KU__AUTO_MAX ? max + skip : KU__AUTO_MAX;
+
+		st.n = 0;
+		if (stack_top > here) {
+			st.r[0].lo = here;
+			st.r[0].hi = stack_top;
+			st.n = 1;
+		}
+		n = ku_unwind_cfi(&r, &st, tmp, want);
+		n = n > skip ? n - skip : 0;
+		for (int i = 0; i < n; i++)
+			pcs[i] = tmp[skip + i];
 	} else if (max <= 0) {
 		n = 0;
 	} else {

@@ -14,6 +14,17 @@
 
 #include "unwind.h"
 
+void ku_unwind_libunwind_init(void)
+{
+	/*
+	 * libunwind's default global cache takes a lock with every signal
+	 * blocked (two sigprocmask calls per frame) and, held by another
+	 * thread at fork, deadlocks the child. A per-thread cache takes no
+	 * lock, is safe in signal handlers and several times faster.
+	 */
+	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+}
+
 __attribute__((noinline)) int ku_unwind_libunwind(uintptr_t *pcs, int max, int skip)
 {
 	unw_context_t ctx;

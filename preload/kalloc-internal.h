@@ -86,6 +86,9 @@ struct kalloc__thread {
 	int last_n;
 	uintptr_t last_pcs[KALLOC__LAST_PCS];
 	struct kalloc__thread *next, *prev;
+	/* The last CFI walk, reused where the next one meets it. Last in the
+	 * struct: the hot fields above stay together. */
+	struct ku_unwind_memo memo;
 };
 
 /* Settings, parsed once from the environment. */
@@ -103,6 +106,9 @@ struct kalloc__config {
 };
 
 extern struct kalloc__config kalloc__cfg;
+
+/* report.c: the unwinder's line of the verbose summary. */
+void kalloc__summary_unwind(void);
 extern volatile int kalloc__mode; /* enum kalloc__mode; OFF disables */
 
 /* Guard: while set, this thread's allocations bypass tracking. */

@@ -29,8 +29,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cfi.h"
 #include "kalloc-internal.h"
 #include "ku.h"
+#include "signame.h"
 
 #define KALLOC__EXPORT __attribute__((visibility("default")))
 #define KALLOC__NOINLINE __attribute__((noinline))
@@ -199,29 +201,6 @@ static int kalloc__parse_long(const char *s, long long lo, long long hi, long lo
 	return 0;
 }
 
-static int kalloc__parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int no;
-	} sigs[] = {{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP},   {"URG", SIGURG},
-		    {"WINCH", SIGWINCH}, {"PROF", SIGPROF}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}};
-	long long v;
-	size_t i;
-
-	if (strncmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (i = 0; i < KU_ARRAY_SIZE(sigs); i++)
-		if (strcmp(s, sigs[i].name) == 0)
-			return sigs[i].no;
-	if (strncmp(s, "RTMIN+", 6) == 0 && kalloc__parse_long(s + 6, 0, 64, &v) == 0 &&
-	    SIGRTMIN + v <= SIGRTMAX)
-		return SIGRTMIN + (int)v;
-	if (kalloc__parse_long(s, 1, 64, &v) == 0 && v != SIGKILL && v != SIGSTOP && v != SIGSEGV &&
-	    v != SIGBUS && v != SIGFPE && v != SIGILL && v != SIGABRT)
-		return (int)v;
-	return -EINVAL;
-}
 
 static void kalloc__config_read(void)
 {
@@ -230,7 +209,7 @@ static void kalloc__config_read(void)
 	long long n;
 
 	c->mode = KALLOC_MODE_FULL;
-	c->unwind = KU_UNWIND_FP;
+	ku_unwind_parse("auto", &c->unwind);
 	c->depth = 64;
 	c->sample_bytes = 524288;
 	c->leak_exitcode = -1;
@@ -250,7 +229,7 @@ static void kalloc__config_read(void)
 			kalloc__warn(NULL, "KALLOC_MODE='%.64s' is not full, sample or count; using full", v);
 	}
 	if ((v = secure_getenv("KALLOC_UNWIND")) && *v && ku_unwind_parse(v, &c->unwind) != 0)
-		kalloc__warn(NULL, "KALLOC_UNWIND='%.64s' is not fp or libunwind; using fp", v);
+		kalloc__warn(NULL, "KALLOC_UNWIND='%.64s' is not auto, fp or libunwind; using auto", v);
 	if ((v = secure_getenv("KALLOC_DEPTH")) && *v) {
 		if (kalloc__parse_long(v, 1, KALLOC__MAX_DEPTH, &n) == 0)
 			c->depth = (int)n;
@@ -273,11 +252,13 @@ static void kalloc__config_read(void)
 	if ((v = secure_getenv("KALLOC_QUIET")) && *v) {
 		if (strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
 			c->quiet = 1;
+		else if (strcmp(v, "verbose") == 0)
+			c->quiet = -1;
 		else if (!(strcmp(v, "0") == 0 || strcmp(v, "no") == 0 || strcmp(v, "false") == 0))
-			kalloc__warn(NULL, "KALLOC_QUIET='%.64s' is not 0 or 1; using 0", v);
+			kalloc__warn(NULL, "KALLOC_QUIET='%.64s' is not 0, 1 or verbose; using 0", v);
 	}
 	if ((v = secure_getenv("KALLOC_SIGNAL")) && *v) {
-		int s = kalloc__parse_signal(v);
+		int s = ku_signal_parse(v, NULL, 0);
 
 		if (s > 0)
 			c->signo = s;
@@ -510,6 +491,7 @@ static void kalloc__atfork_child(void)
 
 	kalloc__table_reset_locks();
 	kalloc__stacks_reset_lock();
+	ku_cfi_after_fork_child();
 	/* Only this thread exists now: fold the others' counters. */
 	for (o = kalloc__threads; o; o = o->next)
 		if (o != t)
@@ -579,6 +561,19 @@ static void kalloc__init(void)
 		kalloc__warn(NULL, "cannot map memory for tracking tables; tracking disabled");
 		mode = KALLOC_MODE_OFF;
 	}
+	if (mode == KALLOC_MODE_FULL || mode == KALLOC_MODE_SAMPLE) {
+		int rc = 0;
+
+		/* Unwind tables of every object loaded so far, on kalloc's own
+		 * memory; later objects are added when a walk meets them. */
+		if (kalloc__cfg.unwind == KU_UNWIND_AUTO && (rc = ku_cfi_sync()) < 0) {
+			kalloc__warn(NULL, "cannot build the unwind tables (%s); using frame pointers",
+				     ku_strerror(rc));
+			kalloc__cfg.unwind = KU_UNWIND_FP;
+		}
+		if (kalloc__cfg.unwind == KU_UNWIND_LIBUNWIND)
+			ku_unwind_libunwind_init();
+	}
 	if (pthread_key_create(&kalloc__key, kalloc__thread_exit) == 0)
 		kalloc__key_ok = 1;
 	pthread_atfork(kalloc__atfork_prepare, kalloc__atfork_parent, kalloc__atfork_child);
@@ -643,6 +638,26 @@ static void kalloc__usable_probe(void)
 	kalloc__glibc_chunks = 1;
 }
 
+/* Stack ranges for a walk that starts on a signal stack (a handler that
+ * allocates, with SA_ONSTACK): the signal stack, then the thread's. */
+static KALLOC__NOINLINE void kalloc__altstack(struct ku_unwind_stacks *st, uintptr_t here, uintptr_t top)
+{
+	stack_t ss;
+
+	st->n = 0;
+	if (sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK) && here >= (uintptr_t)ss.ss_sp &&
+	    here < (uintptr_t)ss.ss_sp + ss.ss_size) {
+		st->r[0].lo = here;
+		st->r[0].hi = (uintptr_t)ss.ss_sp + ss.ss_size;
+		st->n = 1;
+		if (top) {
+			st->r[1].lo = 0;
+			st->r[1].hi = top;
+			st->n = 2;
+		}
+	}
+}
+
 /*
  * The frame-pointer walk of lib/unwind-fp.c, expanded in the function that
  * records the stack (kalloc__track, kalloc__sample_hit): no call, no
@@ -696,6 +711,46 @@ static inline __attribute__((always_inline)) int kalloc__walk(uintptr_t *pcs, in
 }
 
 /*
+ * The CFI walk from the program's frame. Expanded in the function that
+ * records the stack, like kalloc__walk: that function's frame links to
+ * the entry point's, whose saved frame pointer and return address are the
+ * program's registers at the call (kalloc is built with frame pointers,
+ * the program need not be). A walk that meets code of an object loaded
+ * since the last table sync (dlopen, a library's constructor allocating)
+ * syncs and walks again.
+ */
+static inline __attribute__((always_inline)) int kalloc__walk_cfi(struct kalloc__thread *t, uintptr_t *pcs,
+								     int max)
+{
+	const uintptr_t *f0 = __builtin_frame_address(0);
+	const uintptr_t *f1 = (const uintptr_t *)f0[0];
+	struct ku_unwind_regs r;
+	struct ku_unwind_stacks st;
+	uintptr_t here = (uintptr_t)f0;
+	int n;
+
+	r.pc = f1[1];
+	r.sp = (uintptr_t)f1 + 2 * sizeof(uintptr_t);
+	r.fp = f1[0];
+	r.exact = 0;
+	st.n = 0;
+	if (KU_LIKELY(here >= t->stack_lo && here < t->stack_hi)) {
+		st.r[0].lo = here;
+		st.r[0].hi = t->stack_hi;
+		st.n = 1;
+	} else {
+		kalloc__altstack(&st, here, t->stack_hi);
+	}
+	n = ku_unwind_cfi_memo(&r, &st, pcs, max, st.n == 1 ? &t->memo : NULL);
+	if (KU_UNLIKELY(st.stop == KU_UNWIND_STOP_NOT_CODE) && ku_cfi_sync_if_changed() == 1) {
+		if (st.n)
+			st.r[0].lo = here;
+		n = ku_unwind_cfi_memo(&r, &st, pcs, max, st.n == 1 ? &t->memo : NULL);
+	}
+	return n;
+}
+
+/*
  * Stack of the allocation being recorded, and its id: the thread's
  * one-entry cache when the walk saw exactly the cached stack, else the
  * shared stack table. The caller must be called straight from the entry
@@ -708,7 +763,12 @@ static inline __attribute__((always_inline)) uint32_t kalloc__stack_here(struct 
 	uint32_t id;
 	int n, i;
 
-	if (KU_LIKELY(kalloc__cfg.unwind == KU_UNWIND_FP)) {
+	if (KU_LIKELY(kalloc__cfg.unwind == KU_UNWIND_AUTO)) {
+		n = kalloc__walk_cfi(t, pcs, kalloc__cfg.depth);
+		if (n <= KALLOC__LAST_PCS)
+			for (i = 0, diff = 0; i < n; i++)
+				diff |= pcs[i] ^ t->last_pcs[i];
+	} else if (KU_LIKELY(kalloc__cfg.unwind == KU_UNWIND_FP)) {
 		n = kalloc__walk(pcs, kalloc__cfg.depth, t->stack_hi, t->last_pcs, &diff);
 	} else {
 		n = ku_unwind(kalloc__cfg.unwind, pcs, kalloc__cfg.depth, KALLOC__SKIP, t->stack_hi);

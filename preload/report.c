@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfi.h"
 #include "kalloc-internal.h"
 #include "ku.h"
 #include "pprof.h"
@@ -690,6 +691,51 @@ static void kalloc__write_no_leaks(const char *prefix)
 
 /* ---- stats.json ------------------------------------------------------------- */
 
+/*
+ * "unwind": which unwinder, what its tables cost (memory, build time) and
+ * how walks ended. Written inside the top-level object, before "phases".
+ */
+static void kalloc__write_unwind_stats(FILE *f)
+{
+	struct ku_cfi_stats cs;
+	struct ku_unwind_counts uc;
+
+	ku_cfi_stats_get(&cs);
+	ku_unwind_counts_get(&uc);
+	fprintf(f,
+		"\"unwind\":{\"method\":\"%s\",\"tables\":{\"objects\":%llu,\"objects_without_cfi\":%llu,"
+		"\"objects_malformed\":%llu,\"fdes\":%llu,\"rows\":%llu,\"rules\":%llu,\"bytes\":%llu,"
+		"\"build_ns\":%llu,\"syncs\":%llu},\"walks\":{\"fp_steps\":%llu,\"unsupported_steps\":%llu,"
+		"\"ended_outside_code\":%llu,\"ended_unreadable\":%llu,\"ended_no_progress\":%llu,"
+		"\"signal_frames\":%llu,\"unknown_stack\":%llu,\"truncated\":%llu}},",
+		ku_unwind_name(kalloc__cfg.unwind), (unsigned long long)cs.objects,
+		(unsigned long long)cs.objects_nocfi, (unsigned long long)cs.objects_bad, (unsigned long long)cs.fdes,
+		(unsigned long long)cs.rows, (unsigned long long)cs.rules, (unsigned long long)cs.bytes,
+		(unsigned long long)cs.build_ns, (unsigned long long)cs.syncs, (unsigned long long)uc.fp_steps,
+		(unsigned long long)uc.unsup_steps, (unsigned long long)uc.not_code, (unsigned long long)uc.unreadable,
+		(unsigned long long)uc.no_progress, (unsigned long long)uc.signal_frames,
+		(unsigned long long)uc.unknown_stack, (unsigned long long)uc.truncated);
+}
+
+/* The verbose form of the summary (KALLOC_QUIET=verbose): the unwinder. */
+void kalloc__summary_unwind(void)
+{
+	struct ku_cfi_stats cs;
+	struct ku_unwind_counts uc;
+
+	if (kalloc__cfg.unwind != KU_UNWIND_AUTO)
+		return;
+	ku_cfi_stats_get(&cs);
+	ku_unwind_counts_get(&uc);
+	kalloc__warn(NULL,
+		     "unwind tables: %llu objects, %llu rows, %llu KiB, built in %.1f ms (%llu syncs); walks: %llu "
+		     "frame-pointer steps, %llu ended outside code, %llu at unreadable memory, %llu truncated",
+		     (unsigned long long)cs.objects, (unsigned long long)cs.rows, (unsigned long long)(cs.bytes / 1024),
+		     (double)cs.build_ns / 1e6, (unsigned long long)cs.syncs, (unsigned long long)uc.fp_steps,
+		     (unsigned long long)uc.not_code, (unsigned long long)uc.unreadable,
+		     (unsigned long long)uc.truncated);
+}
+
 static const char *kalloc__mode_name(void)
 {
 	switch (kalloc__mode) {
@@ -775,10 +821,12 @@ static void kalloc__write_stats(const char *prefix, struct kalloc__symtab *st, i
 	fprintf(o.f,
 		"{\"schema\":\"kprof-stats/1\",\"pid\":%d,\"mode\":\"%s\",\"total_allocs\":%llu,"
 		"\"total_bytes\":%llu,\"total_frees\":%llu,\"peak_live_bytes\":%llu,\"live_bytes\":%lld,"
-		"\"messages\":%llu,\"unknown_frees\":%llu,\n\"phases\":[",
+		"\"messages\":%llu,\"unknown_frees\":%llu,",
 		(int)getpid(), kalloc__mode_name(), (unsigned long long)tot.allocs, (unsigned long long)tot.bytes,
 		(unsigned long long)tot.frees, (unsigned long long)tot.peak, (long long)tot.live,
 		(unsigned long long)tot.messages, (unsigned long long)kalloc__unknown_free_count());
+	kalloc__write_unwind_stats(o.f);
+	fputs("\n\"phases\":[", o.f);
 	for (i = 0; i < n; i++) {
 		uint64_t msgs, allocs, bytes;
 		int64_t growth;
@@ -1012,6 +1060,8 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 				     (unsigned long long)tot.allocs, (unsigned long long)tot.bytes,
 				     (unsigned long long)tot.peak, kalloc__mode_name(), final ? "" : " (snapshot)", prefix);
 	}
+	if (kalloc__cfg.quiet < 0)
+		kalloc__summary_unwind();
 	kalloc__unmap(r.g, r.glen);
 	kalloc__leaks_free(&ls);
 	free(sp.pat);

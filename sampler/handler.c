@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ksamp-int.h"
+#include "ku.h"
 
 struct ksamp__table ksamp__tab;
 _Atomic int ksamp__enabled;
@@ -256,7 +257,9 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 			top = th->stack_top;
 		}
 	}
-	if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
+	if (KU_LIKELY(ksamp__cfg.unwind == KU_UNWIND_AUTO))
+		n = ku_unwind_cfi_context(uc, pcs, max, top);
+	else if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
 		n = ksamp__unwind_libunwind(uc, pcs, max);
 	else
 		n = ku_unwind_fp_context(uc, pcs, max, top);

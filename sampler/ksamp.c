@@ -36,8 +36,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfi.h"
 #include "ksamp-int.h"
 #include "ku.h"
+#include "signame.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
@@ -113,30 +115,9 @@ static int ksamp__parse_int(const char *name, int def, int lo, int hi)
 	return (int)v;
 }
 
-static int ksamp__parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} names[] = {{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP}, {"CONT", SIGCONT}};
-	char *end;
-	long v;
 
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < KU_ARRAY_SIZE(names); i++)
-		if (!strcmp(s, names[i].name))
-			return names[i].sig;
-	if (!strncmp(s, "RTMIN+", 6)) {
-		v = strtol(s + 6, &end, 10);
-		if (!*end && v >= 0 && SIGRTMIN + v <= SIGRTMAX)
-			return SIGRTMIN + (int)v;
-	}
-	v = strtol(s, &end, 10);
-	if (!*end && v > 0 && v < NSIG && v != SIGPROF && v != SIGKILL && v != SIGSTOP && v != SIGSEGV)
-		return (int)v;
-	return -1;
-}
+/* KSAMP_SIGNAL may not name the sampling signal itself. */
+static const int ksamp__own_signals[] = {SIGPROF};
 
 static void ksamp__config_read(void)
 {
@@ -180,13 +161,13 @@ static void ksamp__config_read(void)
 	}
 	c->hz = ksamp__parse_int("KSAMP_HZ", 99, 1, 1000);
 	c->depth = ksamp__parse_int("KSAMP_DEPTH", 128, 1, KSAMP__DEPTH_MAX);
-	c->unwind = KU_UNWIND_FP;
+	ku_unwind_parse("auto", &c->unwind);
 	s = secure_getenv("KSAMP_UNWIND");
 	if (s && *s && ku_unwind_parse(s, &c->unwind) < 0)
-		ksamp__warn("KSAMP_UNWIND must be fp or libunwind, using fp", s);
+		ksamp__warn("KSAMP_UNWIND must be auto, fp or libunwind, using auto", s);
 	c->toggle_signal = 0;
 	s = secure_getenv("KSAMP_SIGNAL");
-	if (s && *s && (c->toggle_signal = ksamp__parse_signal(s)) < 0) {
+	if (s && *s && (c->toggle_signal = ku_signal_parse(s, ksamp__own_signals, 1)) < 0) {
 		ksamp__warn("KSAMP_SIGNAL is not a usable signal name (e.g. USR1), no toggle", s);
 		c->toggle_signal = 0;
 	}
@@ -424,6 +405,35 @@ KSAMP__EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ..
 	return rc;
 }
 
+/* ---- dlopen and dlclose: the unwind tables follow the object list ------- */
+
+static void *(*ksamp__real_dlopen)(const char *, int);
+static int (*ksamp__real_dlclose)(void *);
+
+KSAMP__EXPORT void *dlopen(const char *file, int mode)
+{
+	void *h;
+
+	if (!ksamp__real_dlopen && !(ksamp__real_dlopen = dlsym(RTLD_NEXT, "dlopen")))
+		return NULL;
+	h = ksamp__real_dlopen(file, mode);
+	if (h && ksamp__ready && ksamp__cfg.unwind == KU_UNWIND_AUTO)
+		ku_cfi_sync();
+	return h;
+}
+
+KSAMP__EXPORT int dlclose(void *h)
+{
+	int rc;
+
+	if (!ksamp__real_dlclose && !(ksamp__real_dlclose = dlsym(RTLD_NEXT, "dlclose")))
+		return -1;
+	rc = ksamp__real_dlclose(h);
+	if (rc == 0 && ksamp__ready && ksamp__cfg.unwind == KU_UNWIND_AUTO)
+		ku_cfi_sync();
+	return rc;
+}
+
 /* ---- the program's own SIGPROF handler --------------------------------- */
 
 /* Stop for good, leaving SIGPROF to the program (normal context). */
@@ -649,6 +659,7 @@ static void ksamp__atfork_child(void)
 	/* Timers are not inherited: the registry forgets every thread. */
 	ksamp__threads_atfork(2);
 	pthread_mutex_unlock(&ksamp__write_lock);
+	ku_cfi_after_fork_child();
 	ksamp__pid = (pid_t)pid;
 	ksamp__child = 1;
 	ksamp__table_reset();
@@ -778,6 +789,12 @@ __attribute__((constructor)) static void ksamp__init(void)
 	 */
 	if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
 		unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	/* The unwind tables of every object loaded so far, before the first
+	 * timer: the handler only reads them. */
+	if (ksamp__cfg.unwind == KU_UNWIND_AUTO && (rc = ku_cfi_sync()) < 0) {
+		ksamp__warn("cannot build the unwind tables, using frame pointers", ku_strerror(rc));
+		ksamp__cfg.unwind = KU_UNWIND_FP;
+	}
 	ksamp__set_sampling(ksamp__cfg.start_enabled);
 	ksamp__ready = 1;
 	ksamp__thread_start(KSAMP__HOW_INIT);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfi.h"
 #include "ksamp-int.h"
 #include "ku.h"
 #include "pprof.h"
@@ -406,6 +407,25 @@ int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mo
 	snprintf(line, sizeof(line), "libksamp: mode=%s hz=%d unwind=%s depth=%d", kind, ksamp__cfg.hz,
 		 ku_unwind_name(ksamp__cfg.unwind), ksamp__cfg.depth);
 	ku_pprof_comment(w.prof, line);
+	if (ksamp__cfg.unwind == KU_UNWIND_AUTO) {
+		struct ku_cfi_stats cs;
+		struct ku_unwind_counts uc;
+
+		ku_cfi_stats_get(&cs);
+		ku_unwind_counts_get(&uc);
+		snprintf(line, sizeof(line),
+			 "unwind tables: %" PRIu64 " objects, %" PRIu64 " rows, %" PRIu64 " KiB, built in %.1f ms"
+			 " (%" PRIu64 " objects without CFI, %" PRIu64 " malformed)",
+			 cs.objects, cs.rows, cs.bytes / 1024, (double)cs.build_ns / 1e6, cs.objects_nocfi,
+			 cs.objects_bad);
+		ku_pprof_comment(w.prof, line);
+		snprintf(line, sizeof(line),
+			 "unwind walks: %" PRIu64 " frame-pointer steps (%" PRIu64 " where CFI is not compact), "
+			 "%" PRIu64 " ended outside code, %" PRIu64 " at unreadable memory, %" PRIu64
+			 " signal frames crossed",
+			 uc.fp_steps, uc.unsup_steps, uc.not_code, uc.unreadable, uc.signal_frames);
+		ku_pprof_comment(w.prof, line);
+	}
 	snprintf(line, sizeof(line), "lost samples: %" PRIu64, atomic_load(&ksamp__tab.lost));
 	ku_pprof_comment(w.prof, line);
 	untimed = cen.a.no_slot + cen.a.timer_failed + cen.a.ended_early + cen.untimed;

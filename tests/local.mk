@@ -9,3 +9,4 @@ include tests/kprof/local.mk
 include tests/bench/local.mk
 include tests/kbench/local.mk
 include tests/clients/local.mk
+include tests/unwind/local.mk

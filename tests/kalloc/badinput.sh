@@ -17,18 +17,18 @@ warn_for() {
 	is "$_rc" 0 "$1: program still exits 0"
 	is "$(wc -l <"$T/w.err" | tr -d ' ')" 1 "$1: exactly one line on stderr"
 	check "$1: the line says '$2'" grep -q -- "$2" "$T/w.err"
-	is "$(leaks_of "$T/w.leaks.txt")" "definite 100 1 leak_malloc" "$1: report still written with defaults"
+	is "$(leaks_of "$T/w.leaks.txt")" "definite 100 1 leak_malloc main" "$1: report still written with defaults"
 }
 warn_for KALLOC_MODE=fast "KALLOC_MODE='fast' is not full, sample or count; using full"
 warn_for KALLOC_DEPTH=abc "KALLOC_DEPTH='abc' is not a number"
 warn_for KALLOC_DEPTH=100000 "KALLOC_DEPTH='100000' is not a number from 1 to 256"
-warn_for KALLOC_UNWIND=dwarf "KALLOC_UNWIND='dwarf' is not fp or libunwind"
+warn_for KALLOC_UNWIND=dwarf "KALLOC_UNWIND='dwarf' is not auto, fp or libunwind"
 warn_for KALLOC_SAMPLE_BYTES=-5 "KALLOC_SAMPLE_BYTES='-5' is not a positive number"
 warn_for KALLOC_LEAK_EXITCODE=many "KALLOC_LEAK_EXITCODE='many' is not a number"
 warn_for KALLOC_SIGNAL=NOPE "KALLOC_SIGNAL='NOPE' is not a usable signal"
 KALLOC_OUT=$T/q KALLOC_QUIET=maybe LD_PRELOAD="$KPROF_LIBKALLOC" "$P" >/dev/null 2>"$T/q.err"
 is "$?" 0 "KALLOC_QUIET=maybe: program still exits 0"
-check "KALLOC_QUIET=maybe: warning line" grep -q "^kalloc: KALLOC_QUIET='maybe' is not 0 or 1; using 0" "$T/q.err"
+check "KALLOC_QUIET=maybe: warning line" grep -q "^kalloc: KALLOC_QUIET='maybe' is not 0, 1 or verbose; using 0" "$T/q.err"
 check "KALLOC_QUIET=maybe: default applies (summary line printed)" grep -q '^kalloc: .* definitely lost 100 bytes in 1 blocks' "$T/q.err"
 
 # Unwritable output: one warning, the leak report goes to stderr instead.
@@ -49,7 +49,7 @@ is "$(leaks_of "$T/s.leaks.txt")" "" "the good line suppresses the leak"
 check "suppressed bytes are counted" grep -q '^suppressed: 100 bytes in 1 blocks' "$T/s.leaks.txt"
 KALLOC_SUPPRESSIONS=$T/missing kalloc "$T/m" "$P" >/dev/null 2>"$T/m.err"
 check "missing suppression file: one warning" grep -q "cannot read suppressions $T/missing" "$T/m.err"
-is "$(leaks_of "$T/m.leaks.txt")" "definite 100 1 leak_malloc" "missing suppression file: nothing suppressed"
+is "$(leaks_of "$T/m.leaks.txt")" "definite 100 1 leak_malloc main" "missing suppression file: nothing suppressed"
 
 # Double free and a foreign pointer: warned once, ignored, program goes on.
 kalloc "$T/b" "$KC/badfree" >"$T/b.out" 2>"$T/b.err"

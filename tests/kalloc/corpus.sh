@@ -1,8 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # corpus.sh: every program of the leak corpus under libkalloc.so (full
-# mode). The leak report must match the program's .exp file exactly: one
-# line per leak group, "kind bytes blocks allocating-function"; clean
+# mode), built with plain -O2 -g (no frame pointers) and the default
+# unwinder. The leak report must match the program's .exp file exactly:
+# one line per leak group, "kind bytes blocks stack", the stack from the
+# allocating function to main (or start_thread), as gdb shows it (less
+# the tail-call frames gdb infers from the debug info: a function that
+# ends by jumping to another has no frame on the stack); clean
 # programs report nothing; totals in leaks.json agree with leaks.txt.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"

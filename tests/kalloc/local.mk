@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 # tests/kalloc/: libkalloc.so. The leak corpus (programs with exactly
-# known leaks, built without inlining so every allocation site is a named
-# function), helper programs, unit tests of lib/unwind and lib/procmaps,
+# known leaks, built as programs are: plain -O2 -g, no frame pointers;
+# allocation sites are named non-inlined functions), helper programs,
+# unit tests of lib/unwind and lib/procmaps,
 # and TAP scripts. In-process tests named *.kalloc run the program of the
 # same name under LD_PRELOAD=libkalloc.so through run-preloaded.sh.
-KALLOC_CORPUS_FLAGS = -g -fno-builtin -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-inline
+KALLOC_CORPUS_FLAGS = -g -O2
 noinst_HEADERS += tests/kalloc/corpus/corpus.h
 
 tests_kalloc_corpus_leak_malloc_SOURCES = tests/kalloc/corpus/leak-malloc.c
@@ -83,7 +84,8 @@ tests_kalloc_badfree_SOURCES = tests/kalloc/badfree.c
 tests_kalloc_badfree_CFLAGS = $(AM_CFLAGS) -fno-builtin
 tests_kalloc_badfree_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_kalloc_msgs_SOURCES = tests/kalloc/msgs.c
-tests_kalloc_msgs_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+# msgs counts allocations the compiler would otherwise fold away.
+tests_kalloc_msgs_CFLAGS = $(AM_CFLAGS) -g -O2 -fno-builtin
 tests_kalloc_msgs_LDFLAGS = $(AM_LDFLAGS) -no-install
 
 # In-process tests: TAP programs run under the preload by the wrapper.
@@ -106,7 +108,17 @@ KALLOC_PRELOAD_TESTS = tests/kalloc/api.kalloc tests/kalloc/stress.kalloc tests/
 EXTRA_DIST += tests/kalloc/run-preloaded.sh $(KALLOC_PRELOAD_TESTS)
 
 # Unit tests of lib/unwind and lib/procmaps (no preload).
-check_PROGRAMS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit
+check_PROGRAMS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit tests/kalloc/unwind-memo-unit \
+	tests/kalloc/signame-unit
+tests_kalloc_signame_unit_SOURCES = tests/kalloc/signame-unit.c
+tests_kalloc_signame_unit_CFLAGS = $(AM_CFLAGS) -I$(srcdir)/tests
+tests_kalloc_signame_unit_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_signame_unit_LDADD = lib/libku.la
+# Plain -O2 without frame pointers: the memo must be exact on such code.
+tests_kalloc_unwind_memo_unit_SOURCES = tests/kalloc/unwind-memo-unit.c
+tests_kalloc_unwind_memo_unit_CFLAGS = $(AM_CFLAGS) -O2 -fomit-frame-pointer -I$(srcdir)/tests
+tests_kalloc_unwind_memo_unit_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_kalloc_unwind_memo_unit_LDADD = lib/libku_inject.la
 tests_kalloc_unwind_unit_SOURCES = tests/kalloc/unwind-unit.c
 tests_kalloc_unwind_unit_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer -fno-optimize-sibling-calls
 tests_kalloc_unwind_unit_LDFLAGS = $(AM_LDFLAGS) -no-install
@@ -118,12 +130,12 @@ tests_kalloc_procmaps_unit_LDADD = lib/libku.la
 
 KALLOC_SH_TESTS = tests/kalloc/corpus.sh tests/kalloc/real.sh tests/kalloc/badinput.sh \
 	tests/kalloc/features.sh tests/kalloc/pprof.sh tests/kalloc/debuginfo.sh tests/kalloc/compose.sh
-TESTS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit $(KALLOC_SH_TESTS) $(KALLOC_PRELOAD_TESTS)
+TESTS += tests/kalloc/unwind-unit tests/kalloc/procmaps-unit tests/kalloc/unwind-memo-unit tests/kalloc/signame-unit $(KALLOC_SH_TESTS) $(KALLOC_PRELOAD_TESTS)
 EXTRA_DIST += $(KALLOC_SH_TESTS) tests/kalloc/lib.sh
 
 # Overhead benchmark: built by make check, run by hand (tests/kalloc/perf/run.sh).
 check_PROGRAMS += tests/kalloc/perf/malloc_bench
 tests_kalloc_perf_malloc_bench_SOURCES = tests/kalloc/perf/malloc_bench.c
-tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fno-omit-frame-pointer
+tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fomit-frame-pointer
 tests_kalloc_perf_malloc_bench_LDFLAGS = $(AM_LDFLAGS) -no-install
 EXTRA_DIST += tests/kalloc/perf/run.sh

@@ -4,7 +4,12 @@
 # with 1000 runs, regression markers, two concurrent writers losing
 # nothing, and clear errors for corrupt or foreign database files.
 . "$top_srcdir/tests/tap.sh"
-tap_tmpdir
+# The store under test: SQLite files here; history-pg.sh sources this file
+# with HDB=postgresql:/// for the same checks on PostgreSQL databases.
+: "${HDB:=}"
+[ -n "${TAP_TMP:-}" ] || tap_tmpdir
+# runs get their branch and runner from CI variables: not from this CI's
+unset GITHUB_HEAD_REF GITHUB_REF_NAME CI_COMMIT_REF_NAME RUNNER_NAME CI_RUNNER_DESCRIPTION KPROF_HISTORY_URL
 cd "$TAP_TMP" || exit 1
 AWK=${AWK:-awk}
 
@@ -35,18 +40,18 @@ gen() {
 
 # --- fresh database ------------------------------------------------------
 gen 1 6 6 0.85 1
-"$KPROF_BIN" history add fresh.db run-0001.json >add.out 2>&1
+"$KPROF_BIN" history add "${HDB}fresh.db" run-0001.json >add.out 2>&1
 is "$?" 0 "add to a new database"
-grep -q '^added run 1 from run-0001.json (commit 000000000000, 2 benchmarks, 6 metrics) to fresh.db$' add.out
+grep -q "^added run 1 from run-0001.json (commit 000000000000, 2 benchmarks, 6 metrics) to ${HDB}fresh.db\$" add.out
 check "add says what it stored: $(cat add.out)" test $? -eq 0
-"$KPROF_BIN" history show fresh.db >show1.out 2>&1
+"$KPROF_BIN" history show "${HDB}fresh.db" >show1.out 2>&1
 is "$?" 0 "show a one-run database"
-grep -q '^fresh.db: 1 run, 2 benchmarks$' show1.out
+grep -q "^${HDB}fresh.db: 1 run, 2 benchmarks\$" show1.out
 check "show counts runs and benchmarks" test $? -eq 0
-"$KPROF_BIN" history add fresh.db run-0002.json run-0003.json run-0004.json run-0005.json run-0006.json >/dev/null
+"$KPROF_BIN" history add "${HDB}fresh.db" run-0002.json run-0003.json run-0004.json run-0005.json run-0006.json >/dev/null
 is "$?" 0 "add five more runs in one call"
-"$KPROF_BIN" history show fresh.db >show6.out 2>&1
-grep -q '^fresh.db: 6 runs, 2 benchmarks$' show6.out
+"$KPROF_BIN" history show "${HDB}fresh.db" >show6.out 2>&1
+grep -q "^${HDB}fresh.db: 6 runs, 2 benchmarks\$" show6.out
 check "six runs stored" test $? -eq 0
 # run 6 drops throughput by 15%: both benchmarks get a marker at run #6
 n=$(grep -c '1 regression, last at run #6 (commit 000000000000)' show6.out)
@@ -56,7 +61,7 @@ check "the trend line carries the marker" test $? -eq 0
 grep 'latency_p99_ns' -A3 show6.out | grep -q 'regression'
 check "p99 did not change: no marker there" test $? -ne 0
 
-"$KPROF_BIN" history dashboard fresh.db -o fresh.html 2>/dev/null
+"$KPROF_BIN" history dashboard "${HDB}fresh.db" -o fresh.html 2>/dev/null
 is "$?" 0 "dashboard of the fresh database"
 grep -q '<svg' fresh.html && grep -q 'class="reg"' fresh.html && ! grep -qi 'https\?://[^"]*\.\(js\|css\)' fresh.html \
 	&& ! grep -q '<script[^>]*src=' fresh.html && ! grep -q '<link' fresh.html
@@ -68,9 +73,9 @@ for t in 'Throughput trends' 'p99 latency trends' 'Backend comparison' 'Feature 
 	check "dashboard section: $t" test $? -eq 0
 done
 
-"$KPROF_BIN" history export fresh.db --format gab-bigger >big.json
+"$KPROF_BIN" history export "${HDB}fresh.db" --format gab-bigger >big.json
 is "$?" 0 "export gab-bigger"
-"$KPROF_BIN" history export fresh.db --format gab-smaller -o small.json
+"$KPROF_BIN" history export "${HDB}fresh.db" --format gab-smaller -o small.json
 is "$?" 0 "export gab-smaller -o FILE"
 n=$(grep -c '"name":' big.json)
 is "$n" 2 "customBiggerIsBetter: one throughput entry per benchmark"
@@ -92,18 +97,18 @@ fi
 mkdir big && cd big || exit 1
 gen 1 1000 900 0.8 2
 ls run-*.json >list
-"$KPROF_BIN" history add big.db $(cat list) >add.out 2>&1
+"$KPROF_BIN" history add "${HDB}big.db" $(cat list) >add.out 2>&1
 is "$?" 0 "add 1000 runs"
 n=$(grep -c '^added run' add.out)
 is "$n" 1000 "1000 'added run' lines"
-"$KPROF_BIN" history show big.db >show.out 2>&1
+"$KPROF_BIN" history show "${HDB}big.db" >show.out 2>&1
 is "$?" 0 "show the 1000-run database"
-grep -q '^big.db: 1000 runs, 2 benchmarks$' show.out
+grep -q "^${HDB}big.db: 1000 runs, 2 benchmarks\$" show.out
 check "1000 runs stored" test $? -eq 0
-"$KPROF_BIN" history show big.db --last 200 >show200.out 2>&1
+"$KPROF_BIN" history show "${HDB}big.db" --last 200 >show200.out 2>&1
 n=$(grep -c 'last at run #900 ' show200.out)
 is "$n" 2 "the drop at run 900 is marked on both benchmarks"
-"$KPROF_BIN" history dashboard big.db -o big.html 2>/dev/null
+"$KPROF_BIN" history dashboard "${HDB}big.db" -o big.html 2>/dev/null
 is "$?" 0 "dashboard of 1000 runs"
 size=$(wc -c <big.html)
 check "dashboard of 1000 runs is one bounded file ($size bytes)" test "$size" -gt 10000 -a "$size" -lt 5000000
@@ -117,7 +122,7 @@ gen 1 60 100 1 3
 writer() { # writer FIRST LAST: one process per add
 	i=$1
 	while [ $i -le $2 ]; do
-		"$KPROF_BIN" history add conc.db "$(printf 'run-%04d.json' $i)" >/dev/null 2>>"err.$1" || echo fail >>"err.$1"
+		"$KPROF_BIN" history add "${HDB}conc.db" "$(printf 'run-%04d.json' $i)" >/dev/null 2>>"err.$1" || echo fail >>"err.$1"
 		i=$((i + 1))
 	done
 }
@@ -126,24 +131,27 @@ p1=$!
 writer 31 60 &
 p2=$!
 wait $p1 $p2
-"$KPROF_BIN" history show conc.db >conc.out 2>&1
-grep -q '^conc.db: 60 runs, 2 benchmarks$' conc.out
+"$KPROF_BIN" history show "${HDB}conc.db" >conc.out 2>&1
+grep -q "^${HDB}conc.db: 60 runs, 2 benchmarks\$" conc.out
 conc_rc=$?
 check "two concurrent writers x 30 adds: 60 runs, none lost ($(head -1 conc.out))" test $conc_rc -eq 0
 [ -s err.1 ] && diag "$(cat err.1)"
 [ -s err.31 ] && diag "$(cat err.31)"
 check "no writer failed" test ! -s err.1 -a ! -s err.31
 # the same file twice is one run (a re-run CI job), --force adds it anyway
-"$KPROF_BIN" history add conc.db run-0007.json >again.out 2>&1
+"$KPROF_BIN" history add "${HDB}conc.db" run-0007.json >again.out 2>&1
 is "$?" 0 "adding a stored run again is not an error"
-grep -q 'is already in conc.db as run [0-9]* (same time, commit, host and suite): not added again' again.out
+grep -q "is already in ${HDB}conc.db as run [0-9]* (same time, commit, host and suite): not added again" again.out
 check "and says so: $(cat again.out)" test $? -eq 0
-"$KPROF_BIN" history show conc.db | head -1 | grep -q '^conc.db: 60 runs'
+"$KPROF_BIN" history show "${HDB}conc.db" | head -1 | grep -q "^${HDB}conc.db: 60 runs"
 check "still 60 runs" test $? -eq 0
-"$KPROF_BIN" history add conc.db run-0007.json --force >/dev/null
-"$KPROF_BIN" history show conc.db | head -1 | grep -q '^conc.db: 61 runs'
+"$KPROF_BIN" history add "${HDB}conc.db" run-0007.json --force >/dev/null
+"$KPROF_BIN" history show "${HDB}conc.db" | head -1 | grep -q "^${HDB}conc.db: 61 runs"
 check "--force adds it anyway" test $? -eq 0
 cd ..
+
+# the file or database-specific checks of each store follow in its own file
+[ -z "$HDB" ] || return 0
 
 # --- corrupt and foreign files -------------------------------------------
 head -c 8192 /dev/urandom >junk.db

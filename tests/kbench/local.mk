@@ -46,3 +46,19 @@ TESTS += tests/kbench/ab.sh
 EXTRA_DIST += tests/kbench/ab.sh
 TESTS += tests/kbench/merge-results.sh
 EXTRA_DIST += tests/kbench/merge-results.sh
+# kprof history on both stores: history-lib.sh holds the checks every
+# store passes; history-pg.sh runs history.sh and those on a private
+# PostgreSQL server (scripts/pgserver).
+TESTS += tests/kbench/history-sqlite.sh tests/kbench/history-pg.sh
+EXTRA_DIST += tests/kbench/history-lib.sh tests/kbench/history-sqlite.sh tests/kbench/history-pg.sh
+dist_noinst_SCRIPTS += scripts/pgserver
+if ENABLE_FUZZING
+# the text helpers of the history store (URIs, messages, identity, reps)
+check_PROGRAMS += tests/kbench/fuzz-history
+tests_kbench_fuzz_history_SOURCES = tests/kbench/fuzz-history.c analyze/history-text.c analyze/history.h
+tests_kbench_fuzz_history_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kbench_fuzz_history_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_kbench_fuzz_history_LDFLAGS = $(FUZZ_CFLAGS) -no-install
+tests_kbench_fuzz_history_LDADD = -lm
+endif
+EXTRA_DIST += tests/kbench/fuzz-history.c

@@ -57,10 +57,11 @@ for r in $(seq "$REPS"); do
 	run ksampmax KSAMP_HZ=$MAX KSAMP_OUT=$T/k.pb.gz LD_PRELOAD=$L
 	[ -n "$GP" ] && run gperfmax CPUPROFILE_FREQUENCY=$MAX CPUPROFILE=$T/g.prof LD_PRELOAD=$GP
 	run ksampmax-libunwind KSAMP_HZ=$MAX KSAMP_UNWIND=libunwind KSAMP_OUT=$T/k.pb.gz LD_PRELOAD=$L
+	run ksampmax-fp KSAMP_HZ=$MAX KSAMP_UNWIND=fp KSAMP_OUT=$T/k.pb.gz LD_PRELOAD=$L
 done
 printf '%-20s %12s %9s %9s   (CPU time of fixed work, median of %s, depth 20)\n' config cpu_ms overhead paired "$REPS"
 UNIT=1e6
-report none ksamp99 gperf99 ksampmax gperfmax ksampmax-libunwind
+report none ksamp99 gperf99 ksampmax gperfmax ksampmax-libunwind ksampmax-fp
 
 # The same fixed work on 4 threads at once.
 for r in $(seq "$REPS"); do
@@ -106,6 +107,6 @@ fi
 
 echo "cost of one sample in microseconds (median of 5 x 20000 signals):"
 "$C" 20000
-for u in fp libunwind; do
+for u in auto fp libunwind; do
 	KSAMP_UNWIND=$u KSAMP_DEPTH=512 KSAMP_HZ=1 KSAMP_OUT=$T/c.pb.gz LD_PRELOAD=$L "$C" 20000 ksamp
 done

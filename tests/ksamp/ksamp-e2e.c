@@ -29,7 +29,7 @@
 #include "../tap.h"
 
 static char dir[] = "/tmp/ksamp-e2e.XXXXXX";
-static const char *workload, *libksamp, *pprof;
+static const char *workload, *workload_plain, *workload_fp, *libksamp, *pprof;
 static char both[8192]; /* "libkalloc.so libksamp.so", or what preload 3 uses */
 static const char *program;	/* what run() executes (the workload unless set) */
 static const char *const *program_args; /* its arguments after argv[0], instead of arg */
@@ -157,6 +157,59 @@ static double share(const struct pb_profile *pr, const char *fn)
 	for (size_t i = 0; i < pr->nsamples; i++)
 		if (pb_sample_has(pr, &pr->samples[i], fn))
 			s += pr->samples[i].vals[0];
+	return t ? (double)s / (double)t : 0;
+}
+
+/* Is name the function want, or a compiler's clone of it (want.part.0),
+ * or libc's alias of it (__want)? */
+static int fn_is(const char *name, const char *want)
+{
+	size_t k = strlen(want);
+
+	while (*name == '_' && *want != '_')
+		name++;
+	return !strncmp(name, want, k) && (name[k] == 0 || name[k] == '.');
+}
+
+/* The frames of a sample, leaf first, inlined ones included; returns how
+ * many (at most max). */
+static size_t frames_of(const struct pb_profile *pr, const struct pb_sample *sm, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < sm->nlocs; j++) {
+		const struct pb_location *l = pb_loc(pr, sm->locs[j]);
+
+		for (size_t m = 0; l && m < l->nlines && n < max; m++)
+			names[n++] = pb_func_name(pr, l->funcs[m]);
+	}
+	return n;
+}
+
+/*
+ * Fraction of all samples whose stack holds the chain callees[0] <-
+ * callees[1] <- ... (NULL-terminated): each function directly called by
+ * the next one, the first one anywhere in the stack.
+ */
+static double chain_share(const struct pb_profile *pr, const char *const *chain)
+{
+	int64_t t = total(pr, 0), s = 0;
+	const char *names[512];
+
+	for (size_t i = 0; i < pr->nsamples; i++) {
+		size_t n = frames_of(pr, &pr->samples[i], names, 512);
+		int hit = 0;
+
+		for (size_t j = 0; j < n && !hit; j++) {
+			size_t k = 0;
+
+			while (chain[k] && j + k < n && fn_is(names[j + k], chain[k]))
+				k++;
+			hit = chain[k] == NULL;
+		}
+		if (hit)
+			s += pr->samples[i].vals[0];
+	}
 	return t ? (double)s / (double)t : 0;
 }
 
@@ -316,22 +369,41 @@ static void path_of(char *buf, size_t cap, const char *name)
 	snprintf(buf, cap, "%s/%s", dir, name);
 }
 
+/*
+ * The workload is built as programs are (plain -O2 -g, no frame
+ * pointers): burn() is a frameless leaf for much of its time, so a walk
+ * that does not follow the call-frame information loses its caller. Each
+ * sample must carry the whole chain, burn <- func_three <- ratio1 <- main
+ * (ratio1 is inlined into main at -O2: an inline frame of main's
+ * location), with the true shares. The frame-pointer
+ * unwinder is checked on the same program built with frame pointers.
+ */
 static void attribution(void)
 {
-	static const char *units[] = {"fp", "libunwind"};
+	static const char *units[] = {"auto", "libunwind", "fp"};
+	static const char *const c3[] = {"burn", "func_three", "ratio1", "main", NULL};
+	static const char *const c1[] = {"burn", "func_one", "ratio1", "main", NULL};
 	char p[512], env[64];
 	struct pb_profile pr;
 
-	for (int u = 0; u < 2; u++) {
-		const char *e[] = {"KSAMP_HZ=200", env, NULL};
+	for (int u = 0; u < 3; u++) {
+		/* auto is the default: no KSAMP_UNWIND at all. */
+		const char *e[] = {"KSAMP_HZ=200", u ? env : NULL, NULL};
 
 		snprintf(env, sizeof(env), "KSAMP_UNWIND=%s", units[u]);
 		snprintf(p, sizeof(p), "%s/ratio1-%s.pb.gz", dir, units[u]);
+		workload = u == 2 ? workload_fp : workload_plain;
 		if (!exited0(run(1, p, "ratio1", e, out, sizeof(out), err, sizeof(err)), "ratio1") || load(&pr, p))
 			continue;
 		tap_diag("%s: %zu samples, cpu %.0f ms", units[u], pr.nsamples, getval(out, "cpu_ns") / 1e6);
 		NEAR(share(&pr, "func_three"), 0.75, 0.03, "func_three (one thread)");
 		NEAR(share(&pr, "func_one"), 0.25, 0.03, "func_one (one thread)");
+		/* fp: libc's clock_gettime (no frame pointer) hides burn, its
+		 * caller, in the samples taken there: the chain from func_*. */
+		NEAR(chain_share(&pr, u == 2 ? c3 + 1 : c3), 0.75, 0.03,
+		     u == 2 ? "func_three <- ratio1 <- main, whole" : "burn <- func_three <- ratio1 <- main, whole");
+		NEAR(chain_share(&pr, u == 2 ? c1 + 1 : c1), 0.25, 0.03,
+		     u == 2 ? "func_one <- ratio1 <- main, whole" : "burn <- func_one <- ratio1 <- main, whole");
 		double expect = getval(out, "cpu_ns") * 200 / 1e9, got = (double)total(&pr, 0);
 		tap_ok(fabs(got - expect) <= 0.10 * expect, "total samples %.0f within 10%% of CPU time x Hz = %.0f",
 		       got, expect);
@@ -347,14 +419,21 @@ static void attribution(void)
 		check_pprof(p, "func_three");
 		pb_free(&pr);
 	}
+	workload = workload_plain;
 
 	const char *e4[] = {"KSAMP_HZ=200", NULL};
+	static const char *const cd[] = {"burn", "worker_d", "share_main", NULL};
+	static const char *const ca[] = {"burn", "worker_a", "share_main", NULL};
 	path_of(p, sizeof(p), "threads4.pb.gz");
 	if (exited0(run(1, p, "threads4", e4, out, sizeof(out), err, sizeof(err)), "threads4") && !load(&pr, p)) {
 		NEAR(share(&pr, "worker_a"), 0.10, 0.03, "worker_a (thread 1 of 4)");
 		NEAR(share(&pr, "worker_b"), 0.20, 0.03, "worker_b (thread 2 of 4)");
 		NEAR(share(&pr, "worker_c"), 0.30, 0.03, "worker_c (thread 3 of 4)");
 		NEAR(share(&pr, "worker_d"), 0.40, 0.03, "worker_d (thread 4 of 4)");
+		NEAR(chain_share(&pr, ca), 0.10, 0.03, "burn <- worker_a <- share_main");
+		NEAR(chain_share(&pr, cd), 0.40, 0.03, "burn <- worker_d <- share_main");
+		tap_ok(share(&pr, "start_thread") >= 0.97, "stacks reach start_thread: %.1f%% (>= 97%%)",
+		       100 * share(&pr, "start_thread"));
 		NEAR(thread_share(&pr, "share-2400"), 0.40, 0.03, "thread_name label share-2400");
 		double expect = getval(out, "cpu_ns") * 200 / 1e9, got = (double)total(&pr, 0);
 		tap_ok(fabs(got - expect) <= 0.10 * expect, "total samples %.0f within 10%% of CPU time x Hz = %.0f",
@@ -371,13 +450,16 @@ static void wall(void)
 	struct pb_profile pr;
 	char p[512];
 
-	/* Frame pointers: the sleep shows as libc's clock_nanosleep (which
-	 * has no frame pointer, so its direct caller is not seen). */
+	/* The default unwinder follows the CFI through libc: the sleep
+	 * shows as clock_nanosleep called (through nanosleep) by nap_part. */
+	static const char *const sleeping[] = {"clock_nanosleep", "nanosleep", "nap_part", "wall", "main", NULL};
 	path_of(p, sizeof(p), "wall.pb.gz");
 	if (exited0(run(1, p, "wall", ew, out, sizeof(out), err, sizeof(err)), "wall mode") && !load(&pr, p)) {
 		tap_ok(!strcmp(pb_str(&pr, pr.types[1].type), "wall"), "sample type wall/nanoseconds");
-		NEAR(share_prefix(&pr, "clock_nanosleep"), 0.50, 0.10, "clock_nanosleep in wall mode (fp)");
-		NEAR(share(&pr, "busy_part"), 0.50, 0.10, "busy_part in wall mode (fp)");
+		NEAR(share_prefix(&pr, "clock_nanosleep"), 0.50, 0.10, "clock_nanosleep in wall mode (auto)");
+		NEAR(share(&pr, "nap_part"), 0.50, 0.10, "nap_part in wall mode (auto)");
+		NEAR(chain_share(&pr, sleeping), 0.50, 0.10, "clock_nanosleep <- nanosleep <- nap_part <- wall <- main in wall mode (auto)");
+		NEAR(share(&pr, "busy_part"), 0.50, 0.10, "busy_part in wall mode (auto)");
 		check_pprof(p, "clock_nanosleep");
 		pb_free(&pr);
 	}
@@ -866,7 +948,7 @@ static void config(void)
 		tap_ok(strstr(err, "KSAMP_HZ=abc") && strstr(err, "KSAMP_MODE") && strstr(err, "KSAMP_UNWIND") &&
 			       strstr(err, "KSAMP_DEPTH=100000") && strstr(err, "KSAMP_SIGNAL"),
 		       "each bad setting is named in a warning");
-		tap_ok(pb_comment_has(&pr, "mode=cpu hz=99 unwind=fp depth=128"), "defaults are used");
+		tap_ok(pb_comment_has(&pr, "mode=cpu hz=99 unwind=auto depth=128"), "defaults are used");
 		tap_ok(share(&pr, "before_start") > 0.2, "sampling runs with the defaults");
 		pb_free(&pr);
 	}
@@ -989,11 +1071,14 @@ int main(int argc, char **argv)
 	snprintf(wl, sizeof(wl), "%s/tests/ksamp/workload", top);
 	workload = wl;
 	{ /* absolute: some scenarios run it from another directory */
-		static char absw[PATH_MAX];
+		static char absw[PATH_MAX], wlfp[4096], absfp[PATH_MAX];
 
 		if (realpath(wl, absw))
 			workload = absw;
+		snprintf(wlfp, sizeof(wlfp), "%s/tests/ksamp/workload-fp", top);
+		workload_fp = realpath(wlfp, absfp) ? absfp : wlfp;
 	}
+	workload_plain = workload;
 	if (!libksamp || access(libksamp, R_OK) || access(workload, X_OK)) {
 		printf("1..0 # SKIP KPROF_LIBKSAMP or the workload is missing\n");
 		return 0;

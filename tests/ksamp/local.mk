@@ -8,15 +8,21 @@ tests_ksamp_pprof_unit_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_ksamp_pprof_unit_LDADD = lib/libku.la $(ZLIB_LIBS)
 TESTS += tests/ksamp/pprof-unit
 
-# End-to-end: workload (known-truth programs, frame pointers) run under
-# libksamp.so by ksamp-e2e, one scenario per .sh wrapper.
-check_PROGRAMS += tests/ksamp/workload tests/ksamp/ksamp-e2e
+# End-to-end: workload (known-truth programs, built as programs are:
+# plain -O2 -g, no frame pointers) run under libksamp.so by ksamp-e2e, one
+# scenario per .sh wrapper; workload-fp, the same with frame pointers,
+# for the KSAMP_UNWIND=fp checks.
+check_PROGRAMS += tests/ksamp/workload tests/ksamp/workload-fp tests/ksamp/ksamp-e2e
 tests_ksamp_workload_SOURCES = tests/ksamp/workload.c
-tests_ksamp_workload_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer
+tests_ksamp_workload_CFLAGS = $(AM_CFLAGS) -g -O2
 tests_ksamp_workload_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_ksamp_workload_fp_SOURCES = tests/ksamp/workload.c
+tests_ksamp_workload_fp_CFLAGS = $(AM_CFLAGS) -g -O2 -fno-omit-frame-pointer
+tests_ksamp_workload_fp_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_ksamp_workload_fp_LDADD = -ldl
 tests_ksamp_workload_LDADD = -ldl
 # A library that starts a thread in its constructor (the 'methods' test
-# preloads it before libksamp.so).
+# preloads it after libksamp.so, so that its constructor runs first).
 check_LTLIBRARIES += tests/ksamp/libearly.la
 tests_ksamp_libearly_la_SOURCES = tests/ksamp/libearly.c
 tests_ksamp_libearly_la_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer

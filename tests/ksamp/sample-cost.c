@@ -3,8 +3,8 @@
  * sample-cost: benchmark (not run by make check) of what one libksamp
  * sample costs, split into its parts, at call depths 20 and 200:
  * delivering a signal to the thread and returning from an empty handler,
- * a frame-pointer walk from a signal context, and a libunwind walk from a
- * signal context. Each figure is the median of 5 runs of N signals.
+ * a frame-pointer walk from a signal context, a libunwind walk and a CFI
+ * table walk (the default, "auto") from a signal context. Each figure is the median of 5 runs of N signals.
  * Prints one "name depth microseconds" line per figure.
  * With "sample-cost N ksamp" under LD_PRELOAD=libksamp.so (KSAMP_HZ=1),
  * the signals go to libksamp's own handler instead: the whole cost of one
@@ -20,9 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfi.h"
 #include "unwind.h"
 
-static int mode; /* 0 empty handler, 1 fp, 2 libunwind */
+static int mode; /* 0 empty handler, 1 fp, 2 libunwind, 3 cfi (auto) */
 static uintptr_t top;
 static volatile int got;
 
@@ -36,6 +37,8 @@ static void handler(int sig, siginfo_t *si, void *uc)
 		got = ku_unwind_fp_context(uc, pcs, 512, top);
 	else if (mode == 2)
 		got = ku_unwind_libunwind_context(uc, pcs, 512);
+	else if (mode == 3)
+		got = ku_unwind_cfi_context(uc, pcs, 512, top);
 }
 
 static double now_us(void)
@@ -70,7 +73,7 @@ __attribute__((noinline)) static double at_depth(int d, int n)
 
 int main(int argc, char **argv)
 {
-	static const char *names[] = {"signal", "fp", "libunwind"};
+	static const char *names[] = {"signal", "fp", "libunwind", "auto"};
 	static const int depths[] = {20, 200};
 	struct sigaction sa;
 	int n = argc > 1 ? atoi(argv[1]) : 20000;
@@ -94,8 +97,12 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigaction(SIGPROF, &sa, NULL);
 	top = ku_unwind_stack_top();
+	if (ku_cfi_sync() < 0) {
+		fprintf(stderr, "sample-cost: cannot build the unwind tables\n");
+		return 1;
+	}
 	for (size_t di = 0; di < 2; di++)
-		for (mode = 0; mode < 3; mode++) {
+		for (mode = 0; mode < 4; mode++) {
 			double r[5];
 
 			at_depth(depths[di], n / 10); /* warm caches */

@@ -4,7 +4,8 @@
  * scenario burns CPU (or sleeps) in functions with distinct names for
  * known amounts of thread CPU time, so a profile's attribution can be
  * checked against what really happened. Prints "key value" lines that the
- * test driver (ksamp-e2e.c) reads. Built with frame pointers.
+ * test driver (ksamp-e2e.c) reads. Built with plain -O2 -g (workload) and
+ * with frame pointers (workload-fp).
  */
 #include "config.h"
 

@@ -4,12 +4,15 @@
 #include "corpus.h"
 
 void *still_reachable;
+void *volatile sink; /* a pointer published here is not optimized away */
 
 static NOINLINE void leak_malloc(void)
 {
 	char *p = malloc(100);
 
 	memset(p, 'x', 100);
+	sink = p;
+	sink = NULL;
 }
 
 static NOINLINE void keep_global(void)

@@ -7,14 +7,14 @@
 
 static NOINLINE void leak_strdup(void)
 {
-	volatile char *s = strdup("hello, world");
+	char *volatile s = strdup("hello, world");
 
 	(void)s;
 }
 
 static NOINLINE void leak_strndup(void)
 {
-	volatile char *s = strndup("abcdefghij", 5);
+	char *volatile s = strndup("abcdefghij", 5);
 
 	(void)s;
 }
