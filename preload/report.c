@@ -593,6 +593,7 @@ struct kalloc__leakrep {
 	size_t ng;
 	uint64_t blocks[4], bytes[4];	/* reported (not suppressed) */
 	uint64_t supp_blocks, supp_bytes;
+	uint64_t unread_threads;
 	size_t glen;
 };
 
@@ -604,6 +605,7 @@ static void kalloc__leaks_group(struct kalloc__leakset *ls, struct kalloc__symta
 	memset(r, 0, sizeof(*r));
 	r->blocks[KALLOC_REACHABLE] = ls->blocks[KALLOC_REACHABLE];
 	r->bytes[KALLOC_REACHABLE] = ls->bytes[KALLOC_REACHABLE];
+	r->unread_threads = ls->unread_threads;
 	/* Leaked blocks to the front, then sorted by (kind, stack). */
 	for (i = 0; i < ls->n; i++)
 		if (ls->b[i].kind != KALLOC_REACHABLE) {
@@ -663,6 +665,9 @@ static void kalloc__write_leaks(const char *prefix, struct kalloc__symtab *st, s
 			(unsigned long long)r->bytes[KALLOC_REACHABLE], (unsigned long long)r->blocks[KALLOC_REACHABLE]);
 		fprintf(f, "suppressed: %llu bytes in %llu blocks\n", (unsigned long long)r->supp_bytes,
 			(unsigned long long)r->supp_blocks);
+		if (r->unread_threads)
+			fprintf(f, "threads whose stack could not be scanned (running throughout): %llu\n",
+				(unsigned long long)r->unread_threads);
 		for (i = 0; i < r->ng; i++) {
 			const struct kalloc__group *g = &r->g[i];
 

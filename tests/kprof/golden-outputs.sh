@@ -51,6 +51,10 @@ unset KPROF_NO_SYMBOLIZE
 case_ ksamp.cpu.top top ksamp.cpu.pb.gz
 case_ ksamp.cpu.folded folded ksamp.cpu.pb.gz
 case_ ksamp.samples.top top ksamp.cpu.pb.gz --sample-type samples
+# libksamp profile of threads made every way (tests/ksamp 'methods'), by thread
+case_ ksamp.threads.bythread.top top --by-thread ksamp.threads.pb.gz
+case_ ksamp.threads.mc.top top --thread '^m-c' ksamp.threads.pb.gz -n 8
+case_ ksamp.threads.folded folded --by-thread --thread 'raw|early' ksamp.threads.pb.gz
 case_ kalloc.leaks.txt leaks kalloc.leaks.json
 # inline chains (tests/symbolize/corpus/search.c, gcc -O2): locations with
 # several Lines, leak stacks with inlined frames
