@@ -8,7 +8,8 @@ KAN_CORE_SOURCES = \
 bin_PROGRAMS += analyze/kprof
 analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \
-	analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.c \
+	analyze/threads.h analyze/threads.c analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.h analyze/leaks.c \
+	analyze/leaks-ci.c analyze/ci.h analyze/ci.c \
 	analyze/convert.c analyze/merge.c \
 	analyze/compare.c analyze/report.c \
 	analyze/history.h analyze/history.c analyze/history-store.c analyze/history-text.c \

@@ -174,6 +174,9 @@ long kan_profile_add_location(struct kan_profile *p, uint64_t id, uint32_t mappi
 long kan_profile_add_sample(struct kan_profile *p, const uint32_t *locs, uint32_t nlocs, const int64_t *values,
 			    const struct kan_label *labels, uint32_t nlabels);
 int kan_profile_add_sample_type(struct kan_profile *p, const char *type, const char *unit);
+/* Append location root[i] to the stack of sample i, as its outermost
+ * frame. Only before kan_profile_frames(). 0 or -ENOMEM (p unchanged). */
+int kan_profile_set_roots(struct kan_profile *p, const uint32_t *root);
 
 /* Writes profile.proto, gzipped when gzip != 0, to path ("-" = stdout). */
 int kan_pprof_write(const struct kan_profile *p, const char *path, int gzip);

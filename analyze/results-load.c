@@ -423,6 +423,8 @@ int kan_run_load(const char *path, struct kan_run **out, char *err, size_t errle
 	r->git_commit = kan__strdup_or_null(ku_json_as_string(ku_json_get(root, "git_commit"), NULL));
 	r->compiler = kan__strdup_or_null(ku_json_as_string(ku_json_get(root, "compiler"), NULL));
 	r->suite = kan__strdup_or_null(ku_json_as_string(ku_json_get(root, "suite"), NULL));
+	r->suite_file = kan__strdup_or_null(ku_json_as_string(ku_json_get(ku_json_get(root, "kbench"), "suite_file"),
+							     ku_json_as_string(ku_json_get(root, "suite_file"), NULL)));
 	r->host = kan__host_text(ku_json_get(root, "host"));
 	if (!r->path || !r->dir)
 		goto oom;
@@ -497,6 +499,7 @@ void kan_run_free(struct kan_run *r)
 	free(r->host);
 	free(r->compiler);
 	free(r->suite);
+	free(r->suite_file);
 	free(r);
 }
 

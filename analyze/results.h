@@ -35,6 +35,7 @@ struct kan_bench {
 struct kan_run {
 	char *path, *dir;  /* file loaded and its directory */
 	char *timestamp, *git_commit, *host, *compiler, *suite;
+	char *suite_file;  /* kbench's suite file, NULL when not recorded */
 	struct kan_bench *b;
 	size_t nb;
 	char **notes;      /* skipped backends and other notes */

@@ -19,6 +19,8 @@
 #include "cli.h"
 #include "kprof.h"
 #include "profile.h"
+#include "strmap.h"
+#include "threads.h"
 #include "tree.h"
 
 struct kan__row {
@@ -200,6 +202,143 @@ done:
 	return rc;
 }
 
+/* One (thread, leaf frame) share of a sample, for the per-thread table. */
+struct kan__tl {
+	uint32_t thread, leaf;
+	int64_t tid, v;
+};
+
+static int kan__cmp_tl(const void *a, const void *b)
+{
+	const struct kan__tl *x = a, *y = b;
+
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	if (x->leaf != y->leaf)
+		return x->leaf < y->leaf ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+struct kan__trow {
+	const char *name;
+	int64_t v, hot_v;
+	uint32_t hot, ntids;
+};
+
+static int kan__cmp_trow(const void *a, const void *b)
+{
+	const struct kan__trow *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * --by-thread: one row per thread (by name; "threads" counts the thread
+ * ids under it), with its total and its hottest function by flat value.
+ */
+static int kan__top_threads(struct kan_profile *p, int si, long n)
+{
+	struct kan_strmap names = { 0 };
+	struct kan__tl *tl = NULL;
+	struct kan__trow *rows = NULL;
+	const char **keys = NULL;
+	size_t nt = 0, ntl = 0;
+	int64_t total = 0;
+	char buf[64], a[32], b[32];
+	int rc = 2;
+
+	if (kan_profile_frames(p))
+		goto oom;
+	tl = calloc(p->nsamples + 1, sizeof(*tl));
+	keys = calloc(p->nsamples + 1, sizeof(*keys));
+	if (!tl || !keys)
+		goto oom;
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct kan_sample *s = &p->samples[i];
+		int64_t v = p->values[i * p->nsample_types + (size_t)si], tid = -1;
+		const char *t = kan_thread_of(p, i, buf, sizeof(buf));
+		uint32_t idx, leaf = UINT32_MAX;
+		size_t slot, nf;
+		int f;
+
+		if (!v)
+			continue;
+		if ((f = kan_strmap_find(&names, t, &idx, &slot)) < 0)
+			goto oom;
+		if (!f) {
+			if (!(keys[nt] = kan_profile_strdup(p, t, strlen(t))))
+				goto oom;
+			kan_strmap_put(&names, slot, keys[nt], (uint32_t)nt);
+			idx = (uint32_t)nt++;
+		}
+		for (uint32_t k = 0; k < s->nlabels; k++)
+			if (!strcmp(p->labels[s->label_off + k].key, "thread_id") && !p->labels[s->label_off + k].str)
+				tid = p->labels[s->label_off + k].num;
+		if (s->nlocs) {
+			const uint32_t *fr = kan_loc_frames(p, p->sample_locs[s->loc_off], &nf);
+
+			if (nf)
+				leaf = fr[0];
+		}
+		tl[ntl++] = (struct kan__tl){ idx, leaf, tid, v };
+		total = kan_sat_add(total, v);
+	}
+	qsort(tl, ntl, sizeof(*tl), kan__cmp_tl);
+	rows = calloc(nt + 1, sizeof(*rows));
+	if (!rows)
+		goto oom;
+	for (size_t i = 0; i < nt; i++)
+		rows[i].name = keys[i];
+	for (size_t i = 0; i < ntl;) {
+		struct kan__trow *r = &rows[tl[i].thread];
+		size_t j = i;
+		int64_t lv = 0;
+
+		/* one run per (thread, leaf); tids sorted within it */
+		while (j < ntl && tl[j].thread == tl[i].thread && tl[j].leaf == tl[i].leaf)
+			lv = kan_sat_add(lv, tl[j++].v);
+		r->v = kan_sat_add(r->v, lv);
+		if (lv > r->hot_v || (lv == r->hot_v && r->hot_v == 0)) {
+			r->hot_v = lv;
+			r->hot = tl[i].leaf;
+		}
+		i = j;
+	}
+	/* distinct thread ids per row: sort by (thread, tid) */
+	for (size_t i = 0; i < ntl; i++)
+		tl[i].leaf = 0;
+	qsort(tl, ntl, sizeof(*tl), kan__cmp_tl);
+	for (size_t i = 0; i < ntl; i++)
+		if (i == 0 || tl[i].thread != tl[i - 1].thread || tl[i].tid != tl[i - 1].tid)
+			rows[tl[i].thread].ntids++;
+	qsort(rows, nt, sizeof(*rows), kan__cmp_trow);
+	const char *unit = p->sample_types[si].unit;
+	kan_format_value(total, unit, b, sizeof(b));
+	printf("Type: %s\n", kan__type_label(p, si));
+	printf("Showing %zu of %zu threads, %s total\n", (size_t)n < nt ? (size_t)n : nt, nt, b);
+	printf("%10s %6s %7s  %-16s  %s\n", "flat", "flat%", "threads", "thread", "hottest function (flat, share of thread)");
+	for (size_t i = 0; i < nt && (long)i < n; i++) {
+		const struct kan__trow *r = &rows[i];
+
+		kan_format_value(r->v, unit, a, sizeof(a));
+		printf("%10s %5.2f%% %7u  %-16s  %s (%.1f%%)\n", a, kan__pct((double)r->v, (double)total), r->ntids,
+		       r->name, r->hot == UINT32_MAX ? "[no stack]" : p->frame_names[r->hot],
+		       kan__pct((double)r->hot_v, (double)r->v));
+	}
+	rc = 0;
+	goto out;
+oom:
+	rc = kan_die("top: out of memory");
+out:
+	free(tl);
+	free(keys);
+	free(rows);
+	kan_strmap_free(&names);
+	return rc;
+}
+
 int kan_cmd_top(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -207,12 +346,14 @@ int kan_cmd_top(int argc, char **argv)
 		{ "sample-type", required_argument, NULL, 't' },
 		{ "diff", required_argument, NULL, 'd' },
 		{ "absolute", no_argument, NULL, 'a' },
+		{ "thread", required_argument, NULL, 'T' },
+		{ "by-thread", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *type = NULL, *base = NULL;
+	const char *type = NULL, *base = NULL, *thread = NULL;
 	long n = 20;
-	int c, si, rc, absolute = 0;
+	int c, si, rc, by_thread = 0, absolute = 0;
 	char *end;
 
 	optind = 1;
@@ -228,9 +369,12 @@ int kan_cmd_top(int argc, char **argv)
 		case 'c': kan__sort_cum = 1; break;
 		case 't': type = optarg; break;
 		case 'd': base = optarg; break;
+		case 'T': thread = optarg; break;
+		case 'B': by_thread = 1; break;
 		case 'a': absolute = 1; break;
 		case 'h':
-			printf("usage: kprof top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE [--absolute]]\n");
+			printf("usage: kprof top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE [--absolute]] [--thread REGEX] "
+			       "[--by-thread]\n");
 			return 0;
 		default:
 			return kan_die("top: unknown or incomplete option '%s' (see kprof --help)", argv[optind - 1]);
@@ -238,21 +382,29 @@ int kan_cmd_top(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return kan_die("top: expected one PROFILE (usage: kprof top PROFILE [-n N] [--cum] [--sample-type T])");
+	if (by_thread && base)
+		return kan_die("top: --by-thread and --diff do not go together");
 	const char *path = argv[optind];
 	struct kan_profile *p, *bp = NULL;
 	if (kan_load(path, &p))
 		return 2;
-	if (kan_pick_type(p, path, type, &si)) {
+	if (kan_pick_type(p, path, type, &si) || (thread && kan_thread_filter(p, thread, "top"))) {
 		kan_profile_free(p);
 		return 2;
 	}
 	if (base) {
-		if (kan_load(base, &bp)) {
+		if (kan_load(base, &bp) || (thread && kan_thread_filter(bp, thread, "top"))) {
+			kan_profile_free(bp);
 			kan_profile_free(p);
 			return 2;
 		}
 		rc = kan__top_diff(p, si, bp, base, type, n, absolute);
 		kan_profile_free(bp);
+		kan_profile_free(p);
+		return rc;
+	}
+	if (by_thread) {
+		rc = kan__top_threads(p, si, n);
 		kan_profile_free(p);
 		return rc;
 	}

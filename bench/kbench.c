@@ -29,6 +29,7 @@
 
 #include "json.h"
 #include "kbench.h"
+#include "kbench-ci.h"
 
 #ifndef KB_PKGDATADIR
 #define KB_PKGDATADIR "/usr/local/share/kprof"
@@ -51,6 +52,8 @@ struct kb_opts_run {
 	int processes;
 	const char *brokers[4]; /* memory kafka amqp mqtt: --broker B=ADDR */
 	int reps, quiet, no_profile, start_brokers;
+	int ci_reports;          /* --ci-reports: leaks.sarif, leaks.junit.xml */
+	const char *source_root; /* --source-root, for them */
 };
 
 static const char *const kb__backend_names[] = { "memory", "kafka", "amqp", "mqtt" };
@@ -1027,7 +1030,7 @@ static void kb_usage(FILE *f)
 fprintf(f, "usage: kbench run --suite quick|full|FILE --out DIR [--bindir DIR] [--kprof PATH]\n"
 	   "                  [--kalloc PATH] [--ksamp PATH] [--reps N] [--count N]\n"
 	   "                  [--backends LIST] [--broker BACKEND=ADDR]... [--commit SHA]\n"
-	   "                  [--start-brokers] [--no-profile]\n"
+	   "                  [--start-brokers] [--no-profile] [--ci-reports [--source-root DIR]]\n"
 	   "       kbench list --suite quick|full|FILE     print the cases without running them\n"
 	   "See kbench(1).\n");
 }
@@ -1124,6 +1127,7 @@ int main(int argc, char **argv)
 		KB_OPT("--base", ab_base)
 		KB_OPT("--new", ab_new)
 		KB_OPT("--threshold", threshold)
+		KB_OPT("--source-root", source_root)
 #undef KB_OPT
 		if (!strcmp(a, "--reps") && v) {
 			char *end;
@@ -1155,6 +1159,8 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--start-brokers")) {
 			o.start_brokers = 1;
+		} else if (!strcmp(a, "--ci-reports")) {
+			o.ci_reports = 1;
 		} else if (!strcmp(a, "--no-profile")) {
 			o.no_profile = 1;
 		} else if (!strcmp(a, "--quiet")) {
@@ -1401,6 +1407,8 @@ int main(int argc, char **argv)
 		free(log);
 	}
 
+	int ci_written = o.ci_reports ? kb_ci_reports(kprof, o.out, o.source_root) : 0;
+
 	/* Summary table and the paths of everything written. */
 	if (!o.quiet) {
 		double secs = kb_now() - t0;
@@ -1443,6 +1451,8 @@ int main(int argc, char **argv)
 				printf("  %-12s %s\n", "report", rep);
 			free(rep);
 		}
+		if (ci_written == 2)
+			printf("  %-12s %s/leaks.sarif %s/leaks.junit.xml\n", "ci reports", o.out, o.out);
 		printf("  %-12s %s/<case>/{cpu.pb.gz,cpu.svg,heap.pb.gz,leaks.txt,stats.json,runs/}\n", "per case", o.out);
 		for (size_t i = 0; i < ncases; i++)
 			if (res[i].has_flame) {

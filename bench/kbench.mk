@@ -4,7 +4,8 @@
 # installed layout (the paths compiled in below); suites are installed to
 # $(pkgdatadir)/suites.
 bin_PROGRAMS += bench/kbench
-bench_kbench_SOURCES = bench/kbench.h bench/kbench.c bench/kbench-suite.c
+bench_kbench_SOURCES = bench/kbench.h bench/kbench.c bench/kbench-suite.c \
+	bench/kbench-ci.h bench/kbench-ci.c
 bench_kbench_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DKB_PKGDATADIR='"$(pkgdatadir)"' -DKB_LIBDIR='"$(libdir)"' \
 	-DKB_BINDIR='"$(bindir)"' -DKB_SRCDIR='"$(abs_top_srcdir)"'

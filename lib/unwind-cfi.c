@@ -32,6 +32,9 @@
 
 static struct ku_unwind_counts ku__counts;
 
+/* The System V x86-64 ABI's red zone below the stack pointer. */
+#define KU__RED_ZONE 128
+
 /* Frames of a new walk held aside while it may still meet the memo. */
 #define KU__MEMO_HEAD 16
 
@@ -410,14 +413,20 @@ int ku_unwind_cfi_context(const void *ucontext, uintptr_t *pcs, int max, uintptr
 	r.fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
 	r.exact = 1;
 	st.n = 0;
-	if (stack_top && r.sp < stack_top && stack_top - r.sp < ((uintptr_t)1 << 30)) {
-		st.r[0].lo = r.sp;
+	/*
+	 * The interrupted function may keep data in the 128-byte red zone
+	 * below its stack pointer, which the kernel leaves intact: in an
+	 * epilogue right after "pop %rbp" the CFI still places the saved rbp
+	 * there. So the first frame may read from sp - 128 on.
+	 */
+	if (stack_top && r.sp < stack_top && stack_top - r.sp < ((uintptr_t)1 << 30) && r.sp > KU__RED_ZONE) {
+		st.r[0].lo = r.sp - KU__RED_ZONE;
 		st.r[0].hi = stack_top;
 		st.n = 1;
 	} else if (sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK) &&
 		   r.sp >= (uintptr_t)ss.ss_sp && r.sp < (uintptr_t)ss.ss_sp + ss.ss_size) {
 		/* Interrupted on a signal stack: it, then the thread's stack. */
-		st.r[0].lo = r.sp;
+		st.r[0].lo = r.sp - KU__RED_ZONE >= (uintptr_t)ss.ss_sp ? r.sp - KU__RED_ZONE : r.sp;
 		st.r[0].hi = (uintptr_t)ss.ss_sp + ss.ss_size;
 		st.n = 1;
 		if (stack_top) {

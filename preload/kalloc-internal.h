@@ -244,6 +244,7 @@ struct kalloc__leakset {
 	size_t n;
 	size_t maplen;
 	uint64_t blocks[4], bytes[4]; /* indexed by kind */
+	uint64_t unread_threads;      /* threads whose stack could not be scanned */
 };
 /*
  * Where the calling thread's own stack roots start: the frame of kalloc's
@@ -290,6 +291,7 @@ void kalloc__phase_begin(const char *name);
 
 /* ---- signal.c -------------------------------------------------------- */
 int kalloc__signal_setup(int signo);
+extern pid_t kalloc__snapshot_tid;
 void kalloc__signal_after_fork(void);
 
 #endif

@@ -22,8 +22,13 @@ KALLOC_CORPUS = tests/kalloc/corpus/leak-malloc \
 	tests/kalloc/corpus/leak-fork \
 	tests/kalloc/corpus/clean \
 	tests/kalloc/corpus/leak-new \
-	tests/kalloc/corpus/cleanxx
+	tests/kalloc/corpus/cleanxx \
+	tests/kalloc/corpus/reach-threads
 check_PROGRAMS += $(KALLOC_CORPUS)
+
+tests_kalloc_corpus_reach_threads_SOURCES = tests/kalloc/corpus/reach-threads.c
+tests_kalloc_corpus_reach_threads_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_reach_threads_LDFLAGS = $(AM_LDFLAGS) -no-install
 
 tests_kalloc_corpus_leak_calloc_SOURCES = tests/kalloc/corpus/leak-calloc.c
 tests_kalloc_corpus_leak_calloc_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)

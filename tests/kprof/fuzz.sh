@@ -1,16 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Runs the analyzer's libFuzzer targets for a bounded time each
-# (KPROF_FUZZ_SECONDS, default 20), seeded with the golden profiles.
+# (KPROF_FUZZ_SECONDS, default 20), seeded with the golden profiles (the
+# leak-report target with the golden and hostile leak reports).
 # Built only with --enable-fuzzing; a crash, leak or timeout fails.
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 secs=${KPROF_FUZZ_SECONDS:-20}
-for t in pprof legacy timeline; do
+for t in pprof legacy leaks timeline; do
 	bin=$top_builddir/tests/kprof/fuzz-$t
 	mkdir -p "$TAP_TMP/corpus-$t"
 	if [ $t = timeline ]; then
 		cp "$top_srcdir"/tests/kprof/golden/*.timeline.json "$TAP_TMP/corpus-$t/"
+	elif [ $t = leaks ]; then
+		cp "$top_srcdir"/tests/kprof/golden/kalloc.leaks*.json "$TAP_TMP/corpus-$t/"
+		python3 "$top_srcdir/tests/kprof/ci/hostile-leaks.py" "$TAP_TMP/corpus-$t/hostile.json" 2>/dev/null
 	else
 		cp "$top_srcdir"/tests/kprof/golden/*.pb.gz "$top_srcdir"/tests/kprof/golden/*.prof "$TAP_TMP/corpus-$t/"
 		gzip -dc "$top_srcdir/tests/kprof/golden/ksamp.cpu.pb.gz" >"$TAP_TMP/corpus-$t/ksamp.pb"

