@@ -812,15 +812,11 @@ __attribute__((constructor)) static void ksamp__init(void)
 	}
 	ksamp__set_sampling(ksamp__cfg.start_enabled);
 	ksamp__ready = 1;
-<<<<<<< HEAD
-	ksamp__thread_start();
-	ksamp__service_start(ksamp__cfg.toggle_signal);
-=======
 	ksamp__thread_start(KSAMP__HOW_INIT);
 	/* Threads made before we were loaded (other constructors, LD_PRELOAD
 	 * neighbours): found now, and the discovery thread starts if any. */
 	ksamp__discover_now();
->>>>>>> main
+	ksamp__service_start(ksamp__cfg.toggle_signal);
 }
 
 __attribute__((destructor)) static void ksamp__fini(void)
