@@ -14,7 +14,8 @@ analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	analyze/compare.c analyze/report.c \
 	analyze/history.h analyze/history.c analyze/history-store.c analyze/history-text.c \
 	analyze/history-dashboard.c \
-	analyze/history-sqlite.c
+	analyze/history-sqlite.c \
+	analyze/timeline.h analyze/timeline-load.c analyze/timeline-svg.c analyze/mem.c
 # The PostgreSQL history store when configure found libpq; otherwise a
 # stand-in that refuses postgresql:// URIs with one clear line.
 if HAVE_LIBPQ

@@ -345,6 +345,7 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 	b->heap_profile = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "heap_profile"), NULL));
 	b->leaks = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "leaks"), NULL));
 	b->stats = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "stats"), NULL));
+	b->mem_timeline = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "memory_timeline"), NULL));
 	{
 		const struct ku_json *lk = ku_json_get(j, "leaks");
 
@@ -483,6 +484,7 @@ void kan_run_free(struct kan_run *r)
 		free(b->cpu_profile);
 		free(b->flame);
 		free(b->heap_profile);
+		free(b->mem_timeline);
 		free(b->leaks);
 		free(b->stats);
 	}

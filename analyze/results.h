@@ -28,7 +28,7 @@ struct kan_bench {
 	struct kan_metric *m;
 	size_t nm;
 	/* artifact paths relative to the results file (NULL when absent) */
-	char *cpu_profile, *flame, *heap_profile, *leaks, *stats;
+	char *cpu_profile, *flame, *heap_profile, *leaks, *stats, *mem_timeline;
 	double leak_bytes; /* definite+indirect leaked bytes, NAN when unknown */
 };
 

@@ -6,7 +6,8 @@
  * recursion does not inflate it). With --diff BASE, each function's
  * figures are compared after scaling BASE to NEW's total, so two runs of
  * different lengths compare by share, and rows are ordered by the size of
- * the change.
+ * the change. --absolute compares the figures as they are: what two heap
+ * snapshots of one process need ("what grew since the last one").
  */
 #include "config.h"
 
@@ -116,7 +117,7 @@ static const char *kan__type_label(const struct kan_profile *p, int si)
 }
 
 static int kan__top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, const char *base_path,
-			 const char *type, long n)
+			 const char *type, long n, int absolute)
 {
 	int bsi;
 	int64_t *nflat, *ncum, *bflat, *bcum, ntot, btot;
@@ -137,7 +138,7 @@ static int kan__top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp
 	struct kan__row *rows = calloc(nrows + 1, sizeof(*rows));
 	if (!rows)
 		goto oom;
-	double scale = btot != 0 ? (double)ntot / (double)btot : 0.0;
+	double scale = absolute ? 1.0 : btot != 0 ? (double)ntot / (double)btot : 0.0;
 	/* rows indexed by the union name id: add NEW first, then BASE */
 	struct kan_profile *ps[2] = { np, bp };
 	for (int w = 0; w < 2; w++) {
@@ -169,7 +170,10 @@ static int kan__top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp
 	kan_format_value(ntot, unit, a, sizeof(a));
 	kan_format_value(btot, unit, b, sizeof(b));
 	printf("Type: %s\n", kan__type_label(np, nsi));
-	printf("New total %s, base total %s (base scaled by %.4g to compare shares)\n", a, b, scale);
+	if (absolute)
+		printf("New total %s, base total %s (absolute figures)\n", a, b);
+	else
+		printf("New total %s, base total %s (base scaled by %.4g to compare shares)\n", a, b, scale);
 	printf("Showing top %ld changes out of %zu functions\n", n < (long)nrows ? n : (long)nrows, nrows);
 	printf("%10s %8s %8s %8s %10s %8s  %s\n", "flat delta", "delta%", "base%", "new%", "cum delta", "delta%",
 	       "function");
@@ -341,6 +345,7 @@ int kan_cmd_top(int argc, char **argv)
 		{ "cum", no_argument, NULL, 'c' },
 		{ "sample-type", required_argument, NULL, 't' },
 		{ "diff", required_argument, NULL, 'd' },
+		{ "absolute", no_argument, NULL, 'a' },
 		{ "thread", required_argument, NULL, 'T' },
 		{ "by-thread", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
@@ -348,7 +353,7 @@ int kan_cmd_top(int argc, char **argv)
 	};
 	const char *type = NULL, *base = NULL, *thread = NULL;
 	long n = 20;
-	int c, si, rc, by_thread = 0;
+	int c, si, rc, by_thread = 0, absolute = 0;
 	char *end;
 
 	optind = 1;
@@ -366,8 +371,9 @@ int kan_cmd_top(int argc, char **argv)
 		case 'd': base = optarg; break;
 		case 'T': thread = optarg; break;
 		case 'B': by_thread = 1; break;
+		case 'a': absolute = 1; break;
 		case 'h':
-			printf("usage: kprof top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE] [--thread REGEX] "
+			printf("usage: kprof top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE [--absolute]] [--thread REGEX] "
 			       "[--by-thread]\n");
 			return 0;
 		default:
@@ -392,7 +398,7 @@ int kan_cmd_top(int argc, char **argv)
 			kan_profile_free(p);
 			return 2;
 		}
-		rc = kan__top_diff(p, si, bp, base, type, n);
+		rc = kan__top_diff(p, si, bp, base, type, n, absolute);
 		kan_profile_free(bp);
 		kan_profile_free(p);
 		return rc;

@@ -304,7 +304,7 @@ struct kb_result {
 	int nreps;
 	struct ku_json *kalloc_json;
 	struct ku_json *stats, *leaks;
-	int has_cpu, has_flame, has_heap, has_leaks_txt;
+	int has_cpu, has_flame, has_heap, has_leaks_txt, has_mem_svg;
 	double seconds;
 	/* summary for the table */
 	double thr, p50, p99, allocs, bytes, leaked;
@@ -486,6 +486,18 @@ static void kb_run_case(const struct kb_opts_run *o, const struct kb_suite *s, c
 		r->has_leaks_txt = kb_take_kalloc(dir, "leaks.txt", NULL);
 		kb_take_kalloc(dir, "leaks.json", &r->leaks);
 		kb_take_kalloc(dir, "stats.json", &r->stats);
+		if (kb_take_kalloc(dir, "timeline.json", NULL) && kprof) {
+			/* the memory timeline, drawn beside the flame graph */
+			char *tl = kb_fmt("%s/timeline.json", dir), *svg = kb_fmt("%s/mem.svg", dir);
+			char *title = kb_fmt("Memory: %s", c->label), *tlog = kb_fmt("%s/timeline.log", dir);
+			char *targv[] = { (char *)kprof, "timeline", tl, "-o", svg, "--title", title, NULL };
+
+			r->has_mem_svg = kb_spawn(targv, NULL, tlog, 120) == 0 && kb_isfile(svg, R_OK);
+			free(tl);
+			free(svg);
+			free(title);
+			free(tlog);
+		}
 		fputs(st == 0 ? " kalloc" : " kalloc(failed)", stderr);
 		for (size_t i = 0; env[i]; i++)
 			free(env[i]);
@@ -642,6 +654,12 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 		}
 		if (r->stats && ku_json_get(r->stats, "peak_live_bytes"))
 			ku_json_kv_double(w, "peak_live_bytes", ku_json_as_double(ku_json_get(r->stats, "peak_live_bytes"), 0));
+		/* temporary allocations (full mode) per message counted */
+		if (r->stats && !strcmp(ku_json_as_string(ku_json_get(r->stats, "mode"), ""), "full") &&
+		    ku_json_as_double(ku_json_get(r->stats, "messages"), 0) > 0 && ku_json_get(r->stats, "total_temporary"))
+			ku_json_kv_double(w, "temp_allocs_per_msg",
+					  ku_json_as_double(ku_json_get(r->stats, "total_temporary"), 0) /
+						  ku_json_as_double(ku_json_get(r->stats, "messages"), 1));
 	}
 	ku_json_object_end(w);
 	ku_json_key(w, "repetitions");
@@ -672,6 +690,7 @@ static void kb_write_bench(struct ku_json_writer *w, const struct kb_result *r, 
 	kb_artifact(w, r->has_cpu, "cpu_profile", id, "cpu.pb.gz");
 	kb_artifact(w, r->has_flame, "flame", id, "cpu.svg");
 	kb_artifact(w, r->has_heap, "heap_profile", id, "heap.pb.gz");
+	kb_artifact(w, r->has_mem_svg, "memory_timeline", id, "mem.svg");
 	kb_artifact(w, r->has_leaks_txt, "leaks", id, "leaks.txt");
 	kb_artifact(w, r->stats != NULL, "stats", id, "stats.json");
 	kb_artifact(w, 1, "runs", id, "runs");

@@ -26,6 +26,7 @@
 #include "pprof.h"
 #include "procmaps.h"
 #include "symbolize.h"
+#include "timeline.h"
 
 #define KALLOC__TOP_SITES 10
 #define KALLOC__MAX_PHASES 256
@@ -223,7 +224,7 @@ struct kalloc__out {
 	int to_stderr;
 };
 
-static int kalloc__write_fail_once;
+int kalloc__write_fail_once; /* shared with timeline.c: one warning in all */
 
 static int kalloc__open(struct kalloc__out *o, const char *prefix, const char *suffix, int stderr_fallback)
 {
@@ -857,10 +858,11 @@ static void kalloc__write_stats(const char *prefix, struct kalloc__symtab *st, i
 	fprintf(o.f,
 		"{\"schema\":\"kprof-stats/1\",\"pid\":%d,\"mode\":\"%s\",\"total_allocs\":%llu,"
 		"\"total_bytes\":%llu,\"total_frees\":%llu,\"peak_live_bytes\":%llu,\"live_bytes\":%lld,"
-		"\"messages\":%llu,\"unknown_frees\":%llu,",
+		"\"messages\":%llu,\"unknown_frees\":%llu,\"total_temporary\":%llu,",
 		(int)getpid(), kalloc__mode_name(), (unsigned long long)tot.allocs, (unsigned long long)tot.bytes,
 		(unsigned long long)tot.frees, (unsigned long long)tot.peak, (long long)tot.live,
-		(unsigned long long)tot.messages, (unsigned long long)kalloc__unknown_free_count());
+		(unsigned long long)tot.messages, (unsigned long long)kalloc__unknown_free_count(),
+		(unsigned long long)tot.temps);
 	kalloc__write_unwind_stats(o.f);
 	fputs("\n\"phases\":[", o.f);
 	for (i = 0; i < n; i++) {
@@ -960,6 +962,13 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 {
 	static const struct ku_pprof_value_type types[] = {
 		{"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+	/* Full mode: temporary allocations and the live bytes at the global
+	 * peak too, before the inuse pair (pprof shows the last by default). */
+	static const struct ku_pprof_value_type types_full[] = {
+		{"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"temp_objects", "count"},
+		{"peak_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+	struct kalloc__tl_sites tls = {0};
+	int full = kalloc__mode == KALLOC_MODE_FULL && kalloc__tl_sites_get(&tls) == 0 && tls.n >= kalloc__stack_count();
 	static const struct ku_pprof_value_type period = {"space", "bytes"};
 	struct ku_pprof *pp = NULL;
 	struct kalloc__inuse iu;
@@ -972,8 +981,10 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	int err;
 
 	mem = kalloc__map(len);
-	if (!mem)
+	if (!mem) {
+		kalloc__tl_sites_free(&tls);
 		return;
+	}
 	if (kalloc__eff_get(&eff) != 0 || eff.n < nst)
 		kalloc__eff_free(&eff);
 	iu.objs = mem;
@@ -982,7 +993,7 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	kalloc__table_lock_all();
 	kalloc__table_each(kalloc__inuse_cb, &iu);
 	kalloc__table_unlock_all();
-	err = ku_pprof_new(&pp, types, 4, &period,
+	err = ku_pprof_new(&pp, full ? types_full : types, full ? 6 : 4, &period,
 			   kalloc__mode == KALLOC_MODE_SAMPLE ? kalloc__cfg.sample_bytes : 1);
 	if (err)
 		goto out;
@@ -1004,7 +1015,7 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	for (id = 1; id <= nst; id++) {
 		struct kalloc__stack *s = kalloc__stack_get(id);
 		const uintptr_t *pcs = kalloc__stack_pcs(s);
-		int64_t v[4];
+		int64_t v[6];
 		uint32_t d;
 		size_t nl = 0;
 
@@ -1019,6 +1030,12 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 		v[3] = (int64_t)(iu.bytes[id] + 0.5);
 		if (!v[0] && !v[2])
 			continue;
+		if (full) {
+			v[5] = v[3];
+			v[4] = v[2];
+			v[2] = (int64_t)tls.temps[id];
+			v[3] = (int64_t)tls.peak[id];
+		}
 		for (d = 0; d < s->depth && nl < KALLOC__MAX_DEPTH; d++) {
 			const struct kalloc__pcinfo *pi = kalloc__resolve(st, pcs[d]);
 			struct ku_pprof_line lines[KU_SYM_CHAIN_MAX];
@@ -1046,6 +1063,7 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 		kalloc__warn(&kalloc__write_fail_once, "cannot write %s: %s", path, ku_strerror(err));
 out:
 	ku_pprof_free(pp);
+	kalloc__tl_sites_free(&tls);
 	kalloc__eff_free(&eff);
 	kalloc__unmap(mem, len);
 }
@@ -1064,6 +1082,11 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 	if (!prefix)
 		prefix = kalloc__cfg.prefix;
 	kalloc__lock(&kalloc__report_lock);
+	if (!final && kalloc__final_begun()) {
+		/* The process is exiting: a snapshot now would be cut short. */
+		kalloc__unlock(&kalloc__report_lock);
+		return 0;
+	}
 	memset(&r, 0, sizeof(r));
 	memset(&ls, 0, sizeof(ls));
 	have_st = kalloc__symtab_init(&st) == 0;
@@ -1075,6 +1098,7 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 	} else {
 		kalloc__write_no_leaks(prefix);
 	}
+	kalloc__tl_write(prefix);
 	if (have_st) {
 		kalloc__write_stats(prefix, &st, final);
 		if (kalloc__mode != KALLOC_MODE_COUNT)

@@ -175,6 +175,12 @@ uint64_t ksamp__thread_cpu_ns(pid_t tid);
 
 /* ksamp.c */
 void ksamp__warn(const char *msg, const char *detail);
+/* Write the profile so far to path (normal threads only); 0 or -errno. */
+int ksamp__write_to(const char *path);
+
+/* service.c: interval profiles and the final profile on SIGTERM/SIGINT/
+ * SIGHUP (skip_signal: the toggle signal, never taken over). */
+void ksamp__service_start(int skip_signal);
 extern int ksamp__ready;
 extern int (*ksamp__real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 /* The exported API (ksamp.h declares inline look-up wrappers instead). */

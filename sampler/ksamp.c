@@ -708,6 +708,21 @@ KSAMP__EXPORT int ksamp_stop(void)
 	return ksamp__set_enabled(0);
 }
 
+static int ksamp__final; /* the exit flush has begun: no more snapshots */
+
+int ksamp__write_to(const char *path)
+{
+	int rc;
+
+	if (!ksamp__ready)
+		return -ENOSYS;
+	pthread_mutex_lock(&ksamp__write_lock);
+	rc = __atomic_load_n(&ksamp__final, __ATOMIC_RELAXED) ? -ECANCELED
+							     : ksamp__write(path, ksamp__t0_real, ksamp__t0_mono);
+	pthread_mutex_unlock(&ksamp__write_lock);
+	return rc;
+}
+
 KSAMP__EXPORT int ksamp_flush(void)
 {
 	int rc;
@@ -801,6 +816,7 @@ __attribute__((constructor)) static void ksamp__init(void)
 	/* Threads made before we were loaded (other constructors, LD_PRELOAD
 	 * neighbours): found now, and the discovery thread starts if any. */
 	ksamp__discover_now();
+	ksamp__service_start(ksamp__cfg.toggle_signal);
 }
 
 __attribute__((destructor)) static void ksamp__fini(void)
@@ -812,5 +828,6 @@ __attribute__((destructor)) static void ksamp__fini(void)
 	ksamp__arm_all(0);
 	if (ksamp__child && !atomic_load(&ksamp__tab.handled))
 		return; /* no litter from short-lived children */
+	__atomic_store_n(&ksamp__final, 1, __ATOMIC_RELAXED);
 	ksamp_flush();
 }

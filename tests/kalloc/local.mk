@@ -139,3 +139,13 @@ tests_kalloc_perf_malloc_bench_SOURCES = tests/kalloc/perf/malloc_bench.c
 tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fomit-frame-pointer
 tests_kalloc_perf_malloc_bench_LDFLAGS = $(AM_LDFLAGS) -no-install
 EXTRA_DIST += tests/kalloc/perf/run.sh
+
+# Memory over time: timeline, peak attribution, temporary allocations,
+# heaptrack agreement, services (interval snapshots, termination signals).
+check_PROGRAMS += tests/kalloc/memtime
+tests_kalloc_memtime_SOURCES = tests/kalloc/memtime.c
+tests_kalloc_memtime_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_memtime_LDFLAGS = $(AM_LDFLAGS) -no-install
+KALLOC_MEMTIME_TESTS = tests/kalloc/timeline.sh tests/kalloc/heaptrack.sh tests/kalloc/services.sh
+TESTS += $(KALLOC_MEMTIME_TESTS)
+EXTRA_DIST += $(KALLOC_MEMTIME_TESTS)

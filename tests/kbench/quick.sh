@@ -70,6 +70,15 @@ fi
 test -s run/report.html && grep -q 'pub/kafka size=1024 batch=100 clients=1' run/report.html \
 	&& grep -q 'href="pub-memory-s100-b1-c1/cpu.svg"' run/report.html
 check "report.html has every case and links its flame graph" test $? -eq 0
+missing=
+for c in pub-memory-s100-b1-c1 pub-kafka-s1024-b100-c1 e2e-memory-s100-b1-c1; do
+	test -s "run/$c/timeline.json" && xmllint --noout "run/$c/mem.svg" 2>/dev/null || missing="$missing $c"
+done
+is "${missing:-none}" none "per-case memory timeline: timeline.json and a well-formed mem.svg"
+grep -q '<img alt="memory timeline" [^>]*src="pub-memory-s100-b1-c1/mem.svg"' run/report.html && grep -q '<th>Temporary allocs/msg</th>' run/report.html
+check "report.html shows each case's memory timeline and temporary allocs/msg" test $? -eq 0
+n=$(grep -c '"temp_allocs_per_msg": ' run/results.json)
+check "results.json: temporary allocations per message ($n cases)" test "$n" -ge 1
 grep -q 'Feature impact: throughput change' run/report.html && grep -q 'pub/memory size=1024 batch=100 clients=1 +ack' run/report.html
 check "report.html charts the feature impact (ack, correlation id + metadata)" test $? -eq 0
 

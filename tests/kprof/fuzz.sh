@@ -7,10 +7,12 @@
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 secs=${KPROF_FUZZ_SECONDS:-20}
-for t in pprof legacy leaks; do
+for t in pprof legacy leaks timeline; do
 	bin=$top_builddir/tests/kprof/fuzz-$t
 	mkdir -p "$TAP_TMP/corpus-$t"
-	if [ $t = leaks ]; then
+	if [ $t = timeline ]; then
+		cp "$top_srcdir"/tests/kprof/golden/*.timeline.json "$TAP_TMP/corpus-$t/"
+	elif [ $t = leaks ]; then
 		cp "$top_srcdir"/tests/kprof/golden/kalloc.leaks*.json "$TAP_TMP/corpus-$t/"
 		python3 "$top_srcdir/tests/kprof/ci/hostile-leaks.py" "$TAP_TMP/corpus-$t/hostile.json" 2>/dev/null
 	else

@@ -35,6 +35,9 @@ case_() {
 	fi
 }
 
+# kprof mem on a libkalloc.so run of tests/kalloc/memtime rfr
+case_ memtime.mem.txt mem memtime -n 5
+case_ memtime.mem.json mem memtime --json -n 5
 case_ go.cpu.top top go.cpu.pb.gz -n 15
 case_ go.cpu.cum.top top go.cpu.pb.gz --cum -n 10
 case_ go.cpu.folded folded go.cpu.pb.gz

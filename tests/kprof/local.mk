@@ -33,7 +33,7 @@ EXTRA_DIST += tests/kprof/perf/bench.sh
 
 # libFuzzer targets (CC=clang ./configure --enable-fuzzing): the profile
 # readers, run for a bounded time by fuzz.sh in make check.
-EXTRA_DIST += tests/kprof/fuzz.sh
+EXTRA_DIST += tests/kprof/fuzz.sh tests/kprof/fuzz-timeline.c
 if ENABLE_FUZZING
 check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy tests/kprof/fuzz-leaks
 KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/symbolize.c
@@ -54,5 +54,12 @@ tests_kprof_fuzz_leaks_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_leaks_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
 tests_kprof_fuzz_leaks_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kprof_fuzz_leaks_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
+check_PROGRAMS += tests/kprof/fuzz-timeline
+tests_kprof_fuzz_timeline_SOURCES = tests/kprof/fuzz-timeline.c analyze/timeline-load.c analyze/timeline-svg.c \
+	$(KAN_FUZZ_SOURCES) lib/json.c
+tests_kprof_fuzz_timeline_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_fuzz_timeline_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
+tests_kprof_fuzz_timeline_LDFLAGS = $(FUZZ_CFLAGS) -no-install
+tests_kprof_fuzz_timeline_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS) -lm
 TESTS += tests/kprof/fuzz.sh
 endif
