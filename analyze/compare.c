@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "ci.h"
 #include "json.h"
 #include "kprof.h"
 #include "history.h"
@@ -47,6 +48,7 @@ struct kan__cmpopts {
 	char **metrics; /* NULL: default gate set; "all": every common metric */
 	size_t nmetrics;
 	int all;
+	struct kan_srcroots *roots; /* CI formats: file names relative to these */
 };
 
 int kan__parse_fraction(const char *s, double *out)
@@ -431,10 +433,253 @@ static int kan__print_json(FILE *f, const struct kan__cmpopts *o, const struct k
 	return rc;
 }
 
+/* ---- CI formats: SARIF, JUnit XML, GitHub workflow commands ------------- */
+
+static const struct kan_sarif_rule kan__regression_rule = {
+	"kprof/regression", "BenchmarkRegression", "Benchmark metric regressed",
+	"A benchmark metric got worse between the base and the new run: the Mann-Whitney U test on the "
+	"repetitions is significant at alpha and the change of medians exceeds the threshold (or, with too few "
+	"repetitions for the test, the change exceeds the threshold alone). Direction-aware: throughput down, "
+	"latency or memory up.",
+	"Look at the differential flame graph of the case (red grew, blue shrank), and at doc/regressions.md "
+	"for the investigation playbook. A change that is meant is accepted by updating the baseline.",
+	"error"
+};
+
+/* "pub/memory size=100 batch=1 clients=1: throughput_msgs_per_sec regressed
+ * by -8.7% (1M msg/s -> 914k msg/s; exact U, p=<0.0001, n=10/10: why)" */
+static void kan__row_text(FILE *f, const struct kan__row *r)
+{
+	static const char *const verb[] = { "unchanged,", "improved by", "regressed by", "changed by" };
+	char bv[48], nv[48], ch[24], p[24];
+
+	kan__change_text(r->c.change, ch, sizeof(ch));
+	kan__p_text(r, p, sizeof(p));
+	fprintf(f, "%s: %s %s %s%s (%s -> %s; %s, p=%s, n=%zu/%zu: %s)", r->cur->label, r->metric, verb[r->c.verdict],
+		ch, r->c.verdict == KAN_NOISE ? ", not significant" : "",
+		kan_metric_fmt(r->metric, r->c.base_median, bv, sizeof(bv)),
+		kan_metric_fmt(r->metric, r->c.new_median, nv, sizeof(nv)), kan__method_short(r->c.method), p, r->nb,
+		r->nn, r->c.why);
+}
+
+static char *kan__row_string(const struct kan__row *r, const char *more)
+{
+	char *s = NULL;
+	size_t n;
+	FILE *m = open_memstream(&s, &n);
+
+	if (!m)
+		return NULL;
+	kan__row_text(m, r);
+	if (r->diff_svg)
+		fprintf(m, "; differential flame graph: %s", kan__link_path(r->diff_svg));
+	if (more)
+		fputs(more, m);
+	return fclose(m) ? NULL : s;
+}
+
+static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
+			    const struct kan_run *cur, struct kan__row *rows, size_t nrows,
+			    const struct kan__summary *s)
+{
+	struct ku_json_writer w;
+	char *abs = realpath(cur->path, NULL), rb[KAN_PATH_BUF];
+	const char *where = cur->suite_file && kan_srcroots_rel(o->roots, cur->suite_file, rb) ? cur->suite_file
+											   : abs ? abs : cur->path;
+	int rc;
+
+	ku_json_writer_init(&w, KU_JSON_PRETTY);
+	kan_sarif_begin(&w, &kan__regression_rule, 1, o->roots);
+	for (size_t i = 0; i < nrows; i++) {
+		const struct kan__row *r = &rows[i];
+		char *msg, fp[20];
+
+		if (r->c.verdict != KAN_REGRESSED)
+			continue;
+		ku_json_object_begin(&w);
+		ku_json_kv_string(&w, "ruleId", kan__regression_rule.id);
+		ku_json_kv_int(&w, "ruleIndex", 0);
+		ku_json_kv_string(&w, "level", "error");
+		msg = kan__row_string(r, ".");
+		kan_sarif_message(&w, "message", msg ? msg : r->metric);
+		free(msg);
+		/* A regression has no source line: the location is the suite file
+		   (when it is in the repository) or the new results file, and the
+		   benchmark and metric its logical location. */
+		ku_json_key(&w, "locations");
+		ku_json_array_begin(&w);
+		ku_json_object_begin(&w);
+		kan_sarif_physical(&w, o->roots, where, 0);
+		ku_json_key(&w, "logicalLocations");
+		ku_json_array_begin(&w);
+		ku_json_object_begin(&w);
+		ku_json_kv_string(&w, "name", r->metric);
+		ku_json_kv_string(&w, "fullyQualifiedName", r->cur->label);
+		ku_json_kv_string(&w, "kind", "member");
+		ku_json_object_end(&w);
+		ku_json_array_end(&w);
+		ku_json_object_end(&w);
+		ku_json_array_end(&w);
+		snprintf(fp, sizeof(fp), "%016llx",
+			 (unsigned long long)kan_fnv1a(kan_fnv1a(KAN_FNV1A_INIT, r->cur->key), r->metric));
+		ku_json_key(&w, "partialFingerprints");
+		ku_json_object_begin(&w);
+		ku_json_kv_string(&w, "kprofBenchmarkMetric/v1", fp);
+		ku_json_object_end(&w);
+		if (r->diff_svg) {
+			char *uri = kan_uri(kan__link_path(r->diff_svg));
+
+			ku_json_key(&w, "attachments");
+			ku_json_array_begin(&w);
+			ku_json_object_begin(&w);
+			kan_sarif_message(&w, "description", "differential flame graph (red grew, blue shrank)");
+			ku_json_key(&w, "artifactLocation");
+			ku_json_object_begin(&w);
+			ku_json_kv_string(&w, "uri", uri ? uri : "");
+			ku_json_object_end(&w);
+			ku_json_object_end(&w);
+			ku_json_array_end(&w);
+			free(uri);
+		}
+		ku_json_key(&w, "properties");
+		ku_json_object_begin(&w);
+		ku_json_kv_string(&w, "benchmark", r->cur->label);
+		ku_json_kv_string(&w, "key", r->cur->key);
+		ku_json_kv_string(&w, "metric", r->metric);
+		ku_json_kv_double(&w, "base_median", r->c.base_median);
+		ku_json_kv_double(&w, "new_median", r->c.new_median);
+		ku_json_kv_double(&w, "change", r->c.change);
+		ku_json_kv_string(&w, "method", kan_stats_method_name(r->c.method));
+		if (r->c.method == KAN_METHOD_THRESHOLD) {
+			ku_json_key(&w, "p");
+			ku_json_null(&w);
+		} else {
+			ku_json_kv_double(&w, "p", r->c.p);
+		}
+		ku_json_kv_uint(&w, "n_base", r->nb);
+		ku_json_kv_uint(&w, "n_new", r->nn);
+		if (r->diff_svg)
+			ku_json_kv_string(&w, "flame_diff", kan__link_path(r->diff_svg));
+		ku_json_object_end(&w);
+		ku_json_object_end(&w);
+	}
+	ku_json_array_end(&w); /* results */
+	ku_json_key(&w, "invocations");
+	ku_json_array_begin(&w);
+	ku_json_object_begin(&w);
+	ku_json_kv_bool(&w, "executionSuccessful", true);
+	ku_json_object_end(&w);
+	ku_json_array_end(&w);
+	ku_json_key(&w, "properties");
+	ku_json_object_begin(&w);
+	ku_json_kv_string(&w, "base", base->path);
+	ku_json_kv_string(&w, "new", cur->path);
+	ku_json_kv_string(&w, "test", "mann-whitney-u-two-sided");
+	ku_json_kv_double(&w, "alpha", o->alpha);
+	ku_json_kv_double(&w, "threshold", o->threshold);
+	ku_json_kv_uint(&w, "regressed", s->regressed);
+	ku_json_kv_uint(&w, "improved", s->improved);
+	ku_json_kv_uint(&w, "same", s->same);
+	ku_json_kv_uint(&w, "noise", s->noise);
+	ku_json_object_end(&w);
+	ku_json_object_end(&w); /* run */
+	ku_json_array_end(&w);
+	ku_json_object_end(&w);
+	rc = ku_json_writer_error(&w);
+	if (!rc)
+		fprintf(f, "%s\n", ku_json_writer_text(&w, NULL));
+	ku_json_writer_free(&w);
+	free(abs);
+	return rc;
+}
+
+static void kan__junit_skipped(FILE *f, const char *label, const char *why)
+{
+	fputs("  <testsuite name=\"", f);
+	kan_xml_attr(f, label);
+	fputs("\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"0\">\n    <testcase classname=\"", f);
+	kan_xml_attr(f, label);
+	fprintf(f, "\" name=\"compared\" time=\"0\">\n      <skipped message=\"%s\"/>\n    </testcase>\n  </testsuite>\n",
+		why);
+}
+
+/* A test suite per benchmark, a test case per metric (a regression is a
+ * failure); benchmarks on one side only are skipped test cases. */
+static void kan__print_junit(FILE *f, struct kan__row *rows, size_t nrows, const struct kan__summary *s,
+			     char **only_base, size_t nob, char **only_new, size_t non)
+{
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	fprintf(f, "<testsuites name=\"kprof compare\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n",
+		nrows + nob + non, s->regressed, nob + non);
+	for (size_t i = 0; i < nrows;) {
+		size_t j = i, fails = 0;
+
+		while (j < nrows && rows[j].cur == rows[i].cur)
+			fails += rows[j++].c.verdict == KAN_REGRESSED;
+		fputs("  <testsuite name=\"", f);
+		kan_xml_attr(f, rows[i].cur->label);
+		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"0\">\n", j - i, fails);
+		for (size_t k = i; k < j; k++) {
+			const struct kan__row *r = &rows[k];
+			char *text = kan__row_string(r, NULL);
+
+			fputs("    <testcase classname=\"", f);
+			kan_xml_attr(f, r->cur->label);
+			fputs("\" name=\"", f);
+			kan_xml_attr(f, r->metric);
+			fputs("\" time=\"0\">\n", f);
+			if (r->c.verdict == KAN_REGRESSED) {
+				fputs("      <failure type=\"regression\" message=\"", f);
+				kan_xml_attr(f, text);
+				fputs("\">", f);
+				kan_xml_text(f, text);
+				fputs("</failure>\n", f);
+			} else {
+				fputs("      <system-out>", f);
+				kan_xml_text(f, text);
+				fputs("</system-out>\n", f);
+			}
+			fputs("    </testcase>\n", f);
+			free(text);
+		}
+		fputs("  </testsuite>\n", f);
+		i = j;
+	}
+	for (size_t i = 0; i < nob; i++)
+		kan__junit_skipped(f, only_base[i], "only in the base run");
+	for (size_t i = 0; i < non; i++)
+		kan__junit_skipped(f, only_new[i], "only in the new run: nothing to compare with");
+	fputs("</testsuites>\n", f);
+}
+
+/* One ::error annotation per regression (no file: a benchmark has no
+ * source line), titled with the benchmark and metric. */
+static void kan__print_github(FILE *f, struct kan__row *rows, size_t nrows)
+{
+	for (size_t i = 0; i < nrows; i++) {
+		char *title = NULL, *msg;
+		size_t n;
+		FILE *m;
+
+		if (rows[i].c.verdict != KAN_REGRESSED)
+			continue;
+		if ((m = open_memstream(&title, &n))) {
+			fprintf(m, "Regression: %s %s", rows[i].cur->label, rows[i].metric);
+			if (fclose(m))
+				title = NULL;
+		}
+		msg = kan__row_string(&rows[i], NULL);
+		kan_gh_command(f, "error", NULL, 0, title, msg ? msg : rows[i].metric);
+		free(title);
+		free(msg);
+	}
+}
+
 static int kan__usage(void)
 {
 	return kan_die("usage: kprof compare BASE.json|--baseline-from DB [--branch B] [--host H] NEW.json "
-		       "[--threshold 5%%] [--alpha 0.05] [--format text|markdown|json] [--metrics all|M1,M2] "
+		       "[--threshold 5%%] [--alpha 0.05] [--format text|markdown|json|sarif|junit|github] "
+		       "[--source-root DIR] [--metrics all|M1,M2] "
 		       "[--diff-dir DIR] [-o FILE]");
 }
 
@@ -450,7 +695,9 @@ int kan_cmd_compare(int argc, char **argv)
 	char **only_base = NULL, **only_new = NULL, err[512], *mlist = NULL, *mdup = NULL, *mdbase = NULL;
 	FILE *out = stdout;
 	int rc = 2;
+	struct kan_srcroots roots = { 0 };
 
+	o.roots = &roots;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -467,8 +714,12 @@ int kan_cmd_compare(int argc, char **argv)
 			o.format = argv[++i];
 			if (!strcmp(o.format, "md"))
 				o.format = "markdown";
-			if (strcmp(o.format, "text") && strcmp(o.format, "markdown") && strcmp(o.format, "json"))
-				return kan_die("compare: unknown --format '%s' (text, markdown or json)", o.format);
+			if (strcmp(o.format, "text") && strcmp(o.format, "markdown") && strcmp(o.format, "json") &&
+			    !kan_ci_format(o.format))
+				return kan_die("compare: unknown --format '%s' (text, markdown, json, sarif, junit or github)",
+					       o.format);
+		} else if (!strcmp(a, "--source-root") && i + 1 < argc) {
+			i++; /* added below, once the command line is known to be good */
 		} else if (!strcmp(a, "--metrics") && i + 1 < argc) {
 			mlist = argv[++i];
 		} else if (!strcmp(a, "--diff-dir") && i + 1 < argc) {
@@ -484,7 +735,8 @@ int kan_cmd_compare(int argc, char **argv)
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			printf("usage: kprof compare BASE.json NEW.json [--threshold 5%%] [--alpha 0.05]\n"
 			       "       kprof compare --baseline-from DB [--branch B] [--host H] NEW.json [options]\n"
-			       "       [--format text|markdown|json] [--metrics all|M1,M2] [--diff-dir DIR] [-o FILE]\n"
+			       "       [--format text|markdown|json|sarif|junit|github] [--source-root DIR]...\n"
+			       "       [--metrics all|M1,M2] [--diff-dir DIR] [-o FILE]\n"
 			       "exit status: 0 no regression, 1 significant regression beyond threshold, 2 error\n");
 			return 0;
 		} else if (a[0] == '-' && a[1]) {
@@ -502,6 +754,11 @@ int kan_cmd_compare(int argc, char **argv)
 	} else if (npos != 2 || from || hf.branch || hf.host) {
 		return kan__usage();
 	}
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--source-root") && kan_srcroots_add(&roots, argv[++i]))
+			goto done;
+	if (kan_ci_format(o.format) && kan_srcroots_default(&roots))
+		goto done;
 	if (mlist) {
 		if (!strcmp(mlist, "all")) {
 			o.all = 1;
@@ -576,8 +833,9 @@ int kan_cmd_compare(int argc, char **argv)
 	else if (!nrows)
 		fprintf(stderr, "kprof: compare: warning: no benchmark in common between %s and %s\n", base->path, pos[1]);
 
-	/* Differential flame graphs of regressed cases (markdown, or asked for). */
-	if (!strcmp(o.format, "markdown") || o.diff_dir) {
+	/* Differential flame graphs of regressed cases (markdown and the CI
+	 * formats, which link them, or asked for). */
+	if (!strcmp(o.format, "markdown") || kan_ci_format(o.format) || o.diff_dir) {
 		char *dd = NULL;
 
 		if (o.diff_dir)
@@ -640,6 +898,15 @@ int kan_cmd_compare(int argc, char **argv)
 		}
 	} else if (!strcmp(o.format, "markdown")) {
 		kan__print_md(out, &o, base, cur, rows, nrows, &s, only_base, nob, only_new, non);
+	} else if (!strcmp(o.format, "sarif")) {
+		if (kan__print_sarif(out, &o, base, cur, rows, nrows, &s)) {
+			kan_die("compare: SARIF output failed");
+			goto done;
+		}
+	} else if (!strcmp(o.format, "junit")) {
+		kan__print_junit(out, rows, nrows, &s, only_base, nob, only_new, non);
+	} else if (!strcmp(o.format, "github")) {
+		kan__print_github(out, rows, nrows);
 	} else {
 		kan__print_text(out, &o, base, cur, rows, nrows, &s, only_base, nob, only_new, non);
 	}
@@ -664,5 +931,6 @@ done:
 	kan__md_base = NULL;
 	kan_run_free(base);
 	kan_run_free(cur);
+	kan_srcroots_free(&roots);
 	return rc;
 }

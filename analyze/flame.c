@@ -3,7 +3,9 @@
  * kprof flame / kprof diff: interactive flame graphs (svg.c) of one
  * profile, or of the change from BASE to NEW. The subtitle names the
  * input, sample type and total, so a graph stays self-describing when it
- * travels without its profile.
+ * travels without its profile. --thread REGEX draws the samples of the
+ * matching threads only, --by-thread gives each thread a root of its own
+ * (threads.h); the subtitle says so.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 #include "cli.h"
 #include "kprof.h"
 #include "svg.h"
+#include "threads.h"
 #include "tree.h"
 
 static const char *base(const char *p)
@@ -34,11 +37,14 @@ static int flame(int argc, char **argv, int diff)
 		{ "sample-type", required_argument, NULL, 't' },
 		{ "width", required_argument, NULL, 'w' },
 		{ "minwidth", required_argument, NULL, 'm' },
+		{ "thread", required_argument, NULL, 'H' },
+		{ "by-thread", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = diff ? "diff" : "flame";
-	const char *out = NULL, *type = NULL;
+	const char *out = NULL, *type = NULL, *thread = NULL;
+	int by_thread = 0;
 	struct kan_svg_opts so = { .width = 1200, .min_width = 0.1, .diff = diff };
 	int c, reverse = 0, rc = 2;
 	char *end;
@@ -52,6 +58,8 @@ static int flame(int argc, char **argv, int diff)
 		case 'i': so.inverted = 1; break;
 		case 'r': reverse = 1; break;
 		case 't': type = optarg; break;
+		case 'H': thread = optarg; break;
+		case 'B': by_thread = 1; break;
 		case 'w':
 			so.width = strtod(optarg, &end);
 			if (*end || so.width < 200 || so.width > 100000)
@@ -63,9 +71,10 @@ static int flame(int argc, char **argv, int diff)
 				return kan_die("%s: --minwidth wants 0..100 px, not '%s'", cmd, optarg);
 			break;
 		case 'h':
-			printf(diff ? "usage: kprof diff BASE NEW -o diff.svg [--title T] [--inverted] [--sample-type T]\n"
+			printf(diff ? "usage: kprof diff BASE NEW -o diff.svg [--title T] [--inverted] [--sample-type T] "
+				      "[--thread REGEX] [--by-thread]\n"
 				    : "usage: kprof flame PROFILE -o out.svg [--title T] [--inverted] [--reverse] "
-				      "[--sample-type T] [--width PX] [--minwidth PX]\n");
+				      "[--sample-type T] [--width PX] [--minwidth PX] [--thread REGEX] [--by-thread]\n");
 			return 0;
 		default: return kan_die("%s: unknown or incomplete option '%s'", cmd, argv[optind - 1]);
 		}
@@ -88,6 +97,8 @@ static int flame(int argc, char **argv, int diff)
 			goto out;
 		if (kan_pick_type(p[k], path, k == 1 && !type ? p[0]->sample_types[si[0]].type : type, &si[k]))
 			goto out;
+		if ((thread && kan_thread_filter(p[k], thread, cmd)) || (by_thread && kan_thread_roots(p[k], cmd)))
+			goto out;
 		if (kan_tree_add(&t, p[k], si[k], k, reverse)) {
 			rc = kan_die("out of memory");
 			goto out;
@@ -109,6 +120,12 @@ static int flame(int argc, char **argv, int diff)
 	} else {
 		snprintf(sub, sizeof(sub), "%s \xe2\x80\x94 %s, total %s", base(argv[optind]),
 			 np->sample_types[si[0]].type, a);
+	}
+	if (thread || by_thread) {
+		size_t l = strlen(sub);
+
+		snprintf(sub + l, sizeof(sub) - l, "%s%s%s%s", thread ? "; threads matching " : "", thread ? thread : "",
+			 thread && by_thread ? "," : "", by_thread ? " one root per thread" : "");
 	}
 	so.subtitle = sub;
 	f = strcmp(out, "-") ? fopen(out, "w") : stdout;

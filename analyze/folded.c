@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "folded.h"
 #include "kprof.h"
+#include "threads.h"
 #include "tree.h"
 
 int kan_folded_write(struct kan_profile *p, int si, FILE *out)
@@ -68,18 +69,22 @@ int kan_cmd_folded(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "sample-type", required_argument, NULL, 't' },
+		{ "thread", required_argument, NULL, 'H' },
+		{ "by-thread", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *type = NULL;
-	int c, si;
+	const char *type = NULL, *thread = NULL;
+	int c, si, by_thread = 0;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': type = optarg; break;
-		case 'h': printf("usage: kprof folded PROFILE [--sample-type T]\n"); return 0;
+		case 'H': thread = optarg; break;
+		case 'B': by_thread = 1; break;
+		case 'h': printf("usage: kprof folded PROFILE [--sample-type T] [--thread REGEX] [--by-thread]\n"); return 0;
 		default: return kan_die("folded: unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
@@ -90,7 +95,8 @@ int kan_cmd_folded(int argc, char **argv)
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	if (kan_load(argv[optind], &p))
 		return 2;
-	if (kan_pick_type(p, argv[optind], type, &si)) {
+	if (kan_pick_type(p, argv[optind], type, &si) || (thread && kan_thread_filter(p, thread, "folded")) ||
+	    (by_thread && kan_thread_roots(p, "folded"))) {
 		kan_profile_free(p);
 		return 2;
 	}

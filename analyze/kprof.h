@@ -22,6 +22,8 @@ int kan_cmd_compare(int argc, char **argv);  /* analyze/compare.c */
 int kan_cmd_history(int argc, char **argv);  /* analyze/history.c */
 int kan_cmd_report(int argc, char **argv);   /* analyze/report.c */
 int kan_cmd_clients(int argc, char **argv);  /* analyze/clients.c */
+int kan_cmd_mem(int argc, char **argv);      /* analyze/mem.c */
+int kan_cmd_timeline(int argc, char **argv); /* analyze/timeline-svg.c */
 
 /* Print "kprof: <msg>\n" on stderr; returns 2 so callers can `return kan_die(...)`. */
 int kan_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,7 +10,9 @@
  * pattern as a substring of the function or object — so a report can be
  * re-triaged without re-running the program. --fail makes the exit status
  * 1 when definite or indirect leaks (or, for heap profiles, in-use blocks)
- * remain.
+ * remain. Several reports can be read at once (one program each); the CI
+ * formats (SARIF, JUnit XML, GitHub annotations) are written by
+ * leaks-ci.c from the model in leaks.h.
  */
 #include "config.h"
 
@@ -22,39 +24,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ci.h"
 #include "cli.h"
 #include "json.h"
 #include "kprof.h"
+#include "leaks.h"
 #include "ku.h"
 #include "tree.h"
 
-enum { KAN_LEAK_DEFINITE, KAN_LEAK_INDIRECT, KAN_LEAK_INUSE, KAN_LEAK_NKINDS };
-
 static const char *const kan__leak_kind[] = { "definite", "indirect", "inuse" };
-
-struct kan__frame {
-	const char *function, *file, *object;
-	int64_t line;
-};
-
-struct kan__leak {
-	int kind;
-	uint64_t blocks, bytes;
-	struct kan__frame *frames;
-	size_t nframes;
-};
-
-struct kan__report {
-	const char *source;
-	int checked;
-	const char *reason;
-	uint64_t blocks[KAN_LEAK_NKINDS], bytes[KAN_LEAK_NKINDS];
-	uint64_t reach_blocks, reach_bytes;
-	uint64_t supp_blocks, supp_bytes;
-	struct kan__leak *leaks;
-	size_t nleaks;
-	int from_heap;
-};
 
 struct kan__supp {
 	char **pat;
@@ -105,7 +83,7 @@ static int kan__supp_load(const char *path, struct kan__supp *s)
 	return 0;
 }
 
-static int kan__supp_match(const struct kan__supp *s, const struct kan__leak *l)
+static const char *kan__supp_match(const struct kan__supp *s, const struct kan_leak *l)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const char *pat = s->pat[i];
@@ -117,10 +95,10 @@ static int kan__supp_match(const struct kan__supp *s, const struct kan__leak *l)
 			if (sub ? ((fn && strstr(fn, pat)) || (obj && *obj && strstr(obj, pat)))
 				: ((fn && !fnmatch(pat, fn, 0)) ||
 				   (obj && *obj && (!fnmatch(pat, obj, 0) || !fnmatch(pat, base, 0)))))
-				return 1;
+				return pat;
 		}
 	}
-	return 0;
+	return NULL;
 }
 
 static uint64_t kan__u(const struct ku_json *v)
@@ -130,15 +108,17 @@ static uint64_t kan__u(const struct ku_json *v)
 	return x > 0 ? (uint64_t)x : 0;
 }
 
-static void kan__report_free(struct kan__report *r)
+void kan_leak_report_free(struct kan_leak_report *r)
 {
 	for (size_t i = 0; i < r->nleaks; i++)
 		free(r->leaks[i].frames);
 	free(r->leaks);
+	for (size_t i = 0; i < r->nsupp; i++)
+		free(r->supp[i].frames);
+	free(r->supp);
 }
 
-/* leaks.json (libkalloc) -> report. Strings stay owned by the DOM. */
-static int kan__from_json(const char *path, const struct ku_json *root, struct kan__report *r)
+int kan_leaks_from_json(const char *path, const struct ku_json *root, struct kan_leak_report *r)
 {
 	const struct ku_json *leaks = ku_json_get(root, "leaks");
 
@@ -147,6 +127,7 @@ static int kan__from_json(const char *path, const struct ku_json *root, struct k
 		return kan_die("leaks: %s: not a kprof leak report (no definitely_lost/leaks)", path);
 	r->checked = ku_json_as_bool(ku_json_get(root, "checked"), true);
 	r->reason = ku_json_as_string(ku_json_get(root, "reason"), NULL);
+	r->program = ku_json_as_string(ku_json_get(root, "program"), NULL);
 	r->blocks[KAN_LEAK_DEFINITE] = kan__u(ku_json_get(ku_json_get(root, "definitely_lost"), "blocks"));
 	r->bytes[KAN_LEAK_DEFINITE] = kan__u(ku_json_get(ku_json_get(root, "definitely_lost"), "bytes"));
 	r->blocks[KAN_LEAK_INDIRECT] = kan__u(ku_json_get(ku_json_get(root, "indirectly_lost"), "blocks"));
@@ -162,7 +143,7 @@ static int kan__from_json(const char *path, const struct ku_json *root, struct k
 	for (size_t i = 0; i < n; i++) {
 		const struct ku_json *l = ku_json_at(leaks, i), *st = ku_json_get(l, "stack");
 		const char *kind = ku_json_as_string(ku_json_get(l, "kind"), "");
-		struct kan__leak *d = &r->leaks[r->nleaks];
+		struct kan_leak *d = &r->leaks[r->nleaks];
 		if (!l || l->type != KU_JSON_OBJECT)
 			return kan_die("leaks: %s: leaks[%zu] is not an object", path, i);
 		if (!strcmp(kind, "definite"))
@@ -191,7 +172,7 @@ static int kan__from_json(const char *path, const struct ku_json *root, struct k
 
 static int kan__cmp_leak(const void *a, const void *b)
 {
-	const struct kan__leak *x = a, *y = b;
+	const struct kan_leak *x = a, *y = b;
 
 	if (x->kind != y->kind)
 		return x->kind - y->kind;
@@ -207,7 +188,7 @@ static int kan__strcmp0(const char *a, const char *b)
 
 static int kan__cmp_stack(const void *a, const void *b)
 {
-	const struct kan__leak *x = a, *y = b;
+	const struct kan_leak *x = a, *y = b;
 	int c;
 
 	if (x->kind != y->kind)
@@ -215,7 +196,7 @@ static int kan__cmp_stack(const void *a, const void *b)
 	if (x->nframes != y->nframes)
 		return x->nframes < y->nframes ? -1 : 1;
 	for (size_t i = 0; i < x->nframes; i++) {
-		const struct kan__frame *f = &x->frames[i], *g = &y->frames[i];
+		const struct kan_leak_frame *f = &x->frames[i], *g = &y->frames[i];
 		if ((c = kan__strcmp0(f->function, g->function)) || (c = kan__strcmp0(f->file, g->file)) ||
 		    (c = kan__strcmp0(f->object, g->object)))
 			return c;
@@ -226,7 +207,7 @@ static int kan__cmp_stack(const void *a, const void *b)
 }
 
 /* heap profile -> report: every sample still in use is one group. */
-static int kan__from_heap(const char *path, struct kan_profile *p, struct kan__report *r)
+static int kan__from_heap(const char *path, struct kan_profile *p, struct kan_leak_report *r)
 {
 	int si_b = kan_profile_sample_index(p, "inuse_space"), si_o = kan_profile_sample_index(p, "inuse_objects");
 
@@ -246,7 +227,7 @@ static int kan__from_heap(const char *path, struct kan_profile *p, struct kan__r
 		int64_t o = p->values[i * p->nsample_types + (size_t)si_o];
 		if (b <= 0 && o <= 0)
 			continue;
-		struct kan__leak *d = &r->leaks[r->nleaks];
+		struct kan_leak *d = &r->leaks[r->nleaks];
 		size_t n = 0;
 		for (uint32_t k = 0; k < s->nlocs; k++) {
 			const struct kan_location *l = &p->locations[p->sample_locs[s->loc_off + k]];
@@ -265,7 +246,7 @@ static int kan__from_heap(const char *path, struct kan_profile *p, struct kan__r
 			const uint32_t *f = kan_loc_frames(p, li, &nf);
 			const char *obj = l->mapping ? p->mappings[l->mapping - 1].file : NULL;
 			for (size_t q = 0; q < nf; q++) {
-				struct kan__frame *fr = &d->frames[d->nframes++];
+				struct kan_leak_frame *fr = &d->frames[d->nframes++];
 				fr->function = p->frame_names[f[q]];
 				fr->object = obj;
 				if (q < l->nlines) {
@@ -279,22 +260,50 @@ static int kan__from_heap(const char *path, struct kan_profile *p, struct kan__r
 	return 0;
 }
 
-static void kan__apply(struct kan__report *r, const struct kan__supp *s)
+/* Groups whose symbolized stacks are equal are one group to a reader (an
+ * unrolled loop calls from several addresses of one line); biggest first. */
+static void kan__merge(struct kan_leak *v, size_t *n)
+{
+	size_t k = 0;
+
+	qsort(v, *n, sizeof(*v), kan__cmp_stack);
+	for (size_t i = 0; i < *n; i++) {
+		if (k && !kan__cmp_stack(&v[k - 1], &v[i])) {
+			v[k - 1].blocks += v[i].blocks;
+			v[k - 1].bytes += v[i].bytes;
+			free(v[i].frames);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*n = k;
+	qsort(v, *n, sizeof(*v), kan__cmp_leak);
+}
+
+/* Suppressed groups leave the report's totals and its list of leaks, as
+ * in the text report, and are kept apart for the CI formats, which show
+ * them as suppressed. */
+static int kan__apply(struct kan_leak_report *r, const struct kan__supp *s)
 {
 	size_t k = 0;
 
 	if (r->from_heap)
 		memset(r->blocks, 0, sizeof(r->blocks)), memset(r->bytes, 0, sizeof(r->bytes));
+	if (s->n && !(r->supp = calloc(r->nleaks + 1, sizeof(*r->supp))))
+		return kan_die("out of memory");
 	for (size_t i = 0; i < r->nleaks; i++) {
-		struct kan__leak *l = &r->leaks[i];
-		if (s->n && kan__supp_match(s, l)) {
+		struct kan_leak *l = &r->leaks[i];
+		const char *pat = s->n ? kan__supp_match(s, l) : NULL;
+
+		if (pat) {
 			r->supp_blocks += l->blocks;
 			r->supp_bytes += l->bytes;
 			if (!r->from_heap) {
 				r->blocks[l->kind] -= l->blocks < r->blocks[l->kind] ? l->blocks : r->blocks[l->kind];
 				r->bytes[l->kind] -= l->bytes < r->bytes[l->kind] ? l->bytes : r->bytes[l->kind];
 			}
-			free(l->frames);
+			l->suppressed_by = pat;
+			r->supp[r->nsupp++] = *l;
 			continue;
 		}
 		if (r->from_heap) {
@@ -304,67 +313,56 @@ static void kan__apply(struct kan__report *r, const struct kan__supp *s)
 		r->leaks[k++] = *l;
 	}
 	r->nleaks = k;
-	/* Groups whose symbolized stacks are equal are one group to a reader
-	 * (an unrolled loop calls from several addresses of one line). */
-	qsort(r->leaks, r->nleaks, sizeof(*r->leaks), kan__cmp_stack);
-	k = 0;
-	for (size_t i = 0; i < r->nleaks; i++) {
-		if (k && !kan__cmp_stack(&r->leaks[k - 1], &r->leaks[i])) {
-			r->leaks[k - 1].blocks += r->leaks[i].blocks;
-			r->leaks[k - 1].bytes += r->leaks[i].bytes;
-			free(r->leaks[i].frames);
-			continue;
-		}
-		r->leaks[k++] = r->leaks[i];
-	}
-	r->nleaks = k;
-	qsort(r->leaks, r->nleaks, sizeof(*r->leaks), kan__cmp_leak);
+	kan__merge(r->leaks, &r->nleaks);
+	if (r->supp)
+		kan__merge(r->supp, &r->nsupp);
+	return 0;
 }
 
-static void kan__print_text(const struct kan__report *r)
+static void kan__print_text(FILE *out, const struct kan_leak_report *r)
 {
-	printf("leak report: %s\n", r->source);
+	fprintf(out, "leak report: %s\n", r->source);
 	if (!r->checked) {
-		printf("not checked: %s\n", r->reason ? r->reason : "unknown reason");
+		fprintf(out, "not checked: %s\n", r->reason ? r->reason : "unknown reason");
 		return;
 	}
 	if (r->from_heap) {
-		printf("in use at exit (not classified by reachability): %" PRIu64 " bytes in %" PRIu64 " blocks\n",
+		fprintf(out, "in use at exit (not classified by reachability): %" PRIu64 " bytes in %" PRIu64 " blocks\n",
 		       r->bytes[KAN_LEAK_INUSE], r->blocks[KAN_LEAK_INUSE]);
 	} else {
-		printf("definitely lost: %" PRIu64 " bytes in %" PRIu64 " blocks\n", r->bytes[KAN_LEAK_DEFINITE],
+		fprintf(out, "definitely lost: %" PRIu64 " bytes in %" PRIu64 " blocks\n", r->bytes[KAN_LEAK_DEFINITE],
 		       r->blocks[KAN_LEAK_DEFINITE]);
-		printf("indirectly lost: %" PRIu64 " bytes in %" PRIu64 " blocks\n", r->bytes[KAN_LEAK_INDIRECT],
+		fprintf(out, "indirectly lost: %" PRIu64 " bytes in %" PRIu64 " blocks\n", r->bytes[KAN_LEAK_INDIRECT],
 		       r->blocks[KAN_LEAK_INDIRECT]);
-		printf("still reachable: %" PRIu64 " bytes in %" PRIu64 " blocks\n", r->reach_bytes, r->reach_blocks);
+		fprintf(out, "still reachable: %" PRIu64 " bytes in %" PRIu64 " blocks\n", r->reach_bytes, r->reach_blocks);
 	}
-	printf("suppressed: %" PRIu64 " bytes in %" PRIu64 " blocks\n", r->supp_bytes, r->supp_blocks);
+	fprintf(out, "suppressed: %" PRIu64 " bytes in %" PRIu64 " blocks\n", r->supp_bytes, r->supp_blocks);
 	for (size_t i = 0; i < r->nleaks; i++) {
-		const struct kan__leak *l = &r->leaks[i];
-		printf("\n%s of %" PRIu64 " bytes in %" PRIu64 " block%s allocated from:\n",
+		const struct kan_leak *l = &r->leaks[i];
+		fprintf(out, "\n%s of %" PRIu64 " bytes in %" PRIu64 " block%s allocated from:\n",
 		       l->kind == KAN_LEAK_DEFINITE ? "Direct leak" : l->kind == KAN_LEAK_INDIRECT ? "Indirect leak"
 												   : "In use",
 		       l->bytes, l->blocks, l->blocks == 1 ? "" : "s");
 		for (size_t k = 0; k < l->nframes; k++) {
-			const struct kan__frame *f = &l->frames[k];
-			printf("    #%zu %s", k, f->function && *f->function ? f->function : "??");
+			const struct kan_leak_frame *f = &l->frames[k];
+			fprintf(out, "    #%zu %s", k, f->function && *f->function ? f->function : "??");
 			if (f->file && *f->file) {
-				printf(" %s", f->file);
+				fprintf(out, " %s", f->file);
 				if (f->line > 0)
-					printf(":%" PRId64, f->line);
+					fprintf(out, ":%" PRId64, f->line);
 			}
 			if (f->object && *f->object) {
 				const char *b = strrchr(f->object, '/');
-				printf(" (%s)", b ? b + 1 : f->object);
+				fprintf(out, " (%s)", b ? b + 1 : f->object);
 			}
-			putchar('\n');
+			putc('\n', out);
 		}
 	}
 	if (!r->nleaks)
-		printf("\nno leaks\n");
+		fprintf(out, "\nno leaks\n");
 }
 
-static void kan__print_json(const struct kan__report *r)
+static void kan__print_json(FILE *out, const struct kan_leak_report *r)
 {
 	struct ku_json_writer w;
 
@@ -398,7 +396,7 @@ static void kan__print_json(const struct kan__report *r)
 	ku_json_key(&w, "leaks");
 	ku_json_array_begin(&w);
 	for (size_t i = 0; i < r->nleaks; i++) {
-		const struct kan__leak *l = &r->leaks[i];
+		const struct kan_leak *l = &r->leaks[i];
 		ku_json_object_begin(&w);
 		ku_json_kv_string(&w, "kind", kan__leak_kind[l->kind]);
 		ku_json_kv_uint(&w, "blocks", l->blocks);
@@ -406,7 +404,7 @@ static void kan__print_json(const struct kan__report *r)
 		ku_json_key(&w, "stack");
 		ku_json_array_begin(&w);
 		for (size_t k = 0; k < l->nframes; k++) {
-			const struct kan__frame *f = &l->frames[k];
+			const struct kan_leak_frame *f = &l->frames[k];
 			ku_json_object_begin(&w);
 			ku_json_kv_string(&w, "function", f->function ? f->function : "");
 			ku_json_kv_string(&w, "file", f->file ? f->file : "");
@@ -422,7 +420,7 @@ static void kan__print_json(const struct kan__report *r)
 	if (ku_json_writer_error(&w))
 		kan_die("leaks: cannot write JSON: %s", ku_strerror(ku_json_writer_error(&w)));
 	else
-		printf("%s\n", ku_json_writer_text(&w, NULL));
+		fprintf(out, "%s\n", ku_json_writer_text(&w, NULL));
 	ku_json_writer_free(&w);
 }
 
@@ -440,100 +438,190 @@ static int kan__ends(const char *s, const char *suf)
 	return a >= b && !strcmp(s + a - b, suf);
 }
 
+int kan_leaks_finish(struct kan_leak_report *r)
+{
+	static const struct kan__supp none = { 0 };
+
+	return kan__apply(r, &none);
+}
+
+/* One input of kprof leaks, loaded: the report borrows from root/prof. */
+struct kan__input {
+	struct kan_leak_report r;
+	struct ku_json *root;
+	struct kan_profile *prof;
+	char *jpath;
+};
+
+static void kan__input_free(struct kan__input *in)
+{
+	kan_leak_report_free(&in->r);
+	ku_json_free(in->root);
+	kan_profile_free(in->prof);
+	free(in->jpath);
+}
+
+/* PREFIX, PREFIX.leaks.json or a heap profile -> in->r (suppressions
+ * applied). 0 or 2 after a message. */
+static int kan__load_input(const char *arg, const struct kan__supp *supp, const char *supp_path,
+			   struct kan__input *in)
+{
+	struct kan_leak_report *r = &in->r;
+
+	if (kan__ends(arg, ".json") && kan__exists(arg)) {
+		if (!(in->jpath = strdup(arg)))
+			return kan_die("out of memory");
+	} else if (kan__exists(arg)) {
+		if (kan_load(arg, &in->prof) || kan__from_heap(arg, in->prof, r))
+			return 2;
+	} else {
+		size_t n = strlen(arg) + sizeof(".leaks.json");
+
+		if (!(in->jpath = malloc(n)))
+			return kan_die("out of memory");
+		snprintf(in->jpath, n, "%s.leaks.json", arg);
+		if (!kan__exists(in->jpath)) {
+			char hp[4096];
+
+			snprintf(hp, sizeof(hp), "%s.heap.pb.gz", arg);
+			free(in->jpath);
+			in->jpath = NULL;
+			if (!kan__exists(hp))
+				return kan_die("leaks: %s: no such file, and no %s.leaks.json or %s.heap.pb.gz", arg, arg,
+					       arg);
+			if (kan_load(hp, &in->prof) || kan__from_heap(hp, in->prof, r))
+				return 2;
+		}
+	}
+	if (in->jpath) {
+		char err[512];
+
+		if (ku_json_parse_file(in->jpath, &in->root, err, sizeof(err)))
+			return kan_die("leaks: %s", err);
+		if (kan_leaks_from_json(in->jpath, in->root, r))
+			return 2;
+	}
+	r->source = in->jpath ? in->jpath : arg;
+	r->supp_file = supp_path;
+	return kan__apply(r, supp);
+}
+
+#define KAN__LEAKS_USAGE                                                                                   \
+	"usage: kprof leaks PREFIX|PREFIX.leaks.json|heap.pb.gz... [--suppressions F]\n"                    \
+	"       [--format text|json|sarif|junit|github] [--source-root DIR]... [-o FILE] [--fail]\n"
+
 int kan_cmd_leaks(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "suppressions", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "source-root", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "fail", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *supp_path = NULL, *format = "text";
-	int c, fail = 0, rc = 2;
+	const char *supp_path = NULL, *format = "text", *out_path = NULL;
+	struct kan_srcroots roots = { 0 };
+	struct kan__supp supp = { 0 };
+	struct kan__input *in = NULL;
+	const struct kan_leak_report **rp = NULL;
+	size_t nin = 0;
+	int c, fail = 0, rc = 2, ci;
+	FILE *out = stdout;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': supp_path = optarg; break;
 		case 'f': format = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 'r':
+			if (kan_srcroots_add(&roots, optarg))
+				goto out;
+			break;
 		case 'F': fail = 1; break;
 		case 'h':
-			printf("usage: kprof leaks PREFIX|PREFIX.leaks.json|heap.pb.gz [--suppressions F] "
-			       "[--format text|json] [--fail]\n");
+			printf(KAN__LEAKS_USAGE);
+			kan_srcroots_free(&roots);
 			return 0;
-		default: return kan_die("leaks: unknown or incomplete option '%s'", argv[optind - 1]);
+		default:
+			kan_die("leaks: unknown or incomplete option '%s'", argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		return kan_die("leaks: --format must be text or json, not '%s'", format);
-	if (optind + 1 != argc)
-		return kan_die("leaks: usage: kprof leaks PREFIX|heap.pb.gz [--suppressions F] [--format text|json] [--fail]");
-	const char *arg = argv[optind];
-	struct kan__supp supp = { 0 };
-	struct kan__report r = { 0 };
-	struct ku_json *root = NULL;
-	struct kan_profile *prof = NULL;
-	char *jpath = NULL;
-
+	ci = kan_ci_format(format);
+	if (strcmp(format, "text") && strcmp(format, "json") && !ci) {
+		kan_die("leaks: --format must be text, json, sarif, junit or github, not '%s'", format);
+		goto out;
+	}
+	if (optind >= argc) {
+		kan_die("leaks: usage: kprof leaks PREFIX... [--suppressions F] [--format F] [-o FILE] [--fail] "
+			"(see kprof leaks --help)");
+		goto out;
+	}
+	if (optind + 1 != argc && !strcmp(format, "json")) {
+		kan_die("leaks: --format json takes one report (sarif, junit, github and text take several)");
+		goto out;
+	}
+	if (ci && kan_srcroots_default(&roots))
+		goto out;
 	if (supp_path && kan__supp_load(supp_path, &supp))
 		goto out;
-	if (kan__ends(arg, ".json") && kan__exists(arg)) {
-		jpath = strdup(arg);
-	} else if (kan__exists(arg)) {
-		if (kan_load(arg, &prof))
+	nin = (size_t)(argc - optind);
+	in = calloc(nin, sizeof(*in));
+	rp = calloc(nin, sizeof(*rp));
+	if (!in || !rp) {
+		kan_die("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nin; i++) {
+		if (kan__load_input(argv[optind + (int)i], &supp, supp_path, &in[i]))
 			goto out;
-		if (kan__from_heap(arg, prof, &r))
+		rp[i] = &in[i].r;
+	}
+	if (out_path && !(out = fopen(out_path, "w"))) {
+		out = stdout;
+		kan_die("leaks: %s: %s", out_path, strerror(errno));
+		goto out;
+	}
+	if (ci) {
+		if (kan_leaks_write_ci(out, ci, rp, nin, &roots)) {
+			kan_die("leaks: cannot write the %s report", format);
 			goto out;
+		}
 	} else {
-		size_t n = strlen(arg) + sizeof(".leaks.json");
-		jpath = malloc(n);
-		if (jpath)
-			snprintf(jpath, n, "%s.leaks.json", arg);
-		if (jpath && !kan__exists(jpath)) {
-			char hp[4096];
-			snprintf(hp, sizeof(hp), "%s.heap.pb.gz", arg);
-			if (kan__exists(hp)) {
-				free(jpath);
-				jpath = NULL;
-				if (kan_load(hp, &prof) || kan__from_heap(hp, prof, &r))
-					goto out;
-			} else {
-				kan_die("leaks: %s: no such file, and no %s.leaks.json or %s.heap.pb.gz", arg, arg, arg);
-				goto out;
-			}
+		for (size_t i = 0; i < nin; i++) {
+			if (i)
+				putc('\n', out);
+			if (!strcmp(format, "json"))
+				kan__print_json(out, rp[i]);
+			else
+				kan__print_text(out, rp[i]);
 		}
 	}
-	if (jpath) {
-		char err[512];
-		if (ku_json_parse_file(jpath, &root, err, sizeof(err))) {
-			kan_die("leaks: %s", err);
-			goto out;
-		}
-		if (kan__from_json(jpath, root, &r))
-			goto out;
-	}
-	r.source = jpath ? jpath : arg;
-	kan__apply(&r, &supp);
-	if (!strcmp(format, "json"))
-		kan__print_json(&r);
-	else
-		kan__print_text(&r);
-	if (fflush(stdout)) {
-		kan_die("leaks: write error");
+	if (fflush(out) || ferror(out)) {
+		kan_die("leaks: %s: write error", out_path ? out_path : "standard output");
 		goto out;
 	}
 	rc = 0;
-	if (fail && r.checked &&
-	    (r.blocks[KAN_LEAK_DEFINITE] || r.blocks[KAN_LEAK_INDIRECT] || r.blocks[KAN_LEAK_INUSE] ||
-	     r.bytes[KAN_LEAK_DEFINITE] || r.bytes[KAN_LEAK_INDIRECT] || r.bytes[KAN_LEAK_INUSE]))
-		rc = 1;
+	for (size_t i = 0; fail && i < nin; i++) {
+		const struct kan_leak_report *r = rp[i];
+
+		if (r->checked &&
+		    (r->blocks[KAN_LEAK_DEFINITE] || r->blocks[KAN_LEAK_INDIRECT] || r->blocks[KAN_LEAK_INUSE] ||
+		     r->bytes[KAN_LEAK_DEFINITE] || r->bytes[KAN_LEAK_INDIRECT] || r->bytes[KAN_LEAK_INUSE]))
+			rc = 1;
+	}
 out:
-	kan__report_free(&r);
+	if (out != stdout && fclose(out) && rc != 2)
+		rc = kan_die("leaks: %s: write error", out_path);
+	for (size_t i = 0; in && i < nin; i++)
+		kan__input_free(&in[i]);
+	free(in);
+	free(rp);
 	kan__supp_free(&supp);
-	ku_json_free(root);
-	kan_profile_free(prof);
-	free(jpath);
+	kan_srcroots_free(&roots);
 	return rc;
 }

@@ -9,13 +9,15 @@ KAN_CORE_SOURCES = \
 bin_PROGRAMS += analyze/kprof
 analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
 	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \
-	analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.c \
+	analyze/threads.h analyze/threads.c analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.h analyze/leaks.c \
+	analyze/leaks-ci.c analyze/ci.h analyze/ci.c \
 	analyze/convert.c analyze/merge.c \
 	analyze/compare.c analyze/report.c \
 	analyze/history.h analyze/history.c analyze/history-store.c analyze/history-text.c \
 	analyze/strmap.h analyze/strmap.c \
 	analyze/history-dashboard.c \
-	analyze/history-sqlite.c
+	analyze/history-sqlite.c \
+	analyze/timeline.h analyze/timeline-load.c analyze/timeline-svg.c analyze/mem.c
 # The PostgreSQL history store when configure found libpq; otherwise a
 # stand-in that refuses postgresql:// URIs with one clear line.
 if HAVE_LIBPQ

@@ -13,14 +13,17 @@ static const struct {
 	kan_cmd_fn fn;
 	const char *usage;
 } kan_cmds[] = {
-	{ "top", kan_cmd_top, "top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE]" },
+	{ "top", kan_cmd_top, "top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE [--absolute]]" },
 	{ "flame", kan_cmd_flame, "flame PROFILE -o out.svg [--title T] [--inverted]" },
 	{ "diff", kan_cmd_diff, "diff BASE NEW -o diff.svg" },
 	{ "folded", kan_cmd_folded, "folded PROFILE" },
-	{ "leaks", kan_cmd_leaks, "leaks PREFIX|heap.pb.gz [--suppressions F] [--format text|json] [--fail]" },
+	{ "mem", kan_cmd_mem, "mem PREFIX [-n N] [--json]" },
+	{ "timeline", kan_cmd_timeline, "timeline PREFIX -o mem.svg [--title T]" },
+	{ "leaks", kan_cmd_leaks, "leaks PREFIX|heap.pb.gz... [--suppressions F] [--format text|json|sarif|junit|github]\n"
+				   "             [--source-root DIR] [-o FILE] [--fail]" },
 	{ "convert", kan_cmd_convert, "convert IN -o OUT" },
 	{ "merge", kan_cmd_merge, "merge A B ... -o OUT" },
-	{ "compare", kan_cmd_compare, "compare BASE.json NEW.json [--threshold 5%] [--format text|markdown|json]" },
+	{ "compare", kan_cmd_compare, "compare BASE.json NEW.json [--threshold 5%] [--format text|markdown|json|sarif|junit|github]" },
 	{ "history", kan_cmd_history, "history add DB results.json | show DB | dashboard DB -o dashboard.html" },
 	{ "report", kan_cmd_report, "report RESULTS_DIR -o report.html" },
 	{ "clients", kan_cmd_clients, "clients C.json JS.json [--format text|markdown|json]" },

@@ -154,6 +154,31 @@ long kan_profile_add_location(struct kan_profile *p, uint64_t id, uint32_t mappi
 	return (long)p->nlocations++;
 }
 
+int kan_profile_set_roots(struct kan_profile *p, const uint32_t *root)
+{
+	size_t n = p->nsample_locs + p->nsamples, cap = cap_for(n), k = 0;
+	uint32_t *sl;
+
+	if (p->loc_frame_off)
+		return -EINVAL;
+	sl = malloc((cap ? cap : 1) * sizeof(*sl));
+	if (!sl)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nsamples; i++) {
+		struct kan_sample *s = &p->samples[i];
+
+		memcpy(sl + k, p->sample_locs + s->loc_off, s->nlocs * sizeof(*sl));
+		s->loc_off = k;
+		k += s->nlocs;
+		sl[k++] = root[i];
+		s->nlocs++;
+	}
+	free(p->sample_locs);
+	p->sample_locs = sl;
+	p->nsample_locs = k;
+	return 0;
+}
+
 long kan_profile_add_sample(struct kan_profile *p, const uint32_t *locs, uint32_t nlocs, const int64_t *values,
 			    const struct kan_label *labels, uint32_t nlabels)
 {
@@ -303,8 +328,8 @@ static void symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t li)
 {
 	struct kan_location *l = &p->locations[li];
 	const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
-	struct ku_sym_frame fr[16];
-	struct kan_line lines[16];
+	struct ku_sym_frame fr[KU_SYM_CHAIN_MAX];
+	struct kan_line lines[KU_SYM_CHAIN_MAX];
 	size_t n = 0;
 
 	if (!m || !m->file[0] || m->file[0] == '[' || !sym)

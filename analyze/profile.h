@@ -158,6 +158,9 @@ long kan_profile_add_location(struct kan_profile *p, uint64_t id, uint32_t mappi
 long kan_profile_add_sample(struct kan_profile *p, const uint32_t *locs, uint32_t nlocs, const int64_t *values,
 			    const struct kan_label *labels, uint32_t nlabels);
 int kan_profile_add_sample_type(struct kan_profile *p, const char *type, const char *unit);
+/* Append location root[i] to the stack of sample i, as its outermost
+ * frame. Only before kan_profile_frames(). 0 or -ENOMEM (p unchanged). */
+int kan_profile_set_roots(struct kan_profile *p, const uint32_t *root);
 
 /* Format a value of the given unit like pprof ("1.50s", "12MB", "340"). */
 void kan_format_value(int64_t v, const char *unit, char *buf, size_t size);

@@ -200,6 +200,36 @@ static void html_link(FILE *f, const char *prefix, const char *rel, const char *
 	fprintf(f, "\">%s</a> ", text);
 }
 
+/* Each case's memory timeline (kprof timeline, drawn by kbench), shown. */
+static void report_timelines(FILE *f, const struct kan_run *r, const char *prefix)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nb; i++)
+		n += r->b[i].mem_timeline != NULL;
+	if (!n)
+		return;
+	fprintf(f, "<h2 id=\"memory\">Memory timelines</h2>\n<p>Live heap bytes and RSS over time and over messages "
+		   "under libkalloc.so, the peak marked (<code>kprof timeline</code>).</p>\n");
+	for (i = 0; i < r->nb; i++) {
+		const struct kan_bench *b = &r->b[i];
+
+		if (!b->mem_timeline)
+			continue;
+		fprintf(f, "<figure><img alt=\"memory timeline\" style=\"max-width:100%%\" src=\"");
+		if (prefix && b->mem_timeline[0] != '/') {
+			kan_html_escape(f, prefix);
+			fputc('/', f);
+		}
+		kan_html_escape(f, b->mem_timeline);
+		fprintf(f, "\"><figcaption>");
+		kan_html_escape(f, b->label);
+		fprintf(f, " ");
+		html_link(f, prefix, b->flame, "(flame graph)");
+		fprintf(f, "</figcaption></figure>\n");
+	}
+}
+
 static int same_dir(const char *a, const char *b)
 {
 	struct stat x, y;
@@ -288,13 +318,14 @@ int kan_cmd_report(int argc, char **argv)
 		fprintf(f, "</ul>\n");
 	}
 	fprintf(f, "<h2 id=\"cases\">Cases</h2>\n<table>\n<tr><th>Case</th><th>Throughput</th><th>p50</th><th>p99</th>"
-		   "<th>p99.9</th><th>CPU</th><th>Allocs/msg</th><th>Bytes/msg</th><th>Leaked</th><th>Reps</th>"
+		   "<th>p99.9</th><th>CPU</th><th>Allocs/msg</th><th>Bytes/msg</th><th>Temporary allocs/msg</th>"
+		   "<th>Leaked</th><th>Reps</th>"
 		   "<th>Artifacts</th></tr>\n");
 	for (size_t i = 0; i < r->nb; i++) {
 		const struct kan_bench *b = &r->b[i];
 		static const char *const cols[] = { "throughput_msgs_per_sec", "latency_p50_ns", "latency_p99_ns",
 						    "latency_p999_ns", "cpu_usage_percent", "allocs_per_msg",
-						    "bytes_per_msg" };
+						    "bytes_per_msg", "temp_allocs_per_msg" };
 		const struct kan_metric *tm = kan_bench_metric(b, "throughput_msgs_per_sec");
 		char buf[64];
 
@@ -304,7 +335,7 @@ int kan_cmd_report(int argc, char **argv)
 		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 			double v = mval(b, cols[c]);
 
-			if (!strcmp(cols[c], "allocs_per_msg"))
+			if (!strcmp(cols[c], "allocs_per_msg") || !strcmp(cols[c], "temp_allocs_per_msg"))
 				snprintf(buf, sizeof(buf), isfinite(v) ? "%.2f" : "-", v);
 			else
 				kan_metric_fmt(cols[c], v, buf, sizeof(buf));
@@ -318,6 +349,7 @@ int kan_cmd_report(int argc, char **argv)
 			fprintf(f, "<td class=\"num%s\">%.0f B</td>", b->leak_bytes > 0 ? " reg" : "", b->leak_bytes);
 		fprintf(f, "<td class=\"num\">%zu</td><td>", tm ? tm->nreps : 0);
 		html_link(f, prefix, b->flame, "flame graph");
+		html_link(f, prefix, b->mem_timeline, "memory timeline");
 		html_link(f, prefix, b->cpu_profile, "cpu.pb.gz");
 		html_link(f, prefix, b->heap_profile, "heap.pb.gz");
 		html_link(f, prefix, b->leaks, "leaks");
@@ -325,6 +357,7 @@ int kan_cmd_report(int argc, char **argv)
 		fprintf(f, "</td></tr>\n");
 	}
 	fprintf(f, "</table>\n");
+	report_timelines(f, r, prefix);
 	kan_report_charts(f, r);
 	fprintf(f, "<h2>Reproduce</h2>\n<p>Compare with another run: <code>kprof compare BASE/results.json ");
 	kan_html_escape(f, file);

@@ -345,6 +345,7 @@ static int load_bench(struct kan_bench *b, const struct ku_json *j)
 	b->heap_profile = strdup_or_null(ku_json_as_string(ku_json_get(art, "heap_profile"), NULL));
 	b->leaks = strdup_or_null(ku_json_as_string(ku_json_get(art, "leaks"), NULL));
 	b->stats = strdup_or_null(ku_json_as_string(ku_json_get(art, "stats"), NULL));
+	b->mem_timeline = strdup_or_null(ku_json_as_string(ku_json_get(art, "memory_timeline"), NULL));
 	{
 		const struct ku_json *lk = ku_json_get(j, "leaks");
 
@@ -422,6 +423,8 @@ int kan_run_load(const char *path, struct kan_run **out, char *err, size_t errle
 	r->git_commit = strdup_or_null(ku_json_as_string(ku_json_get(root, "git_commit"), NULL));
 	r->compiler = strdup_or_null(ku_json_as_string(ku_json_get(root, "compiler"), NULL));
 	r->suite = strdup_or_null(ku_json_as_string(ku_json_get(root, "suite"), NULL));
+	r->suite_file = strdup_or_null(ku_json_as_string(ku_json_get(ku_json_get(root, "kbench"), "suite_file"),
+							     ku_json_as_string(ku_json_get(root, "suite_file"), NULL)));
 	r->host = host_text(ku_json_get(root, "host"));
 	if (!r->path || !r->dir)
 		goto oom;
@@ -481,6 +484,7 @@ void kan_run_free(struct kan_run *r)
 		free(b->cpu_profile);
 		free(b->flame);
 		free(b->heap_profile);
+		free(b->mem_timeline);
 		free(b->leaks);
 		free(b->stats);
 	}
@@ -495,6 +499,7 @@ void kan_run_free(struct kan_run *r)
 	free(r->host);
 	free(r->compiler);
 	free(r->suite);
+	free(r->suite_file);
 	free(r);
 }
 

@@ -28,13 +28,14 @@ struct kan_bench {
 	struct kan_metric *m;
 	size_t nm;
 	/* artifact paths relative to the results file (NULL when absent) */
-	char *cpu_profile, *flame, *heap_profile, *leaks, *stats;
+	char *cpu_profile, *flame, *heap_profile, *leaks, *stats, *mem_timeline;
 	double leak_bytes; /* definite+indirect leaked bytes, NAN when unknown */
 };
 
 struct kan_run {
 	char *path, *dir;  /* file loaded and its directory */
 	char *timestamp, *git_commit, *host, *compiler, *suite;
+	char *suite_file;  /* kbench's suite file, NULL when not recorded */
 	struct kan_bench *b;
 	size_t nb;
 	char **notes;      /* skipped backends and other notes */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ci.h"
 #include "profile.h"
 #include "svg.h"
 
@@ -26,21 +27,11 @@
 #define KAN_BOTTOM 34.0  /* room for the status line */
 #define KAN_FONTW 7.0    /* average glyph width at 12px (for text fitting) */
 
+/* Names come from binaries: ill-formed UTF-8 and characters XML forbids
+ * must not make the SVG unreadable (ci.h). */
 static void xml(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			/* XML 1.0 forbids most control characters; keep the
-			 * name on one line */
-			putc(c < 0x20 || c == 0x7f ? '?' : c, f);
-		}
-	}
+	kan_xml_attr(f, s);
 }
 
 /* Same as xml but at most n bytes of s, then "..". */

@@ -6,7 +6,8 @@
  * recursion does not inflate it). With --diff BASE, each function's
  * figures are compared after scaling BASE to NEW's total, so two runs of
  * different lengths compare by share, and rows are ordered by the size of
- * the change.
+ * the change. --absolute compares the figures as they are: what two heap
+ * snapshots of one process need ("what grew since the last one").
  */
 #include "config.h"
 
@@ -18,6 +19,8 @@
 #include "cli.h"
 #include "kprof.h"
 #include "profile.h"
+#include "strmap.h"
+#include "threads.h"
 #include "tree.h"
 
 struct kan__row {
@@ -114,7 +117,7 @@ static const char *type_label(const struct kan_profile *p, int si)
 }
 
 static int top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, const char *base_path,
-			 const char *type, long n)
+			 const char *type, long n, int absolute)
 {
 	int bsi;
 	int64_t *nflat, *ncum, *bflat, *bcum, ntot, btot;
@@ -135,7 +138,7 @@ static int top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, con
 	struct kan__row *rows = calloc(nrows + 1, sizeof(*rows));
 	if (!rows)
 		goto oom;
-	double scale = btot != 0 ? (double)ntot / (double)btot : 0.0;
+	double scale = absolute ? 1.0 : btot != 0 ? (double)ntot / (double)btot : 0.0;
 	/* rows indexed by the union name id: add NEW first, then BASE */
 	struct kan_profile *ps[2] = { np, bp };
 	for (int w = 0; w < 2; w++) {
@@ -167,7 +170,10 @@ static int top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, con
 	kan_format_value(ntot, unit, a, sizeof(a));
 	kan_format_value(btot, unit, b, sizeof(b));
 	printf("Type: %s\n", type_label(np, nsi));
-	printf("New total %s, base total %s (base scaled by %.4g to compare shares)\n", a, b, scale);
+	if (absolute)
+		printf("New total %s, base total %s (absolute figures)\n", a, b);
+	else
+		printf("New total %s, base total %s (base scaled by %.4g to compare shares)\n", a, b, scale);
 	printf("Showing top %ld changes out of %zu functions\n", n < (long)nrows ? n : (long)nrows, nrows);
 	printf("%10s %8s %8s %8s %10s %8s  %s\n", "flat delta", "delta%", "base%", "new%", "cum delta", "delta%",
 	       "function");
@@ -196,18 +202,158 @@ done:
 	return rc;
 }
 
+/* One (thread, leaf frame) share of a sample, for the per-thread table. */
+struct kan__tl {
+	uint32_t thread, leaf;
+	int64_t tid, v;
+};
+
+static int cmp_tl(const void *a, const void *b)
+{
+	const struct kan__tl *x = a, *y = b;
+
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	if (x->leaf != y->leaf)
+		return x->leaf < y->leaf ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+struct kan__trow {
+	const char *name;
+	int64_t v, hot_v;
+	uint32_t hot, ntids;
+};
+
+static int cmp_trow(const void *a, const void *b)
+{
+	const struct kan__trow *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * --by-thread: one row per thread (by name; "threads" counts the thread
+ * ids under it), with its total and its hottest function by flat value.
+ */
+static int top_threads(struct kan_profile *p, int si, long n)
+{
+	struct kan_strmap names = { 0 };
+	struct kan__tl *tl = NULL;
+	struct kan__trow *rows = NULL;
+	const char **keys = NULL;
+	size_t nt = 0, ntl = 0;
+	int64_t total = 0;
+	char buf[64], a[32], b[32];
+	int rc = 2;
+
+	if (kan_profile_frames(p))
+		goto oom;
+	tl = calloc(p->nsamples + 1, sizeof(*tl));
+	keys = calloc(p->nsamples + 1, sizeof(*keys));
+	if (!tl || !keys)
+		goto oom;
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct kan_sample *s = &p->samples[i];
+		int64_t v = p->values[i * p->nsample_types + (size_t)si], tid = -1;
+		const char *t = kan_thread_of(p, i, buf, sizeof(buf));
+		uint32_t idx, leaf = UINT32_MAX;
+		size_t slot, nf;
+		int f;
+
+		if (!v)
+			continue;
+		if ((f = kan_strmap_find(&names, t, &idx, &slot)) < 0)
+			goto oom;
+		if (!f) {
+			if (!(keys[nt] = kan_profile_strdup(p, t, strlen(t))))
+				goto oom;
+			kan_strmap_put(&names, slot, keys[nt], (uint32_t)nt);
+			idx = (uint32_t)nt++;
+		}
+		for (uint32_t k = 0; k < s->nlabels; k++)
+			if (!strcmp(p->labels[s->label_off + k].key, "thread_id") && !p->labels[s->label_off + k].str)
+				tid = p->labels[s->label_off + k].num;
+		if (s->nlocs) {
+			const uint32_t *fr = kan_loc_frames(p, p->sample_locs[s->loc_off], &nf);
+
+			if (nf)
+				leaf = fr[0];
+		}
+		tl[ntl++] = (struct kan__tl){ idx, leaf, tid, v };
+		total = kan_sat_add(total, v);
+	}
+	qsort(tl, ntl, sizeof(*tl), cmp_tl);
+	rows = calloc(nt + 1, sizeof(*rows));
+	if (!rows)
+		goto oom;
+	for (size_t i = 0; i < nt; i++)
+		rows[i].name = keys[i];
+	for (size_t i = 0; i < ntl;) {
+		struct kan__trow *r = &rows[tl[i].thread];
+		size_t j = i;
+		int64_t lv = 0;
+
+		/* one run per (thread, leaf); tids sorted within it */
+		while (j < ntl && tl[j].thread == tl[i].thread && tl[j].leaf == tl[i].leaf)
+			lv = kan_sat_add(lv, tl[j++].v);
+		r->v = kan_sat_add(r->v, lv);
+		if (lv > r->hot_v || (lv == r->hot_v && r->hot_v == 0)) {
+			r->hot_v = lv;
+			r->hot = tl[i].leaf;
+		}
+		i = j;
+	}
+	/* distinct thread ids per row: sort by (thread, tid) */
+	for (size_t i = 0; i < ntl; i++)
+		tl[i].leaf = 0;
+	qsort(tl, ntl, sizeof(*tl), cmp_tl);
+	for (size_t i = 0; i < ntl; i++)
+		if (i == 0 || tl[i].thread != tl[i - 1].thread || tl[i].tid != tl[i - 1].tid)
+			rows[tl[i].thread].ntids++;
+	qsort(rows, nt, sizeof(*rows), cmp_trow);
+	const char *unit = p->sample_types[si].unit;
+	kan_format_value(total, unit, b, sizeof(b));
+	printf("Type: %s\n", type_label(p, si));
+	printf("Showing %zu of %zu threads, %s total\n", (size_t)n < nt ? (size_t)n : nt, nt, b);
+	printf("%10s %6s %7s  %-16s  %s\n", "flat", "flat%", "threads", "thread", "hottest function (flat, share of thread)");
+	for (size_t i = 0; i < nt && (long)i < n; i++) {
+		const struct kan__trow *r = &rows[i];
+
+		kan_format_value(r->v, unit, a, sizeof(a));
+		printf("%10s %5.2f%% %7u  %-16s  %s (%.1f%%)\n", a, pct((double)r->v, (double)total), r->ntids,
+		       r->name, r->hot == UINT32_MAX ? "[no stack]" : p->frame_names[r->hot],
+		       pct((double)r->hot_v, (double)r->v));
+	}
+	rc = 0;
+	goto out;
+oom:
+	rc = kan_die("top: out of memory");
+out:
+	free(tl);
+	free(keys);
+	free(rows);
+	kan_strmap_free(&names);
+	return rc;
+}
+
 int kan_cmd_top(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cum", no_argument, NULL, 'c' },
 		{ "sample-type", required_argument, NULL, 't' },
 		{ "diff", required_argument, NULL, 'd' },
+		{ "absolute", no_argument, NULL, 'a' },
+		{ "thread", required_argument, NULL, 'T' },
+		{ "by-thread", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *type = NULL, *base = NULL;
+	const char *type = NULL, *base = NULL, *thread = NULL;
 	long n = 20;
-	int c, si, rc;
+	int c, si, rc, by_thread = 0, absolute = 0;
 	char *end;
 
 	optind = 1;
@@ -223,8 +369,12 @@ int kan_cmd_top(int argc, char **argv)
 		case 'c': sort_cum = 1; break;
 		case 't': type = optarg; break;
 		case 'd': base = optarg; break;
+		case 'T': thread = optarg; break;
+		case 'B': by_thread = 1; break;
+		case 'a': absolute = 1; break;
 		case 'h':
-			printf("usage: kprof top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE]\n");
+			printf("usage: kprof top PROFILE [-n N] [--cum] [--sample-type T] [--diff BASE [--absolute]] [--thread REGEX] "
+			       "[--by-thread]\n");
 			return 0;
 		default:
 			return kan_die("top: unknown or incomplete option '%s' (see kprof --help)", argv[optind - 1]);
@@ -232,21 +382,29 @@ int kan_cmd_top(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return kan_die("top: expected one PROFILE (usage: kprof top PROFILE [-n N] [--cum] [--sample-type T])");
+	if (by_thread && base)
+		return kan_die("top: --by-thread and --diff do not go together");
 	const char *path = argv[optind];
 	struct kan_profile *p, *bp = NULL;
 	if (kan_load(path, &p))
 		return 2;
-	if (kan_pick_type(p, path, type, &si)) {
+	if (kan_pick_type(p, path, type, &si) || (thread && kan_thread_filter(p, thread, "top"))) {
 		kan_profile_free(p);
 		return 2;
 	}
 	if (base) {
-		if (kan_load(base, &bp)) {
+		if (kan_load(base, &bp) || (thread && kan_thread_filter(bp, thread, "top"))) {
+			kan_profile_free(bp);
 			kan_profile_free(p);
 			return 2;
 		}
-		rc = top_diff(p, si, bp, base, type, n);
+		rc = top_diff(p, si, bp, base, type, n, absolute);
 		kan_profile_free(bp);
+		kan_profile_free(p);
+		return rc;
+	}
+	if (by_thread) {
+		rc = top_threads(p, si, n);
 		kan_profile_free(p);
 		return rc;
 	}

@@ -3,7 +3,8 @@
  * kbench-case: running the cases of a suite. Each case runs its driver
  * plain --processes times (each process a separate sample for kprof
  * compare, its JSON in CASE/runs/rep-N.json), then once under libkalloc
- * (CASE/heap.pb.gz, leaks.txt, leaks.json, stats.json) and once under
+ * (CASE/heap.pb.gz, leaks.txt, leaks.json, stats.json, timeline.json drawn
+ * into mem.svg by kprof timeline) and once under
  * libksamp (CASE/cpu.pb.gz, drawn into cpu.svg by kprof flame). A case
  * whose plain runs fail is not profiled.
  */
@@ -155,6 +156,18 @@ static void run_case(const struct kb_opts_run *o, const struct kb_suite *s, cons
 		r->has_leaks_txt = take_kalloc(dir, "leaks.txt", NULL);
 		take_kalloc(dir, "leaks.json", &r->leaks);
 		take_kalloc(dir, "stats.json", &r->stats);
+		if (take_kalloc(dir, "timeline.json", NULL) && kprof) {
+			/* the memory timeline, drawn beside the flame graph */
+			char *tl = kb__fmt("%s/timeline.json", dir), *svg = kb__fmt("%s/mem.svg", dir);
+			char *title = kb__fmt("Memory: %s", c->label), *tlog = kb__fmt("%s/timeline.log", dir);
+			char *targv[] = { (char *)kprof, "timeline", tl, "-o", svg, "--title", title, NULL };
+
+			r->has_mem_svg = kb__spawn(targv, NULL, tlog, 120) == 0 && kb__isfile(svg, R_OK);
+			free(tl);
+			free(svg);
+			free(title);
+			free(tlog);
+		}
 		fputs(st == 0 ? " kalloc" : " kalloc(failed)", stderr);
 		for (size_t i = 0; env[i]; i++)
 			free(env[i]);

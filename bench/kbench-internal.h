@@ -12,6 +12,7 @@
  *   kbench-results.c  results.json from what the cases wrote, the summary
  *   kbench-util.c     child processes with a time limit, files, signals
  *   kbench-suite.c    suite files into cases (kbench.h)
+ *   kbench-ci.c       the CI reports of a run (kbench-ci.h)
  *
  * kbench-ab.c uses the case runner, the results writer and the brokers;
  * every file uses kbench-util.c.
@@ -41,6 +42,8 @@ struct kb_opts_run {
 	int processes;
 	const char *brokers[KB_NBACKENDS]; /* --broker B=ADDR */
 	int reps, quiet, no_profile, start_brokers;
+	int ci_reports;          /* --ci-reports: leaks.sarif, leaks.junit.xml */
+	const char *source_root; /* --source-root, for them */
 };
 
 /* A backend the run leaves out, and why (printed, in results.json, in the
@@ -59,7 +62,7 @@ struct kb_result {
 	int nreps;
 	struct ku_json *kalloc_json;
 	struct ku_json *stats, *leaks;
-	int has_cpu, has_flame, has_heap, has_leaks_txt;
+	int has_cpu, has_flame, has_heap, has_leaks_txt, has_mem_svg;
 	double seconds;
 	/* summary for the table */
 	double thr, p50, p99, allocs, bytes, leaked;
@@ -126,10 +129,11 @@ void kb__write_results(const char *path, const struct kb_opts_run *o, const char
 		       const struct kb_suite *suite, const char *suite_path, const char *kalloc,
 		       const char *ksamp, double t0, const struct kb_skip *skips, size_t nskips,
 		       struct kb_result *res, const struct kb_case *cases, size_t ncases);
-/* The table of every case that ran and the paths written, on stdout. */
+/* The table of every case that ran and the paths written, on stdout
+ * (ci_written: the number of CI reports kb_ci_reports wrote). */
 void kb__print_summary(const struct kb_opts_run *o, const struct kb_suite *suite, const struct kb_result *res,
 		       const struct kb_case *cases, size_t ncases, const struct kb_skip *skips, size_t nskips,
-		       size_t nran, size_t nfailed, double t0);
+		       size_t nran, size_t nfailed, double t0, int ci_written);
 
 /* kbench-util.c */
 char *kb__fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* never NULL */

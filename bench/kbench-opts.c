@@ -36,7 +36,7 @@ void kb__usage(FILE *f)
 	fprintf(f, "usage: kbench run --suite quick|full|FILE --out DIR [--bindir DIR] [--kprof PATH]\n"
 	   "                  [--kalloc PATH] [--ksamp PATH] [--reps N] [--count N]\n"
 	   "                  [--backends LIST] [--broker BACKEND=ADDR]... [--commit SHA]\n"
-	   "                  [--start-brokers] [--no-profile]\n"
+	   "                  [--start-brokers] [--no-profile] [--ci-reports [--source-root DIR]]\n"
 	   "       kbench list --suite quick|full|FILE     print the cases without running them\n"
 	   "See kbench(1).\n");
 }
@@ -101,6 +101,7 @@ void kb__opts_parse(int argc, char **argv, struct kb_opts_run *o)
 		KB_OPT("--base", ab_base)
 		KB_OPT("--new", ab_new)
 		KB_OPT("--threshold", threshold)
+		KB_OPT("--source-root", source_root)
 #undef KB_OPT
 		if (!strcmp(a, "--reps") && v) {
 			char *end;
@@ -132,6 +133,8 @@ void kb__opts_parse(int argc, char **argv, struct kb_opts_run *o)
 			i++;
 		} else if (!strcmp(a, "--start-brokers")) {
 			o->start_brokers = 1;
+		} else if (!strcmp(a, "--ci-reports")) {
+			o->ci_reports = 1;
 		} else if (!strcmp(a, "--no-profile")) {
 			o->no_profile = 1;
 		} else if (!strcmp(a, "--quiet")) {

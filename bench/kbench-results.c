@@ -230,6 +230,12 @@ static void write_bench(struct ku_json_writer *w, const struct kb_result *r, siz
 		}
 		if (r->stats && ku_json_get(r->stats, "peak_live_bytes"))
 			ku_json_kv_double(w, "peak_live_bytes", ku_json_as_double(ku_json_get(r->stats, "peak_live_bytes"), 0));
+		/* temporary allocations (full mode) per message counted */
+		if (r->stats && !strcmp(ku_json_as_string(ku_json_get(r->stats, "mode"), ""), "full") &&
+		    ku_json_as_double(ku_json_get(r->stats, "messages"), 0) > 0 && ku_json_get(r->stats, "total_temporary"))
+			ku_json_kv_double(w, "temp_allocs_per_msg",
+					  ku_json_as_double(ku_json_get(r->stats, "total_temporary"), 0) /
+						  ku_json_as_double(ku_json_get(r->stats, "messages"), 1));
 	}
 	ku_json_object_end(w);
 	ku_json_key(w, "repetitions");
@@ -260,6 +266,7 @@ static void write_bench(struct ku_json_writer *w, const struct kb_result *r, siz
 	artifact(w, r->has_cpu, "cpu_profile", id, "cpu.pb.gz");
 	artifact(w, r->has_flame, "flame", id, "cpu.svg");
 	artifact(w, r->has_heap, "heap_profile", id, "heap.pb.gz");
+	artifact(w, r->has_mem_svg, "memory_timeline", id, "mem.svg");
 	artifact(w, r->has_leaks_txt, "leaks", id, "leaks.txt");
 	artifact(w, r->stats != NULL, "stats", id, "stats.json");
 	artifact(w, 1, "runs", id, "runs");
@@ -362,7 +369,7 @@ void kb__write_results(const char *path, const struct kb_opts_run *o, const char
 
 void kb__print_summary(const struct kb_opts_run *o, const struct kb_suite *suite, const struct kb_result *res,
 		       const struct kb_case *cases, size_t ncases, const struct kb_skip *skips, size_t nskips,
-		       size_t nran, size_t nfailed, double t0)
+		       size_t nran, size_t nfailed, double t0, int ci_written)
 {
 	double secs = kb__now() - t0;
 	int w = 20;
@@ -401,6 +408,8 @@ void kb__print_summary(const struct kb_opts_run *o, const struct kb_suite *suite
 	if (kb__isfile(rep, R_OK))
 		printf("  %-12s %s\n", "report", rep);
 	free(rep);
+	if (ci_written == 2)
+		printf("  %-12s %s/leaks.sarif %s/leaks.junit.xml\n", "ci reports", o->out, o->out);
 	printf("  %-12s %s/<case>/{cpu.pb.gz,cpu.svg,heap.pb.gz,leaks.txt,stats.json,runs/}\n", "per case", o->out);
 	for (size_t i = 0; i < ncases; i++)
 		if (res[i].has_flame) {

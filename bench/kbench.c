@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "die.h"
+#include "kbench-ci.h"
 #include "kbench-internal.h"
 
 /* The cases of the suite, after --backends, --reps, --count, --processes. */
@@ -174,8 +175,10 @@ int main(int argc, char **argv)
 		free(rep);
 		free(log);
 	}
+	int ci_written = o.ci_reports ? kb_ci_reports(parts.kprof, o.out, o.source_root) : 0;
+
 	if (!o.quiet)
-		kb__print_summary(&o, &suite, res, cases, ncases, skips, nskips, nran, nfailed, t0);
+		kb__print_summary(&o, &suite, res, cases, ncases, skips, nskips, nran, nfailed, t0, ci_written);
 	for (size_t i = 0; i < ncases; i++)
 		kb__result_free(&res[i]);
 	free(res);

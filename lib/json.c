@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "ku.h"
 
 /* ---- writer ---------------------------------------------------------- */
 
@@ -158,6 +159,22 @@ static void jw__quoted(struct ku_json_writer *w, const char *s, size_t n)
 		char esc[7];
 		const char *e = NULL;
 
+		if (c >= 0x80) {
+			/* JSON text is UTF-8 (RFC 8259 8.1): a name read from a
+			   binary can be any bytes, so each ill-formed sequence
+			   becomes one U+FFFD and the document stays valid */
+			size_t bad, len = ku_utf8_seq(s + i, n - i, &bad);
+
+			if (len) {
+				i += len - 1;
+				continue;
+			}
+			jw__put(w, s + run, i - run);
+			jw__puts(w, KU_UTF8_REPLACEMENT);
+			i += bad - 1;
+			run = i + 1;
+			continue;
+		}
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		jw__put(w, s + run, i - run);

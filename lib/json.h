@@ -8,7 +8,9 @@
  * the JSON grammar such as a value where a key is expected) every call is a
  * no-op and ku_json_writer_error() returns the negative errno. Commas, colons
  * and indentation are inserted automatically. Non-finite doubles are written
- * as null (JSON has no NaN/Inf).
+ * as null (JSON has no NaN/Inf). Strings are written as valid UTF-8 whatever
+ * bytes they hold: each ill-formed sequence becomes U+FFFD (ku_utf8_seq),
+ * control characters are escaped.
  *
  * Parser: RFC 8259 text (UTF-8; \u escapes including surrogate pairs are
  * decoded to UTF-8; strings may contain NUL, hence the explicit length).

@@ -19,4 +19,17 @@ const char *ku_strerror(int err);
 /* Monotonic clock in nanoseconds. Async-signal-safe. */
 uint64_t ku_now_ns(void);
 
+/* UTF-8 well-formedness (Unicode 15, table 3-7: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), for writers of formats that must be
+ * valid UTF-8 (JSON, XML, SARIF) fed with names from binaries, which can
+ * be any bytes. Returns the length (1..4) of the well-formed sequence at
+ * s[0..n), or 0 when it is ill-formed; then *bad (may be NULL) gets the
+ * length of its maximal subpart (1..3), the bytes one U+FFFD replaces
+ * ("U+FFFD substitution of maximal subparts", as the WHATWG decoder and
+ * Python's errors="replace" do). n must be > 0. Async-signal-safe. */
+size_t ku_utf8_seq(const char *s, size_t n, size_t *bad);
+
+/* UTF-8 encoding of U+FFFD REPLACEMENT CHARACTER, 3 bytes. */
+#define KU_UTF8_REPLACEMENT "\xEF\xBF\xBD"
+
 #endif

@@ -11,11 +11,12 @@ KU_INJECT_SOURCES = \
 	lib/pprof.h lib/pprof.c \
 	lib/symbolize.h lib/symbolize.c \
 	lib/arena.h lib/arena.c lib/hmap.h lib/hmap.c \
+	lib/termsig.h lib/termsig.c \
+	lib/json.h lib/json.c \
 	lib/ku.h lib/ku.c \
 	lib/signame.h lib/signame.c
 KU_SOURCES = $(KU_INJECT_SOURCES) \
-	lib/hist.h lib/hist.c \
-	lib/json.h lib/json.c
+	lib/hist.h lib/hist.c
 
 noinst_LTLIBRARIES += lib/libku.la lib/libku_inject.la
 lib_libku_la_SOURCES = $(KU_SOURCES)

@@ -156,11 +156,17 @@ int ku_procmaps_read(pid_t pid, unsigned flags, struct ku_maps *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	/* Our own maps through the calling thread: once the main thread has
+	 * called pthread_exit, /proc/self (the main thread) has no memory
+	 * map any more and reads as empty. /proc/self is the fallback for
+	 * kernels before 3.17. */
 	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/maps");
+		snprintf(path, sizeof(path), "/proc/thread-self/maps");
 	else
 		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	err = slurp(path, &buf, &len, &cap);
+	if (err && pid == 0)
+		err = slurp("/proc/self/maps", &buf, &len, &cap);
 	if (err)
 		return err;
 	for (p = buf; *p; p++)

@@ -32,11 +32,27 @@
 
 typedef char *(*ku__demangle_fn)(const char *, char *, size_t *, int *);
 
+/* One address range of a subprogram that has code. */
+struct ku__sym_range {
+	Dwarf_Addr low, high; /* [low, high), DWARF addresses (before bias) */
+	Dwarf_Die die;        /* the concrete DW_TAG_subprogram */
+};
+
+/* The subprograms of one compile unit, sorted by low address (built on
+ * the unit's first look-up). */
+struct ku__sym_cuidx {
+	Dwarf_Off cu_off;
+	struct ku__sym_range *r;
+	size_t n;
+};
+
 struct ku__sym_obj {
 	char *path;     /* as asked */
 	char *build_id; /* as asked (may be NULL) */
 	Dwfl_Module *mod;
 	int err; /* < 0: remembered failure for this object */
+	struct ku__sym_cuidx *cus;
+	size_t ncus, capcus;
 };
 
 /* Interned strings: open hash on top of a chunked arena. */
@@ -232,6 +248,9 @@ void ku_sym_free(struct ku_sym *s)
 	for (size_t i = 0; i < s->nobjs; i++) {
 		free(s->objs[i].path);
 		free(s->objs[i].build_id);
+		for (size_t j = 0; j < s->objs[i].ncus; j++)
+			free(s->objs[i].cus[j].r);
+		free(s->objs[i].cus);
 	}
 	free(s->objs);
 	while (s->chunks) {
@@ -402,7 +421,14 @@ static int ku__sym_off_to_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
 	return -ERANGE;
 }
 
-static const char *ku__sym_die_name(struct ku_sym *s, Dwarf_Die *die)
+/*
+ * Name of a subprogram or inlined instance as DWARF spells it: its linkage
+ * name (mangled), else DW_AT_name. Both are looked for through
+ * DW_AT_abstract_origin and DW_AT_specification, since an inlined
+ * instance names neither itself: its abstract origin does, or the
+ * in-class declaration that origin specifies.
+ */
+static const char *ku__sym_die_rawname(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *n = NULL;
@@ -411,11 +437,25 @@ static const char *ku__sym_die_name(struct ku_sym *s, Dwarf_Die *die)
 	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
 		n = dwarf_formstring(&attr);
 	if (n)
-		return ku_sym_demangle(s, n);
+		return n;
 	n = dwarf_diename(die);
 	if (!n && dwarf_attr_integrate(die, DW_AT_name, &attr))
 		n = dwarf_formstring(&attr);
 	return n;
+}
+
+static const char *ku__sym_die_name(struct ku_sym *s, Dwarf_Die *die)
+{
+	return ku_sym_demangle(s, ku__sym_die_rawname(die));
+}
+
+/* 1 when sym is a compiler clone of the function DWARF calls name:
+ * "sorter.part.0", "main.cold", "_ZL3fooi.isra.0" of "_ZL3fooi". */
+static int ku__sym_is_clone(const char *sym, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return sym && n && !strncmp(sym, name, n) && sym[n] == '.';
 }
 
 /* Call site (file, line) recorded on an inlined_subroutine DIE. */
@@ -451,6 +491,214 @@ static Dwarf_Die *ku__sym_cu(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias
 	return NULL;
 }
 
+/*
+ * Scopes: where the code at an address sits in the DWARF tree. libdw's
+ * dwarf_getscopes() is not used: it prunes every DIE without addresses,
+ * so it never finds functions that clang nests in DW_TAG_namespace or in
+ * a class, and past the first inlined instance it continues through that
+ * instance's abstract origin, which loses every caller between it and
+ * the physical function. Instead, each compile unit gets, on its first
+ * look-up, a sorted table of its subprograms' address ranges wherever
+ * they sit (namespaces, classes, nested in other functions); a look-up
+ * finds the subprogram by binary search and descends from it through the
+ * scopes (inlined instances, lexical blocks) that contain the address:
+ * the concrete nesting that addr2line -i, llvm-symbolizer and gdb show.
+ */
+static int ku__sym_range_cmp(const void *a, const void *b)
+{
+	const struct ku__sym_range *x = a, *y = b;
+
+	if (x->low != y->low)
+		return x->low < y->low ? -1 : 1;
+	return x->high > y->high ? -1 : x->high < y->high; /* outer first */
+}
+
+/* DIEs that may own subprograms (definitions) below them. */
+static int ku__sym_may_own(int tag)
+{
+	switch (tag) {
+	case DW_TAG_compile_unit:
+	case DW_TAG_partial_unit:
+	case DW_TAG_module:
+	case DW_TAG_namespace:
+	case DW_TAG_class_type:
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+	case DW_TAG_interface_type:
+	case DW_TAG_subprogram:
+	case DW_TAG_lexical_block:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int ku__sym_index_add(struct ku__sym_cuidx *ix, size_t *cap, Dwarf_Die *die, Dwarf_Addr low, Dwarf_Addr high)
+{
+	if (ix->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct ku__sym_range *n = realloc(ix->r, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ix->r = n;
+		*cap = ncap;
+	}
+	ix->r[ix->n++] = (struct ku__sym_range){low, high, *die};
+	return 0;
+}
+
+/* Walk the DIE tree below parent, adding every subprogram with code.
+ * Depth is bounded against hostile nesting. */
+static int ku__sym_index_walk(struct ku__sym_cuidx *ix, size_t *cap, Dwarf_Die *parent, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 64 || dwarf_child(parent, &child) != 0)
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+
+		if (tag == DW_TAG_subprogram) {
+			Dwarf_Addr base, low, high;
+			ptrdiff_t off = 0;
+
+			while ((off = dwarf_ranges(&child, off, &base, &low, &high)) > 0)
+				if (high > low && ku__sym_index_add(ix, cap, &child, low, high) < 0)
+					return -ENOMEM;
+		}
+		if (ku__sym_may_own(tag) && dwarf_haschildren(&child) > 0 &&
+		    ku__sym_index_walk(ix, cap, &child, depth + 1) < 0)
+			return -ENOMEM;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+static struct ku__sym_cuidx *ku__sym_index(struct ku__sym_obj *o, Dwarf_Die *cudie)
+{
+	Dwarf_Off off = dwarf_dieoffset(cudie);
+	struct ku__sym_cuidx *ix;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < o->ncus; i++)
+		if (o->cus[i].cu_off == off)
+			return &o->cus[i];
+	if (o->ncus == o->capcus) {
+		size_t ncap = o->capcus ? o->capcus * 2 : 8;
+		struct ku__sym_cuidx *n = realloc(o->cus, ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		o->cus = n;
+		o->capcus = ncap;
+	}
+	ix = &o->cus[o->ncus];
+	memset(ix, 0, sizeof(*ix));
+	ix->cu_off = off;
+	if (ku__sym_index_walk(ix, &cap, cudie, 0) < 0) {
+		free(ix->r);
+		return NULL;
+	}
+	qsort(ix->r, ix->n, sizeof(*ix->r), ku__sym_range_cmp);
+	o->ncus++;
+	return ix;
+}
+
+/* Scopes that may contain inlined instances below a subprogram. */
+static int ku__sym_is_scope(int tag)
+{
+	switch (tag) {
+	case DW_TAG_inlined_subroutine:
+	case DW_TAG_lexical_block:
+	case DW_TAG_try_block:
+	case DW_TAG_catch_block:
+	case DW_TAG_with_stmt:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+#define KU__SYM_DEPTH 256
+
+/*
+ * The chain of scopes at pc, innermost first, ending with the subprogram
+ * (chain[n - 1]). A lexical block without addresses of its own is looked
+ * through. Returns the count (0: no subprogram covers pc).
+ */
+static int ku__sym_chain(struct ku__sym_obj *o, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *chain)
+{
+	struct ku__sym_cuidx *ix = ku__sym_index(o, cudie);
+	Dwarf_Die *path = chain, cur, child;
+	size_t lo = 0, hi, best = SIZE_MAX;
+	int n = 0;
+
+	if (!ix || !ix->n)
+		return 0;
+	/* last range starting at or below pc; among the few before it, the
+	 * innermost one that contains pc (ranges nest only for nested
+	 * functions) */
+	hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->r[mid].low <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo, k = 0; i-- > 0 && k < 16; k++)
+		if (pc < ix->r[i].high && (best == SIZE_MAX || ix->r[i].high - ix->r[i].low <
+								  ix->r[best].high - ix->r[best].low))
+			best = i;
+	if (best == SIZE_MAX)
+		return 0;
+	cur = ix->r[best].die;
+	path[n++] = cur;
+	/* descend: the first child scope that contains pc, repeatedly */
+	while (n < KU__SYM_DEPTH && dwarf_child(&cur, &child) == 0) {
+		int found = 0;
+
+		do {
+			int tag = dwarf_tag(&child);
+
+			if (!ku__sym_is_scope(tag) && tag != DW_TAG_subprogram)
+				continue;
+			if (dwarf_hasattr(&child, DW_AT_low_pc) || dwarf_hasattr(&child, DW_AT_ranges)) {
+				if (dwarf_haspc(&child, pc) <= 0)
+					continue;
+			} else if (tag != DW_TAG_lexical_block || dwarf_haschildren(&child) <= 0) {
+				continue;
+			} else {
+				/* an address-less block: look through it if a
+				 * scope inside contains pc */
+				Dwarf_Die g;
+				int hit = 0;
+
+				if (dwarf_child(&child, &g) == 0)
+					do
+						hit = ku__sym_is_scope(dwarf_tag(&g)) && dwarf_haspc(&g, pc) > 0;
+					while (!hit && dwarf_siblingof(&g, &g) == 0);
+				if (!hit)
+					continue;
+			}
+			found = 1;
+			break;
+		} while (dwarf_siblingof(&child, &child) == 0);
+		if (!found)
+			break;
+		cur = child;
+		path[n++] = cur;
+	}
+	for (int i = 0; i < n / 2; i++) { /* innermost first */
+		Dwarf_Die t = path[i];
+
+		path[i] = path[n - 1 - i];
+		path[n - 1 - i] = t;
+	}
+	return n;
+}
+
 int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint64_t file_offset,
 		  struct ku_sym_frame *frames, size_t max, size_t *n)
 {
@@ -476,10 +724,12 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 		vaddr = file_offset;
 	Dwarf_Addr addr = vaddr + bias;
 
-	/* The physical function, from the symbol table. */
+	/* The physical function, from the symbol table (its DWARF name, when
+	 * there is one, replaces it below). */
 	GElf_Off off = 0;
 	GElf_Sym sym;
 	const char *symname = dwfl_module_addrinfo(o->mod, addr, &off, &sym, NULL, NULL, NULL);
+	Dwarf_Addr symstart = addr - off;
 	struct ku_sym_frame phys = { 0 };
 	if (symname) {
 		/* drop a symbol version ("memcpy@@GLIBC_2.14") before demangling */
@@ -495,47 +745,65 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 
 	Dwarf_Addr cubias = 0;
 	Dwarf_Die *cudie = NULL;
-	if (!(s->flags & KU_SYM_NO_LINES)) {
-		cudie = ku__sym_cu(o->mod, addr, &cubias);
-		Dwarf_Line *ln = cudie ? dwarf_getsrc_die(cudie, addr - cubias) : NULL;
-		if (ln) {
-			int lineno = 0;
-			const char *f = dwarf_linesrc(ln, NULL, NULL);
-			dwarf_lineno(ln, &lineno);
-			phys.file = ku__sym_intern(s, f);
-			phys.line = lineno;
-		}
+	if (s->flags & KU_SYM_NO_LINES) {
+		frames[0] = phys;
+		*n = 1;
+		return 0;
+	}
+	cudie = ku__sym_cu(o->mod, addr, &cubias);
+	Dwarf_Line *ln = cudie ? dwarf_getsrc_die(cudie, addr - cubias) : NULL;
+	if (ln) {
+		int lineno = 0;
+		const char *f = dwarf_linesrc(ln, NULL, NULL);
+		dwarf_lineno(ln, &lineno);
+		phys.file = ku__sym_intern(s, f);
+		phys.line = lineno;
 	}
 
+	/*
+	 * Each inlined_subroutine in the chain is a frame whose position is
+	 * (file, line): the line table's for the innermost one, and for every
+	 * other frame the call site (DW_AT_call_file/DW_AT_call_line) recorded
+	 * on the inlined instance just inside it. The physical function gets
+	 * the outermost call site. Its name stays the symbol table's (the
+	 * name the object exports: malloc, not glibc's __libc_malloc; C++
+	 * names whole even where DWARF has only "Widget") unless DWARF knows
+	 * better: no symbol covers the address, the symbol starts outside the
+	 * subprogram (it names other code), or it is a compiler clone of the
+	 * subprogram ("f.part.0", "f.cold" are f in the source). Frames beyond
+	 * max - 1 inlined ones are left out, innermost kept; the physical
+	 * frame is always last and keeps its own line.
+	 */
 	size_t k = 0;
-	if (!(s->flags & (KU_SYM_NO_INLINE | KU_SYM_NO_LINES))) {
-		Dwarf_Die *scopes = NULL;
-		int nscopes = cudie ? dwarf_getscopes(cudie, addr - cubias, &scopes) : 0;
-		const char *file = phys.file;
-		int line = phys.line;
+	Dwarf_Die chain[KU__SYM_DEPTH];
+	int nchain = cudie ? ku__sym_chain(o, cudie, addr - cubias, chain) : 0;
+	const char *file = phys.file;
+	int line = phys.line;
+	for (int i = 0; i < nchain; i++) {
+		int tag = dwarf_tag(&chain[i]);
 
-		/* scopes[0] is innermost. Each inlined_subroutine is a frame whose
-		 * position is (file, line); its call site becomes the position of
-		 * the frame that contains it. */
-		for (int i = 0; i < nscopes && k + 1 < max; i++) {
-			int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram) {
+			const char *raw = ku__sym_die_rawname(&chain[i]);
 
-			if (tag != DW_TAG_inlined_subroutine)
-				continue;
-			frames[k].function = ku__sym_intern(s, ku__sym_die_name(s, &scopes[i]));
+			if (raw && (!symname || symstart < cubias || dwarf_haspc(&chain[i], symstart - cubias) <= 0 ||
+				    ku__sym_is_clone(symname, raw)))
+				phys.function = ku__sym_intern(s, ku_sym_demangle(s, raw));
+			break;
+		}
+		if (tag != DW_TAG_inlined_subroutine)
+			continue;
+		if (k + 1 < max && !(s->flags & KU_SYM_NO_INLINE)) {
+			frames[k].function = ku__sym_intern(s, ku__sym_die_name(s, &chain[i]));
 			frames[k].file = file;
 			frames[k].line = line;
 			frames[k].inlined = 1;
 			frames[k].sym_offset = 0;
 			k++;
-			ku__sym_call_site(s, cudie, &scopes[i], &file, &line);
 		}
-		free(scopes);
-		if (k > 0) {
-			phys.file = file;
-			phys.line = line;
-		}
+		ku__sym_call_site(s, cudie, &chain[i], &file, &line);
 	}
+	phys.file = file;
+	phys.line = line;
 	frames[k++] = phys;
 	*n = k;
 	return 0;

@@ -29,10 +29,21 @@
 
 struct ku_sym;
 
-/* One resolved frame. Strings belong to the symbolizer and stay valid
- * until ku_sym_free(). For inlined code, a look-up returns several frames,
- * innermost (the inlined callee) first and the physical function last;
- * only the last one has inlined == 0. */
+/*
+ * One resolved frame. Strings belong to the symbolizer and stay valid
+ * until ku_sym_free(). For inlined code, a look-up returns the whole
+ * chain, as addr2line -i and gdb show it: innermost (the inlined callee)
+ * first, then each function it was inlined into, the physical function
+ * last; only the last one has inlined == 0. Each frame has its own
+ * position: the innermost one the line table's row for the address,
+ * every other one the call site (DW_AT_call_file, DW_AT_call_line) of
+ * the inlined instance just inside it. Inlined frames are named from
+ * DWARF (linkage name, demangled, else DW_AT_name, following
+ * DW_AT_abstract_origin and DW_AT_specification); the physical frame by
+ * the symbol table, except compiler clones DWARF knows the source
+ * function of ("f.part.0" is f) and code no symbol covers, which take the
+ * DWARF name.
+ */
 struct ku_sym_frame {
 	const char *function; /* demangled name, or NULL when unknown */
 	const char *file;     /* source file, or NULL without line info */
@@ -40,6 +51,11 @@ struct ku_sym_frame {
 	int inlined;          /* 1 when this frame was inlined into the next */
 	uint64_t sym_offset;  /* address minus the symbol start (0 if unknown) */
 };
+
+/* Room for a whole chain: a look-up never needs more frames than this
+ * (deeper chains keep their innermost KU_SYM_CHAIN_MAX - 1 inlined frames
+ * and the physical one). C++ template code nests a dozen deep. */
+#define KU_SYM_CHAIN_MAX 64
 
 /* Flags for ku_sym_new(). */
 enum {
@@ -63,6 +79,8 @@ void ku_sym_free(struct ku_sym *s);
  *
  * frames/max: room for the result, innermost first; *n is set to the
  * number written (at least 1 on success; with max == 0 nothing is written).
+ * With fewer than the chain's frames, the innermost max - 1 inlined frames
+ * and the physical one (with its own line) are written.
  * Returns 0, or -ENOENT when the object cannot be opened (frames unset).
  */
 int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint64_t file_offset,

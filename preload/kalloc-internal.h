@@ -24,6 +24,7 @@
 #define KALLOC__MAX_DEPTH 256
 #define KALLOC__CACHELINE 64
 #define KALLOC__LAST_PCS 32 /* per-thread cached stack, a power of two */
+#define KALLOC__HIST 65	    /* size classes: 0, then [2^(k-1), 2^k) for k = 1..64 */
 
 enum kalloc__mode {
 	KALLOC_MODE_OFF = 0, /* disabled after an internal fault: pass-through */
@@ -75,7 +76,16 @@ struct kalloc__thread {
 		uint32_t id;
 		uint32_t n;
 		uint64_t bytes;
+		int64_t live;	/* requested bytes still live (timeline.c) */
+		uint64_t temps; /* temporary allocations (timeline.c) */
 	} pending[64];
+	/* Full mode: the last block this thread allocated, complemented so
+	 * that the leak scan does not take it for a pointer (0 after its free),
+	 * for the temporary-allocation test; the live delta past which
+	 * kalloc__live_flush runs (the peak's headroom, at most 64 KiB). */
+	uintptr_t last_alloc;
+	int64_t flush_at;
+	uint64_t temps;
 	/*
 	 * The last stack this thread recorded and its id: a program allocates
 	 * from a loop far more often than from a new place, and comparing a
@@ -89,6 +99,9 @@ struct kalloc__thread {
 	/* The last CFI walk, reused where the next one meets it. Last in the
 	 * struct: the hot fields above stay together. */
 	struct ku_unwind_memo memo;
+	/* Allocations by size class (timeline.c), full mode. */
+	uint64_t hist[KALLOC__HIST];
+	uint64_t pending_used; /* bit i: pending[i] was used since its last fold */
 };
 
 /* Settings, parsed once from the environment. */
@@ -101,6 +114,9 @@ struct kalloc__config {
 	int quiet;
 	int signo;	  /* 0: no snapshot signal */
 	int claim_out;	  /* this process owns KALLOC_OUT (sets KALLOC_OUT_OWNER) */
+	int timeline_ms;  /* KALLOC_TIMELINE: sampling period; 0: no time series */
+	int keep;	  /* KALLOC_KEEP: interval snapshots kept */
+	uint64_t interval_ns; /* KALLOC_INTERVAL; 0: no interval snapshots */
 	char prefix[4096];
 	char suppressions[4096];
 };
@@ -143,6 +159,7 @@ extern kalloc__lock_t kalloc__threads_lock;
 extern struct kalloc__thread *kalloc__threads;
 struct kalloc__totals {
 	uint64_t allocs, bytes, frees;
+	uint64_t temps; /* temporary allocations (full mode) */
 	int64_t live;
 	uint64_t peak;
 	uint64_t messages;
@@ -196,6 +213,12 @@ struct kalloc__stack {
 	double est_allocs, est_bytes; /* sample mode: unbiased estimates */
 	uint64_t base_allocs, base_bytes; /* at the start of the current phase */
 	double base_est_allocs, base_est_bytes;
+	/* timeline.c, full mode: temporary allocations and live bytes folded
+	 * from the threads' pending caches; the live bytes this stack held at
+	 * the global peak numbered peak_stamp (see timeline.c). */
+	uint64_t temps;
+	int64_t live, peak_live;
+	uint64_t peak_stamp;
 };
 int kalloc__stacks_init(void);
 /* Intern pcs[0..n); returns the id (>= 1), or 0 when the table is full. */
@@ -221,6 +244,7 @@ struct kalloc__leakset {
 	size_t n;
 	size_t maplen;
 	uint64_t blocks[4], bytes[4]; /* indexed by kind */
+	uint64_t unread_threads;      /* threads whose stack could not be scanned */
 };
 /*
  * Where the calling thread's own stack roots start: the frame of kalloc's
@@ -253,6 +277,10 @@ int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *r
 void kalloc__leaks_free(struct kalloc__leakset *ls);
 
 /* ---- report.c -------------------------------------------------------- */
+/* 1 once the final files are being written (exit or termination signal). */
+int kalloc__final_begun(void);
+/* Set after the first "cannot write" warning of any output file. */
+extern int kalloc__write_fail_once;
 /* Write every output file under prefix (NULL: configured prefix). At exit
  * final = 1 (summary line, exit code). Returns number of definite leaks. */
 uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__roots *roots);
@@ -263,6 +291,7 @@ void kalloc__phase_begin(const char *name);
 
 /* ---- signal.c -------------------------------------------------------- */
 int kalloc__signal_setup(int signo);
+extern pid_t kalloc__snapshot_tid;
 void kalloc__signal_after_fork(void);
 
 #endif

@@ -33,6 +33,7 @@
 #include "kalloc-internal.h"
 #include "ku.h"
 #include "signame.h"
+#include "timeline.h"
 
 #define KALLOC__EXPORT __attribute__((visibility("default")))
 #define KALLOC__NOINLINE __attribute__((noinline))
@@ -215,6 +216,9 @@ static void kalloc__config_read(void)
 	c->leak_exitcode = -1;
 	c->quiet = 0;
 	c->signo = 0;
+	c->timeline_ms = 10;
+	c->keep = 10;
+	c->interval_ns = 0;
 	snprintf(c->prefix, sizeof(c->prefix), "kalloc.%d", (int)getpid());
 	c->suppressions[0] = '\0';
 
@@ -265,6 +269,31 @@ static void kalloc__config_read(void)
 		else
 			kalloc__warn(NULL, "KALLOC_SIGNAL='%.64s' is not a usable signal name (e.g. USR2); no snapshots", v);
 	}
+	if ((v = secure_getenv("KALLOC_TIMELINE")) && *v) {
+		if (kalloc__parse_long(v, 0, 60000, &n) == 0)
+			c->timeline_ms = (int)n;
+		else
+			kalloc__warn(NULL, "KALLOC_TIMELINE='%.64s' is not a period in milliseconds from 0 (off) to 60000;"
+				     " using 10", v);
+	}
+	if ((v = secure_getenv("KALLOC_INTERVAL")) && *v) {
+		char *end;
+		double d;
+
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno == 0 && end != v && *end == '\0' && d >= 0.01 && d <= 31536000.0)
+			c->interval_ns = (uint64_t)(d * 1e9);
+		else
+			kalloc__warn(NULL, "KALLOC_INTERVAL='%.64s' is not a number of seconds from 0.01 to 31536000;"
+				     " no interval snapshots", v);
+	}
+	if ((v = secure_getenv("KALLOC_KEEP")) && *v) {
+		if (kalloc__parse_long(v, 0, 1000000, &n) == 0)
+			c->keep = (int)n;
+		else
+			kalloc__warn(NULL, "KALLOC_KEEP='%.64s' is not a number from 0 (all) to 1000000; using 10", v);
+	}
 	if ((v = secure_getenv("KALLOC_OUT")) && *v) {
 		const char *owner = secure_getenv("KALLOC_OUT_OWNER");
 
@@ -297,6 +326,7 @@ static void kalloc__pending_flush(struct kalloc__pending *e)
 		__atomic_fetch_add(&s->allocs, e->n, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->bytes, e->bytes, __ATOMIC_RELAXED);
 	}
+	kalloc__tl_fold(e);
 	e->id = e->n = 0;
 	e->bytes = 0;
 }
@@ -329,6 +359,7 @@ static void kalloc__fold(struct kalloc__thread *t)
 	__atomic_fetch_add(&kalloc__retired.bytes, t->bytes, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&kalloc__retired.frees, t->frees, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&kalloc__live, t->live_delta, __ATOMIC_RELAXED);
+	kalloc__tl_thread_exit(t);
 	t->allocs = t->bytes = t->frees = 0;
 	t->live_delta = 0;
 }
@@ -423,9 +454,11 @@ void kalloc__totals(struct kalloc__totals *out)
 	out->allocs = __atomic_load_n(&kalloc__retired.allocs, __ATOMIC_RELAXED);
 	out->bytes = __atomic_load_n(&kalloc__retired.bytes, __ATOMIC_RELAXED);
 	out->frees = __atomic_load_n(&kalloc__retired.frees, __ATOMIC_RELAXED);
+	out->temps = kalloc__tl_retired_temps();
 	live = __atomic_load_n(&kalloc__live, __ATOMIC_RELAXED);
 	for (t = kalloc__threads; t; t = t->next) {
 		out->allocs += __atomic_load_n(&t->allocs, __ATOMIC_RELAXED);
+		out->temps += __atomic_load_n(&t->temps, __ATOMIC_RELAXED);
 		out->bytes += __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
 		out->frees += __atomic_load_n(&t->frees, __ATOMIC_RELAXED);
 		live += __atomic_load_n(&t->live_delta, __ATOMIC_RELAXED);
@@ -443,12 +476,24 @@ static KALLOC__NOINLINE void kalloc__live_flush(struct kalloc__thread *t)
 {
 	int64_t now = __atomic_add_fetch(&kalloc__live, t->live_delta, __ATOMIC_RELAXED);
 	uint64_t peak = __atomic_load_n(&kalloc__peak, __ATOMIC_RELAXED);
+	int raised = 0;
 
 	t->live_delta = 0;
 	while (now > 0 && (uint64_t)now > peak &&
-	       !__atomic_compare_exchange_n(&kalloc__peak, &peak, (uint64_t)now, 1, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED))
+	       !(raised = __atomic_compare_exchange_n(&kalloc__peak, &peak, (uint64_t)now, 1, __ATOMIC_RELAXED,
+						      __ATOMIC_RELAXED)))
 		;
+	if (raised) {
+		/* No tracking from a signal handler while the peak is taken. */
+		t->guard++;
+		t->gate = 0;
+		kalloc__tl_peak(t, now);
+		if (--t->guard == 0)
+			t->gate = t->registered == 1;
+		peak = (uint64_t)now;
+	}
+	/* The next flush comes when this thread alone could pass the peak. */
+	t->flush_at = kalloc__tl_flush_at(now, peak, KALLOC__LIVE_FLUSH);
 	peak = __atomic_load_n(&kalloc__phase_peak, __ATOMIC_RELAXED);
 	while (now > 0 && (uint64_t)now > peak &&
 	       !__atomic_compare_exchange_n(&kalloc__phase_peak, &peak, (uint64_t)now, 1, __ATOMIC_RELAXED,
@@ -506,6 +551,7 @@ static void kalloc__atfork_child(void)
 	/* The child writes its own files: <prefix>.<childpid>. */
 	snprintf(kalloc__cfg.prefix + len, sizeof(kalloc__cfg.prefix) - len, ".%d", (int)getpid());
 	kalloc__signal_after_fork();
+	kalloc__tl_after_fork();
 	kalloc__guard_leave();
 }
 
@@ -830,7 +876,7 @@ static inline __attribute__((always_inline)) void kalloc__count_alloc(struct kal
 		__atomic_store_n(&t->allocs, t->allocs + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->bytes, t->bytes + size, __ATOMIC_RELAXED);
 		t->live_delta += live;
-		if (KU_UNLIKELY(t->live_delta > KALLOC__LIVE_FLUSH))
+		if (KU_UNLIKELY(t->live_delta > t->flush_at))
 			kalloc__live_flush(t);
 	} else {
 		__atomic_fetch_add(&kalloc__retired.allocs, 1, __ATOMIC_RELAXED);
@@ -853,7 +899,6 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 	 * free), usable sizes otherwise (the allocator tells them at free). */
 	int64_t live = mode == KALLOC_MODE_FULL ? (int64_t)size : (int64_t)kalloc__usable(p);
 
-	kalloc__count_alloc(t, size, live);
 	if (mode == KALLOC_MODE_FULL) {
 		uintptr_t pcs[KALLOC__MAX_DEPTH];
 
@@ -869,20 +914,25 @@ static KALLOC__NOINLINE void kalloc__track(void *p, size_t size)
 			if (KU_UNLIKELY(e->id != id)) {
 				kalloc__pending_flush(e);
 				e->id = id;
+				t->pending_used |= 1ull << (id & (KU_ARRAY_SIZE(t->pending) - 1));
 			}
 			/* Relaxed stores: report code may read these concurrently. */
 			__atomic_store_n(&e->n, e->n + 1, __ATOMIC_RELAXED);
 			__atomic_store_n(&e->bytes, e->bytes + size, __ATOMIC_RELAXED);
+			kalloc__tl_alloc(t, e, (uintptr_t)p, size);
 		} else if (id) {
 			struct kalloc__stack *s = kalloc__stack_get(id);
 
 			__atomic_fetch_add(&s->allocs, 1, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&s->bytes, size, __ATOMIC_RELAXED);
+			kalloc__tl_site_alloc(id, size);
 		}
 		kalloc__table_insert((uintptr_t)p, size, id);
 		if (--t->guard == 0)
 			t->gate = t->registered == 1;
 	}
+	/* After the site's share: a new peak found here includes this block. */
+	kalloc__count_alloc(t, size, live);
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -932,6 +982,8 @@ static inline __attribute__((always_inline)) int kalloc__untrack(void *p, const 
 		t->guard++; /* see kalloc__track */
 		t->gate = 0;
 		known = kalloc__table_remove((uintptr_t)p, &size, &id);
+		if (known)
+			kalloc__tl_free(t, (uintptr_t)p, size, id);
 		if (--t->guard == 0)
 			t->gate = t->registered == 1;
 		if (!known) {
@@ -1069,6 +1121,8 @@ KALLOC__EXPORT void *realloc(void *old, size_t size)
 		kalloc__guard_enter(); /* no tracking from signal handlers meanwhile */
 		if (mode == KALLOC_MODE_FULL) {
 			known = kalloc__table_remove((uintptr_t)old, &osize, &oid);
+			if (known)
+				kalloc__tl_free(&kalloc__t, (uintptr_t)old, osize, oid);
 			ous = (int64_t)osize;
 			if (!known) {
 				__atomic_fetch_add(&kalloc__unknown_frees, 1, __ATOMIC_RELAXED);
@@ -1086,6 +1140,8 @@ KALLOC__EXPORT void *realloc(void *old, size_t size)
 			kalloc__guard_enter();
 			if ((known && mode == KALLOC_MODE_FULL) || known == 2)
 				kalloc__table_insert((uintptr_t)old, osize, oid);
+			if (known && mode == KALLOC_MODE_FULL && oid)
+				kalloc__tl_site_alloc(oid, osize);
 			kalloc__guard_leave();
 			return NULL;
 		}
@@ -1381,6 +1437,7 @@ KALLOC__EXPORT void kalloc_v1_phase(const char *name)
 		return;
 	kalloc__guard_enter();
 	kalloc__phase_begin(name ? name : "");
+	kalloc__tl_phase(name ? name : "");
 	kalloc__guard_leave();
 }
 
@@ -1474,9 +1531,36 @@ __attribute__((constructor)) static void kalloc__ctor(void)
 		kalloc__signal_setup(kalloc__cfg.signo);
 		kalloc__guard_leave();
 	}
+	if (kalloc__mode != KALLOC_MODE_OFF) {
+		kalloc__guard_enter();
+		kalloc__tl_start();
+		kalloc__guard_leave();
+	}
 }
 
 static int kalloc__done;
+
+int kalloc__final_begun(void)
+{
+	return __atomic_load_n(&kalloc__done, __ATOMIC_RELAXED);
+}
+
+/*
+ * The final files, written by the timeline thread when SIGTERM, SIGINT or
+ * SIGHUP stops the process (timeline.c): as at exit, except that the
+ * thread has no program frames (its stack is not a root) and the exit
+ * status is the signal's, whatever KALLOC_LEAK_EXITCODE says.
+ */
+void kalloc__final_report(void)
+{
+	struct kalloc__roots roots;
+
+	memset(&roots, 0, sizeof(roots));
+	if (kalloc__mode == KALLOC_MODE_OFF || __atomic_exchange_n(&kalloc__done, 1, __ATOMIC_RELAXED))
+		return;
+	kalloc__report(NULL, 1, &roots);
+	kalloc__mode = KALLOC_MODE_OFF;
+}
 
 __attribute__((destructor)) static void kalloc__dtor(void)
 {

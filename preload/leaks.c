@@ -7,7 +7,14 @@
  * the whole recorded stack of every other registered thread (their
  * registers cannot be read, so this is conservative), and each thread's
  * static TLS block and thread descriptor (thread-specific data, the DTV
- * that points to dynamic TLS). Any pointer-aligned word whose value lies
+ * that points to dynamic TLS). Threads that never allocated are in no
+ * registry (made by thrd_create, clone(), or by anything else, they never
+ * went through malloc): /proc/self/task lists them, and each one's stack
+ * from the stack pointer its /proc/self/task/<tid>/syscall file shows (the
+ * thread is blocked in the kernel) up to the end of that mapping is a root,
+ * with the registers that file gives; for a glibc thread that mapping also
+ * holds its TLS and descriptor. A thread that stays running while it is
+ * asked for cannot be read and is counted in the report. Any pointer-aligned word whose value lies
  * inside a live block (interior pointers count) makes it reachable; blocks
  * reachable from roots are "still reachable", blocks reachable only from
  * unreachable blocks are "indirectly lost", the rest "definitely lost".
@@ -21,11 +28,16 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kalloc-internal.h"
@@ -218,6 +230,130 @@ static size_t kalloc__static_tls(void)
 }
 
 
+/* Read a small /proc file into buf (NUL-terminated) with open/read only. */
+static ssize_t kalloc__slurp(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0, r;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)n < cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n += r;
+	}
+	close(fd);
+	buf[n] = 0;
+	return n;
+}
+
+/*
+ * Stack pointer and argument registers of thread tid, from
+ * /proc/self/task/<tid>/syscall ("nr a1..a6 sp pc" while it is in a system
+ * call, "-1 sp pc" while it is in the kernel for another reason,
+ * "running" while it runs: then asked again a few times). 0 or -1.
+ */
+static int kalloc__task_regs(pid_t tid, uintptr_t *sp, uintptr_t *regs, size_t *nregs)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	for (int tries = 0; tries < 20; tries++) {
+		uintptr_t v[9];
+		size_t n = 0;
+		char *p = buf, *end;
+
+		if (kalloc__slurp(path, buf, sizeof(buf)) <= 0)
+			return -1;
+		if (strncmp(buf, "running", 7)) {
+			while (n < 9) {
+				unsigned long long x = strtoull(p, &end, 0);
+
+				if (end == p)
+					break;
+				v[n++] = (uintptr_t)x;
+				p = end;
+			}
+			if (n < 3)
+				return -1;
+			*sp = v[n - 2];
+			*nregs = n - 3; /* the arguments; not the number, sp or pc */
+			memcpy(regs, v + 1, *nregs * sizeof(*regs));
+			return 0;
+		}
+		/* Running: it will block or be preempted soon. */
+		struct timespec ts = {0, 1000000};
+
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+struct kalloc__dirent {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
+ * Roots of the threads of this process that the registry does not know
+ * (registry lock held). Returns how many could not be read.
+ */
+static uint64_t kalloc__scan_unregistered(struct kalloc__scan *sc)
+{
+	char buf[4096];
+	pid_t self = (pid_t)syscall(SYS_gettid);
+	uint64_t unread = 0;
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		long got = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got;) {
+			struct kalloc__dirent *d = (struct kalloc__dirent *)(buf + off);
+			struct kalloc__thread *t;
+			uintptr_t sp, lo, hi, regs[8];
+			size_t nregs = 0;
+			char *end;
+			long tid = strtol(d->d_name, &end, 10);
+
+			off += d->d_reclen;
+			if (*end || tid <= 0 || tid == self ||
+			    tid == __atomic_load_n(&kalloc__snapshot_tid, __ATOMIC_RELAXED))
+				continue;
+			for (t = kalloc__threads; t && t->tid != (pid_t)tid; t = t->next)
+				;
+			if (t)
+				continue;
+			if (kalloc__task_regs((pid_t)tid, &sp, regs, &nregs) < 0) {
+				unread++;
+				continue;
+			}
+			kalloc__scan_words(sc, (uintptr_t)regs, (uintptr_t)(regs + nregs), -1);
+			/* From just below sp (the red zone) to the end of its
+			 * mapping; a stack carved out of a heap block is scanned
+			 * with that block when it is reachable. */
+			if (ku_unwind_stack_bounds(sp, &lo, &hi) == 0)
+				kalloc__scan_remote(sc, sp - 128 > lo ? sp - 128 : lo, hi);
+			kalloc__drain(sc);
+		}
+	}
+	close(fd);
+	return unread;
+}
+
 int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *roots)
 {
 	struct kalloc__scan sc;
@@ -298,6 +434,7 @@ int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *r
 		kalloc__scan_remote(&sc, tp - tls, tp + 4096);
 		kalloc__drain(&sc);
 	}
+	ls->unread_threads = kalloc__scan_unregistered(&sc);
 
 	/* Whatever an unreachable block points to is indirectly lost. */
 	sc.mark = KALLOC_INDIRECT;

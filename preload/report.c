@@ -26,6 +26,7 @@
 #include "pprof.h"
 #include "procmaps.h"
 #include "symbolize.h"
+#include "timeline.h"
 
 #define KALLOC__TOP_SITES 10
 #define KALLOC__MAX_PHASES 256
@@ -223,7 +224,7 @@ struct kalloc__out {
 	int to_stderr;
 };
 
-static int kalloc__write_fail_once;
+int kalloc__write_fail_once; /* shared with timeline.c: one warning in all */
 
 static int kalloc__open(struct kalloc__out *o, const char *prefix, const char *suffix, int stderr_fallback)
 {
@@ -283,22 +284,32 @@ static void kalloc__json_str(FILE *f, const char *s)
 
 /* ---- symbolization ------------------------------------------------------- */
 
+/*
+ * Each distinct pc resolves once to its chain of source frames (inlined
+ * callees first, the physical function last), kept in a cache keyed by
+ * pc. Frames live in chunks that never move, so a chain stays valid
+ * while the symbol table lives.
+ */
 struct kalloc__frame {
-	uintptr_t pc;
 	const char *function; /* NULL: unknown */
 	const char *file;
 	int line;
+};
+
+struct kalloc__pcinfo {
+	uintptr_t pc;
 	const char *object; /* mapping path or "" */
 	uintptr_t map_start;
 	uint64_t map_offset;
-	uint64_t pprof_loc;
+	int nframes;
+	const struct kalloc__frame *f; /* nframes of them, innermost first */
 };
 
-#define KALLOC__INLINE_MAX 8
-struct kalloc__pcinfo {
-	uintptr_t pc;
-	int nframes;
-	struct kalloc__frame f[KALLOC__INLINE_MAX];
+#define KALLOC__FRAME_CHUNK 65536 /* frames per chunk */
+struct kalloc__fchunk {
+	struct kalloc__fchunk *next;
+	size_t used;
+	struct kalloc__frame f[KALLOC__FRAME_CHUNK];
 };
 
 struct kalloc__symtab {
@@ -306,6 +317,7 @@ struct kalloc__symtab {
 	struct ku_maps maps;
 	struct kalloc__pcinfo *cache;
 	size_t cap;
+	struct kalloc__fchunk *chunks;
 	struct ku_pprof *prof;
 };
 
@@ -326,16 +338,41 @@ static void kalloc__symtab_free(struct kalloc__symtab *st)
 	ku_sym_free(st->sym);
 	ku_procmaps_free(&st->maps);
 	kalloc__unmap(st->cache, st->cap * sizeof(*st->cache));
+	while (st->chunks) {
+		struct kalloc__fchunk *n = st->chunks->next;
+
+		kalloc__unmap(st->chunks, sizeof(*st->chunks));
+		st->chunks = n;
+	}
 	memset(st, 0, sizeof(*st));
+}
+
+/* Room for n frames that never moves; NULL when out of memory. */
+static struct kalloc__frame *kalloc__frames(struct kalloc__symtab *st, size_t n)
+{
+	struct kalloc__fchunk *c = st->chunks;
+
+	if (!c || KALLOC__FRAME_CHUNK - c->used < n) {
+		c = kalloc__map(sizeof(*c));
+		if (!c)
+			return NULL;
+		c->next = st->chunks;
+		c->used = 0;
+		st->chunks = c;
+	}
+	c->used += n;
+	return c->f + c->used - n;
 }
 
 static const struct kalloc__pcinfo *kalloc__resolve(struct kalloc__symtab *st, uintptr_t pc)
 {
+	static const struct kalloc__frame unknown = {NULL, NULL, 0};
 	size_t i = (size_t)((pc * 0x9e3779b97f4a7c15ull) >> 40) & (st->cap - 1), probes = 0;
 	struct kalloc__pcinfo *e;
 	const struct ku_map *m;
 	char bid[2 * KU_BUILD_ID_MAX + 1];
-	struct ku_sym_frame fr[KALLOC__INLINE_MAX];
+	struct ku_sym_frame fr[KU_SYM_CHAIN_MAX];
+	struct kalloc__frame *f;
 	size_t n = 0, k;
 
 	while (st->cache[i].pc && st->cache[i].pc != pc && probes++ < st->cap / 2)
@@ -351,28 +388,28 @@ static const struct kalloc__pcinfo *kalloc__resolve(struct kalloc__symtab *st, u
 	memset(e, 0, sizeof(*e));
 	e->pc = pc;
 	e->nframes = 1;
-	e->f[0].pc = pc;
-	e->f[0].object = "";
+	e->f = &unknown;
+	e->object = "";
 	m = ku_procmaps_find(&st->maps, pc);
 	if (!m)
 		return e;
-	e->f[0].object = m->path;
-	e->f[0].map_start = m->start;
-	e->f[0].map_offset = m->offset;
+	e->object = m->path;
+	e->map_start = m->start;
+	e->map_offset = m->offset;
 	if (!st->sym || !m->path[0] || m->path[0] == '[')
 		return e;
 	/* pc is a return address: look up the call instruction before it. */
 	if (ku_sym_lookup_addr(st->sym, m->path,
 			       m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, bid) : NULL,
-			       pc - 1, m->start, m->offset, fr, KALLOC__INLINE_MAX, &n) != 0 ||
-	    n == 0)
+			       pc - 1, m->start, m->offset, fr, KU_SYM_CHAIN_MAX, &n) != 0 ||
+	    n == 0 || !(f = kalloc__frames(st, n)))
 		return e;
 	for (k = 0; k < n; k++) {
-		e->f[k] = e->f[0];
-		e->f[k].function = fr[k].function;
-		e->f[k].file = fr[k].file;
-		e->f[k].line = fr[k].line;
+		f[k].function = fr[k].function;
+		f[k].file = fr[k].file;
+		f[k].line = fr[k].line;
 	}
+	e->f = f;
 	e->nframes = (int)n;
 	return e;
 }
@@ -451,7 +488,7 @@ static int kalloc__supp_match(struct kalloc__supp *sp, struct kalloc__symtab *st
 			const struct kalloc__pcinfo *pi = kalloc__resolve(st, pcs[d]);
 
 			for (k = 0; k < pi->nframes; k++) {
-				const char *fn = pi->f[k].function, *obj = pi->f[k].object;
+				const char *fn = pi->f[k].function, *obj = pi->object;
 				const char *base = obj ? strrchr(obj, '/') : NULL;
 
 				base = base ? base + 1 : obj;
@@ -511,14 +548,14 @@ static void kalloc__print_stack_txt(FILE *f, struct kalloc__symtab *st, uint32_t
 
 		for (k = 0; k < pi->nframes; k++) {
 			const struct kalloc__frame *fr = &pi->f[k];
-			const char *obj = fr->object && *fr->object ? fr->object : "?";
+			const char *obj = pi->object && *pi->object ? pi->object : "?";
 
 			fprintf(f, "    #%d 0x%lx in %s", no++, (unsigned long)pcs[d],
 				fr->function ? fr->function : "??");
 			if (fr->file)
 				fprintf(f, " %s:%d", fr->file, fr->line);
 			fprintf(f, " (%s+0x%lx)\n", obj,
-				(unsigned long)(pcs[d] - fr->map_start + fr->map_offset));
+				(unsigned long)(pcs[d] - pi->map_start + pi->map_offset));
 		}
 	}
 }
@@ -545,7 +582,7 @@ static void kalloc__print_stack_json(FILE *f, struct kalloc__symtab *st, uint32_
 			fputs(",\"file\":", f);
 			kalloc__json_str(f, fr->file ? fr->file : "");
 			fprintf(f, ",\"line\":%d,\"object\":", fr->line);
-			kalloc__json_str(f, fr->object ? fr->object : "");
+			kalloc__json_str(f, pi->object ? pi->object : "");
 			fprintf(f, ",\"address\":\"%s\",\"inlined\":%s}", addr, k + 1 < pi->nframes ? "true" : "false");
 		}
 	}
@@ -557,6 +594,7 @@ struct kalloc__leakrep {
 	size_t ng;
 	uint64_t blocks[4], bytes[4];	/* reported (not suppressed) */
 	uint64_t supp_blocks, supp_bytes;
+	uint64_t unread_threads;
 	size_t glen;
 };
 
@@ -568,6 +606,7 @@ static void kalloc__leaks_group(struct kalloc__leakset *ls, struct kalloc__symta
 	memset(r, 0, sizeof(*r));
 	r->blocks[KALLOC_REACHABLE] = ls->blocks[KALLOC_REACHABLE];
 	r->bytes[KALLOC_REACHABLE] = ls->bytes[KALLOC_REACHABLE];
+	r->unread_threads = ls->unread_threads;
 	/* Leaked blocks to the front, then sorted by (kind, stack). */
 	for (i = 0; i < ls->n; i++)
 		if (ls->b[i].kind != KALLOC_REACHABLE) {
@@ -627,6 +666,9 @@ static void kalloc__write_leaks(const char *prefix, struct kalloc__symtab *st, s
 			(unsigned long long)r->bytes[KALLOC_REACHABLE], (unsigned long long)r->blocks[KALLOC_REACHABLE]);
 		fprintf(f, "suppressed: %llu bytes in %llu blocks\n", (unsigned long long)r->supp_bytes,
 			(unsigned long long)r->supp_blocks);
+		if (r->unread_threads)
+			fprintf(f, "threads whose stack could not be scanned (running throughout): %llu\n",
+				(unsigned long long)r->unread_threads);
 		for (i = 0; i < r->ng; i++) {
 			const struct kalloc__group *g = &r->g[i];
 
@@ -816,10 +858,11 @@ static void kalloc__write_stats(const char *prefix, struct kalloc__symtab *st, i
 	fprintf(o.f,
 		"{\"schema\":\"kprof-stats/1\",\"pid\":%d,\"mode\":\"%s\",\"total_allocs\":%llu,"
 		"\"total_bytes\":%llu,\"total_frees\":%llu,\"peak_live_bytes\":%llu,\"live_bytes\":%lld,"
-		"\"messages\":%llu,\"unknown_frees\":%llu,",
+		"\"messages\":%llu,\"unknown_frees\":%llu,\"total_temporary\":%llu,",
 		(int)getpid(), kalloc__mode_name(), (unsigned long long)tot.allocs, (unsigned long long)tot.bytes,
 		(unsigned long long)tot.frees, (unsigned long long)tot.peak, (long long)tot.live,
-		(unsigned long long)tot.messages, (unsigned long long)kalloc__unknown_free_count());
+		(unsigned long long)tot.messages, (unsigned long long)kalloc__unknown_free_count(),
+		(unsigned long long)tot.temps);
 	kalloc__write_unwind_stats(o.f);
 	fputs("\n\"phases\":[", o.f);
 	for (i = 0; i < n; i++) {
@@ -919,6 +962,13 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 {
 	static const struct ku_pprof_value_type types[] = {
 		{"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+	/* Full mode: temporary allocations and the live bytes at the global
+	 * peak too, before the inuse pair (pprof shows the last by default). */
+	static const struct ku_pprof_value_type types_full[] = {
+		{"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"temp_objects", "count"},
+		{"peak_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+	struct kalloc__tl_sites tls = {0};
+	int full = kalloc__mode == KALLOC_MODE_FULL && kalloc__tl_sites_get(&tls) == 0 && tls.n >= kalloc__stack_count();
 	static const struct ku_pprof_value_type period = {"space", "bytes"};
 	struct ku_pprof *pp = NULL;
 	struct kalloc__inuse iu;
@@ -931,8 +981,10 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	int err;
 
 	mem = kalloc__map(len);
-	if (!mem)
+	if (!mem) {
+		kalloc__tl_sites_free(&tls);
 		return;
+	}
 	if (kalloc__eff_get(&eff) != 0 || eff.n < nst)
 		kalloc__eff_free(&eff);
 	iu.objs = mem;
@@ -941,7 +993,7 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	kalloc__table_lock_all();
 	kalloc__table_each(kalloc__inuse_cb, &iu);
 	kalloc__table_unlock_all();
-	err = ku_pprof_new(&pp, types, 4, &period,
+	err = ku_pprof_new(&pp, full ? types_full : types, full ? 6 : 4, &period,
 			   kalloc__mode == KALLOC_MODE_SAMPLE ? kalloc__cfg.sample_bytes : 1);
 	if (err)
 		goto out;
@@ -963,7 +1015,7 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	for (id = 1; id <= nst; id++) {
 		struct kalloc__stack *s = kalloc__stack_get(id);
 		const uintptr_t *pcs = kalloc__stack_pcs(s);
-		int64_t v[4];
+		int64_t v[6];
 		uint32_t d;
 		size_t nl = 0;
 
@@ -978,9 +1030,15 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 		v[3] = (int64_t)(iu.bytes[id] + 0.5);
 		if (!v[0] && !v[2])
 			continue;
+		if (full) {
+			v[5] = v[3];
+			v[4] = v[2];
+			v[2] = (int64_t)tls.temps[id];
+			v[3] = (int64_t)tls.peak[id];
+		}
 		for (d = 0; d < s->depth && nl < KALLOC__MAX_DEPTH; d++) {
 			const struct kalloc__pcinfo *pi = kalloc__resolve(st, pcs[d]);
-			struct ku_pprof_line lines[KALLOC__INLINE_MAX];
+			struct ku_pprof_line lines[KU_SYM_CHAIN_MAX];
 			size_t k, n = 0;
 			uint64_t mid = kalloc__pprof_mapping_id(pp, st, mapids, pcs[d]), fid;
 
@@ -1005,6 +1063,7 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 		kalloc__warn(&kalloc__write_fail_once, "cannot write %s: %s", path, ku_strerror(err));
 out:
 	ku_pprof_free(pp);
+	kalloc__tl_sites_free(&tls);
 	kalloc__eff_free(&eff);
 	kalloc__unmap(mem, len);
 }
@@ -1023,6 +1082,11 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 	if (!prefix)
 		prefix = kalloc__cfg.prefix;
 	kalloc__lock(&kalloc__report_lock);
+	if (!final && kalloc__final_begun()) {
+		/* The process is exiting: a snapshot now would be cut short. */
+		kalloc__unlock(&kalloc__report_lock);
+		return 0;
+	}
 	memset(&r, 0, sizeof(r));
 	memset(&ls, 0, sizeof(ls));
 	have_st = kalloc__symtab_init(&st) == 0;
@@ -1034,6 +1098,7 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 	} else {
 		kalloc__write_no_leaks(prefix);
 	}
+	kalloc__tl_write(prefix);
 	if (have_st) {
 		kalloc__write_stats(prefix, &st, final);
 		if (kalloc__mode != KALLOC_MODE_COUNT)

@@ -31,7 +31,9 @@
 struct ksamp__table ksamp__tab;
 _Atomic int ksamp__enabled;
 _Atomic int ksamp__dead;
-struct ksamp__thread ksamp__threads[KSAMP__THREADS_MAX];
+/* Process CPU time (ns) when sampling was last turned off, 0 while on;
+ * and the total spent off before that. */
+static _Atomic uint64_t ksamp__off_since, ksamp__off_total;
 
 /* The stack end of this thread for the frame-pointer walk; 0: unknown. */
 static __thread uintptr_t ksamp__stack_top_tls __attribute__((tls_model("initial-exec")));
@@ -85,9 +87,14 @@ void ksamp__table_reset(void)
 }
 
 /* Async-signal-safe. */
-static uint64_t ksamp__hash(pid_t tid, const uintptr_t *pcs, int n)
+static uint64_t ksamp__hash(pid_t tid, const char *name, const uintptr_t *pcs, int n)
 {
 	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)tid;
+
+	for (int i = 0; i < KSAMP__NAME_LEN && name[i]; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ull;
+	}
 
 	for (int i = 0; i < n; i++) {
 		h ^= pcs[i];
@@ -98,17 +105,30 @@ static uint64_t ksamp__hash(pid_t tid, const uintptr_t *pcs, int n)
 }
 
 /* Async-signal-safe: the buffer and the entry stay on this thread. */
-static int ksamp__same(const struct ksamp__entry *e, uint64_t h, pid_t tid, const uintptr_t *pcs, int n)
+static int ksamp__same(const struct ksamp__entry *e, uint64_t h, pid_t tid, const char *name, const uintptr_t *pcs,
+		       int n)
 {
-	return e->hash == h && e->tid == tid && e->depth == (uint32_t)n &&
+	return e->hash == h && e->tid == tid && e->depth == (uint32_t)n && !memcmp(e->name, name, KSAMP__NAME_LEN) &&
 	       !memcmp(ksamp__tab.arena + e->pcs_off, pcs, (size_t)n * sizeof(*pcs));
 }
 
-/* Async-signal-safe; lock-free. */
+/*
+ * Async-signal-safe; lock-free. The thread's name is part of the key: it
+ * is read at every sample, so a thread that names itself after it started
+ * (librdkafka's rdk:* threads do) has each sample under the name it had
+ * then.
+ */
 static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight)
 {
 	struct ksamp__table *t = &ksamp__tab;
-	uint64_t h = ksamp__hash(tid, pcs, n);
+	char name[KSAMP__NAME_LEN];
+	uint64_t h;
+
+	memset(name, 0, sizeof(name));
+	if (prctl(PR_GET_NAME, (unsigned long)name, 0, 0, 0) != 0)
+		name[0] = 0;
+	name[KSAMP__NAME_LEN - 1] = 0;
+	h = ksamp__hash(tid, name, pcs, n);
 	size_t i = h & t->mask;
 
 	for (int probe = 0; probe < 128; probe++, i = (i + 1) & t->mask) {
@@ -124,7 +144,7 @@ static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight
 			if (!atomic_compare_exchange_strong(&e->state, &expect, KSAMP__WRITING)) {
 				/* Someone claimed it first; the arena span stays unused. */
 				st = expect;
-				if (st != KSAMP__READY || !ksamp__same(e, h, tid, pcs, n))
+				if (st != KSAMP__READY || !ksamp__same(e, h, tid, name, pcs, n))
 					continue;
 				atomic_fetch_add(&e->count, weight);
 				atomic_fetch_add(&e->signals, 1);
@@ -135,15 +155,13 @@ static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight
 			e->tid = tid;
 			e->depth = (uint32_t)n;
 			e->pcs_off = (uint32_t)off;
-			/* The name is read once per distinct stack: cheap enough. */
-			if (prctl(PR_GET_NAME, (unsigned long)e->name, 0, 0, 0) != 0)
-				e->name[0] = 0;
+			memcpy(e->name, name, KSAMP__NAME_LEN);
 			atomic_store_explicit(&e->count, weight, memory_order_relaxed);
 			atomic_store_explicit(&e->signals, 1, memory_order_relaxed);
 			atomic_store_explicit(&e->state, KSAMP__READY, memory_order_release);
 			return;
 		}
-		if (st == KSAMP__READY && ksamp__same(e, h, tid, pcs, n)) {
+		if (st == KSAMP__READY && ksamp__same(e, h, tid, name, pcs, n)) {
 			atomic_fetch_add(&e->count, weight);
 			atomic_fetch_add(&e->signals, 1);
 			return;
@@ -151,6 +169,29 @@ static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight
 		/* WRITING (being filled by another thread) or another stack. */
 	}
 	atomic_fetch_add(&t->lost, weight);
+}
+
+/* Async-signal-safe. */
+void ksamp__record(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight)
+{
+	if (n > 0)
+		ksamp__store(tid, pcs, n, weight);
+}
+
+/*
+ * Async-signal-safe. The registry slot whose timer sent this signal (its
+ * sigev_value), or NULL for a signal from elsewhere.
+ */
+static struct ksamp__thread *ksamp__slot_of(const siginfo_t *si)
+{
+	uintptr_t p, base = (uintptr_t)ksamp__threads;
+
+	if (!si || si->si_code != SI_TIMER)
+		return NULL;
+	p = (uintptr_t)si->si_value.sival_ptr;
+	if (p < base || p >= base + sizeof(ksamp__threads) || (p - base) % sizeof(struct ksamp__thread))
+		return NULL;
+	return (struct ksamp__thread *)p;
 }
 
 /*
@@ -192,7 +233,9 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 	uintptr_t pcs[KSAMP__DEPTH_MAX + KSAMP__SKIP_MAX];
 	int saved = errno, n, max = ksamp__cfg.depth;
 	uint64_t weight = 1;
-	pid_t tid;
+	pid_t tid = ksamp__tid_tls;
+	uintptr_t top = ksamp__stack_top_tls;
+	struct ksamp__thread *th;
 
 	(void)sig;
 	if (!atomic_load_explicit(&ksamp__enabled, memory_order_relaxed) ||
@@ -201,19 +244,31 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 	/* Expirations that happened while this signal was pending. */
 	if (si && si->si_code == SI_TIMER && si->si_overrun > 0)
 		weight += (uint64_t)si->si_overrun;
+	/*
+	 * Whose sample: the timer's thread. A thread whose TLS is not its own
+	 * (clone() without CLONE_SETTLS shares its creator's) or not set up
+	 * by us (found in /proc/self/task) has another tid there: use the
+	 * slot's tid and stack bound, never the TLS ones.
+	 */
+	if ((th = ksamp__slot_of(si))) {
+		atomic_fetch_add_explicit(&th->samples, weight, memory_order_relaxed);
+		if (th->tid != tid) {
+			tid = th->tid;
+			top = th->stack_top;
+		}
+	}
 	if (KU_LIKELY(ksamp__cfg.unwind == KU_UNWIND_AUTO))
-		n = ku_unwind_cfi_context(uc, pcs, max, ksamp__stack_top_tls);
+		n = ku_unwind_cfi_context(uc, pcs, max, top);
 	else if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
 		n = ksamp__unwind_libunwind(uc, pcs, max);
 	else
-		n = ku_unwind_fp_context(uc, pcs, max, ksamp__stack_top_tls);
+		n = ku_unwind_fp_context(uc, pcs, max, top);
 	if (n <= 0) {
 		atomic_fetch_add(&ksamp__tab.lost, weight);
 		goto out;
 	}
 	if (n == max)
 		atomic_fetch_add_explicit(&ksamp__tab.truncated, 1, memory_order_relaxed);
-	tid = ksamp__tid_tls;
 	if (!tid)
 		tid = ksamp__tid_tls = (pid_t)syscall(SYS_gettid);
 	ksamp__store(tid, pcs, n, weight);
@@ -250,7 +305,11 @@ void ksamp__timer_spec(struct itimerspec *its, int on, uint64_t seed)
 
 /*
  * Async-signal-safe (timer_settime is on the POSIX list): arm or disarm
- * the timer of every live registered thread. Returns how many were set.
+ * the timer of every live registered thread. A slot is held in ARMING
+ * while its timer is set, so that the registry (threads.c), which waits
+ * for LIVE before it deletes a timer, never lets this touch a timer id
+ * that was deleted and perhaps reused by the program. Returns how many
+ * were set.
  */
 int ksamp__arm_all(int on)
 {
@@ -259,13 +318,54 @@ int ksamp__arm_all(int on)
 	int k = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	for (int i = 0; i < KSAMP__THREADS_MAX; i++)
-		if (atomic_load_explicit(&ksamp__threads[i].state, memory_order_acquire) == 2) {
-			ksamp__timer_spec(&its, on, (uint64_t)now.tv_nsec * 31 + (uint64_t)i * 0x9e3779b97f4a7c15ull);
-			if (timer_settime(ksamp__threads[i].timer, 0, &its, NULL) == 0)
-				k++;
-		}
+	for (int i = 0; i < KSAMP__THREADS_MAX; i++) {
+		struct ksamp__thread *t = &ksamp__threads[i];
+		int expect = KSAMP__T_LIVE;
+
+		if (atomic_load_explicit(&t->state, memory_order_acquire) != KSAMP__T_LIVE ||
+		    !atomic_compare_exchange_strong(&t->state, &expect, KSAMP__T_ARMING))
+			continue;
+		ksamp__timer_spec(&its, on, (uint64_t)now.tv_nsec * 31 + (uint64_t)i * 0x9e3779b97f4a7c15ull);
+		if (timer_settime(t->timer, 0, &its, NULL) == 0)
+			k++;
+		atomic_store_explicit(&t->state, KSAMP__T_LIVE, memory_order_release);
+	}
 	return k;
+}
+
+/* Async-signal-safe (clock_gettime is). */
+static uint64_t ksamp__process_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 1;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1; /* never 0: 0 means "on" */
+}
+
+/* Async-signal-safe. */
+void ksamp__set_sampling(int on)
+{
+	if (on) {
+		uint64_t since = atomic_exchange(&ksamp__off_since, 0);
+
+		if (since)
+			atomic_fetch_add(&ksamp__off_total, ksamp__process_cpu_ns() - since);
+	} else {
+		uint64_t zero = 0;
+
+		atomic_compare_exchange_strong(&ksamp__off_since, &zero, ksamp__process_cpu_ns());
+	}
+	atomic_store(&ksamp__enabled, on);
+	ksamp__arm_all(on);
+}
+
+/* Async-signal-safe. Process CPU time spent with sampling off so far. */
+uint64_t ksamp__off_ns(void)
+{
+	uint64_t since = atomic_load(&ksamp__off_since), total = atomic_load(&ksamp__off_total);
+
+	return since ? total + (ksamp__process_cpu_ns() - since) : total;
 }
 
 /* Async-signal-safe. KSAMP_SIGNAL: flip sampling on or off. */
@@ -277,9 +377,7 @@ void ksamp__on_toggle(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	(void)si;
 	(void)uc;
-	if (!atomic_load(&ksamp__dead)) {
-		atomic_store(&ksamp__enabled, on);
-		ksamp__arm_all(on);
-	}
+	if (!atomic_load(&ksamp__dead))
+		ksamp__set_sampling(on);
 	errno = saved;
 }

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ksamp: set-up and life cycle of libksamp.so. The constructor reads the
- * KSAMP_* variables, maps the sample table, installs the SIGPROF handler
- * and gives the main thread its timer; pthread_create is interposed so
- * that every new thread creates its own timer (timer_create with
- * SIGEV_THREAD_ID on its CPU clock, or CLOCK_MONOTONIC in wall mode) and
- * deletes it on the way out. The exec family is interposed to stop every
+ * KSAMP_* variables, maps the sample table, installs the SIGPROF handler,
+ * gives the main thread its timer and looks for threads that exist
+ * already. pthread_create and thrd_create are interposed so that every
+ * new thread makes its own timer (threads.c: timer_create with
+ * SIGEV_THREAD_ID on its CPU clock, or CLOCK_MONOTONIC in wall mode)
+ * before the program's function runs, and deletes it on the way out;
+ * clone() with CLONE_THREAD is interposed so that the parent gives the
+ * child its timer; threads made any other way are found by threads.c's
+ * discovery pass. thrd_create needs its own wrapper: glibc implements it
+ * with an internal call that never reaches the pthread_create symbol,
+ * and librdkafka makes every one of its threads with it. The exec family is interposed to stop every
  * timer and discard a pending SIGPROF before the new image starts (a
  * SIGPROF arriving after exec would kill it); fork gives the child a
  * fresh table and the output <out>.<pid>. A program that installs its own
@@ -24,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,23 +49,21 @@
 
 struct ksamp__config ksamp__cfg;
 
-static int ksamp__ready;		/* constructor finished successfully */
+int ksamp__ready;			/* constructor finished successfully */
 static int ksamp__child;		/* forked or exec'd from a profiled process */
 static pid_t ksamp__pid;		/* process that owns the timers and table */
 static uint64_t ksamp__t0_real, ksamp__t0_mono;
 static pthread_mutex_t ksamp__write_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int ksamp__warned_sigprof;
-static _Atomic uint64_t ksamp__threads_unsampled;
 
-static int (*ksamp__real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+int (*ksamp__real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static int (*ksamp__real_thrd_create)(thrd_t *, thrd_start_t, void *);
+static int (*ksamp__real_clone)(int (*)(void *), void *, int, void *, ...);
 static int (*ksamp__real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static sighandler_t (*ksamp__real_signal)(int, sighandler_t);
 static int (*ksamp__real_execve)(const char *, char *const[], char *const[]);
 static int (*ksamp__real_execvpe)(const char *, char *const[], char *const[]);
 static int (*ksamp__real_fexecve)(int, char *const[], char *const[]);
-
-/* One of this thread's registry slot, or NULL when it has no timer. */
-static __thread struct ksamp__thread *ksamp__self __attribute__((tls_model("initial-exec")));
 
 /* ---- messages (no stdio buffers: write(2) only) ------------------------ */
 
@@ -197,19 +203,18 @@ static uintptr_t ksamp__stack_top(void)
 }
 
 /* Give the calling thread a timer (normal context). */
-static void ksamp__thread_start(void)
+static void ksamp__thread_start(enum ksamp__how how)
 {
-	struct sigevent sev;
-	struct ksamp__thread *t = NULL;
-	clockid_t clk;
-	pid_t tid = (pid_t)syscall(SYS_gettid);
+	uintptr_t top = ksamp__stack_top();
+	uint64_t cpu;
+	struct timespec ts;
 
-	ksamp__set_stack_top(ksamp__stack_top());
+	ksamp__set_stack_top(top);
 	if (atomic_load(&ksamp__dead) || !ksamp__ready)
 		return;
 	/*
 	 * Threads often start with every signal blocked (librdkafka, for one,
-	 * blocks them all around pthread_create so that the application's
+	 * blocks them all around thrd_create so that the application's
 	 * handlers never run on its threads): their samples would stay
 	 * pending forever. SIGPROF is ours, so let it through.
 	 */
@@ -220,49 +225,55 @@ static void ksamp__thread_start(void)
 		sigaddset(&prof, SIGPROF);
 		pthread_sigmask(SIG_UNBLOCK, &prof, NULL);
 	}
-	for (int i = 0; i < KSAMP__THREADS_MAX && !t; i++) {
-		int expect = 0;
-
-		if (atomic_compare_exchange_strong(&ksamp__threads[i].state, &expect, 1))
-			t = &ksamp__threads[i];
-	}
-	if (!t) {
-		atomic_fetch_add(&ksamp__threads_unsampled, 1);
-		return;
-	}
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_THREAD_ID;
-	sev.sigev_signo = SIGPROF;
-	sev.sigev_notify_thread_id = tid;
-	clk = ksamp__cfg.mode == KSAMP__WALL ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID;
-	if (timer_create(clk, &sev, &t->timer) != 0) {
-		atomic_store(&t->state, 0);
-		atomic_fetch_add(&ksamp__threads_unsampled, 1);
-		return;
-	}
-	t->tid = tid;
-	ksamp__self = t;
-	atomic_store_explicit(&t->state, 2, memory_order_release);
-	if (atomic_load(&ksamp__enabled) && !atomic_load(&ksamp__dead)) {
-		struct itimerspec its;
-
-		ksamp__timer_spec(&its, 1, ku_now_ns() ^ ((uint64_t)tid << 32));
-		timer_settime(t->timer, 0, &its, NULL);
-	}
+	cpu = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0
+		      ? (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec
+		      : 0;
+	ksamp__thread_add((pid_t)syscall(SYS_gettid), how, top, 1, cpu, 0);
 }
 
-/* Delete the calling thread's timer (normal context). */
-static void ksamp__thread_stop(void *unused)
+/*
+ * Record the expirations that were due when the thread ended (see
+ * ksamp__thread_end). Where the thread was then is no longer known; its
+ * start routine and the frames above it are, so the sample goes there
+ * under a leaf that says so ("[sample due at thread end]").
+ */
+static __attribute__((noinline)) void ksamp__end_sample(void *fn, uint64_t due)
 {
-	struct ksamp__thread *t = ksamp__self;
+	uintptr_t pcs[KSAMP__DEPTH_MAX];
+	int n, max = ksamp__cfg.depth;
 
-	(void)unused;
-	if (!t)
+	pcs[0] = KSAMP__PC_THREAD_END;
+	n = 1;
+	if (max > 1) {
+		pcs[n++] = (uintptr_t)fn + 1; /* read as a return address: pc - 1 is in fn */
+		/* Skip ku_unwind's caller (this) and ours: from the wrapper up. */
+		if (max > 2) {
+			int k = ku_unwind(ksamp__cfg.unwind, pcs + n, max - n, 2, ksamp__stack_top());
+
+			n += k > 0 ? k : 0;
+		}
+	}
+	ksamp__record((pid_t)syscall(SYS_gettid), pcs, n, due);
+	__asm__ volatile("" ::: "memory");
+}
+
+/* Delete the calling thread's timer (normal context); fn: its start routine. */
+static __attribute__((noinline)) void ksamp__thread_stop(void *fn)
+{
+	sigset_t prof, old;
+	uint64_t due;
+
+	if (!ksamp__ready)
 		return;
-	ksamp__self = NULL;
-	atomic_store(&t->state, 1);
-	timer_delete(t->timer);
-	atomic_store_explicit(&t->state, 0, memory_order_release);
+	/* Blocked for good: the thread is ending, and a SIGPROF arriving
+	 * now would sample our own frames. */
+	sigemptyset(&prof);
+	sigaddset(&prof, SIGPROF);
+	pthread_sigmask(SIG_BLOCK, &prof, &old);
+	due = ksamp__thread_end((pid_t)syscall(SYS_gettid), sigismember(&old, SIGPROF));
+	if (due && atomic_load(&ksamp__enabled) && !atomic_load(&ksamp__dead))
+		ksamp__end_sample(fn, due);
+	__asm__ volatile("" ::: "memory");
 }
 
 struct ksamp__start_arg {
@@ -270,16 +281,22 @@ struct ksamp__start_arg {
 	void *arg;
 };
 
+static void ksamp__cleanup(void *fn)
+{
+	ksamp__thread_stop(fn);
+}
+
 static void *ksamp__thread_main(void *p)
 {
 	struct ksamp__start_arg a = *(struct ksamp__start_arg *)p;
 	void *ret;
 
 	free(p);
-	ksamp__thread_start();
-	pthread_cleanup_push(ksamp__thread_stop, NULL);
+	ksamp__thread_start(KSAMP__HOW_PTHREAD);
+	pthread_cleanup_push(ksamp__cleanup, (void *)a.fn);
 	ret = a.fn(a.arg);
-	pthread_cleanup_pop(1);
+	pthread_cleanup_pop(0);
+	ksamp__thread_stop((void *)a.fn);
 	return ret;
 }
 
@@ -294,11 +311,97 @@ KSAMP__EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void
 	}
 	if (!ksamp__ready || atomic_load(&ksamp__dead) || !(a = malloc(sizeof(*a))))
 		return ksamp__real_pthread_create(th, attr, fn, arg);
+	ksamp__discovery_start();
 	a->fn = fn;
 	a->arg = arg;
 	int rc = ksamp__real_pthread_create(th, attr, ksamp__thread_main, a);
 	if (rc)
 		free(a);
+	return rc;
+}
+
+/* C11 threads: the same, with an int result (thrd_exit unwinds like
+ * pthread_exit, so the cleanup handler runs for it as well). */
+struct ksamp__c11_arg {
+	thrd_start_t fn;
+	void *arg;
+};
+
+static int ksamp__c11_main(void *p)
+{
+	struct ksamp__c11_arg a = *(struct ksamp__c11_arg *)p;
+	int ret;
+
+	free(p);
+	ksamp__thread_start(KSAMP__HOW_C11);
+	pthread_cleanup_push(ksamp__cleanup, (void *)a.fn);
+	ret = a.fn(a.arg);
+	pthread_cleanup_pop(0);
+	ksamp__thread_stop((void *)a.fn);
+	return ret;
+}
+
+KSAMP__EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
+{
+	struct ksamp__c11_arg *a;
+
+	if (!ksamp__real_thrd_create) {
+		ksamp__real_thrd_create = dlsym(RTLD_NEXT, "thrd_create");
+		if (!ksamp__real_thrd_create)
+			return thrd_error;
+	}
+	if (!ksamp__ready || atomic_load(&ksamp__dead) || !(a = malloc(sizeof(*a))))
+		return ksamp__real_thrd_create(th, fn, arg);
+	ksamp__discovery_start();
+	a->fn = fn;
+	a->arg = arg;
+	int rc = ksamp__real_thrd_create(th, ksamp__c11_main, a);
+	if (rc != thrd_success)
+		free(a);
+	return rc;
+}
+
+/*
+ * clone(): the child of a CLONE_THREAD clone runs the caller's function
+ * directly, and may share its creator's TLS (no CLONE_SETTLS): nothing of
+ * ours can run in it. The parent gives it its timer from outside, aimed at
+ * the new tid, with the stack the caller gave it as the bound of the
+ * frame-pointer walk. Anything else (processes, vfork) passes untouched.
+ */
+KSAMP__EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	pid_t *ptid;
+	void *tls;
+	pid_t *ctid;
+	int rc, saved;
+
+	/* The optional arguments are read whether given or not, as glibc's
+	 * own wrapper does; they are only used when the flags say so. */
+	va_start(ap, arg);
+	ptid = va_arg(ap, pid_t *);
+	tls = va_arg(ap, void *);
+	ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	if (!ksamp__real_clone) {
+		ksamp__real_clone = dlsym(RTLD_NEXT, "clone");
+		if (!ksamp__real_clone) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
+	rc = ksamp__real_clone(fn, stack, flags, arg, ptid, tls, ctid);
+	if (rc > 0 && (flags & CLONE_THREAD) && ksamp__ready && !atomic_load(&ksamp__dead)) {
+		sigset_t cur;
+
+		saved = errno;
+		/* The child was born with our signal mask. */
+		pthread_sigmask(SIG_BLOCK, NULL, &cur);
+		ksamp__thread_add(rc, KSAMP__HOW_CLONE, (uintptr_t)stack, 0, ksamp__thread_cpu_ns(rc),
+				  sigismember(&cur, SIGPROF) == 1);
+		ksamp__discovery_start();
+		errno = saved;
+	}
 	return rc;
 }
 
@@ -402,6 +505,7 @@ static int ksamp__before_exec(void)
 
 	if (!ksamp__ready || getpid() != ksamp__pid)
 		return -1;
+	/* Not counted as "sampling off": the image is ending. */
 	was_on = atomic_exchange(&ksamp__enabled, 0);
 	ksamp__arm_all(0);
 	/* A child's few samples between fork and exec are dropped: the new
@@ -535,10 +639,12 @@ KSAMP__EXPORT int execle(const char *path, const char *arg, ...)
 static void ksamp__atfork_prepare(void)
 {
 	pthread_mutex_lock(&ksamp__write_lock);
+	ksamp__threads_atfork(0);
 }
 
 static void ksamp__atfork_parent(void)
 {
+	ksamp__threads_atfork(1);
 	pthread_mutex_unlock(&ksamp__write_lock);
 }
 
@@ -550,14 +656,12 @@ static void ksamp__atfork_child(void)
 	int k = 0;
 	long pid = (long)getpid();
 
+	/* Timers are not inherited: the registry forgets every thread. */
+	ksamp__threads_atfork(2);
 	pthread_mutex_unlock(&ksamp__write_lock);
 	ku_cfi_after_fork_child();
 	ksamp__pid = (pid_t)pid;
 	ksamp__child = 1;
-	/* Timers are not inherited: forget every registration. */
-	for (int i = 0; i < KSAMP__THREADS_MAX; i++)
-		atomic_store(&ksamp__threads[i].state, 0);
-	ksamp__self = NULL;
 	ksamp__table_reset();
 	do
 		num[k++] = (char)('0' + pid % 10);
@@ -579,7 +683,7 @@ static void ksamp__atfork_child(void)
 		ksamp__cfg.out[n] = 0;
 	}
 	ksamp__t0_mono = ku_now_ns();
-	ksamp__thread_start();
+	ksamp__thread_start(KSAMP__HOW_INIT);
 }
 
 /* ---- API (exported; see ksamp.h) --------------------------------------- */
@@ -590,8 +694,7 @@ static int ksamp__set_enabled(int on)
 {
 	if (!ksamp__ready || atomic_load(&ksamp__dead))
 		return -1;
-	atomic_store(&ksamp__enabled, on);
-	ksamp__arm_all(on);
+	ksamp__set_sampling(on);
 	return 0;
 }
 
@@ -603,6 +706,21 @@ KSAMP__EXPORT int ksamp_start(void)
 KSAMP__EXPORT int ksamp_stop(void)
 {
 	return ksamp__set_enabled(0);
+}
+
+static int ksamp__final; /* the exit flush has begun: no more snapshots */
+
+int ksamp__write_to(const char *path)
+{
+	int rc;
+
+	if (!ksamp__ready)
+		return -ENOSYS;
+	pthread_mutex_lock(&ksamp__write_lock);
+	rc = __atomic_load_n(&ksamp__final, __ATOMIC_RELAXED) ? -ECANCELED
+							     : ksamp__write(path, ksamp__t0_real, ksamp__t0_mono);
+	pthread_mutex_unlock(&ksamp__write_lock);
+	return rc;
 }
 
 KSAMP__EXPORT int ksamp_flush(void)
@@ -623,11 +741,6 @@ KSAMP__EXPORT int ksamp_flush(void)
 	return rc;
 }
 
-uint64_t ksamp__unsampled_threads(void)
-{
-	return atomic_load(&ksamp__threads_unsampled);
-}
-
 /* ---- start and exit ---------------------------------------------------- */
 
 __attribute__((constructor)) static void ksamp__init(void)
@@ -640,6 +753,10 @@ __attribute__((constructor)) static void ksamp__init(void)
 	ksamp__real_signal = dlsym(RTLD_NEXT, "signal");
 	if (!ksamp__real_pthread_create)
 		ksamp__real_pthread_create = dlsym(RTLD_NEXT, "pthread_create");
+	if (!ksamp__real_thrd_create)
+		ksamp__real_thrd_create = dlsym(RTLD_NEXT, "thrd_create");
+	if (!ksamp__real_clone)
+		ksamp__real_clone = dlsym(RTLD_NEXT, "clone");
 	if (!ksamp__real_sigaction) {
 		ksamp__warn("cannot find sigaction, sampling disabled", NULL);
 		return;
@@ -693,20 +810,24 @@ __attribute__((constructor)) static void ksamp__init(void)
 		ksamp__warn("cannot build the unwind tables, using frame pointers", ku_strerror(rc));
 		ksamp__cfg.unwind = KU_UNWIND_FP;
 	}
-	atomic_store(&ksamp__enabled, ksamp__cfg.start_enabled);
+	ksamp__set_sampling(ksamp__cfg.start_enabled);
 	ksamp__ready = 1;
-	ksamp__thread_start();
+	ksamp__thread_start(KSAMP__HOW_INIT);
+	/* Threads made before we were loaded (other constructors, LD_PRELOAD
+	 * neighbours): found now, and the discovery thread starts if any. */
+	ksamp__discover_now();
+	ksamp__service_start(ksamp__cfg.toggle_signal);
 }
 
 __attribute__((destructor)) static void ksamp__fini(void)
 {
-	if (!ksamp__ready)
-		return;
+	if (!ksamp__ready || getpid() != ksamp__pid)
+		return; /* a vfork child exiting (shares our memory): the parent writes */
+	ksamp__discovery_stop();
 	atomic_store(&ksamp__enabled, 0);
 	ksamp__arm_all(0);
-	if (getpid() != ksamp__pid)
-		return; /* a vfork child exiting: the parent writes */
 	if (ksamp__child && !atomic_load(&ksamp__tab.handled))
 		return; /* no litter from short-lived children */
+	__atomic_store_n(&ksamp__final, 1, __ATOMIC_RELAXED);
 	ksamp_flush();
 }

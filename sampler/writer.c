@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -224,8 +225,8 @@ static int ksamp__symbolize(const struct ku_map *m, uint64_t addr, struct ku_sym
 /* Location id for addr (already pc - 1 for return addresses). */
 static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 {
-	struct ku_sym_frame fr[16];
-	struct ku_pprof_line lines[16];
+	struct ku_sym_frame fr[KU_SYM_CHAIN_MAX];
+	struct ku_pprof_line lines[KU_SYM_CHAIN_MAX];
 	const struct ku_map *m;
 	uint64_t *slot, mid = 0;
 	size_t n = 0;
@@ -236,6 +237,17 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 	if (*slot) {
 		*id = w->pcs.val[slot - w->pcs.key];
 		return 0;
+	}
+	if (addr == KSAMP__PC_THREAD_END) {
+		/* Not code: the leaf of expirations that were due when a thread
+		 * ended (threads.c). */
+		if ((rc = ku_pprof_function(w->prof, "[sample due at thread end]", NULL, NULL, 0,
+					    &lines[0].function_id)) < 0)
+			return rc;
+		lines[0].line = 0;
+		if ((rc = ku_pprof_location(w->prof, 0, addr, lines, 1, id)) < 0)
+			return rc;
+		return ksamp__pcmap_put(&w->pcs, addr, *id);
 	}
 	m = ku_procmaps_find(&w->maps, (uintptr_t)addr);
 	if (m) {
@@ -286,7 +298,10 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 static void ksamp__main_mapping_first(struct ksamp__wctx *w)
 {
 	char exe[PATH_MAX];
-	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	/* thread-self: /proc/self is empty once main called pthread_exit. */
+	ssize_t k = readlink("/proc/thread-self/exe", exe, sizeof(exe) - 1);
+	if (k <= 0)
+		k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	uint64_t id;
 
 	if (k <= 0)
@@ -299,8 +314,14 @@ static void ksamp__main_mapping_first(struct ksamp__wctx *w)
 		}
 }
 
-static int ksamp__fill(struct ksamp__wctx *w, int64_t period)
+/*
+ * Samples of the table into the profile; *total gets the sum of their
+ * counts and *threads the number of distinct thread ids among them.
+ */
+static int ksamp__fill(struct ksamp__wctx *w, int64_t period, uint64_t *total, uint64_t *threads)
 {
+	pid_t seen[1024];
+	size_t nseen = 0, more = 0;
 	struct ksamp__table *t = &ksamp__tab;
 	uint64_t locs[KSAMP__DEPTH_MAX];
 	int rc;
@@ -318,6 +339,19 @@ static int ksamp__fill(struct ksamp__wctx *w, int64_t period)
 		count = atomic_load(&e->count);
 		if (!count)
 			continue;
+		*total += count;
+		{
+			size_t k = 0;
+
+			while (k < nseen && seen[k] != e->tid)
+				k++;
+			if (k == nseen) {
+				if (nseen < KU_ARRAY_SIZE(seen))
+					seen[nseen++] = e->tid;
+				else
+					more++; /* an upper bound past 1024 threads */
+			}
+		}
 		for (uint32_t j = 0; j < e->depth; j++) {
 			uint64_t pc = t->arena[e->pcs_off + j];
 
@@ -334,6 +368,7 @@ static int ksamp__fill(struct ksamp__wctx *w, int64_t period)
 		if ((rc = ku_pprof_sample(w->prof, locs, e->depth, vals, lab, nl)) < 0)
 			return rc;
 	}
+	*threads = nseen + more;
 	return 0;
 }
 
@@ -343,7 +378,10 @@ int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mo
 	struct ku_pprof_value_type types[2] = {{"samples", "count"}, {kind, "nanoseconds"}};
 	int64_t period = 1000000000LL / ksamp__cfg.hz;
 	struct ksamp__wctx w;
-	char line[256];
+	struct ksamp__census cen;
+	struct rusage ru;
+	uint64_t total = 0, sampled = 0, proc_ns = 0, seen = 0, untimed;
+	char line[512];
 	int rc;
 
 	memset(&w, 0, sizeof(w));
@@ -360,7 +398,11 @@ int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mo
 		goto out;
 	}
 	ksamp__main_mapping_first(&w);
-	if ((rc = ksamp__fill(&w, period)) < 0)
+	ksamp__threads_census(&cen);
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		proc_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+			  ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
+	if ((rc = ksamp__fill(&w, period, &total, &sampled)) < 0)
 		goto out;
 	snprintf(line, sizeof(line), "libksamp: mode=%s hz=%d unwind=%s depth=%d", kind, ksamp__cfg.hz,
 		 ku_unwind_name(ksamp__cfg.unwind), ksamp__cfg.depth);
@@ -386,9 +428,51 @@ int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mo
 	}
 	snprintf(line, sizeof(line), "lost samples: %" PRIu64, atomic_load(&ksamp__tab.lost));
 	ku_pprof_comment(w.prof, line);
+	untimed = cen.a.no_slot + cen.a.timer_failed + cen.a.ended_early + cen.untimed;
 	snprintf(line, sizeof(line), "signals handled: %" PRIu64 ", truncated stacks: %" PRIu64
 		 ", threads without a timer: %" PRIu64,
-		 atomic_load(&ksamp__tab.handled), atomic_load(&ksamp__tab.truncated), ksamp__unsampled_threads());
+		 atomic_load(&ksamp__tab.handled), atomic_load(&ksamp__tab.truncated), untimed);
+	ku_pprof_comment(w.prof, line);
+	for (int i = 0; i < KSAMP__NHOW; i++)
+		seen += cen.a.seen[i];
+	snprintf(line, sizeof(line),
+		 "threads sampled: %" PRIu64 " of %" PRIu64 " seen (the first %" PRIu64 ", pthread_create %" PRIu64
+		 ", thrd_create %" PRIu64 ", clone %" PRIu64 ", found in /proc/self/task %" PRIu64 ")",
+		 sampled, seen + cen.untimed, cen.a.seen[KSAMP__HOW_INIT], cen.a.seen[KSAMP__HOW_PTHREAD],
+		 cen.a.seen[KSAMP__HOW_C11], cen.a.seen[KSAMP__HOW_CLONE], cen.a.seen[KSAMP__HOW_SCAN] + cen.untimed);
+	ku_pprof_comment(w.prof, line);
+	snprintf(line, sizeof(line),
+		 "threads without a timer, why: registry full %" PRIu64 ", timer_create failed %" PRIu64
+		 "%s%s%s, ended before it was made %" PRIu64 ", not found before this write %" PRIu64,
+		 cen.a.no_slot, cen.a.timer_failed, cen.a.timer_failed ? " (" : "",
+		 cen.a.timer_failed ? strerror(cen.a.timer_errno) : "", cen.a.timer_failed ? ")" : "",
+		 cen.a.ended_early, cen.untimed);
+	ku_pprof_comment(w.prof, line);
+	snprintf(line, sizeof(line),
+		 "threads with SIGPROF blocked (timer set, signals held back, not sampled): %" PRIu64,
+		 cen.a.blocked + cen.live_blocked);
+	ku_pprof_comment(w.prof, line);
+	if (ksamp__cfg.mode == KSAMP__CPU) {
+		double ms = 1e-6, cov = (double)total * (double)period;
+
+		snprintf(line, sizeof(line),
+			 "cpu time: samples cover %.1f ms of %.1f ms process CPU time (getrusage RUSAGE_SELF), %.1f%%",
+			 cov * ms, (double)proc_ns * ms, proc_ns ? 100.0 * cov / (double)proc_ns : 0.0);
+		ku_pprof_comment(w.prof, line);
+		snprintf(line, sizeof(line),
+			 "cpu time not sampled: %.1f ms before threads had a timer, %.1f ms in threads with SIGPROF "
+			 "blocked, %.1f ms in threads without a timer, %.1f ms while sampling was off, %.1f ms in "
+			 "libksamp's discovery thread",
+			 (double)cen.a.before_ns * ms, (double)(cen.a.blocked_cpu_ns + cen.live_blocked_cpu_ns) * ms,
+			 (double)cen.untimed_cpu_ns * ms, (double)cen.off_ns * ms, (double)cen.helper_cpu_ns * ms);
+		ku_pprof_comment(w.prof, line);
+	} else {
+		snprintf(line, sizeof(line), "wall time: samples cover %.1f ms over all threads; process CPU time %.1f ms",
+			 (double)total * (double)period * 1e-6, (double)proc_ns * 1e-6);
+		ku_pprof_comment(w.prof, line);
+	}
+	snprintf(line, sizeof(line), "samples due at thread end, recorded then: %" PRIu64 "; discovery passes: %" PRIu64,
+		 cen.a.exit_due, cen.a.scans);
 	ku_pprof_comment(w.prof, line);
 	ku_pprof_set_time(w.prof, (int64_t)start_realtime_ns, (int64_t)(ku_now_ns() - start_mono_ns));
 	rc = ku_pprof_write_gz(w.prof, path);

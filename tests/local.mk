@@ -9,6 +9,7 @@ EXTRA_DIST += tests/lint.sh
 include tests/kalloc/local.mk
 include tests/ksamp/local.mk
 include tests/kprof/local.mk
+include tests/symbolize/local.mk
 include tests/bench/local.mk
 include tests/kbench/local.mk
 include tests/clients/local.mk

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "ku.h"
 #include "tap.h"
 
 static int parse_fails(const char *text, const char *want_pos)
@@ -192,6 +193,32 @@ int main(void)
 		unlink(path);
 		tap_ok(ku_json_parse_file(path, &r, err, sizeof(err)) == -ENOENT && strstr(err, path),
 		       "missing file: %s", err);
+	}
+	/* Ill-formed UTF-8 becomes U+FFFD, one per maximal subpart; what is
+	   well-formed (up to 4 bytes, U+10FFFF) passes through. */
+	{
+		static const struct {
+			const char *in, *want, *name;
+		} u[] = {
+			{ "caf\xc3\xa9 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", "\"caf\xc3\xa9 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"",
+			  "well-formed 2-, 4-byte and U+10FFFF pass" },
+			{ "a\xff" "b", "\"a\xef\xbf\xbd" "b\"", "0xFF" },
+			{ "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"", "overlong C0 AF: two replacements" },
+			{ "\xe0\x80\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "overlong E0 80 AF: three" },
+			{ "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "surrogate ED A0 80: three" },
+			{ "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", "above U+10FFFF: four" },
+			{ "\xe2\x82x", "\"\xef\xbf\xbdx\"", "truncated E2 82 then x: one" },
+			{ "\xf0\x9f\x98", "\"\xef\xbf\xbd\"", "truncated at the end: one" },
+			{ "\x80<\n", "\"\xef\xbf\xbd<\\n\"", "lone continuation byte, then escapes" },
+		};
+		for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+			ku_json_writer_init(&w, 0);
+			ku_json_string(&w, u[i].in);
+			tap_is_str(ku_json_writer_text(&w, NULL), u[i].want, "UTF-8: %s", u[i].name);
+			tap_is_int(ku_json_parse(w.buf, w.len, &r, err, sizeof(err)), 0, "UTF-8: %s parses", u[i].name);
+			ku_json_free(r);
+			ku_json_writer_free(&w);
+		}
 	}
 	return tap_done();
 }

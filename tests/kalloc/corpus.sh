@@ -15,7 +15,7 @@ tap_tmpdir
 T=$TAP_TMP
 
 for prog in leak-malloc leak-calloc leak-realloc leak-aligned leak-strdup leak-new \
-	leak-thread leak-indirect clean cleanxx; do
+	leak-thread leak-indirect clean cleanxx reach-threads; do
 	kalloc "$T/$prog" "$KC/corpus/$prog" >"$T/$prog.out" 2>"$T/$prog.err"
 	rc=$?
 	is "$rc" 0 "$prog: exit status 0 under kalloc"
@@ -28,6 +28,13 @@ for prog in leak-malloc leak-calloc leak-realloc leak-aligned leak-strdup leak-n
 	is "$(json_total "$T/$prog.leaks.json" definitely_lost)" "$def" "$prog: leaks.json definitely_lost"
 	is "$(json_total "$T/$prog.leaks.json" indirectly_lost)" "$ind" "$prog: leaks.json indirectly_lost"
 done
+
+# Blocks held only on the stacks of threads that never allocated (made by
+# thrd_create and by clone(), alive at exit) are still reachable.
+set -- $(json_total "$T/reach-threads.leaks.json" still_reachable)
+check "reach-threads: the 1000 and 2000 bytes held by a thrd_create and a clone() thread are still reachable (${2:-0} bytes)" \
+	[ "${2:-0}" -ge 3000 ]
+check "reach-threads: every thread's stack was read" sh -c "! grep -q 'could not be scanned' '$T/reach-threads.leaks.txt'"
 
 # Still-reachable blocks are counted but not reported.
 set -- $(json_total "$T/clean.leaks.json" still_reachable)

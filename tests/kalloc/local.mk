@@ -22,8 +22,13 @@ KALLOC_CORPUS = tests/kalloc/corpus/leak-malloc \
 	tests/kalloc/corpus/leak-fork \
 	tests/kalloc/corpus/clean \
 	tests/kalloc/corpus/leak-new \
-	tests/kalloc/corpus/cleanxx
+	tests/kalloc/corpus/cleanxx \
+	tests/kalloc/corpus/reach-threads
 check_PROGRAMS += $(KALLOC_CORPUS)
+
+tests_kalloc_corpus_reach_threads_SOURCES = tests/kalloc/corpus/reach-threads.c
+tests_kalloc_corpus_reach_threads_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_corpus_reach_threads_LDFLAGS = $(AM_LDFLAGS) -no-install
 
 tests_kalloc_corpus_leak_calloc_SOURCES = tests/kalloc/corpus/leak-calloc.c
 tests_kalloc_corpus_leak_calloc_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
@@ -142,3 +147,14 @@ tests_kalloc_perf_malloc_bench_SOURCES = tests/kalloc/perf/malloc_bench.c
 tests_kalloc_perf_malloc_bench_CFLAGS = $(AM_CFLAGS) -fno-builtin -fomit-frame-pointer
 tests_kalloc_perf_malloc_bench_LDFLAGS = $(AM_LDFLAGS) -no-install
 EXTRA_DIST += tests/kalloc/perf/run.sh
+
+# Memory over time: timeline, peak attribution, temporary allocations,
+# heaptrack agreement, services (interval snapshots, termination signals).
+check_PROGRAMS += tests/kalloc/memtime
+tests_kalloc_memtime_SOURCES = tests/kalloc/memtime.c
+tests_kalloc_memtime_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preload
+tests_kalloc_memtime_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
+tests_kalloc_memtime_LDFLAGS = $(AM_LDFLAGS) -no-install
+KALLOC_MEMTIME_TESTS = tests/kalloc/timeline.sh tests/kalloc/heaptrack.sh tests/kalloc/services.sh
+TESTS += $(KALLOC_MEMTIME_TESTS)
+EXTRA_DIST += $(KALLOC_MEMTIME_TESTS)

@@ -30,7 +30,8 @@ HOME=$T "$PPROF" -top -sample_index=alloc_objects "$T/h.heap.pb.gz" >"$T/ao.txt"
 check "pprof -sample_index=alloc_objects counts the freed memalign too" grep -Eq '^ +1 .* no_leak_memalign$' "$T/ao.txt"
 HOME=$T "$PPROF" -raw "$T/h.heap.pb.gz" >"$T/raw.txt" 2>&1
 is "$?" 0 "pprof -raw parses every record"
-check "sample types in order" grep -q 'alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes' "$T/raw.txt"
+check "sample types in order (full mode: temp_objects and peak_space before the inuse pair)" \
+	grep -q 'alloc_objects/count alloc_space/bytes temp_objects/count peak_space/bytes inuse_objects/count inuse_space/bytes' "$T/raw.txt"
 check "the profile is named after the program" grep -q '^File: leak-aligned' "$T/top.txt"
 
 # Sample mode with libunwind through libstdc++ (built without frame pointers).

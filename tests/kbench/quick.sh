@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The quick suite end to end on the embedded backends (memory, kafka mock
 # cluster) with the real drivers, libkalloc and libksamp, at a reduced
-# message count: results.json, per-case artifacts, report, summary; then
+# message count: results.json, per-case artifacts, report, summary, the CI
+# reports (--ci-reports: leaks.sarif, leaks.junit.xml); then
 # compare (A/A and a synthetic regression with a differential flame graph),
 # history, and a backend without broker skipped with a visible note.
 set -u
@@ -12,7 +13,8 @@ cd "$TAP_TMP" || exit 1
 KBENCH=$top_builddir/bench/kbench
 need_built "$KBENCH" "$top_builddir/bench/bench_pub" "$top_builddir/bench/bench_e2e"
 
-"$KBENCH" run --suite quick --out run --reps 2 --count 2000 >summary.txt 2>progress.txt
+"$KBENCH" run --suite quick --out run --reps 2 --count 2000 --ci-reports --source-root "$top_srcdir" \
+	>summary.txt 2>progress.txt
 st=$?
 is "$st" 0 "kbench run --suite quick exits 0"
 [ $st -eq 0 ] || diag "$(grep -i 'fail\|note' progress.txt | head -10)"
@@ -22,6 +24,22 @@ grep -q '^written:' summary.txt && grep -q "results .*/run/results.json" summary
 check "summary lists the paths written" test $? -eq 0
 grep -q 'pub/memory size=100 batch=1 clients=1 .*/s ' summary.txt && grep -q 'pub/kafka size=1024 batch=100 clients=1 .*/s ' summary.txt
 check "summary table has memory and kafka rows" test $? -eq 0
+
+# --ci-reports: the leak reports of every case as SARIF and JUnit XML
+grep -q "ci reports .*/run/leaks.sarif .*/run/leaks.junit.xml" summary.txt
+check "summary lists the CI reports" test $? -eq 0
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$top_srcdir/tests/kprof/ci/sarif-check.py" "$top_srcdir/tests/kprof/ci/sarif-schema-2.1.0.json" \
+		run/leaks.sarif >sarif.res 2>sarif.err
+	st=$?
+	check "run/leaks.sarif is SARIF 2.1.0 ($(tail -n 1 sarif.res)$(cat sarif.err))" test "$st" -eq 0
+else
+	not_ok "python3 missing: run/leaks.sarif not checked"
+fi
+n=$(${XMLLINT:-xmllint} --xpath 'count(/testsuites/testsuite)' run/leaks.junit.xml 2>&1)
+is "$n" 18 "run/leaks.junit.xml: a test suite per case"
+is "$(${XMLLINT:-xmllint} --xpath 'string(/testsuites/testsuite[@name="pub-memory-s100-b1-c1"]/@tests)' run/leaks.junit.xml 2>&1)" \
+	1 "run/leaks.junit.xml: suites named by case"
 
 test -s run/results.json && grep -q '"schema": "kprof-bench/1"' run/results.json
 check "results.json is kprof-bench/1" test $? -eq 0
@@ -50,6 +68,15 @@ fi
 test -s run/report.html && grep -q 'pub/kafka size=1024 batch=100 clients=1' run/report.html \
 	&& grep -q 'href="pub-memory-s100-b1-c1/cpu.svg"' run/report.html
 check "report.html has every case and links its flame graph" test $? -eq 0
+missing=
+for c in pub-memory-s100-b1-c1 pub-kafka-s1024-b100-c1 e2e-memory-s100-b1-c1; do
+	test -s "run/$c/timeline.json" && xmllint --noout "run/$c/mem.svg" 2>/dev/null || missing="$missing $c"
+done
+is "${missing:-none}" none "per-case memory timeline: timeline.json and a well-formed mem.svg"
+grep -q '<img alt="memory timeline" [^>]*src="pub-memory-s100-b1-c1/mem.svg"' run/report.html && grep -q '<th>Temporary allocs/msg</th>' run/report.html
+check "report.html shows each case's memory timeline and temporary allocs/msg" test $? -eq 0
+n=$(grep -c '"temp_allocs_per_msg": ' run/results.json)
+check "results.json: temporary allocations per message ($n cases)" test "$n" -ge 1
 grep -q 'Feature impact: throughput change' run/report.html && grep -q 'pub/memory size=1024 batch=100 clients=1 +ack' run/report.html
 check "report.html charts the feature impact (ack, correlation id + metadata)" test $? -eq 0
 

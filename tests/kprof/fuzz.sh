@@ -1,17 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Runs the analyzer's libFuzzer targets for a bounded time each
-# (KPROF_FUZZ_SECONDS, default 20), seeded with the golden profiles.
+# (KPROF_FUZZ_SECONDS, default 20), seeded with the golden profiles (the
+# leak-report target with the golden and hostile leak reports).
 # Built only with --enable-fuzzing; a crash, leak or timeout fails.
 set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 secs=${KPROF_FUZZ_SECONDS:-20}
-for t in pprof legacy; do
+for t in pprof legacy leaks timeline; do
 	bin=$top_builddir/tests/kprof/fuzz-$t
 	mkdir -p "$TAP_TMP/corpus-$t"
-	cp "$top_srcdir"/tests/kprof/golden/*.pb.gz "$top_srcdir"/tests/kprof/golden/*.prof "$TAP_TMP/corpus-$t/"
-	gzip -dc "$top_srcdir/tests/kprof/golden/ksamp.cpu.pb.gz" >"$TAP_TMP/corpus-$t/ksamp.pb"
+	if [ $t = timeline ]; then
+		cp "$top_srcdir"/tests/kprof/golden/*.timeline.json "$TAP_TMP/corpus-$t/"
+	elif [ $t = leaks ]; then
+		cp "$top_srcdir"/tests/kprof/golden/kalloc.leaks*.json "$TAP_TMP/corpus-$t/"
+		python3 "$top_srcdir/tests/kprof/ci/hostile-leaks.py" "$TAP_TMP/corpus-$t/hostile.json" 2>/dev/null
+	else
+		cp "$top_srcdir"/tests/kprof/golden/*.pb.gz "$top_srcdir"/tests/kprof/golden/*.prof "$TAP_TMP/corpus-$t/"
+		gzip -dc "$top_srcdir/tests/kprof/golden/ksamp.cpu.pb.gz" >"$TAP_TMP/corpus-$t/ksamp.pb"
+	fi
 	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		-artifact_prefix="$TAP_TMP/" "$TAP_TMP/corpus-$t" >"$TAP_TMP/$t.log" 2>&1; then
 		ok "fuzz-$t ran ${secs}s without a finding ($(grep -o 'Done [0-9]* runs' "$TAP_TMP/$t.log"))"

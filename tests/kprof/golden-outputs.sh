@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Golden outputs: kprof top/folded/leaks on profiles written by Go's
 # runtime/pprof, gperftools' libprofiler.so, libksamp and libkalloc
-# (tests/kprof/golden/) and by `pprof -proto`, compared with diff -u against the expected files
+# (tests/kprof/golden/; the *.inline.* ones carry inline chains) and by
+# `pprof -proto`, compared with diff -u against the expected files
 # beside them. KPROF_REGEN=1 rewrites the expected files instead.
 # The gperftools profile is address-only and its binary is not shipped, so
 # it is read with KPROF_NO_SYMBOLIZE=1: frames are object+offset, the same
@@ -35,6 +36,9 @@ case_() {
 	fi
 }
 
+# kprof mem on a libkalloc.so run of tests/kalloc/memtime rfr
+case_ memtime.mem.txt mem memtime -n 5
+case_ memtime.mem.json mem memtime --json -n 5
 case_ go.cpu.top top go.cpu.pb.gz -n 15
 case_ go.cpu.cum.top top go.cpu.pb.gz --cum -n 10
 case_ go.cpu.folded folded go.cpu.pb.gz
@@ -51,7 +55,17 @@ unset KPROF_NO_SYMBOLIZE
 case_ ksamp.cpu.top top ksamp.cpu.pb.gz
 case_ ksamp.cpu.folded folded ksamp.cpu.pb.gz
 case_ ksamp.samples.top top ksamp.cpu.pb.gz --sample-type samples
+# libksamp profile of threads made every way (tests/ksamp 'methods'), by thread
+case_ ksamp.threads.bythread.top top --by-thread ksamp.threads.pb.gz
+case_ ksamp.threads.mc.top top --thread '^m-c' ksamp.threads.pb.gz -n 8
+case_ ksamp.threads.folded folded --by-thread --thread 'raw|early' ksamp.threads.pb.gz
 case_ kalloc.leaks.txt leaks kalloc.leaks.json
+# inline chains (tests/symbolize/corpus/search.c, gcc -O2): locations with
+# several Lines, leak stacks with inlined frames
+case_ ksamp.inline.top top ksamp.inline.cpu.pb.gz -n 12
+case_ ksamp.inline.cum.top top ksamp.inline.cpu.pb.gz --cum -n 12
+case_ ksamp.inline.folded folded ksamp.inline.cpu.pb.gz
+case_ kalloc.inline.leaks.txt leaks kalloc.inline.leaks.json
 case_ kalloc.leaks.supp.json leaks kalloc.leaks.json --suppressions kalloc.supp --format json
 
 # Figures that must agree with the Go profile's own structure, independent
@@ -70,8 +84,13 @@ if [ -n "$PPROF" ] && [ -x "$PPROF" ]; then
 	t=$("$PPROF" -top ksamp.cpu.pb.gz 2>/dev/null | sed -n 's/.* of \(.*\) total/\1/p')
 	is "$t" "$(sed -n 's/.* of \(.*\) total/\1/p' "$G/ksamp.cpu.top" | sed 's/ms$//' | awk '{printf "%gms", $1}')" \
 		"pprof -top total for ksamp.cpu.pb.gz matches kprof"
+	# an inlined frame's flat and cum (pprof marks it "(inline)")
+	for f in mix key_of compare_keys; do
+		t=$("$PPROF" -top ksamp.inline.cpu.pb.gz 2>/dev/null | awk -v f="$f" '$(NF-1) == f && $NF == "(inline)" { print $1, $4 }')
+		is "${t:-none}" "$(awk -v f="$f" '$NF == f { print $1, $4 }' "$G/ksamp.inline.top")" \
+			"ksamp.inline: pprof -top and kprof top agree on inlined $f (flat, cum)"
+	done
 else
-	skip "pprof not installed"
-	skip "pprof not installed"
+	for i in 1 2 3 4 5; do skip "pprof not installed"; done
 fi
 done_testing

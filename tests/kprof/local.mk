@@ -22,9 +22,11 @@ tests_kprof_leaky_CFLAGS = -g -O0 -fno-omit-frame-pointer
 tests_kprof_leaky_LDFLAGS = -no-install
 
 TESTS += tests/kprof/test-symbolize tests/kprof/test-hmap tests/kprof/golden-outputs.sh tests/kprof/badinput.sh tests/kprof/svg.sh \
-	tests/kprof/live.sh tests/kprof/roundtrip.sh tests/kprof/scale.sh
+	tests/kprof/live.sh tests/kprof/roundtrip.sh tests/kprof/scale.sh tests/kprof/ci-formats.sh tests/kprof/threads.sh
 EXTRA_DIST += tests/kprof/golden-outputs.sh tests/kprof/badinput.sh tests/kprof/svg.sh tests/kprof/live.sh \
-	tests/kprof/roundtrip.sh tests/kprof/scale.sh tests/kprof/gen/goprof.go tests/kprof/golden
+	tests/kprof/roundtrip.sh tests/kprof/scale.sh tests/kprof/threads.sh tests/kprof/gen/goprof.go tests/kprof/golden
+# CI report formats: the OASIS SARIF 2.1.0 schema, the checkers and the golden files
+EXTRA_DIST += tests/kprof/ci-formats.sh tests/kprof/ci
 
 # Performance benchmark (not part of make check): generator + script.
 check_PROGRAMS += tests/kprof/perf/genprof
@@ -37,9 +39,9 @@ EXTRA_DIST += tests/kprof/perf/bench.sh
 
 # libFuzzer targets (CC=clang ./configure --enable-fuzzing): the profile
 # readers, run for a bounded time by fuzz.sh in make check.
-EXTRA_DIST += tests/kprof/fuzz.sh
+EXTRA_DIST += tests/kprof/fuzz.sh tests/kprof/fuzz-timeline.c
 if ENABLE_FUZZING
-check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy
+check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy tests/kprof/fuzz-leaks
 KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/symbolize.c lib/arena.c lib/hmap.c
 tests_kprof_fuzz_pprof_SOURCES = tests/kprof/fuzz-pprof.c $(KAN_FUZZ_SOURCES)
 tests_kprof_fuzz_pprof_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
@@ -51,5 +53,19 @@ tests_kprof_fuzz_legacy_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_legacy_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
 tests_kprof_fuzz_legacy_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kprof_fuzz_legacy_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
+# the leak-report reader and the CI writers (SARIF, JUnit XML, GitHub)
+tests_kprof_fuzz_leaks_SOURCES = tests/kprof/fuzz-leaks.c analyze/leaks.h analyze/leaks.c analyze/leaks-ci.c \
+	analyze/ci.h analyze/ci.c analyze/cli.h analyze/cli.c $(KAN_FUZZ_SOURCES) lib/json.c
+tests_kprof_fuzz_leaks_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_fuzz_leaks_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
+tests_kprof_fuzz_leaks_LDFLAGS = $(FUZZ_CFLAGS) -no-install
+tests_kprof_fuzz_leaks_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
+check_PROGRAMS += tests/kprof/fuzz-timeline
+tests_kprof_fuzz_timeline_SOURCES = tests/kprof/fuzz-timeline.c analyze/timeline-load.c analyze/timeline-svg.c \
+	$(KAN_FUZZ_SOURCES) lib/json.c
+tests_kprof_fuzz_timeline_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
+tests_kprof_fuzz_timeline_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
+tests_kprof_fuzz_timeline_LDFLAGS = $(FUZZ_CFLAGS) -no-install
+tests_kprof_fuzz_timeline_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS) -lm
 TESTS += tests/kprof/fuzz.sh
 endif

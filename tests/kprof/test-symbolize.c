@@ -3,8 +3,11 @@
  * test-symbolize: lib/symbolize against this very program: a static
  * function's address (found through /proc/self/maps, as the interposers
  * do) resolves to its name, file and line; code inlined into another
- * function gives two frames, innermost first; C++ names demangle; build
- * IDs read; missing files and build-ID mismatches are reported.
+ * function gives two frames, innermost first, and a chain three deep
+ * three frames, each with its own name and the line of its own call
+ * (also when the room given is smaller than the chain, and with
+ * KU_SYM_NO_INLINE); C++ names demangle; build IDs read; missing files
+ * and build-ID mismatches are reported.
  */
 #include "config.h"
 
@@ -73,6 +76,40 @@ __attribute__((noinline)) static int kan_test_outer(int x)
 	return kan_test_inlined(x) + 2;
 }
 
+/* Three deep: kan_test_inner inlined into kan_test_mid inlined into
+ * kan_test_deep. kan_test_l records the line of each call. */
+static uintptr_t kan_test_deep_pc;
+static int kan_test_l[3];
+__attribute__((noinline)) static int kan_test_probe2(int x)
+{
+	kan_test_deep_pc = (uintptr_t)__builtin_return_address(0) - 1;
+	return x - 1;
+}
+
+static inline __attribute__((always_inline)) int kan_test_inner(int x)
+{
+	int r;
+
+	kan_test_l[0] = __LINE__, r = kan_test_probe2(x) * 3;
+	return r;
+}
+
+static inline __attribute__((always_inline)) int kan_test_mid(int x)
+{
+	int r;
+
+	kan_test_l[1] = __LINE__, r = kan_test_inner(x) + 4;
+	return r;
+}
+
+__attribute__((noinline)) static int kan_test_deep(int x)
+{
+	int r;
+
+	kan_test_l[2] = __LINE__, r = kan_test_mid(x) * 2;
+	return r;
+}
+
 static int kan_test_ends(const char *s, const char *suf)
 {
 	size_t a = s ? strlen(s) : 0, b = strlen(suf);
@@ -83,7 +120,7 @@ static int kan_test_ends(const char *s, const char *suf)
 int main(void)
 {
 	struct ku_sym *s;
-	struct ku_sym_frame fr[8];
+	struct ku_sym_frame fr[KU_SYM_CHAIN_MAX];
 	struct kan_test_map m;
 	size_t n = 0;
 	uint64_t addr = (uint64_t)(uintptr_t)&kan_test_target;
@@ -126,6 +163,37 @@ int main(void)
 	ku_sym_new(&s2, KU_SYM_NO_INLINE);
 	ku_sym_lookup_addr(s2, m.path, NULL, addr, m.start, m.offset, fr, 8, &n);
 	tap_ok(n == 1 && fr[0].function && !strcmp(fr[0].function, "kan_test_outer"), "KU_SYM_NO_INLINE gives the physical frame");
+	ku_sym_free(s2);
+
+	/* three deep: every frame with its own name and line, in order */
+	tap_is_int(kan_test_deep(one), 8, "deep() ran");
+	addr = (uint64_t)kan_test_deep_pc;
+	kan_test_find_map(addr, &m);
+	ku_sym_lookup_addr(s, m.path, NULL, addr, m.start, m.offset, fr, KU_SYM_CHAIN_MAX, &n);
+	tap_is_int(n, 3, "a chain three deep gives three frames");
+	if (n == 3) {
+		static const char *const names[] = {"kan_test_inner", "kan_test_mid", "kan_test_deep"};
+
+		for (int i = 0; i < 3; i++) {
+			tap_is_str(fr[i].function, names[i], "frame %d is %s", i, names[i]);
+			tap_is_int(fr[i].line, kan_test_l[i], "frame %d at its own call's line", i);
+			tap_ok(kan_test_ends(fr[i].file, "test-symbolize.c"), "frame %d in test-symbolize.c", i);
+			tap_is_int(fr[i].inlined, i < 2, "frame %d inlined flag", i);
+		}
+	} else {
+		for (int i = 0; i < 12; i++)
+			tap_ok(0, "three frames expected, got %zu", n);
+	}
+	/* room for two: the innermost inlined frame and the physical one,
+	 * which keeps its own line */
+	ku_sym_lookup_addr(s, m.path, NULL, addr, m.start, m.offset, fr, 2, &n);
+	tap_ok(n == 2 && fr[0].function && !strcmp(fr[0].function, "kan_test_inner") && fr[1].function &&
+		       !strcmp(fr[1].function, "kan_test_deep") && fr[1].line == kan_test_l[2],
+	       "max 2: innermost inlined frame, then the physical one at its own line");
+	ku_sym_new(&s2, KU_SYM_NO_INLINE);
+	ku_sym_lookup_addr(s2, m.path, NULL, addr, m.start, m.offset, fr, KU_SYM_CHAIN_MAX, &n);
+	tap_ok(n == 1 && fr[0].function && !strcmp(fr[0].function, "kan_test_deep") && fr[0].line == kan_test_l[2],
+	       "KU_SYM_NO_INLINE: the physical frame at the outermost call site (line %d)", n ? fr[0].line : 0);
 	ku_sym_free(s2);
 
 	tap_is_str(ku_sym_demangle(s, "_ZN6broker13route_messageEi"), "broker::route_message(int)", "C++ demangling");

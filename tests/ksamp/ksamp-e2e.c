@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +30,10 @@
 
 static char dir[] = "/tmp/ksamp-e2e.XXXXXX";
 static const char *workload, *workload_plain, *workload_fp, *libksamp, *pprof;
-static char both[8192]; /* "libkalloc.so libksamp.so" */
+static char both[8192]; /* "libkalloc.so libksamp.so", or what preload 3 uses */
+static const char *program;	/* what run() executes (the workload unless set) */
+static const char *const *program_args; /* its arguments after argv[0], instead of arg */
+static struct rusage last_ru;	/* resource usage of the last run() (wait4) */
 
 /*
  * Run the workload with arg, extra "K=V" settings (NULL-terminated) and,
@@ -56,7 +61,7 @@ static int run(int preload, const char *out, const char *arg, const char *const 
 		unsetenv("KSAMP_ROOT_PID");
 		unsetenv("LD_PRELOAD");
 		if (preload) {
-			setenv("LD_PRELOAD", preload == 2 ? both : libksamp, 1);
+			setenv("LD_PRELOAD", preload >= 2 ? both : libksamp, 1);
 			unsetenv("KSAMP_OUT");
 			if (out)
 				setenv("KSAMP_OUT", out, 1);
@@ -65,8 +70,19 @@ static int run(int preload, const char *out, const char *arg, const char *const 
 		}
 		for (; env && *env; env++)
 			putenv((char *)*env);
-		execl(workload, workload, arg, (char *)NULL);
-		fprintf(stderr, "cannot run %s: %s\n", workload, strerror(errno));
+		if (program) {
+			char *av[32];
+			int k = 0;
+
+			av[k++] = (char *)program;
+			for (; program_args && program_args[k - 1] && k < 31; k++)
+				av[k] = (char *)program_args[k - 1];
+			av[k] = NULL;
+			execv(program, av);
+		} else {
+			execl(workload, workload, arg, (char *)NULL);
+		}
+		fprintf(stderr, "cannot run %s: %s\n", program ? program : workload, strerror(errno));
 		_exit(126);
 	}
 	close(po[1]);
@@ -102,9 +118,16 @@ static int run(int preload, const char *out, const char *arg, const char *const 
 	close(pe[0]);
 	buf[n] = 0;
 	errbuf[ne] = 0;
-	if (waitpid(pid, &st, 0) != pid)
+	if (wait4(pid, &st, 0, &last_ru) != pid)
 		return -1;
 	return st;
+}
+
+/* CPU time (user + system) of the last run(), in nanoseconds. */
+static double last_cpu_ns(void)
+{
+	return ((double)last_ru.ru_utime.tv_sec + (double)last_ru.ru_stime.tv_sec) * 1e9 +
+	       ((double)last_ru.ru_utime.tv_usec + (double)last_ru.ru_stime.tv_usec) * 1e3;
 }
 
 static double getval(const char *out, const char *key)
@@ -224,6 +247,47 @@ static double thread_share(const struct pb_profile *pr, const char *name)
 			s += pr->samples[i].vals[0];
 	}
 	return t ? (double)s / (double)t : 0;
+}
+
+/* The text after key in the first comment that has it ("" if none). */
+static const char *comment_after(const struct pb_profile *pr, const char *key)
+{
+	for (size_t i = 0; i < pr->ncomments; i++) {
+		const char *c = strstr(pb_str(pr, pr->comments[i]), key);
+
+		if (c)
+			return c + strlen(key);
+	}
+	return "";
+}
+
+/* Sum of sample type idx over samples whose thread_name starts with prefix. */
+static int64_t thread_total(const struct pb_profile *pr, const char *prefix, int idx)
+{
+	int64_t t = 0;
+
+	for (size_t i = 0; i < pr->nsamples; i++) {
+		const char *l = pb_label(pr, &pr->samples[i], "thread_name", NULL);
+
+		if (l && !strncmp(l, prefix, strlen(prefix)))
+			t += pr->samples[i].vals[idx];
+	}
+	return t;
+}
+
+/* The number just before suffix in the first comment that has it (NAN if none). */
+static double comment_num_before(const struct pb_profile *pr, const char *suffix)
+{
+	for (size_t i = 0; i < pr->ncomments; i++) {
+		const char *c = pb_str(pr, pr->comments[i]), *e = strstr(c, suffix), *b;
+
+		if (!e)
+			continue;
+		for (b = e; b > c && (isdigit((unsigned char)b[-1]) || b[-1] == '.'); b--)
+			;
+		return b < e ? atof(b) : NAN;
+	}
+	return NAN;
 }
 
 static uint64_t comment_num(const struct pb_profile *pr, const char *key)
@@ -435,7 +499,12 @@ static void threads(void)
 		tap_skip("/proc/self/timers not available");
 	if (load(&pr, p))
 		return;
-	tap_ok(share(&pr, "short_worker") > 0.5, "short_worker dominates: %.1f%%", 100 * share(&pr, "short_worker"));
+	/* Most of a 2-3 ms thread's samples fall due after the last tick it
+	 * saw: they are taken at its end, where only its start routine is
+	 * known. */
+	double sw = share(&pr, "short_worker"), end = share(&pr, "[sample due at thread end]");
+	tap_ok(sw + end > 0.5 && end > 0, "short_worker %.1f%% and samples due at thread end %.1f%% dominate", 100 * sw,
+	       100 * end);
 	size_t tids = 0;
 	int64_t seen[512];
 	for (size_t i = 0; i < pr.nsamples; i++) {
@@ -462,6 +531,275 @@ static void threads(void)
 		       "a thread born with SIGPROF blocked is sampled (%.0f samples, %.0f expected)", got, want);
 		pb_free(&pr);
 	}
+}
+
+
+/*
+ * One thread made each way, running at once (see workload.c 'methods'):
+ * each one's share of the profile is within 3 points of its share of the
+ * CPU time, and the profile's total within 5% of the process's CPU time.
+ * libearly.so, preloaded after libksamp.so (so its constructor runs
+ * first: the dynamic loader runs them in the reverse order), starts a
+ * thread before libksamp's constructor runs.
+ */
+static void methods(void)
+{
+	static const char *fns[] = {"m_main", "m_pthread", "m_c11", "m_clone", "m_raw", "m_blocked", "m_early"};
+	static const char *tnames[] = {"m-main", "m-pthread", "m-c11", "m-clone", "m-raw", "m-blocked", "m-early"};
+	const char *top = getenv("top_builddir");
+	char early[4200], p[512], key[64];
+	const char *e[] = {"KSAMP_HZ=99", NULL};
+	struct pb_profile pr;
+	double cpu[7], sum = 0;
+
+	snprintf(early, sizeof(early), "%s/tests/ksamp/.libs/libearly.so", top ? top : ".");
+	if (access(early, R_OK)) {
+		tap_ok(0, "libearly.so is built (%s)", early);
+		return;
+	}
+	snprintf(both, sizeof(both), "%s %s", libksamp, early);
+	path_of(p, sizeof(p), "methods.pb.gz");
+	if (!exited0(run(3, p, "methods", e, out, sizeof(out), err, sizeof(err)), "threads made every way") ||
+	    load(&pr, p))
+		return;
+	for (int i = 0; i < 7; i++) {
+		snprintf(key, sizeof(key), "cpu_%s", fns[i]);
+		cpu[i] = getval(out, key);
+		if (!isnan(cpu[i]))
+			sum += cpu[i];
+	}
+	tap_ok(!isnan(cpu[6]), "the constructor of libearly.so made its thread");
+	tap_diag("%s", comment_after(&pr, "cpu time: ") - strlen("cpu time: "));
+	for (int i = 0; i < 7; i++) {
+		char what[128];
+
+		if (isnan(cpu[i])) {
+			snprintf(what, sizeof(what), "%s: no such thread on this architecture", fns[i]);
+			tap_skip(what);
+			continue;
+		}
+		snprintf(what, sizeof(what), "%s (thread %s)", fns[i], tnames[i]);
+		NEAR(share(&pr, fns[i]), cpu[i] / sum, 0.03, what);
+		tap_ok(thread_total(&pr, tnames[i], 0) > 0, "thread_name %s labels its samples", tnames[i]);
+	}
+	double want = getval(out, "cpu_ns"), got = (double)total(&pr, 1);
+	tap_ok(fabs(got - want) <= 0.05 * want, "profile total %.0f ms within 5%% of the process CPU time %.0f ms",
+	       got / 1e6, want / 1e6);
+	tap_is_int(comment_num(&pr, "threads without a timer: "), 0, "every thread had a timer");
+	tap_ok(strstr(comment_after(&pr, "threads sampled: "), " of 7 seen (the first 1, pthread_create 2, thrd_create 1, "
+								 "clone 1, found in /proc/self/task 2)") != NULL ||
+		       strstr(comment_after(&pr, "threads sampled: "), " of 6 seen (the first 1, pthread_create 2, "
+								 "thrd_create 1, clone 1, found in /proc/self/task 1)"),
+	       "the comment counts the threads by how they were made: %s", comment_after(&pr, "threads sampled: "));
+	tap_ok(strstr(comment_after(&pr, "threads sampled: "), "7 of 7") || strstr(comment_after(&pr, "threads sampled: "), "6 of 6"),
+	       "every thread was sampled");
+	check_pprof(p, "m_c11");
+	pb_free(&pr);
+}
+
+/* Every thread blocks SIGPROF: the program's output is whole, and the
+ * profile says that 7 threads were seen and all had SIGPROF blocked. */
+static void sigprofall(void)
+{
+	const char *e[] = {"KSAMP_HZ=250", NULL};
+	struct pb_profile pr;
+	char p[512];
+
+	path_of(p, sizeof(p), "sigprofall.pb.gz");
+	if (!exited0(run(1, p, "sigprofall", e, out, sizeof(out), err, sizeof(err)), "every thread blocks SIGPROF"))
+		return;
+	tap_is_int(getval(out, "lines"), 7, "every thread wrote its line");
+	tap_ok(strstr(out, "line pthread") && strstr(out, "line c11") && strstr(out, "line clone") &&
+		       strstr(out, "line main"),
+	       "lines from every kind of thread");
+	tap_is_str(err, "", "nothing on stderr");
+	if (load(&pr, p))
+		return;
+	tap_ok(strstr(comment_after(&pr, "threads sampled: "), " of 7 seen (the first 1, pthread_create 3, thrd_create 2, "
+								 "clone 1, found in /proc/self/task 0)") != NULL,
+	       "7 threads seen: %s", comment_after(&pr, "threads sampled: "));
+	tap_is_int(comment_num(&pr, "threads with SIGPROF blocked (timer set, signals held back, not sampled): "), 7,
+		   "the comment says all 7 had SIGPROF blocked");
+	tap_ok(total(&pr, 0) <= 3, "(almost) no samples: %lld", (long long)total(&pr, 0));
+	double blk = comment_num_before(&pr, " ms in threads with SIGPROF blocked");
+	tap_ok(blk >= 0.6 * 400, "the CPU time of the blocked threads is counted: %.1f ms (about 400 ms)", blk);
+	check_pprof(p, NULL);
+	pb_free(&pr);
+}
+
+/* 500 short-lived threads made three ways: no crash, nothing lost, the
+ * count right, and no timer left behind. */
+static void manythreads(void)
+{
+	const char *e[] = {"KSAMP_HZ=250", NULL};
+	struct pb_profile pr;
+	char p[512];
+
+	path_of(p, sizeof(p), "many.pb.gz");
+	if (!exited0(run(1, p, "manythreads", e, out, sizeof(out), err, sizeof(err)), "500 short-lived threads"))
+		return;
+	tap_ok(getval(out, "made") == 500 && getval(out, "ran") == 500, "500 made, 500 ran (%s)", out);
+	if (!isnan(getval(out, "timers")))
+		tap_ok(getval(out, "timers") == 1,
+		       "timers of ended threads deleted, clone()'s included: %.0f left (main's)", getval(out, "timers"));
+	else
+		tap_skip("/proc/self/timers not available");
+	if (load(&pr, p))
+		return;
+	tap_ok(strstr(comment_after(&pr, "threads sampled: "), " of 501 seen (the first 1, pthread_create 200, "
+								 "thrd_create 200, clone 100, found in /proc/self/task 0)") != NULL,
+	       "501 threads seen: %s", comment_after(&pr, "threads sampled: "));
+	/* Each thread's 0.3 ms rarely sees a tick: most of its samples are
+	 * taken at its end (not for clone()'s, whose end we do not see). */
+	tap_ok(share(&pr, "tiny_worker") + share(&pr, "[sample due at thread end]") > 0,
+	       "the short threads are sampled (tiny_worker %.1f%%, at thread end %.1f%%)",
+	       100 * share(&pr, "tiny_worker"), 100 * share(&pr, "[sample due at thread end]"));
+	tap_diag("%s", comment_after(&pr, "cpu time: ") - strlen("cpu time: "));
+	check_pprof(p, "sample due at thread end");
+	pb_free(&pr);
+}
+
+/* main calls pthread_exit while a worker runs: the process ends with the
+ * worker (the discovery thread leaves when only it and the ended main are
+ * left) and the profile is written. */
+static void mainexit(void)
+{
+	const char *e[] = {"KSAMP_HZ=200", NULL};
+	struct pb_profile pr;
+	struct timespec t0, t1;
+	char p[512];
+
+	path_of(p, sizeof(p), "mainexit.pb.gz");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int st = run(1, p, "mainexit", e, out, sizeof(out), err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double sec = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	if (!exited0(st, "main calls pthread_exit"))
+		return;
+	tap_ok(strstr(out, "worker done") != NULL, "the worker finished");
+	/* 0.3 s of CPU time; the process would wait for ever (killed at 60 s)
+	 * if the discovery thread kept it alive. */
+	tap_ok(sec < 20, "the process ended with its last thread (%.1f s)", sec);
+	if (load(&pr, p))
+		return;
+	tap_ok(share(&pr, "busy_part") > 0.8, "the worker is in the profile (%.1f%%)", 100 * share(&pr, "busy_part"));
+	pb_free(&pr);
+}
+
+/* 300 threads of 10 ms each at 99 Hz: the profile holds >= 90% of their
+ * CPU time (the samples due when each one ended included). */
+static void tenms(void)
+{
+	struct pb_profile pr;
+	char p[512];
+
+	path_of(p, sizeof(p), "tenms.pb.gz");
+	if (!exited0(run(1, p, "tenms", NULL, out, sizeof(out), err, sizeof(err)), "300 threads of 10 ms") ||
+	    load(&pr, p))
+		return;
+	double want = getval(out, "ten_ms_cpu_ns"), got = (double)thread_total(&pr, "ten-ms", 1);
+	tap_ok(got >= 0.90 * want && got <= 1.10 * want,
+	       "samples of the ten-ms threads cover %.1f%% of their CPU time (%.0f of %.0f ms)", 100 * got / want,
+	       got / 1e6, want / 1e6);
+	tap_diag("%s", comment_after(&pr, "samples due at thread end, recorded then: ") - 
+		 strlen("samples due at thread end, recorded then: "));
+	check_pprof(p, "ten_ms_worker");
+	pb_free(&pr);
+}
+
+/*
+ * bench_pub on the Kafka backend, against a mock cluster in a process of
+ * its own: librdkafka's rdk:* threads (made by thrd_create) are sampled
+ * under their names, and the profile's total is within 10% of the CPU
+ * time the kernel reports for the process (wait4). That includes what
+ * the profile cannot: the CPU time before libksamp's constructor and the
+ * writing of the profile at exit (symbolization: 0.1-0.2 s here), so the
+ * run is long enough (about 2 s of CPU time) for those to stay small.
+ */
+static void kafka(void)
+{
+	const char *top = getenv("top_builddir");
+	char pub[4200], mc[4200], addr[256], p[512], help[4096], herr[1024];
+	int in[2], outp[2], st;
+	pid_t mpid;
+	FILE *f;
+	struct pb_profile pr;
+
+	snprintf(pub, sizeof(pub), "%s/bench/bench_pub", top ? top : ".");
+	snprintf(mc, sizeof(mc), "%s/bench/kb-mockcluster", top ? top : ".");
+	{
+		static const char *ha[] = {"--help", NULL};
+
+		program = pub;
+		program_args = ha;
+		run(0, NULL, NULL, NULL, help, sizeof(help), herr, sizeof(herr));
+		program = NULL;
+		program_args = NULL;
+	}
+	if (!strstr(help, "kafka") || access(mc, X_OK)) {
+		tap_skip("bench_pub was built without the kafka backend (librdkafka missing)");
+		return;
+	}
+	if (pipe(in) || pipe(outp))
+		return (void)tap_ok(0, "pipe: %s", strerror(errno));
+	if ((mpid = fork()) == 0) {
+		dup2(in[0], 0);
+		dup2(outp[1], 1);
+		close(in[1]);
+		close(outp[0]);
+		unsetenv("LD_PRELOAD");
+		execl(mc, "kb-mockcluster", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(outp[1]);
+	f = fdopen(outp[0], "r");
+	if (!f || !fgets(addr, sizeof(addr), f) || !strchr(addr, ':')) {
+		tap_ok(0, "kb-mockcluster started");
+		close(in[1]);
+		waitpid(mpid, &st, 0);
+		return;
+	}
+	addr[strcspn(addr, "\n")] = 0;
+	{
+		const char *args[] = {"--backend", "kafka", "--brokers", addr, "--count", "2000000", "--warmup", "0",
+				      "--reps", "1", "--quiet", NULL};
+
+		path_of(p, sizeof(p), "kafka.pb.gz");
+		program = pub;
+		program_args = args;
+		st = run(1, p, NULL, NULL, out, sizeof(out), err, sizeof(err));
+		program = NULL;
+		program_args = NULL;
+	}
+	close(in[1]); /* the cluster exits when its stdin closes */
+	fclose(f);
+	waitpid(mpid, NULL, 0);
+	if (!exited0(st, "bench_pub --backend kafka under libksamp") || load(&pr, p))
+		return;
+	int64_t rdk = thread_total(&pr, "rdk:", 0), all = total(&pr, 0);
+	size_t names = 0;
+	const char *seen[32];
+	for (size_t i = 0; i < pr.nsamples; i++) {
+		const char *l = pb_label(&pr, &pr.samples[i], "thread_name", NULL);
+		size_t k;
+
+		if (!l || strncmp(l, "rdk:", 4))
+			continue;
+		for (k = 0; k < names && strcmp(seen[k], l); k++)
+			;
+		if (k == names && names < 32)
+			seen[names++] = l;
+	}
+	tap_ok(rdk > 0 && names >= 1, "samples with rdk: thread names: %.1f%% of the profile, %zu names (%s%s)",
+	       all ? 100.0 * (double)rdk / (double)all : 0, names, names ? seen[0] : "", names > 1 ? ", ..." : "");
+	double want = last_cpu_ns(), got = (double)total(&pr, 1);
+	tap_ok(fabs(got - want) <= 0.10 * want, "profile total %.0f ms within 10%% of the CPU time wait4 reports, %.0f ms",
+	       got / 1e6, want / 1e6);
+	tap_diag("%s; process CPU time in all: %.1f ms", comment_after(&pr, "cpu time: ") - strlen("cpu time: "),
+		 want / 1e6);
+	check_pprof(p, NULL);
+	pb_free(&pr);
 }
 
 static void forkexec(void)
@@ -769,6 +1107,18 @@ int main(int argc, char **argv)
 		stress();
 	else if (!strcmp(s, "kalloc"))
 		with_kalloc();
+	else if (!strcmp(s, "methods"))
+		methods();
+	else if (!strcmp(s, "sigprofall"))
+		sigprofall();
+	else if (!strcmp(s, "manythreads"))
+		manythreads();
+	else if (!strcmp(s, "tenms"))
+		tenms();
+	else if (!strcmp(s, "mainexit"))
+		mainexit();
+	else if (!strcmp(s, "kafka"))
+		kafka();
 	else
 		tap_ok(0, "unknown scenario '%s'", s);
 	if (!getenv("KSAMP_TEST_KEEP"))

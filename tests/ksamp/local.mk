@@ -22,13 +22,23 @@ tests_ksamp_workload_fp_SOURCES = tests/ksamp/workload.c
 tests_ksamp_workload_fp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sampler
 tests_ksamp_workload_fp_CFLAGS = $(AM_CFLAGS) -g -O2 -fno-omit-frame-pointer
 tests_ksamp_workload_fp_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_ksamp_workload_fp_LDADD = -ldl
+tests_ksamp_workload_LDADD = -ldl
+# A library that starts a thread in its constructor (the 'methods' test
+# preloads it after libksamp.so, so that its constructor runs first).
+check_LTLIBRARIES += tests/ksamp/libearly.la
+tests_ksamp_libearly_la_SOURCES = tests/ksamp/libearly.c
+tests_ksamp_libearly_la_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer
+tests_ksamp_libearly_la_LDFLAGS = -module -avoid-version -shared -rpath $(abs_builddir)/tests/ksamp
 tests_ksamp_ksamp_e2e_SOURCES = tests/ksamp/ksamp-e2e.c
 tests_ksamp_ksamp_e2e_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(ZLIB_CFLAGS)
 tests_ksamp_ksamp_e2e_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_ksamp_ksamp_e2e_LDADD = $(ZLIB_LIBS) -lm
 KSAMP_E2E_TESTS = tests/ksamp/attribution.sh tests/ksamp/wall.sh tests/ksamp/threads.sh \
 	tests/ksamp/forkexec.sh tests/ksamp/sigprof.sh tests/ksamp/depth.sh tests/ksamp/api.sh \
-	tests/ksamp/config.sh tests/ksamp/kalloc.sh tests/ksamp/stress.sh tests/ksamp/speedscope.sh
+	tests/ksamp/config.sh tests/ksamp/kalloc.sh tests/ksamp/stress.sh tests/ksamp/speedscope.sh \
+	tests/ksamp/methods.sh tests/ksamp/sigprofall.sh tests/ksamp/manythreads.sh tests/ksamp/tenms.sh \
+	tests/ksamp/kafka.sh tests/ksamp/mainexit.sh
 TESTS += $(KSAMP_E2E_TESTS)
 EXTRA_DIST += $(KSAMP_E2E_TESTS)
 

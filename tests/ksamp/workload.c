@@ -9,15 +9,23 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,6 +84,14 @@ NAMED(toggle_off)
 NAMED(toggle_on_2)
 NAMED(deep_leaf)
 NAMED(blocked_worker)
+NAMED(m_main)
+NAMED(m_pthread)
+NAMED(m_c11)
+NAMED(m_clone)
+NAMED(m_raw)
+NAMED(m_blocked)
+NAMED(tiny_worker)
+NAMED(ten_ms_worker)
 
 __attribute__((noinline)) void nap_part(double sec);
 __attribute__((noinline)) void nap_part(double sec)
@@ -206,6 +222,364 @@ static int blocked(void)
 	pthread_create(&t, NULL, blocked_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_join(t, NULL);
+	print_cpu();
+	return 0;
+}
+
+/* ---- threads made every way ---------------------------------------------- */
+
+static double thread_cpu_ns(void)
+{
+	return clock_s(CLOCK_THREAD_CPUTIME_ID) * 1e9;
+}
+
+/* Flags of a thread made by clone() itself, as a runtime of its own would. */
+#define CLONE_THREAD_FLAGS                                                                            \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |            \
+	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+
+/*
+ * A thread made with clone(): its own stack (mmap), no TLS of its own
+ * (no CLONE_SETTLS: it shares its creator's, so it calls nothing in libc
+ * that touches TLS on success paths). *tid is set before clone returns
+ * and cleared, with a futex wake, when the thread ends.
+ */
+struct cthread {
+	void *stack;
+	size_t size;
+	_Atomic pid_t tid;
+};
+
+static int cthread_start(struct cthread *c, int (*fn)(void *), void *arg)
+{
+	c->size = 256 << 10;
+	c->stack = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (c->stack == MAP_FAILED)
+		return -1;
+	return clone(fn, (char *)c->stack + c->size, CLONE_THREAD_FLAGS, arg, &c->tid, NULL, &c->tid) > 0 ? 0 : -1;
+}
+
+static void cthread_join(struct cthread *c)
+{
+	pid_t t;
+
+	while ((t = atomic_load(&c->tid)) != 0)
+		syscall(SYS_futex, &c->tid, FUTEX_WAIT, t, NULL, NULL, 0);
+	munmap(c->stack, c->size);
+}
+
+#if defined(__x86_64__)
+/*
+ * A thread made by the clone system call itself, bypassing libc's clone()
+ * (only the discovery pass over /proc/self/task can find it). The child
+ * pops fn and arg from its new stack, calls fn and exits.
+ */
+static int rawthread_start(struct cthread *c, int (*fn)(void *), void *arg)
+{
+	void **sp;
+	long ret;
+
+	c->size = 256 << 10;
+	c->stack = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (c->stack == MAP_FAILED)
+		return -1;
+	sp = (void **)((char *)c->stack + c->size);
+	*--sp = arg;
+	*--sp = (void *)fn;
+	register long r10 __asm__("r10") = (long)&c->tid;
+	register long r8 __asm__("r8") = 0;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "pop %%rax\n\t"
+			 "pop %%rdi\n\t"
+			 "call *%%rax\n\t"
+			 "mov %%eax, %%edi\n\t"
+			 "mov $60, %%eax\n\t"
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:\n\t"
+			 : "=a"(ret)
+			 : "a"((long)SYS_clone), "D"((long)CLONE_THREAD_FLAGS), "S"(sp), "d"(&c->tid), "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
+	return ret > 0 ? 0 : -1;
+}
+#endif
+
+/* Thread CPU time, measured by each thread at its end. */
+static double m_cpu[8];
+
+static void *m_pthread_main(void *p)
+{
+	pthread_setname_np(pthread_self(), "m-pthread");
+	m_pthread(0.40, 0);
+	m_cpu[1] = thread_cpu_ns();
+	return p;
+}
+
+static int m_c11_main(void *p)
+{
+	prctl(PR_SET_NAME, (unsigned long)"m-c11", 0, 0, 0);
+	m_c11(0.50, 0);
+	m_cpu[2] = thread_cpu_ns();
+	return p ? 1 : 0;
+}
+
+static int m_clone_main(void *p)
+{
+	prctl(PR_SET_NAME, (unsigned long)"m-clone", 0, 0, 0);
+	m_clone(0.45, 0);
+	m_cpu[3] = thread_cpu_ns();
+	return p ? 1 : 0;
+}
+
+static int m_raw_main(void *p)
+{
+	prctl(PR_SET_NAME, (unsigned long)"m-raw", 0, 0, 0);
+	m_raw(0.35, 0);
+	m_cpu[4] = thread_cpu_ns();
+	return p ? 1 : 0;
+}
+
+static void *m_blocked_main(void *p)
+{
+	pthread_setname_np(pthread_self(), "m-blocked");
+	m_blocked(0.30, 0);
+	m_cpu[5] = thread_cpu_ns();
+	return p;
+}
+
+/*
+ * One thread made each way, all running at once: pthread_create,
+ * thrd_create, clone(), the raw clone system call (x86-64), a pthread
+ * born with every signal blocked, the main thread, and (when the test
+ * preloads libearly.so) one made by a constructor before libksamp's.
+ * Prints each one's CPU time ("cpu_<name> ns") and the process's.
+ */
+static int methods(void)
+{
+	void (*early_join)(double *) = (void (*)(double *))dlsym(RTLD_DEFAULT, "ksamp_test_early_join");
+	static const char *names[] = {"m_main", "m_pthread", "m_c11", "m_clone", "m_raw", "m_blocked", "m_early"};
+	struct cthread ct, rt;
+	sigset_t all, old;
+	pthread_t pt, bt;
+	thrd_t c11;
+	int res, raw = 0;
+
+	prctl(PR_SET_NAME, (unsigned long)"m-main", 0, 0, 0);
+	if (pthread_create(&pt, NULL, m_pthread_main, NULL) || thrd_create(&c11, m_c11_main, NULL) != thrd_success ||
+	    cthread_start(&ct, m_clone_main, NULL))
+		return 3;
+#if defined(__x86_64__)
+	raw = rawthread_start(&rt, m_raw_main, NULL) == 0;
+#endif
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_create(&bt, NULL, m_blocked_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	m_main(0.20, 0);
+	m_cpu[0] = thread_cpu_ns();
+	pthread_join(pt, NULL);
+	thrd_join(c11, &res);
+	cthread_join(&ct);
+	if (raw)
+		cthread_join(&rt);
+	pthread_join(bt, NULL);
+	if (early_join)
+		early_join(&m_cpu[6]);
+	for (int i = 0; i < 7; i++)
+		if (m_cpu[i] > 0)
+			printf("cpu_%s %.0f\n", names[i], m_cpu[i]);
+	print_cpu();
+	return 0;
+}
+
+/*
+ * Every thread blocks SIGPROF, the main thread first: made by
+ * pthread_create (3), thrd_create (2) and clone (1), each printing one
+ * line. Nothing may be lost or changed.
+ */
+static void block_sigprof(void)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGPROF);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+}
+
+static _Atomic int sb_lines;
+
+static void sb_line(const char *who)
+{
+	char b[64];
+	int n = snprintf(b, sizeof(b), "line %s\n", who);
+
+	if (write(1, b, (size_t)n) == n)
+		atomic_fetch_add(&sb_lines, 1);
+}
+
+static void *sb_pthread(void *p)
+{
+	block_sigprof();
+	busy_part(0.05, 0);
+	sb_line("pthread");
+	return p;
+}
+
+static int sb_c11(void *p)
+{
+	block_sigprof();
+	busy_part(0.05, 0);
+	sb_line("c11");
+	return p ? 1 : 0;
+}
+
+static int sb_clone(void *p)
+{
+	block_sigprof();
+	busy_part(0.05, 0);
+	sb_line("clone");
+	return p ? 1 : 0;
+}
+
+static int sigprofall(void)
+{
+	pthread_t pt[3];
+	thrd_t ct[2];
+	struct cthread c;
+	int r;
+
+	block_sigprof();
+	for (int i = 0; i < 3; i++)
+		pthread_create(&pt[i], NULL, sb_pthread, NULL);
+	for (int i = 0; i < 2; i++)
+		thrd_create(&ct[i], sb_c11, NULL);
+	if (cthread_start(&c, sb_clone, NULL))
+		return 3;
+	busy_part(0.1, 0);
+	sb_line("main");
+	for (int i = 0; i < 3; i++)
+		pthread_join(pt[i], NULL);
+	for (int i = 0; i < 2; i++)
+		thrd_join(ct[i], &r);
+	cthread_join(&c);
+	printf("lines %d\n", atomic_load(&sb_lines));
+	print_cpu();
+	return 0;
+}
+
+/* Count this process's POSIX timers (-1: /proc/self/timers unreadable). */
+static int count_timers(void)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/self/timers", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "ID:", 3))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static _Atomic int many_ran;
+
+static void *many_pthread(void *p)
+{
+	tiny_worker(0.0003, 0);
+	atomic_fetch_add(&many_ran, 1);
+	return p;
+}
+
+static int many_c11(void *p)
+{
+	tiny_worker(0.0003, 0);
+	atomic_fetch_add(&many_ran, 1);
+	return p ? 1 : 0;
+}
+
+/*
+ * 500 short-lived threads, 10 at a time: 200 by pthread_create, 200 by
+ * thrd_create, 100 by clone(). Then a pause for the discovery pass to
+ * delete the timers of the clone() threads (they end without passing
+ * through libksamp), and a count of the timers left.
+ */
+static int manythreads(void)
+{
+	int made = 0, r;
+
+	for (int wave = 0; wave < 50; wave++) {
+		pthread_t pt[4];
+		thrd_t ct[4];
+		struct cthread c[2];
+		int np = 0, nc = 0, ncl = 0;
+
+		for (int i = 0; i < 4; i++)
+			np += pthread_create(&pt[np], NULL, many_pthread, NULL) == 0;
+		for (int i = 0; i < 4; i++)
+			nc += thrd_create(&ct[nc], many_c11, NULL) == thrd_success;
+		for (int i = 0; i < 2; i++)
+			ncl += cthread_start(&c[ncl], many_c11, NULL) == 0;
+		for (int i = 0; i < np; i++)
+			pthread_join(pt[i], NULL);
+		for (int i = 0; i < nc; i++)
+			thrd_join(ct[i], &r);
+		for (int i = 0; i < ncl; i++)
+			cthread_join(&c[i]);
+		made += np + nc + ncl;
+	}
+	printf("made %d\nran %d\n", made, atomic_load(&many_ran));
+	usleep(700000);
+	printf("timers %d\n", count_timers());
+	print_cpu();
+	return 0;
+}
+
+static _Atomic uint64_t ten_ms_cpu;
+
+static void *ten_ms_main(void *p)
+{
+	pthread_setname_np(pthread_self(), "ten-ms");
+	ten_ms_worker(0.010, 0);
+	atomic_fetch_add(&ten_ms_cpu, (uint64_t)thread_cpu_ns());
+	return p;
+}
+
+static void *mainexit_worker(void *p)
+{
+	busy_part(0.3, 0);
+	printf("worker done\n");
+	print_cpu();
+	return p;
+}
+
+/* main calls pthread_exit while a worker runs: the process must end when
+ * the worker does (libksamp's discovery thread must not keep it alive). */
+static int mainexit(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, mainexit_worker, NULL);
+	pthread_exit(NULL);
+}
+
+/* 300 threads of 10 ms of CPU time each, two at a time; prints the sum of
+ * their CPU times. */
+static int tenms(void)
+{
+	for (int i = 0; i < 150; i++) {
+		pthread_t t[2];
+
+		for (int k = 0; k < 2; k++)
+			pthread_create(&t[k], NULL, ten_ms_main, NULL);
+		for (int k = 0; k < 2; k++)
+			pthread_join(t[k], NULL);
+	}
+	printf("ten_ms_cpu_ns %llu\n", (unsigned long long)atomic_load(&ten_ms_cpu));
 	print_cpu();
 	return 0;
 }
@@ -422,6 +796,35 @@ static int work(long iters, int d)
 	return 0;
 }
 
+struct work4_arg {
+	long iters;
+	int depth;
+};
+
+static void *work4_main(void *p)
+{
+	struct work4_arg *a = p;
+
+	fixed_work(a->iters, a->depth);
+	return NULL;
+}
+
+/* Benchmark: the same fixed work split over 4 threads running at once. */
+static int work4(long iters, int d)
+{
+	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	struct work4_arg a = {iters / 4, d};
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, work4_main, &a);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("wall_ns %.0f\ncpu_ns %.0f\n", (clock_s(CLOCK_MONOTONIC) - w0) * 1e9,
+	       (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e9);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : "";
@@ -441,6 +844,16 @@ int main(int argc, char **argv)
 		return execself(argv[0]);
 	if (!strcmp(s, "blocked"))
 		return blocked();
+	if (!strcmp(s, "methods"))
+		return methods();
+	if (!strcmp(s, "sigprofall"))
+		return sigprofall();
+	if (!strcmp(s, "manythreads"))
+		return manythreads();
+	if (!strcmp(s, "tenms"))
+		return tenms();
+	if (!strcmp(s, "mainexit"))
+		return mainexit();
 	if (!strcmp(s, "forkexec"))
 		return forkexec(argv[0]);
 	if (!strcmp(s, "exec_child"))
@@ -457,6 +870,8 @@ int main(int argc, char **argv)
 		return busy_part(argc > 2 ? atof(argv[2]) : 1.0, 0), 0;
 	if (!strcmp(s, "work")) /* benchmark: work ITERATIONS [DEPTH] */
 		return work(argc > 2 ? atol(argv[2]) : 100000000L, argc > 3 ? atoi(argv[3]) : 1);
-	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|forkexec|execself|stress|ownsigprof|deep|api|toggle|burn [sec]|work [iterations [depth]]\n");
+	if (!strcmp(s, "work4")) /* benchmark: the same on 4 threads */
+		return work4(argc > 2 ? atol(argv[2]) : 100000000L, argc > 3 ? atoi(argv[3]) : 1);
+	fprintf(stderr, "usage: workload ratio1|threads4|wall|shortthreads|blocked|methods|sigprofall|manythreads|tenms|mainexit|forkexec|execself|stress|ownsigprof|deep|api|toggle|burn [sec]|work|work4 [iterations [depth]]\n");
 	return 2;
 }

@@ -6,7 +6,9 @@
 # REPS times, and prints the median wall time and median CPU time (user +
 # sys) of each with its ratio to plain. LeakSanitizer (liblsan.so.0) and
 # heaptrack are added when installed (KALLOC_BENCH_OTHERS=0 skips them;
-# KALLOC_BENCH_CONFIGS="plain full" runs just those).
+# KALLOC_BENCH_CONFIGS="plain full" runs just those). KPROF_LIBKALLOC_BASE=
+# another build's libkalloc.so adds base-full and base-count beside them, and
+# timeline-off (count mode, KALLOC_TIMELINE=0): what a change costs, in one run.
 # Then the memory overhead per live allocation in full mode: 1M blocks of
 # 32 bytes held, peak RSS under kalloc minus plain, divided by 1M.
 # Not part of make check (it takes minutes). Usage, from the build tree:
@@ -23,6 +25,9 @@ trap 'rm -rf "$T"' EXIT
 [ -f "$LIB" ] || { echo "run.sh: $LIB not built" >&2; exit 1; }
 
 configs=${KALLOC_BENCH_CONFIGS:-plain count sample full}
+if [ -n "${KPROF_LIBKALLOC_BASE:-}" ] && [ -z "${KALLOC_BENCH_CONFIGS:-}" ]; then
+	configs="$configs base-count base-full timeline-off"
+fi
 LSAN=$(ls /usr/lib/*/liblsan.so.0 2>/dev/null | head -n 1)
 if [ "${KALLOC_BENCH_OTHERS:-1}" = 1 ] && [ -z "${KALLOC_BENCH_CONFIGS:-}" ]; then
 	[ -n "$LSAN" ] && configs="$configs lsan"
@@ -34,6 +39,8 @@ one() {
 	case $1 in
 	plain) set -- env ;;
 	count | sample | full) set -- env KALLOC_MODE=$1 KALLOC_QUIET=1 KALLOC_OUT=$T/out LD_PRELOAD=$LIB ;;
+	base-count | base-full) set -- env KALLOC_MODE=${1#base-} KALLOC_QUIET=1 KALLOC_OUT=$T/out LD_PRELOAD=$KPROF_LIBKALLOC_BASE ;;
+	timeline-off) set -- env KALLOC_MODE=count KALLOC_TIMELINE=0 KALLOC_QUIET=1 KALLOC_OUT=$T/out LD_PRELOAD=$LIB ;;
 	lsan) set -- env LSAN_OPTIONS=detect_leaks=1 LD_PRELOAD=$LSAN ;;
 	heaptrack) set -- heaptrack -o "$T/ht" ;;
 	esac

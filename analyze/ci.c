@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/* ci: escapers, source roots and SARIF scaffolding of the CI report formats (see ci.h). */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ci.h"
+#include "kprof.h"
+#include "ku.h"
+
+int kan_ci_format(const char *name)
+{
+	if (!strcmp(name, "sarif"))
+		return KAN_CI_SARIF;
+	if (!strcmp(name, "junit"))
+		return KAN_CI_JUNIT;
+	if (!strcmp(name, "github"))
+		return KAN_CI_GITHUB;
+	return 0;
+}
+
+/* XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+ * [#x10000-#x10FFFF]. Well-formed UTF-8 has no surrogates, so only the
+ * C0 controls and U+FFFE/U+FFFF (EF BF BE/BF) are left to catch. */
+static void kan__xml(FILE *f, const char *s, int attr)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t bad = 1, len = c < 0x80 ? 1 : ku_utf8_seq(s + i, n - i, &bad);
+
+		if (!len) {
+			fputs(KU_UTF8_REPLACEMENT, f);
+			i += bad;
+			continue;
+		}
+		if (len == 3 && c == 0xEF && (unsigned char)s[i + 1] == 0xBF && (unsigned char)s[i + 2] >= 0xBE) {
+			fputs(KU_UTF8_REPLACEMENT, f);
+			i += 3;
+			continue;
+		}
+		if (len > 1) {
+			fwrite(s + i, 1, len, f);
+			i += len;
+			continue;
+		}
+		i++;
+		switch (c) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs(attr ? "&quot;" : "\"", f); break;
+		case '\'': fputs(attr ? "&apos;" : "'", f); break;
+		case '\n': fputs(attr ? "&#10;" : "\n", f); break;
+		case '\t': fputs(attr ? "&#9;" : "\t", f); break;
+		case '\r': fputs("&#13;", f); break;
+		default:
+			if (c < 0x20)
+				fputs(KU_UTF8_REPLACEMENT, f);
+			else
+				putc(c, f);
+		}
+	}
+}
+
+void kan_xml_text(FILE *f, const char *s)
+{
+	kan__xml(f, s ? s : "", 0);
+}
+
+void kan_xml_attr(FILE *f, const char *s)
+{
+	kan__xml(f, s ? s : "", 1);
+}
+
+/* The runner's unescaping (toolkit's command.ts, escapeData/escapeProperty)
+ * is the inverse of exactly this. */
+static void kan__gh(FILE *f, const char *s, int prop)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t bad = 1, len = c < 0x80 ? 1 : ku_utf8_seq(s + i, n - i, &bad);
+
+		if (!len) {
+			fputs(KU_UTF8_REPLACEMENT, f);
+			i += bad;
+			continue;
+		}
+		if (len > 1) {
+			fwrite(s + i, 1, len, f);
+			i += len;
+			continue;
+		}
+		i++;
+		if (c == '%')
+			fputs("%25", f);
+		else if (c == '\r')
+			fputs("%0D", f);
+		else if (c == '\n')
+			fputs("%0A", f);
+		else if (prop && c == ':')
+			fputs("%3A", f);
+		else if (prop && c == ',')
+			fputs("%2C", f);
+		else
+			putc(c, f);
+	}
+}
+
+void kan_gh_data(FILE *f, const char *s)
+{
+	kan__gh(f, s, 0);
+}
+
+void kan_gh_prop(FILE *f, const char *s)
+{
+	kan__gh(f, s, 1);
+}
+
+void kan_gh_command(FILE *f, const char *cmd, const char *file, int64_t line, const char *title,
+		    const char *msg)
+{
+	int sep = 0;
+
+	fprintf(f, "::%s", cmd);
+	if (file && *file) {
+		fputs(" file=", f);
+		kan_gh_prop(f, file);
+		sep = 1;
+		if (line > 0)
+			fprintf(f, ",line=%lld", (long long)line);
+	}
+	if (title && *title) {
+		fputs(sep ? ",title=" : " title=", f);
+		kan_gh_prop(f, title);
+	}
+	fputs("::", f);
+	kan_gh_data(f, msg);
+	putc('\n', f);
+}
+
+static int kan__srcroot_push(struct kan_srcroots *r, const char *dir)
+{
+	size_t n = strlen(dir);
+	char **d;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < r->n; i++)
+		if (strlen(r->dir[i]) == n && !strncmp(r->dir[i], dir, n))
+			return 0;
+	d = realloc(r->dir, (r->n + 1) * sizeof(*d));
+	if (!d)
+		return kan_die("out of memory");
+	r->dir = d;
+	if (!(r->dir[r->n] = strndup(dir, n)))
+		return kan_die("out of memory");
+	r->n++;
+	return 0;
+}
+
+int kan_srcroots_add(struct kan_srcroots *r, const char *dir)
+{
+	char real[PATH_MAX];
+
+	if (!dir || dir[0] != '/')
+		return kan_die("--source-root '%s': want an absolute directory (the one the build used)",
+			       dir ? dir : "");
+	if (kan__srcroot_push(r, dir))
+		return 2;
+	r->ngiven++;
+	if (realpath(dir, real) && kan__srcroot_push(r, real))
+		return 2;
+	return 0;
+}
+
+int kan_srcroots_default(struct kan_srcroots *r)
+{
+	char cwd[PATH_MAX];
+
+	if (r->ngiven)
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return kan_die("cannot get the current directory for --source-root");
+	return kan_srcroots_add(r, cwd);
+}
+
+void kan_srcroots_free(struct kan_srcroots *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->dir[i]);
+	free(r->dir);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *kan__under(const struct kan_srcroots *r, const char *file)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		size_t n = strlen(r->dir[i]);
+
+		if (n == 1 && r->dir[i][0] == '/')
+			return file[1] ? file + 1 : NULL;
+		if (!strncmp(file, r->dir[i], n) && file[n] == '/' && file[n + 1])
+			return file + n + 1;
+	}
+	return NULL;
+}
+
+/* realpath(base/file) into buf when that exists and lies under a root:
+ * the part under it (moved to the start of buf). */
+static const char *kan__resolve(const struct kan_srcroots *r, const char *base, const char *file, char *buf)
+{
+	char path[PATH_MAX * 2], real[PATH_MAX];
+	const char *rel;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", base, file) >= sizeof(path) || !realpath(path, real) ||
+	    !(rel = kan__under(r, real)) || strlen(rel) >= KAN_PATH_BUF)
+		return NULL;
+	memcpy(buf, rel, strlen(rel) + 1);
+	return buf;
+}
+
+const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file, char *buf)
+{
+	char cwd[PATH_MAX];
+	const char *rel;
+
+	if (!file || !*file)
+		return NULL;
+	if (file[0] == '/')
+		return kan__under(r, file);
+	while (file[0] == '.' && file[1] == '/')
+		file += 2;
+	if (!*file)
+		return NULL;
+	/* Relative names are also what other projects' debug information
+	   holds (glibc's "./nptl/pthread_create.c"): one counts only when the
+	   file is there under a root. */
+	if (!(file[0] == '.' && file[1] == '.' && (file[2] == '/' || !file[2]))) {
+		for (size_t i = 0; i < r->n; i++) {
+			char path[PATH_MAX];
+
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", r->dir[i], file) < sizeof(path) &&
+			    access(path, F_OK) == 0)
+				return file;
+		}
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if ((rel = kan__resolve(r, r->dir[i], file, buf)))
+			return rel;
+	if (getcwd(cwd, sizeof(cwd)) && (rel = kan__resolve(r, cwd, file, buf)))
+		return rel;
+	return NULL;
+}
+
+const char *kan_abs_path(const char *file, char *buf)
+{
+	char real[PATH_MAX];
+
+	if (!file || !*file)
+		return NULL;
+	if (file[0] == '/')
+		return file;
+	if (!realpath(file, real) || strlen(real) >= KAN_PATH_BUF)
+		return NULL;
+	memcpy(buf, real, strlen(real) + 1);
+	return buf;
+}
+
+char *kan_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *out = malloc(n * 3 + 8), *o = out;
+
+	if (!out)
+		return NULL;
+	if (path[0] == '/')
+		o += sprintf(o, "file://");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '~' || c == '/') {
+			*o++ = (char)c;
+		} else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+void kan_sarif_message(struct ku_json_writer *w, const char *key, const char *text)
+{
+	ku_json_key(w, key);
+	ku_json_object_begin(w);
+	ku_json_kv_string(w, "text", text);
+	ku_json_object_end(w);
+}
+
+void kan_sarif_begin(struct ku_json_writer *w, const struct kan_sarif_rule *rules, size_t nrules,
+		     const struct kan_srcroots *roots)
+{
+	ku_json_object_begin(w);
+	ku_json_kv_string(w, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+	ku_json_kv_string(w, "version", "2.1.0");
+	ku_json_key(w, "runs");
+	ku_json_array_begin(w);
+	ku_json_object_begin(w);
+	ku_json_key(w, "tool");
+	ku_json_object_begin(w);
+	ku_json_key(w, "driver");
+	ku_json_object_begin(w);
+	ku_json_kv_string(w, "name", "kprof");
+	ku_json_kv_string(w, "version", PACKAGE_VERSION);
+	ku_json_kv_string(w, "semanticVersion", PACKAGE_VERSION);
+	ku_json_key(w, "rules");
+	ku_json_array_begin(w);
+	for (size_t i = 0; i < nrules; i++) {
+		const struct kan_sarif_rule *r = &rules[i];
+
+		ku_json_object_begin(w);
+		ku_json_kv_string(w, "id", r->id);
+		ku_json_kv_string(w, "name", r->name);
+		kan_sarif_message(w, "shortDescription", r->short_desc);
+		kan_sarif_message(w, "fullDescription", r->full_desc);
+		kan_sarif_message(w, "help", r->help);
+		ku_json_key(w, "defaultConfiguration");
+		ku_json_object_begin(w);
+		ku_json_kv_string(w, "level", r->level);
+		ku_json_object_end(w);
+		ku_json_object_end(w);
+	}
+	ku_json_array_end(w);
+	ku_json_object_end(w); /* driver */
+	ku_json_object_end(w); /* tool */
+	if (roots->n) {
+		size_t n = strlen(roots->dir[0]);
+		char *dir = malloc(n + 2), *uri;
+
+		if (dir) {
+			memcpy(dir, roots->dir[0], n);
+			dir[n] = '/';
+			dir[n + (n && dir[n - 1] == '/' ? 0 : 1)] = '\0';
+		}
+		uri = dir ? kan_uri(dir) : NULL;
+		ku_json_key(w, "originalUriBaseIds");
+		ku_json_object_begin(w);
+		ku_json_key(w, "SRCROOT");
+		ku_json_object_begin(w);
+		ku_json_kv_string(w, "uri", uri ? uri : "file:///");
+		ku_json_object_end(w);
+		ku_json_object_end(w);
+		free(uri);
+		free(dir);
+	}
+	ku_json_key(w, "results");
+	ku_json_array_begin(w);
+}
+
+int kan_sarif_physical(struct ku_json_writer *w, const struct kan_srcroots *roots, const char *file,
+		       int64_t line)
+{
+	char rb[KAN_PATH_BUF], ab[KAN_PATH_BUF];
+	const char *rel = kan_srcroots_rel(roots, file, rb), *abs = rel ? NULL : kan_abs_path(file, ab);
+	char *uri;
+
+	if (!rel && !abs)
+		return 0;
+	uri = kan_uri(rel ? rel : abs);
+	ku_json_key(w, "physicalLocation");
+	ku_json_object_begin(w);
+	ku_json_key(w, "artifactLocation");
+	ku_json_object_begin(w);
+	ku_json_kv_string(w, "uri", uri ? uri : "");
+	if (rel)
+		ku_json_kv_string(w, "uriBaseId", "SRCROOT");
+	ku_json_object_end(w);
+	if (line > 0) {
+		ku_json_key(w, "region");
+		ku_json_object_begin(w);
+		ku_json_kv_int(w, "startLine", line);
+		ku_json_object_end(w);
+	}
+	ku_json_object_end(w);
+	free(uri);
+	return 1;
+}
+
+uint64_t kan_fnv1a(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull; /* a separator: "ab","c" != "a","bc" */
+}

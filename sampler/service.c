@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * service: libksamp.so in long-running programs. A thread of its own
+ * (created with the real pthread_create, so it has no timer and is never
+ * sampled; all signals blocked) writes a numbered profile every
+ * KSAMP_INTERVAL seconds, <out>.<n>.pb.gz (a trailing ".pb.gz" of the
+ * output name moves after the number), each one cumulative since start
+ * and written atomically (temporary file, rename), keeping the newest
+ * KSAMP_KEEP (default 10, 0: all). The same thread writes the final
+ * profile when SIGTERM, SIGINT or SIGHUP, left at their default
+ * disposition by the program, stop the process; the signal is then raised
+ * again so the exit status is the signal's (lib/termsig.h).
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksamp-int.h"
+#include "ku.h"
+#include "termsig.h"
+
+static struct {
+	uint64_t interval_ns;
+	int keep;
+	sem_t wake;
+	int running;
+	unsigned n, pruned;
+	char base[4200]; /* out without a trailing ".pb.gz" */
+} ksamp__svc;
+
+static void ksamp__svc_config(void)
+{
+	const char *s = secure_getenv("KSAMP_INTERVAL");
+	char *end;
+	size_t n;
+
+	ksamp__svc.keep = 10;
+	ksamp__svc.interval_ns = 0;
+	if (s && *s) {
+		double d;
+
+		errno = 0;
+		d = strtod(s, &end);
+		if (errno == 0 && end != s && *end == '\0' && d >= 0.01 && d <= 31536000.0)
+			ksamp__svc.interval_ns = (uint64_t)(d * 1e9);
+		else
+			ksamp__warn("KSAMP_INTERVAL is not a number of seconds from 0.01 to 31536000, no interval profiles", s);
+	}
+	s = secure_getenv("KSAMP_KEEP");
+	if (s && *s) {
+		long v;
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno == 0 && end != s && *end == '\0' && v >= 0 && v <= 1000000)
+			ksamp__svc.keep = (int)v;
+		else
+			ksamp__warn("KSAMP_KEEP is not a number from 0 (all) to 1000000, using 10", s);
+	}
+	snprintf(ksamp__svc.base, sizeof(ksamp__svc.base), "%s", ksamp__cfg.out);
+	n = strlen(ksamp__svc.base);
+	if (n > 6 && strcmp(ksamp__svc.base + n - 6, ".pb.gz") == 0)
+		ksamp__svc.base[n - 6] = '\0';
+}
+
+static void ksamp__svc_path(char *buf, size_t size, unsigned n)
+{
+	snprintf(buf, size, "%s.%u.pb.gz", ksamp__svc.base, n);
+}
+
+static void ksamp__svc_snapshot(void)
+{
+	char path[4300];
+	int rc;
+
+	ksamp__svc_path(path, sizeof(path), ++ksamp__svc.n);
+	rc = ksamp__write_to(path);
+	if (rc == -ECANCELED) {
+		ksamp__svc.n--; /* exiting: not written */
+		return;
+	}
+	if (rc < 0) {
+		static int once;
+
+		if (!once++)
+			ksamp__warn("cannot write an interval profile (later failures are not shown)", ku_strerror(rc));
+		return;
+	}
+	while (ksamp__svc.keep > 0 && ksamp__svc.pruned + (unsigned)ksamp__svc.keep < ksamp__svc.n) {
+		ksamp__svc_path(path, sizeof(path), ++ksamp__svc.pruned);
+		unlink(path);
+	}
+}
+
+static void *ksamp__svc_thread(void *arg)
+{
+	uint64_t next = UINT64_MAX;
+
+	(void)arg;
+	if (ksamp__svc.interval_ns)
+		next = ku_now_ns() + ksamp__svc.interval_ns;
+	for (;;) {
+		struct timespec ts;
+		uint64_t now;
+
+		if (next == UINT64_MAX) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += 3600;
+		} else {
+			ts.tv_sec = (time_t)(next / 1000000000u);
+			ts.tv_nsec = (long)(next % 1000000000u);
+		}
+		if (sem_clockwait(&ksamp__svc.wake, CLOCK_MONOTONIC, &ts) != 0 && errno != ETIMEDOUT && errno != EINTR)
+			break;
+		if (ku_termsig_pending()) {
+			ksamp_stop();
+			ksamp_flush();
+			ku_termsig_done();
+			break;
+		}
+		now = ku_now_ns();
+		if (now >= next) {
+			ksamp__svc_snapshot();
+			next += ksamp__svc.interval_ns;
+			now = ku_now_ns();
+			if (next <= now)
+				next = now + ksamp__svc.interval_ns;
+		}
+	}
+	return NULL;
+}
+
+static int ksamp__svc_thread_start(void)
+{
+	int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) =
+		(int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(RTLD_NEXT, "pthread_create");
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	int err;
+
+	if (!create)
+		return -ENOSYS;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = create(&th, &attr, ksamp__svc_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return -err;
+}
+
+static void ksamp__svc_after_fork(void)
+{
+	if (!ksamp__svc.running)
+		return;
+	ksamp__svc.running = 0;
+	sem_destroy(&ksamp__svc.wake);
+	/* The child profiles into <out>.<pid>: its own numbered files. */
+	ksamp__svc_config();
+	ksamp__svc.n = ksamp__svc.pruned = 0;
+	if (sem_init(&ksamp__svc.wake, 0, 0) == 0 && ksamp__svc_thread_start() == 0)
+		ksamp__svc.running = 1;
+}
+
+void ksamp__service_start(int skip_signal)
+{
+	int err;
+
+	ksamp__svc_config();
+	if (sem_init(&ksamp__svc.wake, 0, 0) != 0)
+		return;
+	err = ksamp__svc_thread_start();
+	if (err) {
+		ksamp__warn("cannot start the service thread: no interval profiles, no profile on SIGTERM",
+			    ku_strerror(err));
+		return;
+	}
+	ksamp__svc.running = 1;
+	pthread_atfork(NULL, NULL, ksamp__svc_after_fork);
+	ku_termsig_install(&ksamp__svc.wake, skip_signal, NULL);
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memtime: deterministic programs for the timeline, peak-attribution,
+ * temporary-allocation and service tests (timeline.sh, heaptrack.sh,
+ * services.sh). Every allocation site is a named function (built without
+ * inlining). Modes:
+ *   none        allocates nothing (heaptrack's own baseline)
+ *   ht          fixed figures, no sleeps: compared with heaptrack
+ *   rfr         memory rises (big_a, 10 MB), falls, rises again (small_b,
+ *               4 MB) with small_b making far more calls and bytes over
+ *               its lifetime; prints the realtime (ns) at which each
+ *               plateau is reached
+ *   grow SECS   runs SECS seconds; grower() keeps 1000 bytes a ms
+ *   term        allocates, prints "ready", waits for a signal forever
+ *   ownterm     the same with its own SIGTERM handler, which exits 7
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kalloc.h"
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static unsigned long long realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+void *big_a(size_t n);
+void *small_b(size_t n);
+void *leaker(size_t n);
+void *grower(size_t n);
+void *tmp_c(size_t n);
+void *regrow(void *p, size_t n);
+
+void *big_a(size_t n)
+{
+	void *p = malloc(n);
+
+	memset(p, 1, n);
+	return p;
+}
+
+void *small_b(size_t n)
+{
+	void *p = malloc(n);
+
+	memset(p, 2, n);
+	return p;
+}
+
+void *tmp_c(size_t n)
+{
+	return calloc(1, n);
+}
+
+void *leaker(size_t n)
+{
+	void *p = malloc(n);
+
+	memset(p, 3, n);
+	return p;
+}
+
+void *grower(size_t n)
+{
+	void *p = malloc(n);
+
+	memset(p, 4, n);
+	return p;
+}
+
+void *regrow(void *p, size_t n)
+{
+	return realloc(p, n);
+}
+
+static void *volatile sink;
+
+static int mode_ht(void)
+{
+	void *a[100], *b[500], *p = NULL;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		a[i] = big_a(100 * 1024);   /* peak: 10240000 bytes from big_a */
+	for (i = 0; i < 100; i++)
+		free(a[i]);                 /* a[99] is temporary */
+	for (i = 0; i < 20000; i++)
+		free(tmp_c(200));           /* 20000 temporary */
+	for (i = 0; i < 500; i++)
+		b[i] = small_b(1000);
+	for (i = 499; i >= 0; i--)
+		free(b[i]);                 /* b[499] is temporary */
+	for (i = 1; i <= 50; i++)
+		p = regrow(p, (size_t)i * 64); /* each realloc moves away the last block: temporary when it moves */
+	free(p);
+	for (i = 0; i < 3; i++)
+		sink = leaker(300);         /* 900 bytes leaked */
+	return 0;
+}
+
+static int mode_rfr(void)
+{
+	void *a[100], *b[1000];
+	int i;
+
+	kalloc_phase("rise1");
+	for (i = 0; i < 100; i++)
+		a[i] = big_a(100 * 1024);
+	printf("peak1 %llu\n", realtime_ns());
+	nap_ms(300);
+	kalloc_phase("fall");
+	for (i = 0; i < 100; i++)
+		free(a[i]);
+	for (i = 0; i < 100000; i++)
+		free(small_b(100)); /* 10 MB over its lifetime, never held */
+	nap_ms(300);
+	kalloc_phase("rise2");
+	for (i = 0; i < 1000; i++)
+		b[i] = small_b(4096);
+	printf("peak2 %llu\n", realtime_ns());
+	fflush(stdout);
+	nap_ms(300);
+	kalloc_phase("end");
+	for (i = 0; i < 1000; i++)
+		free(b[i]);
+	nap_ms(100);
+	return 0;
+}
+
+static int mode_grow(double secs)
+{
+	struct timespec t0, t;
+	void *keep = big_a(100000);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		sink = grower(1000);
+		free(small_b(64));
+		nap_ms(1);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 > secs)
+			break;
+	}
+	free(keep);
+	return 0;
+}
+
+static void on_term(int s)
+{
+	(void)s;
+	exit(7);
+}
+
+static int mode_term(int own)
+{
+	volatile unsigned long spin = 0;
+
+	if (own)
+		signal(SIGTERM, on_term);
+	sink = leaker(300);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		free(small_b(64));
+		spin++;
+		if ((spin & 1023) == 0)
+			nap_ms(1);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static char obuf[4096];
+
+	/* stdio would malloc its buffer at the first printf: a block that
+	 * stays live to the end and would change every figure. */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (argc >= 2 && strcmp(argv[1], "none") == 0)
+		return 0;
+	if (argc >= 2 && strcmp(argv[1], "ht") == 0)
+		return mode_ht();
+	if (argc >= 2 && strcmp(argv[1], "rfr") == 0)
+		return mode_rfr();
+	if (argc >= 3 && strcmp(argv[1], "grow") == 0)
+		return mode_grow(atof(argv[2]));
+	if (argc >= 2 && strcmp(argv[1], "term") == 0)
+		return mode_term(0);
+	if (argc >= 2 && strcmp(argv[1], "ownterm") == 0)
+		return mode_term(1);
+	fprintf(stderr, "usage: memtime none|ht|rfr|grow SECS|term|ownterm\n");
+	return 2;
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# services.sh: long-running programs. KALLOC_INTERVAL and KSAMP_INTERVAL
+# numbered snapshots that pprof opens, KALLOC_KEEP/KSAMP_KEEP, kprof top
+# --diff between two snapshots, files on SIGTERM/SIGINT with the exit
+# status unchanged, a program's own SIGTERM handler kept, and bad values.
+set -u
+. "${top_srcdir:-.}/tests/tap.sh"
+. "$top_srcdir/tests/kalloc/lib.sh"
+tap_tmpdir
+T=$TAP_TMP
+M=$KC/memtime
+PPROF=${KPROF_PPROF:-/usr/local/bin/pprof}
+
+# 5.5 s with one-second intervals, each library on its own (with both
+# preloaded, libkalloc.so would also count libksamp's writer at work).
+env KALLOC_OUT="$T/g" KALLOC_QUIET=1 KALLOC_INTERVAL=1 KALLOC_KEEP=0 LD_PRELOAD="$KPROF_LIBKALLOC" \
+	"$M" grow 5.5 >/dev/null 2>"$T/g.err"
+is "$?" 0 "memtime grow 5.5 under libkalloc.so, KALLOC_INTERVAL=1"
+env KSAMP_OUT="$T/cpu.pb.gz" KSAMP_INTERVAL=1 KSAMP_KEEP=0 LD_PRELOAD="$KPROF_LIBKSAMP" "$M" grow 5.5 >/dev/null 2>>"$T/g.err"
+is "$?" 0 "memtime grow 5.5 under libksamp.so, KSAMP_INTERVAL=1"
+nk=$(ls "$T"/g.[0-9]*.heap.pb.gz 2>/dev/null | wc -l)
+ns=$(ls "$T"/cpu.[0-9]*.pb.gz 2>/dev/null | wc -l)
+check "at least 4 heap snapshots ($nk)" test "$nk" -ge 4
+check "at least 4 CPU profiles ($ns)" test "$ns" -ge 4
+bad=0
+for f in "$T"/g.[0-9]*.heap.pb.gz "$T"/cpu.[0-9]*.pb.gz; do
+	HOME=$T "$PPROF" -top "$f" >"$T/p.txt" 2>&1 || { bad=$((bad + 1)); diag "pprof cannot open $f:" "$(head -n 3 "$T/p.txt")"; }
+done
+is "$bad" 0 "pprof opens every snapshot"
+check "each heap snapshot has its timeline" test -s "$T/g.1.timeline.json" -a -s "$T/g.4.timeline.json"
+left=$(ls "$T" | grep tmp)
+is "${left:-none}" none "no temporary file left"
+
+"$KPROF_BIN" top --diff "$T/g.1.heap.pb.gz" --absolute --sample-type inuse_space -n 3 "$T/g.4.heap.pb.gz" >"$T/diff.txt" 2>&1
+is "$?" 0 "kprof top --diff between two snapshots"
+first=$(awk '/^flat delta/ { getline; print; exit }' "$T/diff.txt")
+if printf '%s\n' "$first" | grep -Eq '^ *\+.* grower$'; then
+	ok "the site that grew comes first, with a positive delta"
+else
+	not_ok "the site that grew comes first, with a positive delta"
+	diag "$(cat "$T/diff.txt")"
+fi
+
+# KEEP.
+env KALLOC_OUT="$T/k" KALLOC_QUIET=1 KALLOC_INTERVAL=0.5 KALLOC_KEEP=2 LD_PRELOAD="$KPROF_LIBKALLOC" \
+	"$M" grow 3 >/dev/null 2>&1
+env KSAMP_OUT="$T/kc.pb.gz" KSAMP_INTERVAL=0.5 KSAMP_KEEP=2 LD_PRELOAD="$KPROF_LIBKSAMP" "$M" grow 3 >/dev/null 2>&1
+newest=$(ls "$T" | sed -n 's/^k\.\([0-9]*\)\.heap\.pb\.gz$/\1/p' | sort -n | tail -n 1)
+check "more than two snapshots were written (newest: ${newest:-none})" test "${newest:-0}" -ge 3
+is "$(ls "$T"/k.[0-9]*.heap.pb.gz | wc -l)" 2 "KALLOC_KEEP=2 keeps two heap snapshots"
+is "$(ls "$T"/k.[0-9]*.stats.json | wc -l)" 2 "KALLOC_KEEP=2 keeps two of each file"
+is "$(ls "$T"/kc.[0-9]*.pb.gz | wc -l)" 2 "KSAMP_KEEP=2 keeps two CPU profiles"
+check "the newest are kept" test -s "$(ls "$T"/k.[0-9]*.heap.pb.gz | sort -t. -k2 -n | tail -n 1)"
+
+# Termination signals: files written, the signal's exit status kept.
+# term_run NAME SIGNAL LD_PRELOAD [mode]: runs memtime, waits for "ready",
+# sends SIGNAL, prints the exit status. A background job of a script
+# starts with SIGINT ignored (and the libraries leave ignored signals
+# alone): env --default-signal gives the program the default disposition.
+term_run() {
+	rm -f "$T/ready.$1"
+	env --default-signal=INT KALLOC_OUT="$T/$1" KALLOC_QUIET=1 KSAMP_OUT="$T/$1.cpu.pb.gz" LD_PRELOAD="$3" "$M" "${4:-term}" >"$T/ready.$1" 2>"$T/$1.err" &
+	pid=$!
+	i=0
+	while ! grep -q ready "$T/ready.$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.3
+	kill -"$2" $pid
+	# a watchdog: a program that survives its signal is a failure, not a hang
+	(sleep 30; kill -KILL $pid 2>/dev/null) >/dev/null 2>&1 &
+	wd=$!
+	wait $pid
+	rc=$?
+	kill $wd 2>/dev/null
+	echo $rc
+}
+is "$(term_run t1 TERM "$KPROF_LIBKALLOC")" 143 "libkalloc: SIGTERM still ends the program with status 143"
+check "libkalloc: files written on SIGTERM" test -s "$T/t1.heap.pb.gz" -a -s "$T/t1.leaks.json" -a -s "$T/t1.timeline.json"
+check "libkalloc: the leak is reported" grep -q '"bytes":300' "$T/t1.leaks.json"
+is "$(term_run t2 INT "$KPROF_LIBKSAMP")" 130 "libksamp: SIGINT still ends the program with status 130"
+check "libksamp: profile written on SIGINT" test -s "$T/t2.cpu.pb.gz"
+HOME=$T "$PPROF" -top "$T/t2.cpu.pb.gz" >/dev/null 2>&1
+is "$?" 0 "pprof opens it"
+is "$(term_run t3 TERM "$KPROF_LIBKALLOC $KPROF_LIBKSAMP")" 143 "both libraries: SIGTERM status 143"
+check "both libraries: both write their files" test -s "$T/t3.heap.pb.gz" -a -s "$T/t3.cpu.pb.gz"
+is "$(term_run t4 TERM "$KPROF_LIBKALLOC $KPROF_LIBKSAMP" ownterm)" 7 "a program's own SIGTERM handler is kept (exit 7)"
+check "its exit path writes the files" test -s "$T/t4.heap.pb.gz" -a -s "$T/t4.cpu.pb.gz"
+is "$(term_run t5 HUP "$KPROF_LIBKSAMP")" 129 "libksamp: SIGHUP status 129"
+check "libksamp: profile written on SIGHUP" test -s "$T/t5.cpu.pb.gz"
+# An ignored signal stays ignored (a job started with & ignores SIGINT).
+env KALLOC_OUT="$T/i" KALLOC_QUIET=1 KSAMP_OUT="$T/i.pb.gz" LD_PRELOAD="$KPROF_LIBKALLOC $KPROF_LIBKSAMP" \
+	"$M" term >"$T/ready.i" 2>/dev/null &
+ipid=$!
+sleep 0.5
+kill -INT $ipid
+sleep 0.5
+check "an ignored SIGINT is still ignored" kill -0 $ipid
+kill -KILL $ipid
+wait $ipid 2>/dev/null
+
+# Bad values: one warning each, the defaults.
+for v in KALLOC_INTERVAL=soon KALLOC_INTERVAL=0 KALLOC_KEEP=-1 KSAMP_INTERVAL=1x KSAMP_KEEP=lots; do
+	env KALLOC_OUT="$T/b" KALLOC_QUIET=1 KSAMP_OUT="$T/b.pb.gz" "$v" LD_PRELOAD="$KPROF_LIBKALLOC $KPROF_LIBKSAMP" \
+		"$M" ht >/dev/null 2>"$T/b.err"
+	rc=$?
+	is "$rc:$(grep -c "${v%%=*}" "$T/b.err")" "0:1" "$v: runs, one warning"
+done
+check "KALLOC_INTERVAL=soon: no snapshot" sh -c "! ls '$T'/b.[0-9]* >/dev/null 2>&1"
+done_testing
