@@ -426,9 +426,7 @@ static int kan__print_json(FILE *f, const struct kan__cmpopts *o, const struct k
 		ku_json_string(&w, only_new[i]);
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
-	rc = ku_json_writer_error(&w);
-	if (!rc)
-		fprintf(f, "%s\n", ku_json_writer_text(&w, NULL));
+	rc = ku_json_writer_print(&w, f);
 	ku_json_writer_free(&w);
 	return rc;
 }
@@ -585,9 +583,7 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 	ku_json_object_end(&w); /* run */
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
-	rc = ku_json_writer_error(&w);
-	if (!rc)
-		fprintf(f, "%s\n", ku_json_writer_text(&w, NULL));
+	rc = ku_json_writer_print(&w, f);
 	ku_json_writer_free(&w);
 	free(abs);
 	return rc;

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <locale.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,15 @@ const char *ku_json_writer_text(const struct ku_json_writer *w, size_t *len)
 	return w->buf ? w->buf : "";
 }
 
+int ku_json_writer_print(const struct ku_json_writer *w, FILE *f)
+{
+	if (w->err)
+		return w->err;
+	fwrite(w->buf, 1, w->len, f);
+	fputc('\n', f);
+	return 0;
+}
+
 static void jw__put(struct ku_json_writer *w, const char *s, size_t n)
 {
 	if (w->err)
@@ -86,6 +97,12 @@ static void jw__puts(struct ku_json_writer *w, const char *s)
 
 static void jw__indent(struct ku_json_writer *w, int depth)
 {
+	if (w->brk) {
+		jw__put(w, "\n", 1);
+		jw__puts(w, w->brk);
+		w->brk = NULL;
+		return;
+	}
 	if (!(w->flags & KU_JSON_PRETTY))
 		return;
 	jw__put(w, "\n", 1);
@@ -249,18 +266,69 @@ void ku_json_uint(struct ku_json_writer *w, uint64_t v)
 	jw__puts(w, b);
 }
 
+void ku_json_newline(struct ku_json_writer *w, const char *indent)
+{
+	if (!(w->flags & KU_JSON_PRETTY))
+		w->brk = indent ? indent : "";
+}
+
+/* The locale's decimal point (LC_NUMERIC), when it is not ".": printf and
+ * strtod use it, JSON never does. */
+static const char *decimal_point(void)
+{
+	const char *dp = localeconv()->decimal_point;
+
+	return dp && dp[0] && strcmp(dp, ".") ? dp : NULL;
+}
+
+char *ku_json_fmt_double(char *buf, size_t size, double v)
+{
+	const char *dp;
+	char *q;
+	int prec;
+
+	if (!isfinite(v))
+		return NULL;
+	/* printf and strtod agree on the locale, so the round trip is
+	 * checked before the decimal point is made a '.' */
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(buf, size, "%.17g", v);
+	if ((dp = decimal_point()) != NULL && (q = strstr(buf, dp)) != NULL) {
+		size_t dl = strlen(dp);
+
+		*q = '.';
+		memmove(q + 1, q + dl, strlen(q + dl) + 1);
+	}
+	return buf;
+}
+
 void ku_json_double(struct ku_json_writer *w, double v)
 {
-	char b[40];
+	char b[48];
 
-	if (v != v || v - v != 0) { /* NaN or infinite */
+	if (!ku_json_fmt_double(b, sizeof(b), v)) {
 		ku_json_null(w);
 		return;
 	}
 	jw__before_value(w);
-	snprintf(b, sizeof(b), "%.15g", v);
-	if (strtod(b, NULL) != v)
-		snprintf(b, sizeof(b), "%.17g", v);
+	jw__puts(w, b);
+}
+
+void ku_json_whole(struct ku_json_writer *w, double v)
+{
+	char b[32];
+
+	if (!isfinite(v) || (v < 0 ? -v : v) >= 0x1.0p63) {
+		ku_json_double(w, v);
+		return;
+	}
+	jw__before_value(w);
+	snprintf(b, sizeof(b), "%.0f", v); /* no decimal point: the same in every locale */
 	jw__puts(w, b);
 }
 
@@ -562,6 +630,30 @@ static int jp__is_digit(struct jp *p)
 	return p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9';
 }
 
+/* strtod of a JSON number (n bytes in buf, NUL-terminated) whatever the
+ * locale: its '.' becomes the locale's decimal point first. */
+static double jp__strtod(char *buf, size_t n)
+{
+	const char *dp = decimal_point();
+	char *dot, small[96], *tmp = small;
+	size_t dl, at;
+	double d;
+
+	if (!dp || !(dot = memchr(buf, '.', n)))
+		return strtod(buf, NULL);
+	dl = strlen(dp);
+	at = (size_t)(dot - buf);
+	if (n + dl >= sizeof(small) && !(tmp = malloc(n + dl)))
+		return strtod(buf, NULL); /* out of memory: the locale's reading */
+	memcpy(tmp, buf, at);
+	memcpy(tmp + at, dp, dl);
+	memcpy(tmp + at + dl, dot + 1, n - at); /* the rest and the NUL */
+	d = strtod(tmp, NULL);
+	if (tmp != small)
+		free(tmp);
+	return d;
+}
+
 static void jp__number(struct jp *p, struct ku_json *v)
 {
 	size_t start = p->pos;
@@ -618,7 +710,7 @@ static void jp__number(struct jp *p, struct ku_json *v)
 	memcpy(buf, p->s + start, n);
 	buf[n] = '\0';
 	v->type = KU_JSON_NUMBER;
-	v->number = strtod(buf, NULL);
+	v->number = jp__strtod(buf, n);
 	if (integral) {
 		long long ll;
 

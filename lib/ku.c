@@ -2,8 +2,11 @@
 /* ku: small helpers shared by every part (see ku.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ku.h"
 
@@ -61,4 +64,24 @@ ill:
 	if (bad)
 		*bad = 1;
 	return 0;
+}
+
+ssize_t ku_read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0, r;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)n < cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n += r;
+	}
+	close(fd);
+	buf[n] = 0;
+	return n;
 }

@@ -18,6 +18,7 @@
 
 #include "ku.h"
 #include "pprof.h"
+#include "procmaps.h"
 
 /* ---- growable arrays --------------------------------------------------- */
 
@@ -318,6 +319,31 @@ int ku_pprof_mapping(struct ku_pprof *p, const struct ku_pprof_mapping *m, uint6
 				  m->has_inline_frames};
 	if (id)
 		*id = p->nmaps;
+	return 0;
+}
+
+int ku_pprof_map(struct ku_pprof *p, const struct ku_maps *maps, const struct ku_map *m, uint64_t *ids,
+		 bool symbolized, uint64_t *id)
+{
+	size_t idx = (size_t)(m - maps->map);
+	char hex[2 * KU_BUILD_ID_MAX + 1];
+	struct ku_pprof_mapping pm;
+	int rc;
+
+	if (idx >= maps->n)
+		return -EINVAL;
+	if (!ids[idx]) {
+		memset(&pm, 0, sizeof(pm));
+		pm.start = m->start;
+		pm.limit = m->end;
+		pm.offset = m->offset;
+		pm.filename = m->path;
+		pm.build_id = m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, hex) : NULL;
+		pm.has_functions = pm.has_filenames = pm.has_line_numbers = pm.has_inline_frames = symbolized;
+		if ((rc = ku_pprof_mapping(p, &pm, &ids[idx])) < 0)
+			return rc;
+	}
+	*id = ids[idx];
 	return 0;
 }
 

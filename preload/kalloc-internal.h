@@ -123,8 +123,10 @@ struct kalloc__config {
 
 extern struct kalloc__config kalloc__cfg;
 
-/* report.c: the unwinder's line of the verbose summary. */
+/* report.c: the unwinder's line of the verbose summary; the mode's name. */
 void kalloc__summary_unwind(void);
+/* "full", "sample", "count" or "off": KALLOC_MODE as the files say it. */
+const char *kalloc__mode_name(void);
 extern volatile int kalloc__mode; /* enum kalloc__mode; OFF disables */
 
 /* Guard: while set, this thread's allocations bypass tracking. */

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "kalloc-internal.h"
+#include "ku.h"
 
 struct kalloc__scan {
 	struct kalloc__block *b;
@@ -230,27 +231,6 @@ static size_t kalloc__static_tls(void)
 }
 
 
-/* Read a small /proc file into buf (NUL-terminated) with open/read only. */
-static ssize_t kalloc__slurp(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0, r;
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)n < cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		n += r;
-	}
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 /*
  * Stack pointer and argument registers of thread tid, from
  * /proc/self/task/<tid>/syscall ("nr a1..a6 sp pc" while it is in a system
@@ -267,7 +247,7 @@ static int kalloc__task_regs(pid_t tid, uintptr_t *sp, uintptr_t *regs, size_t *
 		size_t n = 0;
 		char *p = buf, *end;
 
-		if (kalloc__slurp(path, buf, sizeof(buf)) <= 0)
+		if (ku_read_small(path, buf, sizeof(buf)) <= 0)
 			return -1;
 		if (strncmp(buf, "running", 7)) {
 			while (n < 9) {

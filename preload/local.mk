@@ -8,7 +8,8 @@ lib_LTLIBRARIES += preload/libkalloc.la
 include_HEADERS += preload/kalloc.h
 preload_libkalloc_la_SOURCES = \
 	preload/kalloc-internal.h preload/kalloc.c preload/table.c \
-	preload/stacks.c preload/leaks.c preload/report.c preload/signal.c \
+	preload/stacks.c preload/leaks.c preload/report-internal.h preload/report.c preload/stats.c \
+	preload/symtab.c preload/signal.c \
 	preload/timeline.h preload/timeline.c
 preload_libkalloc_la_CPPFLAGS = $(KU_CPPFLAGS)
 preload_libkalloc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-omit-frame-pointer \

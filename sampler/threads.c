@@ -394,27 +394,6 @@ uint64_t ksamp__thread_end(pid_t tid, int was_blocked)
 
 /* ---- what /proc/self/task says ------------------------------------------- */
 
-/* Read a small /proc file into buf (NUL-terminated); bytes read or -1. */
-static ssize_t ksamp__slurp(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0, r;
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)n < cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		n += r;
-	}
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 /* 1 when thread tid has SIGPROF blocked, 0 when not, -1 when unknown. */
 static int ksamp__blocks_sigprof(pid_t tid)
 {
@@ -422,7 +401,7 @@ static int ksamp__blocks_sigprof(pid_t tid)
 	unsigned long long m;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
-	if (ksamp__slurp(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\nSigBlk:")))
+	if (ku_read_small(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\nSigBlk:")))
 		return -1;
 	m = strtoull(p + 8, NULL, 16);
 	return (int)((m >> (SIGPROF - 1)) & 1);
@@ -440,7 +419,7 @@ static uintptr_t ksamp__stack_top_of(pid_t tid)
 	uintptr_t lo, hi, sp;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
-	if (ksamp__slurp(path, buf, sizeof(buf)) <= 0 || !strncmp(buf, "running", 7))
+	if (ku_read_small(path, buf, sizeof(buf)) <= 0 || !strncmp(buf, "running", 7))
 		return 0;
 	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
 		last[0] = last[1];
@@ -457,7 +436,7 @@ static int ksamp__leader_gone(void)
 {
 	char buf[1024], *p;
 
-	if (ksamp__slurp("/proc/self/stat", buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+	if (ku_read_small("/proc/self/stat", buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
 		return 0;
 	return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
