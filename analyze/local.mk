@@ -7,7 +7,7 @@ KAN_CORE_SOURCES = \
 	analyze/pprof-read.c analyze/pprof-write.h analyze/pprof-write.c analyze/legacy.c \
 	analyze/tree.h analyze/tree.c
 bin_PROGRAMS += analyze/kprof
-analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c \
+analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c analyze/die.c \
 	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \
 	analyze/threads.h analyze/threads.c analyze/top.c analyze/flame.c analyze/svg.h analyze/svg.c analyze/folded.c analyze/leaks.h analyze/leaks.c \
 	analyze/leaks-ci.c analyze/ci.h analyze/ci.c \

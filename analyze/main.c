@@ -2,7 +2,6 @@
 /* kprof: dispatch to the subcommand named by argv[1]. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,18 +27,6 @@ static const struct {
 	{ "report", kan_cmd_report, "report RESULTS_DIR -o report.html" },
 	{ "clients", kan_cmd_clients, "clients C.json JS.json [--format text|markdown|json]" },
 };
-
-int kan_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kprof: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
 
 static void usage(FILE *f)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * backend-internal: what the backends (backend-*.c) share with backend.c
+ * backend-internal: what the backends (backend-*.c) share with conn.c
  * and nobody else: the common head of every connection, which carries its
  * last error text, and the setter of that text.
  */

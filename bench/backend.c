@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* backend: the registry of built backends and the shared error helpers. */
+/* backend: the registry of built backends (their error text: conn.c). */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,23 +39,6 @@ const char *kb_backend_list(void)
 			strcat(list, backends[i]->name);
 		}
 	return list;
-}
-
-const char *kb_conn_error(struct kb_conn *c)
-{
-	const struct kb_conn_base *b = (const struct kb_conn_base *)c;
-
-	return b->err[0] ? b->err : "no error";
-}
-
-void kb__conn_seterr(struct kb_conn *c, const char *fmt, ...)
-{
-	struct kb_conn_base *b = (struct kb_conn_base *)c;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b->err, sizeof(b->err), fmt, ap);
-	va_end(ap);
 }
 
 void kb_backend_shutdown_all(void)

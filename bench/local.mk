@@ -7,7 +7,7 @@
 KB_BASE_SOURCES = bench/die.h bench/die.c bench/host.h bench/host.c
 noinst_LTLIBRARIES += bench/libkbench.la
 bench_libkbench_la_SOURCES = \
-	bench/backend.h bench/backend-internal.h bench/backend.c bench/backend-memory.c \
+	bench/backend.h bench/backend-internal.h bench/backend.c bench/conn.c bench/backend-memory.c \
 	bench/message.h bench/message.c bench/router.h bench/router.c \
 	bench/driver.h bench/driver.c bench/flags.h bench/flags.c \
 	bench/messaging.h bench/messaging-internal.h bench/messaging.c \
