@@ -2,8 +2,10 @@
 /*
  * memtime: deterministic programs for the timeline, peak-attribution,
  * temporary-allocation and service tests (timeline.sh, heaptrack.sh,
- * services.sh). Every allocation site is a named function (built without
- * inlining). Modes:
+ * services.sh). Every allocation site is a named function that is never
+ * inlined, and every block escapes through ESCAPE(), so the compiler can
+ * neither fold a site into its caller nor drop a malloc/free pair (gcc -O2
+ * removes free(calloc(1, n)) otherwise). Modes:
  *   none        allocates nothing (heaptrack's own baseline)
  *   ht          fixed figures, no sleeps: compared with heaptrack
  *   rfr         memory rises (big_a, 10 MB), falls, rises again (small_b,
@@ -22,6 +24,10 @@
 #include <unistd.h>
 
 #include "kalloc.h"
+
+#define SITE __attribute__((noinline, noclone, used))
+/* The block is used as far as the compiler knows. */
+#define ESCAPE(p) __asm__ volatile("" : : "r"(p) : "memory")
 
 static void nap_ms(int ms)
 {
@@ -46,51 +52,61 @@ void *grower(size_t n);
 void *tmp_c(size_t n);
 void *regrow(void *p, size_t n);
 
-void *big_a(size_t n)
+SITE void *big_a(size_t n)
 {
 	void *p = malloc(n);
 
+	ESCAPE(p);
 	memset(p, 1, n);
 	return p;
 }
 
-void *small_b(size_t n)
+SITE void *small_b(size_t n)
 {
 	void *p = malloc(n);
 
+	ESCAPE(p);
 	memset(p, 2, n);
 	return p;
 }
 
-void *tmp_c(size_t n)
+SITE void *tmp_c(size_t n)
 {
-	return calloc(1, n);
+	void *p = calloc(1, n);
+
+	ESCAPE(p);
+	return p;
 }
 
-void *leaker(size_t n)
+SITE void *leaker(size_t n)
 {
 	void *p = malloc(n);
 
+	ESCAPE(p);
 	memset(p, 3, n);
 	return p;
 }
 
-void *grower(size_t n)
+SITE void *grower(size_t n)
 {
 	void *p = malloc(n);
 
+	ESCAPE(p);
 	memset(p, 4, n);
 	return p;
 }
 
-void *regrow(void *p, size_t n)
+SITE void *regrow(void *p, size_t n)
 {
-	return realloc(p, n);
+	void *q = realloc(p, n);
+
+	ESCAPE(q);
+	return q;
 }
 
 static void *volatile sink;
 
-static int mode_ht(void)
+static SITE int mode_ht(void)
 {
 	void *a[100], *b[500], *p = NULL;
 	int i;
@@ -113,7 +129,7 @@ static int mode_ht(void)
 	return 0;
 }
 
-static int mode_rfr(void)
+static SITE int mode_rfr(void)
 {
 	void *a[100], *b[1000];
 	int i;
@@ -142,7 +158,7 @@ static int mode_rfr(void)
 	return 0;
 }
 
-static int mode_grow(double secs)
+static SITE int mode_grow(double secs)
 {
 	struct timespec t0, t;
 	void *keep = big_a(100000);
@@ -166,7 +182,7 @@ static void on_term(int s)
 	exit(7);
 }
 
-static int mode_term(int own)
+static SITE int mode_term(int own)
 {
 	volatile unsigned long spin = 0;
 
