@@ -8,6 +8,10 @@
  * the threshold was found, 0 otherwise, 2 on bad input. With markdown
  * output the regressed cases that have CPU profiles on both sides get a
  * differential flame graph (`kprof diff`), linked from the table.
+ *
+ * Why one file of this size: the text, markdown, JSON and CI outputs all
+ * print the same private row model; the CI writers are the part that
+ * could move to a compare-ci.c as leaks-ci.c did for leaks.
  */
 #include "config.h"
 

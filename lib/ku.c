@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,4 +85,11 @@ ssize_t ku_read_small(const char *path, char *buf, size_t cap)
 	close(fd);
 	buf[n] = 0;
 	return n;
+}
+
+const char *ku_decimal_point(void)
+{
+	const char *dp = localeconv()->decimal_point;
+
+	return dp && dp[0] && strcmp(dp, ".") ? dp : NULL;
 }

@@ -30,6 +30,10 @@ uint64_t ku_now_ns(void);
  * Python's errors="replace" do). n must be > 0. Async-signal-safe. */
 size_t ku_utf8_seq(const char *s, size_t n, size_t *bad);
 
+/* The locale's decimal point (LC_NUMERIC) when it is not ".", else NULL:
+ * printf and strtod use it, formats such as JSON never do. */
+const char *ku_decimal_point(void);
+
 /* Reads a small file (/proc/self/stat, /proc/PID/task/TID/status...) into
  * buf, at most cap - 1 bytes, NUL-terminated: the bytes read, or -1 when
  * it cannot be opened. open/read/close only: no allocation, no lock, so

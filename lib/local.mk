@@ -12,7 +12,7 @@ KU_INJECT_SOURCES = \
 	lib/symbolize.h lib/symbolize.c \
 	lib/arena.h lib/arena.c lib/hmap.h lib/hmap.c \
 	lib/termsig.h lib/termsig.c \
-	lib/json.h lib/json.c \
+	lib/json.h lib/json-write.c lib/json-parse.c \
 	lib/ku.h lib/ku.c \
 	lib/signame.h lib/signame.c
 KU_SOURCES = $(KU_INJECT_SOURCES) \

@@ -5,6 +5,10 @@
  * fields, packed repeated scalars) and a zlib gzip writer. Tables are
  * growable arrays indexed by small open-addressing hash sets that store
  * array positions, so ids are simply position + 1 and never move.
+ *
+ * Why one file of this size: the builder's tables are encoded straight by
+ * the wire writer and compressed by the gzip writer, one format end to end
+ * behind pprof.h.
  */
 #include "config.h"
 

@@ -21,7 +21,7 @@ tests_bench_test_json_LDFLAGS = -no-install
 # untrusted input.
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/bench/fuzz_json
-tests_bench_fuzz_json_SOURCES = tests/bench/fuzz_json.c lib/json.c lib/ku.c
+tests_bench_fuzz_json_SOURCES = tests/bench/fuzz_json.c lib/json-write.c lib/json-parse.c lib/ku.c
 tests_bench_fuzz_json_CPPFLAGS = $(KU_CPPFLAGS)
 tests_bench_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_bench_fuzz_json_LDFLAGS = $(FUZZ_CFLAGS)

@@ -24,7 +24,7 @@ EXTRA_DIST += tests/kbench/fuzz.sh
 if ENABLE_FUZZING
 check_PROGRAMS += tests/kbench/fuzz-result tests/kbench/fuzz-suite
 tests_kbench_fuzz_result_SOURCES = tests/kbench/fuzz-results.c analyze/results-load.c \
-	analyze/stats.c lib/json.c lib/ku.c
+	analyze/stats.c lib/json-write.c lib/json-parse.c lib/ku.c
 tests_kbench_fuzz_result_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kbench_fuzz_result_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_kbench_fuzz_result_LDFLAGS = $(FUZZ_CFLAGS) -no-install

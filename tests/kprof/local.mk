@@ -55,14 +55,14 @@ tests_kprof_fuzz_legacy_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kprof_fuzz_legacy_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
 # the leak-report reader and the CI writers (SARIF, JUnit XML, GitHub)
 tests_kprof_fuzz_leaks_SOURCES = tests/kprof/fuzz-leaks.c analyze/leaks.h analyze/leaks.c analyze/leaks-ci.c \
-	analyze/ci.h analyze/ci.c analyze/cli.h analyze/cli.c $(KAN_FUZZ_SOURCES) lib/json.c
+	analyze/ci.h analyze/ci.c analyze/cli.h analyze/cli.c $(KAN_FUZZ_SOURCES) lib/json-write.c lib/json-parse.c
 tests_kprof_fuzz_leaks_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_leaks_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
 tests_kprof_fuzz_leaks_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kprof_fuzz_leaks_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
 check_PROGRAMS += tests/kprof/fuzz-timeline
 tests_kprof_fuzz_timeline_SOURCES = tests/kprof/fuzz-timeline.c analyze/timeline-load.c analyze/timeline-svg.c \
-	$(KAN_FUZZ_SOURCES) lib/json.c
+	$(KAN_FUZZ_SOURCES) lib/json-write.c lib/json-parse.c
 tests_kprof_fuzz_timeline_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_timeline_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
 tests_kprof_fuzz_timeline_LDFLAGS = $(FUZZ_CFLAGS) -no-install

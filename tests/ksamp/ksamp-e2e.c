@@ -8,6 +8,10 @@
  * profile is decoded with pbdecode.h and, when $PPROF is set, must be
  * read by the real pprof (-top, -traces, -tags). Usage: ksamp-e2e SCENARIO
  * (the .sh wrappers in this directory name one each).
+ *
+ * Why one file of this size: every scenario's checks share one decoder
+ * (pbdecode.h), one runner and one set of share and total helpers; the .sh
+ * wrappers name one scenario each.
  */
 #include "config.h"
 
