@@ -42,7 +42,7 @@ EXTRA_DIST += tests/kprof/perf/bench.sh
 EXTRA_DIST += tests/kprof/fuzz.sh tests/kprof/fuzz-timeline.c
 if ENABLE_FUZZING
 check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy tests/kprof/fuzz-leaks
-KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/symbolize.c lib/arena.c lib/hmap.c
+KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/procmaps.c lib/symbolize.c lib/arena.c lib/hmap.c
 tests_kprof_fuzz_pprof_SOURCES = tests/kprof/fuzz-pprof.c $(KAN_FUZZ_SOURCES)
 tests_kprof_fuzz_pprof_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_pprof_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
@@ -61,7 +61,7 @@ tests_kprof_fuzz_leaks_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
 tests_kprof_fuzz_leaks_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kprof_fuzz_leaks_LDADD = $(ZLIB_LIBS) $(LIBDW_LIBS)
 check_PROGRAMS += tests/kprof/fuzz-timeline
-tests_kprof_fuzz_timeline_SOURCES = tests/kprof/fuzz-timeline.c analyze/timeline-load.c analyze/timeline-svg.c \
+tests_kprof_fuzz_timeline_SOURCES = tests/kprof/fuzz-timeline.c analyze/timeline-load.c analyze/timeline-svg.c analyze/die.c \
 	$(KAN_FUZZ_SOURCES) lib/json-write.c lib/json-parse.c
 tests_kprof_fuzz_timeline_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_timeline_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
