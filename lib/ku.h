@@ -30,6 +30,11 @@ uint64_t ku_now_ns(void);
  * Python's errors="replace" do). n must be > 0. Async-signal-safe. */
 size_t ku_utf8_seq(const char *s, size_t n, size_t *bad);
 
+/* Calls fn for every thread of this process that /proc/self/task lists
+ * (getdents64 into a buffer on the stack: no allocation, no lock). Returns
+ * how many, or -1 when the directory cannot be read. */
+int ku_each_task(void (*fn)(pid_t tid, void *arg), void *arg);
+
 /* The locale's decimal point (LC_NUMERIC) when it is not ".", else NULL:
  * printf and strtod use it, formats such as JSON never do. */
 const char *ku_decimal_point(void);

@@ -441,48 +441,6 @@ static int ksamp__leader_gone(void)
 	return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
-struct ksamp__dirent {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/*
- * Call fn for every thread /proc/self/task lists (getdents64 into a
- * buffer on the stack: no allocation). Returns the count, or -1.
- */
-static int ksamp__each_task(void (*fn)(pid_t tid, void *arg), void *arg)
-{
-	char buf[4096];
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		long got = syscall(SYS_getdents64, fd, buf, sizeof(buf));
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		for (long off = 0; off < got;) {
-			struct ksamp__dirent *d = (struct ksamp__dirent *)(buf + off);
-			char *end;
-			long tid = strtol(d->d_name, &end, 10);
-
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9' || *end || tid <= 0)
-				continue;
-			n++;
-			fn((pid_t)tid, arg);
-		}
-	}
-	close(fd);
-	return n;
-}
-
 struct ksamp__pass {
 	int changed;	 /* new or ended threads */
 	int others;	 /* listed threads other than the discovery thread and main */
@@ -542,7 +500,7 @@ static void ksamp__pass_locked(struct ksamp__pass *p)
 		ksamp__reg_reset();
 	ksamp__gen++;
 	ksamp__acct.scans++;
-	if (ksamp__each_task(ksamp__pass_one, p) < 0)
+	if (ku_each_task(ksamp__pass_one, p) < 0)
 		return;
 	/* Not listed this time: gone, unless the listing skipped it (it
 	 * can, when threads end while it is read), so ask the kernel. */
@@ -714,7 +672,7 @@ void ksamp__threads_census(struct ksamp__census *c)
 		struct ksamp__pass q = {0, 0, p.helper, p.pid, NULL, 0, NULL, 1};
 
 		ksamp__pass_locked(&q);
-		ksamp__each_task(ksamp__pass_one, &p);
+		ku_each_task(ksamp__pass_one, &p);
 	}
 	c->a = ksamp__acct;
 	h = atomic_load(&ksamp__helper_tid);
