@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "kprof.h"
+#include "load.h"
 
 int kan_load(const char *path, struct kan_profile **p)
 {

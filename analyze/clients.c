@@ -35,12 +35,12 @@
 
 #define KAN_CL_BOOT 2000
 
-static const char *const kan_cl_default_metrics[] = {
+static const char *const cl_default_metrics[] = {
 	"throughput_msgs_per_sec", "latency_p50_ns", "latency_p99_ns", "cpu_usage_percent", "peak_rss_bytes",
 	"recovery_ns", "recovery_max_ns", "heap_bytes_per_channel", "rss_bytes_per_channel", NULL,
 };
 
-static const char *const kan_cl_workload_keys[] = { "size", "batch", "clients", "channels", "rate", "ack", "qos", NULL };
+static const char *const cl_workload_keys[] = { "size", "batch", "clients", "channels", "rate", "ack", "qos", NULL };
 
 struct kan_cl_row {
 	const struct kan_bench *a, *b;
@@ -50,7 +50,7 @@ struct kan_cl_row {
 };
 
 /* "bench_pub" -> "pub", "pub/kafka/js" -> "pub". */
-static void kan_cl_kind(const char *name, char *out, size_t len)
+static void cl_kind(const char *name, char *out, size_t len)
 {
 	if (!strncmp(name, "bench_", 6))
 		name += 6;
@@ -59,7 +59,7 @@ static void kan_cl_kind(const char *name, char *out, size_t len)
 }
 
 /* Value of key in a canonical "k=v k=v" config text, or NULL. */
-static const char *kan_cl_config_value(const char *config, const char *key, char *buf, size_t len)
+static const char *cl_config_value(const char *config, const char *key, char *buf, size_t len)
 {
 	size_t kl = strlen(key);
 
@@ -77,17 +77,17 @@ static const char *kan_cl_config_value(const char *config, const char *key, char
 	return NULL;
 }
 
-static bool kan_cl_match(const struct kan_bench *a, const struct kan_bench *b)
+static bool cl_match(const struct kan_bench *a, const struct kan_bench *b)
 {
 	char ka[64], kb[64], va[64], vb[64];
 
-	kan_cl_kind(a->name, ka, sizeof(ka));
-	kan_cl_kind(b->name, kb, sizeof(kb));
+	cl_kind(a->name, ka, sizeof(ka));
+	cl_kind(b->name, kb, sizeof(kb));
 	if (strcmp(ka, kb) || strcmp(a->backend, b->backend))
 		return false;
-	for (size_t i = 0; kan_cl_workload_keys[i]; i++) {
-		const char *x = kan_cl_config_value(a->config, kan_cl_workload_keys[i], va, sizeof(va));
-		const char *y = kan_cl_config_value(b->config, kan_cl_workload_keys[i], vb, sizeof(vb));
+	for (size_t i = 0; cl_workload_keys[i]; i++) {
+		const char *x = cl_config_value(a->config, cl_workload_keys[i], va, sizeof(va));
+		const char *y = cl_config_value(b->config, cl_workload_keys[i], vb, sizeof(vb));
 
 		if (x && y && strcmp(x, y))
 			return false;
@@ -96,7 +96,7 @@ static bool kan_cl_match(const struct kan_bench *a, const struct kan_bench *b)
 }
 
 /* Improvement of a over b, positive when a is better. */
-static double kan_cl_improvement(const char *metric, double a, double b)
+static double cl_improvement(const char *metric, double a, double b)
 {
 	if (b == 0 || !isfinite(a) || !isfinite(b))
 		return NAN;
@@ -105,7 +105,7 @@ static double kan_cl_improvement(const char *metric, double a, double b)
 	return 1 - a / b;
 }
 
-static uint64_t kan_cl_rand(uint64_t *s)
+static uint64_t cl_rand(uint64_t *s)
 {
 	/* splitmix64: small, good enough for resampling, reproducible */
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
@@ -115,7 +115,7 @@ static uint64_t kan_cl_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static int kan_cl_cmp_double(const void *x, const void *y)
+static int cl_cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
 
@@ -123,7 +123,7 @@ static int kan_cl_cmp_double(const void *x, const void *y)
 }
 
 /* 95% percentile-bootstrap interval of the improvement of medians. */
-static void kan_cl_bootstrap(const char *metric, const struct kan_metric *a, const struct kan_metric *b, double *lo,
+static void cl_bootstrap(const char *metric, const struct kan_metric *a, const struct kan_metric *b, double *lo,
 			     double *hi)
 {
 	double *ra = malloc(a->nreps * sizeof(double)), *rb = malloc(b->nreps * sizeof(double));
@@ -138,16 +138,16 @@ static void kan_cl_bootstrap(const char *metric, const struct kan_metric *a, con
 		double v;
 
 		for (size_t j = 0; j < a->nreps; j++)
-			ra[j] = a->reps[kan_cl_rand(&seed) % a->nreps];
+			ra[j] = a->reps[cl_rand(&seed) % a->nreps];
 		for (size_t j = 0; j < b->nreps; j++)
-			rb[j] = b->reps[kan_cl_rand(&seed) % b->nreps];
-		v = kan_cl_improvement(metric, kan_stats_median(ra, a->nreps), kan_stats_median(rb, b->nreps));
+			rb[j] = b->reps[cl_rand(&seed) % b->nreps];
+		v = cl_improvement(metric, kan_stats_median(ra, a->nreps), kan_stats_median(rb, b->nreps));
 		if (isfinite(v))
 			imp[n++] = v;
 	}
 	if (n < KAN_CL_BOOT / 2)
 		goto out;
-	qsort(imp, n, sizeof(double), kan_cl_cmp_double);
+	qsort(imp, n, sizeof(double), cl_cmp_double);
 	*lo = imp[(size_t)(0.025 * (double)(n - 1))];
 	*hi = imp[(size_t)ceil(0.975 * (double)(n - 1))];
 out:
@@ -156,7 +156,7 @@ out:
 	free(imp);
 }
 
-static const char *kan_cl_label(const char *path, const char *def, char *buf, size_t len)
+static const char *cl_label(const char *path, const char *def, char *buf, size_t len)
 {
 	struct ku_json *root = NULL;
 	const char *lang = NULL;
@@ -188,7 +188,7 @@ static const char *kan_cl_label(const char *path, const char *def, char *buf, si
 	return buf;
 }
 
-static const char *kan_cl_metric_name(const char *m)
+static const char *cl_metric_name(const char *m)
 {
 	static const struct {
 		const char *key, *label;
@@ -209,7 +209,7 @@ static const char *kan_cl_metric_name(const char *m)
 /* Three significant digits with a unit that fits the metric. Kept here
  * rather than shared, so the table's text (and its golden files) only
  * changes when this command changes. */
-static const char *kan_cl_fmt(const char *metric, double v, char *buf, size_t len)
+static const char *cl_fmt(const char *metric, double v, char *buf, size_t len)
 {
 	static const char *const bytes[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	static const char *const times[] = { "ns", "us", "ms", "s" };
@@ -252,7 +252,7 @@ static const char *kan_cl_fmt(const char *metric, double v, char *buf, size_t le
 	return buf;
 }
 
-static void kan_cl_pct(char *buf, size_t len, double v)
+static void cl_pct(char *buf, size_t len, double v)
 {
 	if (!isfinite(v))
 		snprintf(buf, len, "n/a");
@@ -260,17 +260,17 @@ static void kan_cl_pct(char *buf, size_t len, double v)
 		snprintf(buf, len, "%+.1f%%", v * 100);
 }
 
-static void kan_cl_case(const struct kan_bench *b, char *buf, size_t len)
+static void cl_case(const struct kan_bench *b, char *buf, size_t len)
 {
 	char kind[64], v[64];
 	size_t off;
 
-	kan_cl_kind(b->name, kind, sizeof(kind));
+	cl_kind(b->name, kind, sizeof(kind));
 	off = (size_t)snprintf(buf, len, "%s", kind);
 	static const char *const shown[] = { "size", "batch", "channels", NULL };
 
 	for (size_t i = 0; shown[i] && off < len; i++)
-		if (kan_cl_config_value(b->config, shown[i], v, sizeof(v)))
+		if (cl_config_value(b->config, shown[i], v, sizeof(v)))
 			off += (size_t)snprintf(buf + off, len - off, " %s=%s", shown[i], v);
 }
 
@@ -312,8 +312,8 @@ int kan_cmd_clients(int argc, char **argv)
 		for (char *s = NULL, *t = strtok_r(mlist, ",", &s); t && nmetrics < 31; t = strtok_r(NULL, ",", &s))
 			metrics[nmetrics++] = t;
 	} else {
-		for (size_t i = 0; kan_cl_default_metrics[i]; i++)
-			metrics[nmetrics++] = kan_cl_default_metrics[i];
+		for (size_t i = 0; cl_default_metrics[i]; i++)
+			metrics[nmetrics++] = cl_default_metrics[i];
 	}
 	if ((rc = kan_run_load(argv[optind], &ra, err, sizeof(err))) < 0) {
 		free(mlist);
@@ -324,8 +324,8 @@ int kan_cmd_clients(int argc, char **argv)
 		free(mlist);
 		return kan_die("clients: %s", err);
 	}
-	kan_cl_label(argv[optind], "A", la, sizeof(la));
-	kan_cl_label(argv[optind + 1], "B", lb, sizeof(lb));
+	cl_label(argv[optind], "A", la, sizeof(la));
+	cl_label(argv[optind + 1], "B", lb, sizeof(lb));
 	if (!strcmp(la, lb)) {
 		snprintf(la + strlen(la), sizeof(la) - strlen(la), "(A)");
 		snprintf(lb + strlen(lb), sizeof(lb) - strlen(lb), "(B)");
@@ -335,7 +335,7 @@ int kan_cmd_clients(int argc, char **argv)
 		const struct kan_bench *a = &ra->b[i], *b = NULL;
 
 		for (size_t j = 0; j < rb->nb && !b; j++)
-			if (kan_cl_match(a, &rb->b[j]))
+			if (cl_match(a, &rb->b[j]))
 				b = &rb->b[j];
 		if (!b)
 			continue;
@@ -362,8 +362,8 @@ int kan_cmd_clients(int argc, char **argv)
 			r->mb = kan_stats_median(y->reps, y->nreps);
 			r->na = x->nreps;
 			r->nb = y->nreps;
-			r->improvement = kan_cl_improvement(r->metric, r->ma, r->mb);
-			kan_cl_bootstrap(r->metric, x, y, &r->lo, &r->hi);
+			r->improvement = cl_improvement(r->metric, r->ma, r->mb);
+			cl_bootstrap(r->metric, x, y, &r->lo, &r->hi);
 			if (kan_stats_mwu(x->reps, x->nreps, y->reps, y->nreps, &u, &r->p, &exact) < 0 || x->nreps < 2 ||
 			    y->nreps < 2)
 				r->p = NAN;
@@ -394,7 +394,7 @@ int kan_cmd_clients(int argc, char **argv)
 			const struct kan_cl_row *r = &rows[i];
 			char cs[160];
 
-			kan_cl_case(r->a, cs, sizeof(cs));
+			cl_case(r->a, cs, sizeof(cs));
 			ku_json_object_begin(&w);
 			ku_json_kv_string(&w, "backend", r->a->backend);
 			ku_json_kv_string(&w, "case", cs);
@@ -442,12 +442,12 @@ int kan_cmd_clients(int argc, char **argv)
 			const struct kan_cl_row *r = &rows[i];
 			char cs[160], va[48], vb[48], imp[32], lo[32], hi[32], ci[72], p[16];
 
-			kan_cl_case(r->a, cs, sizeof(cs));
-			kan_cl_fmt(r->metric, r->ma, va, sizeof(va));
-			kan_cl_fmt(r->metric, r->mb, vb, sizeof(vb));
-			kan_cl_pct(imp, sizeof(imp), r->improvement);
-			kan_cl_pct(lo, sizeof(lo), r->lo);
-			kan_cl_pct(hi, sizeof(hi), r->hi);
+			cl_case(r->a, cs, sizeof(cs));
+			cl_fmt(r->metric, r->ma, va, sizeof(va));
+			cl_fmt(r->metric, r->mb, vb, sizeof(vb));
+			cl_pct(imp, sizeof(imp), r->improvement);
+			cl_pct(lo, sizeof(lo), r->lo);
+			cl_pct(hi, sizeof(hi), r->hi);
 			if (isfinite(r->lo))
 				snprintf(ci, sizeof(ci), "[%s, %s]", lo, hi);
 			else
@@ -458,10 +458,10 @@ int kan_cmd_clients(int argc, char **argv)
 				snprintf(p, sizeof(p), "-");
 			if (md)
 				printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r->a->backend, cs,
-				       kan_cl_metric_name(r->metric), va, vb, imp, ci, p);
+				       cl_metric_name(r->metric), va, vb, imp, ci, p);
 			else
 				printf("%-7s %-24s %-13s %14s %14s %11s %-21s %6s\n", r->a->backend, cs,
-				       kan_cl_metric_name(r->metric), va, vb, imp, ci, p);
+				       cl_metric_name(r->metric), va, vb, imp, ci, p);
 		}
 		if (!md)
 			printf("\n%s vs %s: positive = %s better (throughput %s/%s-1; latency, CPU, memory 1-%s/%s); "

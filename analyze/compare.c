@@ -8,6 +8,10 @@
  * the threshold was found, 0 otherwise, 2 on bad input. With markdown
  * output the regressed cases that have CPU profiles on both sides get a
  * differential flame graph (`kprof diff`), linked from the table.
+ *
+ * Why one file of this size: the text, markdown, JSON and CI outputs all
+ * print the same private row model; the CI writers are the part that
+ * could move to a compare-ci.c as leaks-ci.c did for leaks.
  */
 #include "config.h"
 
@@ -426,9 +430,7 @@ static int kan__print_json(FILE *f, const struct kan__cmpopts *o, const struct k
 		ku_json_string(&w, only_new[i]);
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
-	rc = ku_json_writer_error(&w);
-	if (!rc)
-		fprintf(f, "%s\n", ku_json_writer_text(&w, NULL));
+	rc = ku_json_writer_print(&w, f);
 	ku_json_writer_free(&w);
 	return rc;
 }
@@ -585,9 +587,7 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 	ku_json_object_end(&w); /* run */
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
-	rc = ku_json_writer_error(&w);
-	if (!rc)
-		fprintf(f, "%s\n", ku_json_writer_text(&w, NULL));
+	rc = ku_json_writer_print(&w, f);
 	ku_json_writer_free(&w);
 	free(abs);
 	return rc;

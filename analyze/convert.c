@@ -18,8 +18,9 @@
 #include "folded.h"
 #include "ku.h"
 #include "kprof.h"
+#include "pprof-write.h"
 
-static int kan__ends(const char *s, const char *suf)
+static int ends(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
 
@@ -54,8 +55,8 @@ int kan_cmd_convert(int argc, char **argv)
 	if (optind + 1 != argc || !out)
 		return kan_die("convert: usage: kprof convert IN -o OUT [--format pprof|pprof-raw|folded]");
 	if (!format)
-		format = kan__ends(out, ".folded") || kan__ends(out, ".txt") ? "folded"
-			 : kan__ends(out, ".pb")                              ? "pprof-raw"
+		format = ends(out, ".folded") || ends(out, ".txt") ? "folded"
+			 : ends(out, ".pb")                              ? "pprof-raw"
 										   : "pprof";
 	if (strcmp(format, "folded") && strcmp(format, "pprof") && strcmp(format, "pprof-raw"))
 		return kan_die("convert: unknown --format '%s' (pprof, pprof-raw or folded)", format);

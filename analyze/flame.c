@@ -20,14 +20,14 @@
 #include "threads.h"
 #include "tree.h"
 
-static const char *kan__base(const char *p)
+static const char *base(const char *p)
 {
 	const char *s = strrchr(p, '/');
 
 	return s ? s + 1 : p;
 }
 
-static int kan__flame(int argc, char **argv, int diff)
+static int flame(int argc, char **argv, int diff)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -115,10 +115,10 @@ static int kan__flame(int argc, char **argv, int diff)
 	kan_format_value(t.total[0], so.unit, a, sizeof(a));
 	if (diff) {
 		kan_format_value(t.total[1], so.unit, b, sizeof(b));
-		snprintf(sub, sizeof(sub), "%s \xe2\x86\x92 %s \xe2\x80\x94 %s: base %s, new %s", kan__base(argv[optind]),
-			 kan__base(argv[optind + 1]), np->sample_types[si[1]].type, a, b);
+		snprintf(sub, sizeof(sub), "%s \xe2\x86\x92 %s \xe2\x80\x94 %s: base %s, new %s", base(argv[optind]),
+			 base(argv[optind + 1]), np->sample_types[si[1]].type, a, b);
 	} else {
-		snprintf(sub, sizeof(sub), "%s \xe2\x80\x94 %s, total %s", kan__base(argv[optind]),
+		snprintf(sub, sizeof(sub), "%s \xe2\x80\x94 %s, total %s", base(argv[optind]),
 			 np->sample_types[si[0]].type, a);
 	}
 	if (thread || by_thread) {
@@ -151,10 +151,10 @@ out:
 
 int kan_cmd_flame(int argc, char **argv)
 {
-	return kan__flame(argc, argv, 0);
+	return flame(argc, argv, 0);
 }
 
 int kan_cmd_diff(int argc, char **argv)
 {
-	return kan__flame(argc, argv, 1);
+	return flame(argc, argv, 1);
 }

@@ -55,24 +55,6 @@ void kan_hist_close(struct kan_hstore *s)
 		s->ops->close(s);
 }
 
-void kan_hist_runs_free(struct kan_hrun *r, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(r[i].timestamp);
-		free(r[i].commit);
-		free(r[i].host);
-		free(r[i].compiler);
-		free(r[i].suite);
-		free(r[i].source);
-		free(r[i].added_at);
-		free(r[i].branch);
-		free(r[i].runner);
-		free(r[i].uid);
-		free(r[i].ident);
-	}
-	free(r);
-}
-
 /* ---- adding ------------------------------------------------------------ */
 
 int kan_hist_add(struct kan_hstore *s, const struct kan_hrun *meta, const struct kan_run *r, long long *id,

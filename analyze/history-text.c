@@ -3,7 +3,8 @@
  * history-text: the text helpers of the history store (history.h), apart
  * from any database so that a fuzz target can take them alone: a DB
  * argument without its password, one-line messages, the identity text of
- * a run, uids, and repetitions as stored.
+ * a run, uids, and repetitions as stored; and freeing loaded runs, which
+ * the store and its backends both do (so a backend never calls its store).
  */
 #include "config.h"
 
@@ -190,4 +191,22 @@ size_t kan_hist_reps_parse(const char *s, double **out)
 	}
 	*out = v;
 	return n;
+}
+
+void kan_hist_runs_free(struct kan_hrun *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].timestamp);
+		free(r[i].commit);
+		free(r[i].host);
+		free(r[i].compiler);
+		free(r[i].suite);
+		free(r[i].source);
+		free(r[i].added_at);
+		free(r[i].branch);
+		free(r[i].runner);
+		free(r[i].uid);
+		free(r[i].ident);
+	}
+	free(r);
 }

@@ -25,7 +25,8 @@ int kan_cmd_clients(int argc, char **argv);  /* analyze/clients.c */
 int kan_cmd_mem(int argc, char **argv);      /* analyze/mem.c */
 int kan_cmd_timeline(int argc, char **argv); /* analyze/timeline-svg.c */
 
-/* Print "kprof: <msg>\n" on stderr; returns 2 so callers can `return kan_die(...)`. */
+/* Print "kprof: <msg>\n" on stderr; returns 2 so callers can `return kan_die(...)`
+ * (analyze/die.c). */
 int kan_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

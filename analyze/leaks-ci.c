@@ -410,9 +410,7 @@ static int kan__sarif(FILE *f, const struct kan_leak_report *const *r, size_t n,
 	ku_json_object_end(&w); /* run */
 	ku_json_array_end(&w);  /* runs */
 	ku_json_object_end(&w);
-	rc = ku_json_writer_error(&w);
-	if (!rc)
-		fprintf(f, "%s\n", ku_json_writer_text(&w, NULL));
+	rc = ku_json_writer_print(&w, f);
 	ku_json_writer_free(&w);
 	return rc;
 }

@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "hmap.h"
+#include "load.h"
 
 struct kan__lw {
 	const uint8_t *d;
@@ -30,7 +31,7 @@ struct kan__lw {
 	int big;
 };
 
-static uint64_t kan__word(const struct kan__lw *w, size_t i)
+static uint64_t word(const struct kan__lw *w, size_t i)
 {
 	const uint8_t *p = w->d + i * w->ws;
 	uint64_t v = 0;
@@ -45,7 +46,7 @@ static uint64_t kan__word(const struct kan__lw *w, size_t i)
 }
 
 /* Detect word size and byte order from the header: 0 or -1. */
-static int kan__legacy_layout(const uint8_t *d, size_t len, struct kan__lw *w)
+static int legacy_layout(const uint8_t *d, size_t len, struct kan__lw *w)
 {
 	static const size_t sizes[] = { 8, 4 };
 
@@ -54,8 +55,8 @@ static int kan__legacy_layout(const uint8_t *d, size_t len, struct kan__lw *w)
 			struct kan__lw t = { d, len / sizes[s], sizes[s], big };
 			if (t.nwords < 5)
 				continue;
-			if (kan__word(&t, 0) == 0 && kan__word(&t, 1) == 3 && kan__word(&t, 2) == 0 &&
-			    kan__word(&t, 4) == 0) {
+			if (word(&t, 0) == 0 && word(&t, 1) == 3 && word(&t, 2) == 0 &&
+			    word(&t, 4) == 0) {
 				*w = t;
 				return 0;
 			}
@@ -68,54 +69,11 @@ int kan_legacy_sniff(const uint8_t *data, size_t len)
 {
 	struct kan__lw w;
 
-	return kan__legacy_layout(data, len, &w) == 0;
-}
-
-struct kan__addrmap {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, n;
-};
-
-static long kan__addr_get_or_add(struct kan__addrmap *m, uint64_t addr, uint32_t next)
-{
-	if (m->n * 2 >= m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 1024;
-		uint64_t *nk = calloc(nc, sizeof(*nk));
-		uint32_t *nv = calloc(nc, sizeof(*nv));
-		if (!nk || !nv) {
-			free(nk);
-			free(nv);
-			return -1;
-		}
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->vals[i]) {
-				size_t j = (m->keys[i] * 0x9e3779b97f4a7c15ull >> 20) & (nc - 1);
-				while (nv[j])
-					j = (j + 1) & (nc - 1);
-				nk[j] = m->keys[i];
-				nv[j] = m->vals[i];
-			}
-		free(m->keys);
-		free(m->vals);
-		m->keys = nk;
-		m->vals = nv;
-		m->cap = nc;
-	}
-	size_t j = (addr * 0x9e3779b97f4a7c15ull >> 20) & (m->cap - 1);
-	while (m->vals[j]) {
-		if (m->keys[j] == addr)
-			return (long)m->vals[j] - 1;
-		j = (j + 1) & (m->cap - 1);
-	}
-	m->keys[j] = addr;
-	m->vals[j] = next + 1;
-	m->n++;
-	return -2; /* added: caller uses `next` */
+	return legacy_layout(data, len, &w) == 0;
 }
 
 /* Parse one /proc/PID/maps line; executable file mappings only. */
-static void kan__legacy_maps_line(struct kan_profile *p, const char *line, size_t len)
+static void legacy_maps_line(struct kan_profile *p, const char *line, size_t len)
 {
 	char buf[4096 + 256], perms[8] = "", path[4096];
 	unsigned long long start, end, off;
@@ -144,7 +102,7 @@ static void kan__legacy_maps_line(struct kan_profile *p, const char *line, size_
 		kan_profile_add_mapping(p, &m);
 }
 
-static uint32_t kan__legacy_mapping_of(const struct kan_profile *p, uint64_t addr)
+static uint32_t legacy_mapping_of(const struct kan_profile *p, uint64_t addr)
 {
 	for (size_t i = 0; i < p->nmappings; i++)
 		if (addr >= p->mappings[i].start && addr < p->mappings[i].limit)
@@ -155,16 +113,16 @@ static uint32_t kan__legacy_mapping_of(const struct kan_profile *p, uint64_t add
 int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen)
 {
 	struct kan__lw w;
-	struct kan__addrmap am = { 0 };
+	struct ku_hmap am = { 0 }; /* address -> location index */
 	uint32_t *locs = NULL;
 	size_t caplocs = 0, i;
 	int e = 0;
 
-	if (kan__legacy_layout(data, len, &w)) {
+	if (legacy_layout(data, len, &w)) {
 		snprintf(err, errlen, "not a gperftools CPU profile");
 		return -EINVAL;
 	}
-	uint64_t period_us = kan__word(&w, 3);
+	uint64_t period_us = word(&w, 3);
 	if (period_us == 0 || period_us > 1000000000ull) {
 		snprintf(err, errlen, "gperftools CPU profile: bad sampling period %" PRIu64 " us", period_us);
 		return -EINVAL;
@@ -180,8 +138,8 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 	/* locate the trailer first: the maps text that follows gives mappings */
 	size_t end_words = 0;
 	for (i = 5; i + 2 <= w.nwords;) {
-		uint64_t count = kan__word(&w, i), depth = kan__word(&w, i + 1);
-		if (count == 0 && depth == 1 && i + 2 < w.nwords && kan__word(&w, i + 2) == 0) {
+		uint64_t count = word(&w, i), depth = word(&w, i + 1);
+		if (count == 0 && depth == 1 && i + 2 < w.nwords && word(&w, i + 2) == 0) {
 			end_words = i + 3;
 			break;
 		}
@@ -207,7 +165,7 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 	while (tlen) {
 		const char *nl = memchr(text, '\n', tlen);
 		size_t ll = nl ? (size_t)(nl - text) : tlen;
-		kan__legacy_maps_line(p, text, ll);
+		legacy_maps_line(p, text, ll);
 		if (!nl)
 			break;
 		tlen -= ll + 1;
@@ -215,7 +173,7 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 	}
 
 	for (i = 5; i + 3 <= end_words;) {
-		uint64_t count = kan__word(&w, i), depth = kan__word(&w, i + 1);
+		uint64_t count = word(&w, i), depth = word(&w, i + 1);
 		if (count == 0 && depth == 1)
 			break;
 		if (depth > caplocs) {
@@ -228,22 +186,26 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 			caplocs = (size_t)depth;
 		}
 		for (size_t k = 0; k < depth; k++) {
-			uint64_t pc = kan__word(&w, i + 2 + k);
+			uint64_t pc = word(&w, i + 2 + k);
 			if (k > 0 && pc > 0)
 				pc--;
-			long li = kan__addr_get_or_add(&am, pc, (uint32_t)p->nlocations);
-			if (li == -1) {
+			uint32_t li;
+			size_t slot;
+			int fr = ku_hmap_find(&am, pc, &li, &slot);
+			if (fr < 0) {
 				e = -ENOMEM;
 				goto out;
 			}
-			if (li == -2) {
-				li = kan_profile_add_location(p, 0, kan__legacy_mapping_of(p, pc), pc, NULL, 0);
-				if (li < 0) {
-					e = (int)li;
+			if (!fr) {
+				long nl = kan_profile_add_location(p, 0, legacy_mapping_of(p, pc), pc, NULL, 0);
+				if (nl < 0) {
+					e = (int)nl;
 					goto out;
 				}
+				li = (uint32_t)nl;
+				ku_hmap_set(&am, slot, pc, li);
 			}
-			locs[k] = (uint32_t)li;
+			locs[k] = li;
 		}
 		if (count > (uint64_t)INT64_MAX / (uint64_t)period_ns) {
 			snprintf(err, errlen, "gperftools CPU profile: sample count %" PRIu64 " is implausible", count);
@@ -261,8 +223,7 @@ int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, ch
 out:
 	if (e == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
-	free(am.keys);
-	free(am.vals);
+	ku_hmap_free(&am);
 	free(locs);
 	return e;
 }

@@ -2,7 +2,6 @@
 /* kprof: dispatch to the subcommand named by argv[1]. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,19 +28,7 @@ static const struct {
 	{ "clients", kan_cmd_clients, "clients C.json JS.json [--format text|markdown|json]" },
 };
 
-int kan_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("kprof: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-static void kan_usage(FILE *f)
+static void usage(FILE *f)
 {
 	fprintf(f, "usage: kprof COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(kan_cmds) / sizeof(kan_cmds[0]); i++)
@@ -52,11 +39,11 @@ static void kan_usage(FILE *f)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		kan_usage(stderr);
+		usage(stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		kan_usage(stdout);
+		usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {

@@ -17,84 +17,87 @@
 
 #include "cli.h"
 #include "ku.h"
+#include "hmap.h"
 #include "kprof.h"
+#include "pprof-write.h"
 #include "results.h"
 #include "tree.h"
 
-/* A map from byte strings to indices (content-addressed dedup). */
+/* A map from byte strings to indices (content-addressed dedup): entry e
+ * is the byte string keys[e] (klen[e] bytes, copied) with the caller's
+ * value vals[e]; the table holds each key's hash and its entry. */
 struct kan__bmap {
+	struct ku_hmap h;
 	char **keys;
 	size_t *klen;
 	uint32_t *vals;
-	size_t cap, n;
+	size_t n, cap;
 };
 
-static uint64_t kan__bh(const char *k, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
+struct bprobe {
+	const struct kan__bmap *m;
+	const char *k;
+	size_t n;
+};
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
-	return h;
+static int bmap_eq(const void *ctx, uint32_t e)
+{
+	const struct bprobe *b = ctx;
+
+	return b->m->klen[e] == b->n && !memcmp(b->m->keys[e], b->k, b->n);
 }
 
 /* Returns the existing value, or stores val and returns it; -1 ENOMEM. */
-static long kan__bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t val, int *added)
+static long bmap_get(struct kan__bmap *m, const char *k, size_t n, uint32_t val, int *added)
 {
+	struct bprobe probe = { m, k, n };
+	uint64_t h = ku_hash_bytes(k, n);
+	uint32_t e;
+	size_t slot;
+	int r = ku_hmap_find_hashed(&m->h, h, bmap_eq, &probe, &e, &slot);
+
 	*added = 0;
-	if (m->n * 2 >= m->cap) {
+	if (r < 0)
+		return -1;
+	if (r)
+		return m->vals[e];
+	if (m->n == m->cap) {
 		size_t nc = m->cap ? m->cap * 2 : 1024;
-		char **nk = calloc(nc, sizeof(*nk));
-		size_t *nl = calloc(nc, sizeof(*nl));
-		uint32_t *nv = calloc(nc, sizeof(*nv));
-		if (!nk || !nl || !nv) {
-			free(nk);
-			free(nl);
-			free(nv);
+		char **nk = realloc(m->keys, nc * sizeof(*nk));
+
+		if (nk)
+			m->keys = nk;
+		size_t *nl = nk ? realloc(m->klen, nc * sizeof(*nl)) : NULL;
+
+		if (nl)
+			m->klen = nl;
+		uint32_t *nv = nl ? realloc(m->vals, nc * sizeof(*nv)) : NULL;
+
+		if (!nv)
 			return -1;
-		}
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->keys[i]) {
-				size_t j = kan__bh(m->keys[i], m->klen[i]) & (nc - 1);
-				while (nk[j])
-					j = (j + 1) & (nc - 1);
-				nk[j] = m->keys[i];
-				nl[j] = m->klen[i];
-				nv[j] = m->vals[i];
-			}
-		free(m->keys);
-		free(m->klen);
-		free(m->vals);
-		m->keys = nk;
-		m->klen = nl;
 		m->vals = nv;
 		m->cap = nc;
-	}
-	size_t j = kan__bh(k, n) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (m->klen[j] == n && !memcmp(m->keys[j], k, n))
-			return m->vals[j];
-		j = (j + 1) & (m->cap - 1);
 	}
 	char *c = malloc(n ? n : 1);
 	if (!c)
 		return -1;
 	memcpy(c, k, n);
-	m->keys[j] = c;
-	m->klen[j] = n;
-	m->vals[j] = val;
-	m->n++;
+	m->keys[m->n] = c;
+	m->klen[m->n] = n;
+	m->vals[m->n] = val;
+	ku_hmap_set(&m->h, slot, h, (uint32_t)m->n++);
 	*added = 1;
 	return val;
 }
 
-static void kan__bmap_free(struct kan__bmap *m)
+static void bmap_free(struct kan__bmap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
+	for (size_t i = 0; i < m->n; i++)
 		free(m->keys[i]);
 	free(m->keys);
 	free(m->klen);
 	free(m->vals);
+	ku_hmap_free(&m->h);
 }
 
 /* key builder */
@@ -104,7 +107,7 @@ struct kan__key {
 	int err;
 };
 
-static void kan__kput(struct kan__key *k, const void *p, size_t n)
+static void kput(struct kan__key *k, const void *p, size_t n)
 {
 	if (k->n + n > k->cap) {
 		size_t nc = k->cap ? k->cap * 2 : 256;
@@ -122,14 +125,14 @@ static void kan__kput(struct kan__key *k, const void *p, size_t n)
 	k->n += n;
 }
 
-static void kan__kstr(struct kan__key *k, const char *s)
+static void kstr(struct kan__key *k, const char *s)
 {
-	kan__kput(k, s ? s : "", s ? strlen(s) + 1 : 1);
+	kput(k, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
-static void kan__ku64(struct kan__key *k, uint64_t v)
+static void ku64(struct kan__key *k, uint64_t v)
 {
-	kan__kput(k, &v, sizeof(v));
+	kput(k, &v, sizeof(v));
 }
 
 struct kan__merge {
@@ -138,7 +141,7 @@ struct kan__merge {
 	struct kan__key key;
 };
 
-static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
+static int merge_one(struct kan__merge *m, const struct kan_profile *p)
 {
 	uint32_t *fmap = calloc(p->nfunctions + 1, sizeof(*fmap));
 	uint32_t *mmap = calloc(p->nmappings + 1, sizeof(*mmap));
@@ -154,11 +157,11 @@ static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
 	for (size_t i = 0; i < p->nfunctions; i++) {
 		const struct kan_function *f = &p->functions[i];
 		m->key.n = 0;
-		kan__kstr(&m->key, f->name);
-		kan__kstr(&m->key, f->system_name);
-		kan__kstr(&m->key, f->filename);
-		kan__ku64(&m->key, (uint64_t)f->start_line);
-		if (m->key.err || (v = kan__bmap_get(&m->funcs, m->key.d, m->key.n, (uint32_t)m->out->nfunctions, &added)) < 0)
+		kstr(&m->key, f->name);
+		kstr(&m->key, f->system_name);
+		kstr(&m->key, f->filename);
+		ku64(&m->key, (uint64_t)f->start_line);
+		if (m->key.err || (v = bmap_get(&m->funcs, m->key.d, m->key.n, (uint32_t)m->out->nfunctions, &added)) < 0)
 			goto out;
 		if (added && kan_profile_add_function(m->out, 0, f->name, f->system_name, f->filename, f->start_line) < 0)
 			goto out;
@@ -167,12 +170,12 @@ static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
 	for (size_t i = 0; i < p->nmappings; i++) {
 		const struct kan_mapping *mp = &p->mappings[i];
 		m->key.n = 0;
-		kan__kstr(&m->key, mp->file);
-		kan__kstr(&m->key, mp->build_id);
-		kan__ku64(&m->key, mp->start);
-		kan__ku64(&m->key, mp->limit);
-		kan__ku64(&m->key, mp->offset);
-		if (m->key.err || (v = kan__bmap_get(&m->maps, m->key.d, m->key.n, (uint32_t)m->out->nmappings, &added)) < 0)
+		kstr(&m->key, mp->file);
+		kstr(&m->key, mp->build_id);
+		ku64(&m->key, mp->start);
+		ku64(&m->key, mp->limit);
+		ku64(&m->key, mp->offset);
+		if (m->key.err || (v = bmap_get(&m->maps, m->key.d, m->key.n, (uint32_t)m->out->nmappings, &added)) < 0)
 			goto out;
 		if (added) {
 			struct kan_mapping c = *mp;
@@ -193,15 +196,15 @@ static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
 			caplines = l->nlines;
 		}
 		m->key.n = 0;
-		kan__ku64(&m->key, mi);
-		kan__ku64(&m->key, l->address);
+		ku64(&m->key, mi);
+		ku64(&m->key, l->address);
 		for (uint32_t k = 0; k < l->nlines; k++) {
 			lines[k].function = fmap[p->lines[l->line_off + k].function];
 			lines[k].line = p->lines[l->line_off + k].line;
-			kan__ku64(&m->key, lines[k].function);
-			kan__ku64(&m->key, (uint64_t)lines[k].line);
+			ku64(&m->key, lines[k].function);
+			ku64(&m->key, (uint64_t)lines[k].line);
 		}
-		if (m->key.err || (v = kan__bmap_get(&m->locs, m->key.d, m->key.n, (uint32_t)m->out->nlocations, &added)) < 0)
+		if (m->key.err || (v = bmap_get(&m->locs, m->key.d, m->key.n, (uint32_t)m->out->nlocations, &added)) < 0)
 			goto out;
 		if (added && kan_profile_add_location(m->out, 0, mi, l->address, lines, l->nlines) < 0)
 			goto out;
@@ -219,18 +222,18 @@ static int kan__merge_one(struct kan__merge *m, const struct kan_profile *p)
 		m->key.n = 0;
 		for (uint32_t k = 0; k < s->nlocs; k++) {
 			locs[k] = lmap[p->sample_locs[s->loc_off + k]];
-			kan__ku64(&m->key, locs[k]);
+			ku64(&m->key, locs[k]);
 		}
-		kan__kstr(&m->key, "|");
+		kstr(&m->key, "|");
 		for (uint32_t k = 0; k < s->nlabels; k++) {
 			const struct kan_label *l = &p->labels[s->label_off + k];
-			kan__kstr(&m->key, l->key);
-			kan__kstr(&m->key, l->str ? l->str : "");
-			kan__ku64(&m->key, (uint64_t)l->num);
-			kan__kstr(&m->key, l->num_unit ? l->num_unit : "");
+			kstr(&m->key, l->key);
+			kstr(&m->key, l->str ? l->str : "");
+			ku64(&m->key, (uint64_t)l->num);
+			kstr(&m->key, l->num_unit ? l->num_unit : "");
 		}
 		const int64_t *vals = p->values + i * p->nsample_types;
-		if (m->key.err || (v = kan__bmap_get(&m->samples, m->key.d, m->key.n, (uint32_t)m->out->nsamples, &added)) < 0)
+		if (m->key.err || (v = bmap_get(&m->samples, m->key.d, m->key.n, (uint32_t)m->out->nsamples, &added)) < 0)
 			goto out;
 		if (added) {
 			if (kan_profile_add_sample(m->out, locs, s->nlocs, vals, p->labels + s->label_off, s->nlabels) < 0)
@@ -313,7 +316,7 @@ int kan_cmd_merge(int argc, char **argv)
 		if (p->time_nanos && (!m.out->time_nanos || p->time_nanos < m.out->time_nanos))
 			m.out->time_nanos = p->time_nanos;
 		m.out->duration_nanos = kan_sat_add(m.out->duration_nanos, p->duration_nanos);
-		if (kan_profile_frames(p) || kan__merge_one(&m, p))
+		if (kan_profile_frames(p) || merge_one(&m, p))
 			goto oom;
 	}
 	int r = kan_pprof_write(m.out, out, 1);
@@ -326,10 +329,10 @@ int kan_cmd_merge(int argc, char **argv)
 oom:
 	rc = kan_die("out of memory");
 done:
-	kan__bmap_free(&m.funcs);
-	kan__bmap_free(&m.maps);
-	kan__bmap_free(&m.locs);
-	kan__bmap_free(&m.samples);
+	bmap_free(&m.funcs);
+	bmap_free(&m.maps);
+	bmap_free(&m.locs);
+	bmap_free(&m.samples);
 	free(m.key.d);
 	kan_profile_free(m.out);
 	for (int i = 0; i < n; i++)

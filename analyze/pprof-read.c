@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "hmap.h"
+#include "load.h"
 
 struct kan__pb {
 	const uint8_t *p, *end;
@@ -34,10 +35,9 @@ struct kan__field {
 	size_t len;
 };
 
+/* id -> index of the entry, for mappings, functions and locations. */
 struct kan__idmap {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap;
+	struct ku_hmap ids;
 	uint32_t *dense; /* id -> index + 1 when ids are small (the usual 1..n) */
 	uint64_t ndense;
 };
@@ -55,8 +55,8 @@ struct kan__rd {
 	size_t errlen;
 };
 
-static int kan__fail(struct kan__rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int kan__fail(struct kan__rd *r, const char *fmt, ...)
+static int fail(struct kan__rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct kan__rd *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -66,7 +66,7 @@ static int kan__fail(struct kan__rd *r, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int kan__varint(struct kan__pb *b, uint64_t *v)
+static int varint(struct kan__pb *b, uint64_t *v)
 {
 	uint64_t x = 0;
 
@@ -86,13 +86,13 @@ static int kan__varint(struct kan__pb *b, uint64_t *v)
 }
 
 /* Next field of the message in b; 1 = got one, 0 = end, -1 = malformed. */
-static int kan__next(struct kan__pb *b, struct kan__field *f)
+static int next(struct kan__pb *b, struct kan__field *f)
 {
 	uint64_t key;
 
 	if (b->p >= b->end)
 		return 0;
-	if (kan__varint(b, &key) || (key >> 3) == 0 || (key >> 3) > 0x1fffffff)
+	if (varint(b, &key) || (key >> 3) == 0 || (key >> 3) > 0x1fffffff)
 		return -1;
 	f->num = (uint32_t)(key >> 3);
 	f->wt = (int)(key & 7);
@@ -101,7 +101,7 @@ static int kan__next(struct kan__pb *b, struct kan__field *f)
 	f->v = 0;
 	switch (f->wt) {
 	case 0:
-		return kan__varint(b, &f->v) ? -1 : 1;
+		return varint(b, &f->v) ? -1 : 1;
 	case 1:
 		if (b->end - b->p < 8)
 			return -1;
@@ -119,7 +119,7 @@ static int kan__next(struct kan__pb *b, struct kan__field *f)
 	}
 	case 2: {
 		uint64_t len;
-		if (kan__varint(b, &len) || len > (uint64_t)(b->end - b->p))
+		if (varint(b, &len) || len > (uint64_t)(b->end - b->p))
 			return -1;
 		f->data = b->p;
 		f->len = (size_t)len;
@@ -133,7 +133,7 @@ static int kan__next(struct kan__pb *b, struct kan__field *f)
 
 /* Iterate the elements of a repeated scalar field that may be packed.
  * Calls push(ctx, value) per element. 0 or -1 when malformed. */
-static int kan__repeated(const struct kan__field *f, int (*push)(void *, uint64_t), void *ctx)
+static int repeated(const struct kan__field *f, int (*push)(void *, uint64_t), void *ctx)
 {
 	if (f->wt == 0)
 		return push(ctx, f->v);
@@ -142,7 +142,7 @@ static int kan__repeated(const struct kan__field *f, int (*push)(void *, uint64_
 	struct kan__pb b = { f->data, f->data + f->len };
 	while (b.p < b.end) {
 		uint64_t v;
-		if (kan__varint(&b, &v) || push(ctx, v))
+		if (varint(&b, &v) || push(ctx, v))
 			return -1;
 	}
 	return 0;
@@ -150,92 +150,62 @@ static int kan__repeated(const struct kan__field *f, int (*push)(void *, uint64_
 
 /* ---- id maps ------------------------------------------------------------- */
 
-static uint64_t kan__mix(uint64_t x)
+static int idmap_init(struct kan__idmap *m, size_t n)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
+	return ku_hmap_reserve(&m->ids, n);
 }
 
-static int kan__idmap_init(struct kan__idmap *m, size_t n)
+static void idmap_free(struct kan__idmap *m)
 {
-	size_t cap = 16;
-
-	while (cap < n * 2 + 1)
-		cap *= 2;
-	m->keys = calloc(cap, sizeof(*m->keys));
-	m->vals = calloc(cap, sizeof(*m->vals));
-	m->cap = cap;
-	return m->keys && m->vals ? 0 : -ENOMEM;
-}
-
-static void kan__idmap_free(struct kan__idmap *m)
-{
-	free(m->keys);
-	free(m->vals);
+	ku_hmap_free(&m->ids);
 	free(m->dense);
 }
 
 /* After all puts: a direct table when the largest id is small. */
-static void kan__idmap_densify(struct kan__idmap *m, size_t n)
+static void idmap_densify(struct kan__idmap *m, size_t n)
 {
+	const struct ku_hmap *h = &m->ids;
 	uint64_t max = 0;
 
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i] > max)
-			max = m->keys[i];
+	for (size_t i = 0; i < h->cap; i++)
+		if (h->vals[i] && h->keys[i] > max)
+			max = h->keys[i];
 	if (max > (uint64_t)n * 4 + 1024)
 		return;
 	m->dense = calloc((size_t)max + 1, sizeof(*m->dense));
 	if (!m->dense)
 		return; /* the hash still works */
 	m->ndense = max + 1;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i])
-			m->dense[m->keys[i]] = m->vals[i] + 1;
+	for (size_t i = 0; i < h->cap; i++)
+		if (h->vals[i])
+			m->dense[h->keys[i]] = h->vals[i];
 }
 
-/* 0 added, 1 duplicate (id != 0 is the caller's check). */
-static int kan__idmap_put(struct kan__idmap *m, uint64_t id, uint32_t val)
+/* 0 added, 1 duplicate, -ENOMEM (id != 0 is the caller's check). */
+static int idmap_put(struct kan__idmap *m, uint64_t id, uint32_t val)
 {
-	size_t j = kan__mix(id) & (m->cap - 1);
-
-	while (m->keys[j]) {
-		if (m->keys[j] == id)
-			return 1;
-		j = (j + 1) & (m->cap - 1);
-	}
-	m->keys[j] = id;
-	m->vals[j] = val;
-	return 0;
+	return ku_hmap_put(&m->ids, id, val);
 }
 
-static long kan__idmap_get(const struct kan__idmap *m, uint64_t id)
+static long idmap_get(const struct kan__idmap *m, uint64_t id)
 {
 	if (m->dense)
 		return id < m->ndense ? (long)m->dense[id] - 1 : -1;
-	if (!m->cap || !id)
+	if (!id)
 		return -1;
-	size_t j = kan__mix(id) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (m->keys[j] == id)
-			return m->vals[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	return -1;
+	return ku_hmap_get(&m->ids, id);
 }
 
 /* ---- strings --------------------------------------------------------------- */
 
-static int kan__str(struct kan__rd *r, uint64_t idx, const char **out, const char *what)
+static int string_at(struct kan__rd *r, uint64_t idx, const char **out, const char *what)
 {
 	if (idx == 0 && r->nstrs == 0) {
 		*out = "";
 		return 0;
 	}
 	if (idx >= r->nstrs)
-		return kan__fail(r, "%s refers to string %" PRIu64 " of %zu", what, idx, r->nstrs);
+		return fail(r, "%s refers to string %" PRIu64 " of %zu", what, idx, r->nstrs);
 	if (!r->str_cache[idx]) {
 		r->str_cache[idx] = kan_profile_strdup(r->p, (const char *)r->str_ptr[idx], r->str_len[idx]);
 		if (!r->str_cache[idx])
@@ -247,26 +217,26 @@ static int kan__str(struct kan__rd *r, uint64_t idx, const char **out, const cha
 
 /* ---- messages -------------------------------------------------------------- */
 
-static int kan__value_type(struct kan__rd *r, const struct kan__field *outer, struct kan_value_type *vt)
+static int value_type(struct kan__rd *r, const struct kan__field *outer, struct kan_value_type *vt)
 {
 	struct kan__pb b = { outer->data, outer->data + outer->len };
 	struct kan__field f;
 	uint64_t type = 0, unit = 0;
 	int k;
 
-	while ((k = kan__next(&b, &f)) == 1) {
+	while ((k = next(&b, &f)) == 1) {
 		if (f.num == 1 && f.wt == 0)
 			type = f.v;
 		else if (f.num == 2 && f.wt == 0)
 			unit = f.v;
 	}
 	if (k < 0)
-		return kan__fail(r, "malformed value type");
-	int e = kan__str(r, type, &vt->type, "value type");
-	return e ? e : kan__str(r, unit, &vt->unit, "value type unit");
+		return fail(r, "malformed value type");
+	int e = string_at(r, type, &vt->type, "value type");
+	return e ? e : string_at(r, unit, &vt->unit, "value type unit");
 }
 
-static int kan__mapping(struct kan__rd *r, const struct kan__field *outer)
+static int mapping(struct kan__rd *r, const struct kan__field *outer)
 {
 	struct kan__pb b = { outer->data, outer->data + outer->len };
 	struct kan__field f;
@@ -274,7 +244,7 @@ static int kan__mapping(struct kan__rd *r, const struct kan__field *outer)
 	uint64_t file = 0, bid = 0;
 	int k, e;
 
-	while ((k = kan__next(&b, &f)) == 1) {
+	while ((k = next(&b, &f)) == 1) {
 		if (f.wt != 0)
 			continue;
 		switch (f.num) {
@@ -288,20 +258,23 @@ static int kan__mapping(struct kan__rd *r, const struct kan__field *outer)
 		}
 	}
 	if (k < 0)
-		return kan__fail(r, "malformed mapping");
+		return fail(r, "malformed mapping");
 	if (!m.id)
-		return kan__fail(r, "mapping with id 0");
-	if ((e = kan__str(r, file, &m.file, "mapping file")) || (e = kan__str(r, bid, &m.build_id, "mapping build id")))
+		return fail(r, "mapping with id 0");
+	if ((e = string_at(r, file, &m.file, "mapping file")) || (e = string_at(r, bid, &m.build_id, "mapping build id")))
 		return e;
 	long idx = kan_profile_add_mapping(r->p, &m);
 	if (idx < 0)
 		return (int)idx;
-	if (kan__idmap_put(&r->maps, m.id, (uint32_t)idx))
-		return kan__fail(r, "duplicate mapping id %" PRIu64, m.id);
+	e = idmap_put(&r->maps, m.id, (uint32_t)idx);
+	if (e < 0)
+		return e;
+	if (e)
+		return fail(r, "duplicate mapping id %" PRIu64, m.id);
 	return 0;
 }
 
-static int kan__function(struct kan__rd *r, const struct kan__field *outer)
+static int function(struct kan__rd *r, const struct kan__field *outer)
 {
 	struct kan__pb b = { outer->data, outer->data + outer->len };
 	struct kan__field f;
@@ -310,7 +283,7 @@ static int kan__function(struct kan__rd *r, const struct kan__field *outer)
 	const char *sn, *ss, *sf;
 	int k, e;
 
-	while ((k = kan__next(&b, &f)) == 1) {
+	while ((k = next(&b, &f)) == 1) {
 		if (f.wt != 0)
 			continue;
 		switch (f.num) {
@@ -322,17 +295,20 @@ static int kan__function(struct kan__rd *r, const struct kan__field *outer)
 		}
 	}
 	if (k < 0)
-		return kan__fail(r, "malformed function");
+		return fail(r, "malformed function");
 	if (!id)
-		return kan__fail(r, "function with id 0");
-	if ((e = kan__str(r, name, &sn, "function name")) || (e = kan__str(r, sys, &ss, "function system name")) ||
-	    (e = kan__str(r, file, &sf, "function file")))
+		return fail(r, "function with id 0");
+	if ((e = string_at(r, name, &sn, "function name")) || (e = string_at(r, sys, &ss, "function system name")) ||
+	    (e = string_at(r, file, &sf, "function file")))
 		return e;
 	long idx = kan_profile_add_function(r->p, id, sn, ss, sf, start);
 	if (idx < 0)
 		return (int)idx;
-	if (kan__idmap_put(&r->funcs, id, (uint32_t)idx))
-		return kan__fail(r, "duplicate function id %" PRIu64, id);
+	e = idmap_put(&r->funcs, id, (uint32_t)idx);
+	if (e < 0)
+		return e;
+	if (e)
+		return fail(r, "duplicate function id %" PRIu64, id);
 	return 0;
 }
 
@@ -341,7 +317,7 @@ struct kan__u64vec {
 	size_t n, cap;
 };
 
-static int kan__u64reserve(struct kan__u64vec *a, size_t need)
+static int u64reserve(struct kan__u64vec *a, size_t need)
 {
 	size_t nc = a->cap ? a->cap : 64;
 
@@ -355,7 +331,7 @@ static int kan__u64reserve(struct kan__u64vec *a, size_t need)
 	return 0;
 }
 
-static int kan__u64push(void *ctx, uint64_t x)
+static int u64push(void *ctx, uint64_t x)
 {
 	struct kan__u64vec *a = ctx;
 
@@ -381,7 +357,7 @@ struct kan__scratch {
 	size_t nlabels, caplabels;
 };
 
-static int kan__location(struct kan__rd *r, const struct kan__field *outer, struct kan__scratch *s)
+static int location(struct kan__rd *r, const struct kan__field *outer, struct kan__scratch *s)
 {
 	struct kan__pb b = { outer->data, outer->data + outer->len };
 	struct kan__field f;
@@ -389,7 +365,7 @@ static int kan__location(struct kan__rd *r, const struct kan__field *outer, stru
 	int k;
 
 	s->nlines = 0;
-	while ((k = kan__next(&b, &f)) == 1) {
+	while ((k = next(&b, &f)) == 1) {
 		if (f.num == 1 && f.wt == 0)
 			id = f.v;
 		else if (f.num == 2 && f.wt == 0)
@@ -402,17 +378,17 @@ static int kan__location(struct kan__rd *r, const struct kan__field *outer, stru
 			uint64_t fid = 0;
 			int64_t line = 0;
 			int kk;
-			while ((kk = kan__next(&lb, &g)) == 1) {
+			while ((kk = next(&lb, &g)) == 1) {
 				if (g.num == 1 && g.wt == 0)
 					fid = g.v;
 				else if (g.num == 2 && g.wt == 0)
 					line = (int64_t)g.v;
 			}
 			if (kk < 0)
-				return kan__fail(r, "malformed line in location %" PRIu64, id);
-			long fi = kan__idmap_get(&r->funcs, fid);
+				return fail(r, "malformed line in location %" PRIu64, id);
+			long fi = idmap_get(&r->funcs, fid);
 			if (fi < 0)
-				return kan__fail(r, "location refers to unknown function id %" PRIu64, fid);
+				return fail(r, "location refers to unknown function id %" PRIu64, fid);
 			if (s->nlines == s->caplines) {
 				size_t nc = s->caplines ? s->caplines * 2 : 16;
 				struct kan_line *nl = realloc(s->lines, nc * sizeof(*nl));
@@ -422,32 +398,35 @@ static int kan__location(struct kan__rd *r, const struct kan__field *outer, stru
 				s->caplines = nc;
 			}
 			if (s->nlines >= UINT32_MAX)
-				return kan__fail(r, "too many lines in a location");
+				return fail(r, "too many lines in a location");
 			s->lines[s->nlines].function = (uint32_t)fi;
 			s->lines[s->nlines].line = line;
 			s->nlines++;
 		}
 	}
 	if (k < 0)
-		return kan__fail(r, "malformed location");
+		return fail(r, "malformed location");
 	if (!id)
-		return kan__fail(r, "location with id 0");
+		return fail(r, "location with id 0");
 	uint32_t mi = 0;
 	if (mid) {
-		long m = kan__idmap_get(&r->maps, mid);
+		long m = idmap_get(&r->maps, mid);
 		if (m < 0)
-			return kan__fail(r, "location %" PRIu64 " refers to unknown mapping id %" PRIu64, id, mid);
+			return fail(r, "location %" PRIu64 " refers to unknown mapping id %" PRIu64, id, mid);
 		mi = (uint32_t)m + 1;
 	}
 	long idx = kan_profile_add_location(r->p, id, mi, addr, s->lines, (uint32_t)s->nlines);
 	if (idx < 0)
 		return (int)idx;
-	if (kan__idmap_put(&r->locs, id, (uint32_t)idx))
-		return kan__fail(r, "duplicate location id %" PRIu64, id);
+	int e = idmap_put(&r->locs, id, (uint32_t)idx);
+	if (e < 0)
+		return e;
+	if (e)
+		return fail(r, "duplicate location id %" PRIu64, id);
 	return 0;
 }
 
-static int kan__label(struct kan__rd *r, const struct kan__field *outer, struct kan_label *l)
+static int label(struct kan__rd *r, const struct kan__field *outer, struct kan_label *l)
 {
 	struct kan__pb b = { outer->data, outer->data + outer->len };
 	struct kan__field f;
@@ -455,7 +434,7 @@ static int kan__label(struct kan__rd *r, const struct kan__field *outer, struct 
 	int k, e;
 
 	memset(l, 0, sizeof(*l));
-	while ((k = kan__next(&b, &f)) == 1) {
+	while ((k = next(&b, &f)) == 1) {
 		if (f.wt != 0)
 			continue;
 		if (f.num == 1)
@@ -468,17 +447,17 @@ static int kan__label(struct kan__rd *r, const struct kan__field *outer, struct 
 			unit = f.v;
 	}
 	if (k < 0)
-		return kan__fail(r, "malformed label");
-	if ((e = kan__str(r, key, &l->key, "label key")))
+		return fail(r, "malformed label");
+	if ((e = string_at(r, key, &l->key, "label key")))
 		return e;
-	if (str && (e = kan__str(r, str, &l->str, "label value")))
+	if (str && (e = string_at(r, str, &l->str, "label value")))
 		return e;
-	if (unit && (e = kan__str(r, unit, &l->num_unit, "label unit")))
+	if (unit && (e = string_at(r, unit, &l->num_unit, "label unit")))
 		return e;
 	return 0;
 }
 
-static int kan__sample(struct kan__rd *r, const struct kan__field *outer, struct kan__scratch *s)
+static int sample(struct kan__rd *r, const struct kan__field *outer, struct kan__scratch *s)
 {
 	struct kan__pb b = { outer->data, outer->data + outer->len };
 	struct kan__field f;
@@ -487,11 +466,11 @@ static int kan__sample(struct kan__rd *r, const struct kan__field *outer, struct
 	s->ids.n = 0;
 	s->vals.n = 0;
 	s->nlabels = 0;
-	while ((k = kan__next(&b, &f)) == 1) {
+	while ((k = next(&b, &f)) == 1) {
 		if (f.num == 1 && f.wt == 2) {
 			/* packed ids, the common case: decode inline */
 			struct kan__pb pb = { f.data, f.data + f.len };
-			if (s->ids.cap - s->ids.n < f.len && kan__u64reserve(&s->ids, s->ids.n + f.len))
+			if (s->ids.cap - s->ids.n < f.len && u64reserve(&s->ids, s->ids.n + f.len))
 				return -ENOMEM;
 			while (pb.p < pb.end) {
 				uint64_t v;
@@ -500,16 +479,16 @@ static int kan__sample(struct kan__rd *r, const struct kan__field *outer, struct
 				} else if (pb.end - pb.p >= 2 && pb.p[1] < 0x80) {
 					v = (uint64_t)(pb.p[0] & 0x7f) | (uint64_t)pb.p[1] << 7;
 					pb.p += 2;
-				} else if (kan__varint(&pb, &v))
-					return kan__fail(r, "malformed sample location ids");
+				} else if (varint(&pb, &v))
+					return fail(r, "malformed sample location ids");
 				s->ids.v[s->ids.n++] = v;
 			}
 		} else if (f.num == 1) {
-			if (kan__repeated(&f, kan__u64push, &s->ids))
-				return kan__fail(r, "malformed sample location ids");
+			if (repeated(&f, u64push, &s->ids))
+				return fail(r, "malformed sample location ids");
 		} else if (f.num == 2) {
-			if (kan__repeated(&f, kan__u64push, &s->vals))
-				return kan__fail(r, "malformed sample values");
+			if (repeated(&f, u64push, &s->vals))
+				return fail(r, "malformed sample values");
 		} else if (f.num == 3 && f.wt == 2) {
 			if (s->nlabels == s->caplabels) {
 				size_t nc = s->caplabels ? s->caplabels * 2 : 8;
@@ -519,18 +498,18 @@ static int kan__sample(struct kan__rd *r, const struct kan__field *outer, struct
 				s->labels = nl;
 				s->caplabels = nc;
 			}
-			if ((e = kan__label(r, &f, &s->labels[s->nlabels])))
+			if ((e = label(r, &f, &s->labels[s->nlabels])))
 				return e;
 			s->nlabels++;
 		}
 	}
 	if (k < 0)
-		return kan__fail(r, "malformed sample");
+		return fail(r, "malformed sample");
 	if (s->vals.n != r->p->nsample_types)
-		return kan__fail(r, "sample has %zu values but the profile has %zu sample types", s->vals.n,
+		return fail(r, "sample has %zu values but the profile has %zu sample types", s->vals.n,
 				 r->p->nsample_types);
 	if (s->ids.n > UINT32_MAX || s->nlabels > UINT32_MAX)
-		return kan__fail(r, "sample too large");
+		return fail(r, "sample too large");
 	if (s->ids.n > s->caplocs) {
 		uint32_t *nl = realloc(s->locs, s->ids.n * sizeof(*nl));
 		if (!nl)
@@ -539,9 +518,9 @@ static int kan__sample(struct kan__rd *r, const struct kan__field *outer, struct
 		s->caplocs = s->ids.n;
 	}
 	for (size_t i = 0; i < s->ids.n; i++) {
-		long li = kan__idmap_get(&r->locs, s->ids.v[i]);
+		long li = idmap_get(&r->locs, s->ids.v[i]);
 		if (li < 0)
-			return kan__fail(r, "sample refers to unknown location id %" PRIu64, s->ids.v[i]);
+			return fail(r, "sample refers to unknown location id %" PRIu64, s->ids.v[i]);
 		s->locs[i] = (uint32_t)li;
 	}
 	long idx = kan_profile_add_sample(r->p, s->locs, (uint32_t)s->ids.n, (const int64_t *)s->vals.v, s->labels,
@@ -556,12 +535,12 @@ struct kan__strvec {
 	int err;
 };
 
-static int kan__comment_push(void *ctx, uint64_t idx)
+static int comment_push(void *ctx, uint64_t idx)
 {
 	struct kan__strvec *c = ctx;
 	const char *s;
 
-	if (kan__str(c->r, idx, &s, "comment")) {
+	if (string_at(c->r, idx, &s, "comment")) {
 		c->err = 1;
 		return -1;
 	}
@@ -589,11 +568,11 @@ int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, cha
 
 	/* pass 1: framing, string table, counts */
 	b = (struct kan__pb){ data, data + len };
-	while ((k = kan__next(&b, &f)) == 1) {
+	while ((k = next(&b, &f)) == 1) {
 		nfields++;
 		if (f.num == 6) {
 			if (f.wt != 2) {
-				e = kan__fail(&r, "not a pprof profile (bad string table entry)");
+				e = fail(&r, "not a pprof profile (bad string table entry)");
 				goto out;
 			}
 			r.nstrs++;
@@ -607,55 +586,55 @@ int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, cha
 			nsample++;
 		else if (f.num == 9) {
 			if (seen_time++) {
-				e = kan__fail(&r, "time_nanos set twice (concatenated profiles?)");
+				e = fail(&r, "time_nanos set twice (concatenated profiles?)");
 				goto out;
 			}
 		}
 		if (f.num >= 1 && f.num <= 6 && f.wt != 2) {
-			e = kan__fail(&r, "not a pprof profile (field %u has wire type %d)", f.num, f.wt);
+			e = fail(&r, "not a pprof profile (field %u has wire type %d)", f.num, f.wt);
 			goto out;
 		}
 	}
 	if (k < 0 || nfields == 0) {
-		e = kan__fail(&r, "not a pprof profile (malformed protobuf)");
+		e = fail(&r, "not a pprof profile (malformed protobuf)");
 		goto out;
 	}
 	if (r.nstrs == 0 && (nsample || nloc || nfunc)) {
-		e = kan__fail(&r, "not a pprof profile (no string table)");
+		e = fail(&r, "not a pprof profile (no string table)");
 		goto out;
 	}
 	r.str_ptr = malloc((r.nstrs + 1) * sizeof(*r.str_ptr));
 	r.str_len = malloc((r.nstrs + 1) * sizeof(*r.str_len));
 	r.str_cache = calloc(r.nstrs + 1, sizeof(*r.str_cache));
-	if (!r.str_ptr || !r.str_len || !r.str_cache || kan__idmap_init(&r.maps, nmap) ||
-	    kan__idmap_init(&r.funcs, nfunc) || kan__idmap_init(&r.locs, nloc)) {
+	if (!r.str_ptr || !r.str_len || !r.str_cache || idmap_init(&r.maps, nmap) ||
+	    idmap_init(&r.funcs, nfunc) || idmap_init(&r.locs, nloc)) {
 		e = -ENOMEM;
 		goto out;
 	}
 	size_t si = 0;
 	b = (struct kan__pb){ data, data + len };
-	while (kan__next(&b, &f) == 1)
+	while (next(&b, &f) == 1)
 		if (f.num == 6) {
 			r.str_ptr[si] = f.data;
 			r.str_len[si] = f.len;
 			si++;
 		}
 	if (r.nstrs && r.str_len[0] != 0) {
-		e = kan__fail(&r, "not a pprof profile (string_table[0] is not empty)");
+		e = fail(&r, "not a pprof profile (string_table[0] is not empty)");
 		goto out;
 	}
 
 	/* pass 2: header fields */
 	b = (struct kan__pb){ data, data + len };
-	while (kan__next(&b, &f) == 1) {
+	while (next(&b, &f) == 1) {
 		switch (f.num) {
 		case 1: {
 			struct kan_value_type vt;
-			if ((e = kan__value_type(&r, &f, &vt)))
+			if ((e = value_type(&r, &f, &vt)))
 				goto out;
 			if ((e = kan_profile_add_sample_type(p, vt.type, vt.unit))) {
 				if (e == -E2BIG)
-					e = kan__fail(&r, "more than %d sample types", KAN_MAX_SAMPLE_TYPES);
+					e = fail(&r, "more than %d sample types", KAN_MAX_SAMPLE_TYPES);
 				goto out;
 			}
 			break;
@@ -665,7 +644,7 @@ int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, cha
 		case 14:
 			if (f.wt == 0) {
 				const char *str;
-				if ((e = kan__str(&r, f.v, &str, "profile field")))
+				if ((e = string_at(&r, f.v, &str, "profile field")))
 					goto out;
 				if (f.num == 7)
 					p->drop_frames = str;
@@ -678,20 +657,20 @@ int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, cha
 		case 9: p->time_nanos = (int64_t)f.v; break;
 		case 10: p->duration_nanos = (int64_t)f.v; break;
 		case 11:
-			if (f.wt == 2 && (e = kan__value_type(&r, &f, &p->period_type)))
+			if (f.wt == 2 && (e = value_type(&r, &f, &p->period_type)))
 				goto out;
 			break;
 		case 12: p->period = (int64_t)f.v; break;
 		case 13:
-			if (kan__repeated(&f, kan__comment_push, &comments)) {
-				e = comments.err ? -EINVAL : kan__fail(&r, "malformed comments");
+			if (repeated(&f, comment_push, &comments)) {
+				e = comments.err ? -EINVAL : fail(&r, "malformed comments");
 				goto out;
 			}
 			break;
 		}
 	}
 	if (nsample && p->nsample_types == 0) {
-		e = kan__fail(&r, "profile has samples but no sample types");
+		e = fail(&r, "profile has samples but no sample types");
 		goto out;
 	}
 	p->comments = comments.v;
@@ -702,18 +681,18 @@ int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, cha
 	static const uint32_t order[] = { 3, 5, 4, 2 };
 	for (size_t o = 0; o < 4; o++) {
 		if (order[o] == 4)
-			kan__idmap_densify(&r.funcs, nfunc);
+			idmap_densify(&r.funcs, nfunc);
 		if (order[o] == 2)
-			kan__idmap_densify(&r.locs, nloc);
+			idmap_densify(&r.locs, nloc);
 		b = (struct kan__pb){ data, data + len };
-		while (kan__next(&b, &f) == 1) {
+		while (next(&b, &f) == 1) {
 			if (f.num != order[o])
 				continue;
 			switch (f.num) {
-			case 3: e = kan__mapping(&r, &f); break;
-			case 5: e = kan__function(&r, &f); break;
-			case 4: e = kan__location(&r, &f, &s); break;
-			case 2: e = kan__sample(&r, &f, &s); break;
+			case 3: e = mapping(&r, &f); break;
+			case 5: e = function(&r, &f); break;
+			case 4: e = location(&r, &f, &s); break;
+			case 2: e = sample(&r, &f, &s); break;
 			}
 			if (e)
 				goto out;
@@ -725,9 +704,9 @@ out:
 	free(r.str_ptr);
 	free(r.str_len);
 	free(r.str_cache);
-	kan__idmap_free(&r.maps);
-	kan__idmap_free(&r.funcs);
-	kan__idmap_free(&r.locs);
+	idmap_free(&r.maps);
+	idmap_free(&r.funcs);
+	idmap_free(&r.locs);
 	free(s.ids.v);
 	free(s.vals.v);
 	free(s.lines);

@@ -18,15 +18,15 @@
 #include <unistd.h>
 
 #include "pprof.h"
-#include "profile.h"
+#include "pprof-write.h"
 
 /* NULL strings stay unset (index 0), as in the input. */
-static const char *kan__s(const char *s)
+static const char *s(const char *s)
 {
 	return s ? s : "";
 }
 
-static int kan__copy_tables(const struct kan_profile *p, struct ku_pprof *w, uint64_t *func_ids)
+static int copy_tables(const struct kan_profile *p, struct ku_pprof *w, uint64_t *func_ids)
 {
 	struct ku_pprof_line *lines = NULL;
 	size_t maxlines = 0;
@@ -43,7 +43,7 @@ static int kan__copy_tables(const struct kan_profile *p, struct ku_pprof *w, uin
 	}
 	for (size_t i = 0; i < p->nfunctions && !r; i++) {
 		const struct kan_function *f = &p->functions[i];
-		r = ku_pprof_function(w, kan__s(f->name), kan__s(f->system_name), f->filename, f->start_line,
+		r = ku_pprof_function(w, s(f->name), s(f->system_name), f->filename, f->start_line,
 				      &func_ids[i]);
 	}
 	for (size_t i = 0; i < p->nlocations && !r; i++) {
@@ -67,7 +67,7 @@ static int kan__copy_tables(const struct kan_profile *p, struct ku_pprof *w, uin
 	return r;
 }
 
-static int kan__copy_samples(const struct kan_profile *p, struct ku_pprof *w)
+static int copy_samples(const struct kan_profile *p, struct ku_pprof *w)
 {
 	uint64_t *locs = NULL;
 	struct ku_pprof_label *labs = NULL;
@@ -110,7 +110,7 @@ static int kan__copy_samples(const struct kan_profile *p, struct ku_pprof *w)
 	return r;
 }
 
-static int kan__build(const struct kan_profile *p, struct ku_pprof **out)
+static int build(const struct kan_profile *p, struct ku_pprof **out)
 {
 	struct ku_pprof_value_type *types = calloc(p->nsample_types + 1, sizeof(*types));
 	struct ku_pprof_value_type period_type = { p->period_type.type, p->period_type.unit };
@@ -128,9 +128,9 @@ static int kan__build(const struct kan_profile *p, struct ku_pprof **out)
 		goto out;
 	ku_pprof_set_verbatim(w, true);
 	ku_pprof_set_time(w, p->time_nanos, p->duration_nanos);
-	r = kan__copy_tables(p, w, func_ids);
+	r = copy_tables(p, w, func_ids);
 	if (!r)
-		r = kan__copy_samples(p, w);
+		r = copy_samples(p, w);
 	for (size_t i = 0; i < p->ncomments && !r; i++)
 		if (p->comments[i] && *p->comments[i])
 			r = ku_pprof_comment(w, p->comments[i]);
@@ -154,7 +154,7 @@ out:
 int kan_pprof_write(const struct kan_profile *p, const char *path, int gzip)
 {
 	struct ku_pprof *w;
-	int r = kan__build(p, &w);
+	int r = build(p, &w);
 
 	if (r)
 		return r;

@@ -1,32 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * profile: the in-memory profile model (see profile.h): arena, appending
- * builders, file loading with gzip detection, format dispatch, frame
- * assignment with symbolization of address-only locations, and value
- * formatting. The profile.proto decoder is in pprof-read.c, the gperftools
- * decoder in legacy.c, the writer in pprof-write.c.
+ * profile: the in-memory profile model (see profile.h): its strings (an
+ * arena), the appending builders, frame assignment with symbolization of
+ * address-only locations, distinct stacks, and value formatting. Reading
+ * files is load.c's (with the decoders in pprof-read.c and legacy.c),
+ * writing them pprof-write.c's: the model calls neither.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
 
+#include "hmap.h"
 #include "ku.h"
 #include "profile.h"
-#include "strmap.h"
 #include "symbolize.h"
-
-struct kan__chunk {
-	struct kan__chunk *next;
-	size_t used, size;
-	char data[];
-};
 
 int kan_profile_new(struct kan_profile **out)
 {
@@ -56,39 +47,17 @@ void kan_profile_free(struct kan_profile *p)
 	free(p->frame_kind);
 	free(p->loc_frames);
 	free(p->loc_frame_off);
-	for (struct kan__chunk *c = p->arena, *n; c; c = n) {
-		n = c->next;
-		free(c);
-	}
+	ku_arena_free(&p->strings);
 	free(p);
 }
 
 const char *kan_profile_strdup(struct kan_profile *p, const char *s, size_t len)
 {
-	struct kan__chunk *c = p->arena;
-
-	if (!s)
-		return NULL;
-	if (!c || c->size - c->used < len + 1) {
-		size_t sz = len + 1 > 256 * 1024 ? len + 1 : 256 * 1024;
-
-		c = malloc(sizeof(*c) + sz);
-		if (!c)
-			return NULL;
-		c->size = sz;
-		c->used = 0;
-		c->next = p->arena;
-		p->arena = c;
-	}
-	char *d = c->data + c->used;
-	memcpy(d, s, len);
-	d[len] = '\0';
-	c->used += len + 1;
-	return d;
+	return ku_arena_strndup(&p->strings, s, len);
 }
 
 /* Grow *arr (element size es) to hold at least need elements. */
-static int kan__grow(void *arrp, size_t *cap, size_t need, size_t es)
+static int grow(void *arrp, size_t *cap, size_t need, size_t es)
 {
 	void **arr = arrp;
 
@@ -110,8 +79,8 @@ static int kan__grow(void *arrp, size_t *cap, size_t need, size_t es)
 
 /* Capacities are kept beside the model in this private struct hung off
  * nothing: we recompute them as the next power of two of the count,
- * which is what kan__grow() allocates. */
-static size_t kan__cap(size_t n)
+ * which is what grow() allocates. */
+static size_t cap_for(size_t n)
 {
 	if (n == 0)
 		return 0;
@@ -122,8 +91,8 @@ static size_t kan__cap(size_t n)
 
 #define KAN__PUSH(p, arr, n, extra)                                                                    \
 	({                                                                                             \
-		size_t kan__c = kan__cap((p)->n);                                                      \
-		kan__grow(&(p)->arr, &kan__c, (p)->n + (extra), sizeof(*(p)->arr));                    \
+		size_t kan__c = cap_for((p)->n);                                                      \
+		grow(&(p)->arr, &kan__c, (p)->n + (extra), sizeof(*(p)->arr));                    \
 	})
 
 int kan_profile_add_sample_type(struct kan_profile *p, const char *type, const char *unit)
@@ -187,7 +156,7 @@ long kan_profile_add_location(struct kan_profile *p, uint64_t id, uint32_t mappi
 
 int kan_profile_set_roots(struct kan_profile *p, const uint32_t *root)
 {
-	size_t n = p->nsample_locs + p->nsamples, cap = kan__cap(n), k = 0;
+	size_t n = p->nsample_locs + p->nsamples, cap = cap_for(n), k = 0;
 	uint32_t *sl;
 
 	if (p->loc_frame_off)
@@ -219,10 +188,10 @@ long kan_profile_add_sample(struct kan_profile *p, const uint32_t *locs, uint32_
 	    KAN__PUSH(p, labels, nlabels, nlabels))
 		return -ENOMEM;
 	/* values grows in step with samples */
-	size_t vcap = kan__cap(p->nsamples) * nt;
+	size_t vcap = cap_for(p->nsamples) * nt;
 	size_t vneed = (p->nsamples + 1) * nt;
 	if (nt && vneed > vcap) {
-		size_t ncap = kan__cap(p->nsamples + 1) * nt;
+		size_t ncap = cap_for(p->nsamples + 1) * nt;
 		int64_t *nv = realloc(p->values, ncap * sizeof(*nv));
 		if (!nv)
 			return -ENOMEM;
@@ -242,205 +211,6 @@ long kan_profile_add_sample(struct kan_profile *p, const uint32_t *locs, uint32_
 	if (nt)
 		memcpy(p->values + p->nsamples * nt, values, nt * sizeof(*values));
 	return (long)p->nsamples++;
-}
-
-int kan_read_file(const char *path, uint8_t **data, size_t *len)
-{
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (fd)
-			close(fd);
-		return -EISDIR;
-	}
-	for (;;) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 1 << 16;
-			uint8_t *nb;
-
-			if (ncap > KAN_MAX_INPUT_BYTES + 1)
-				ncap = KAN_MAX_INPUT_BYTES + 1;
-			if (ncap == cap) {
-				free(buf);
-				if (fd)
-					close(fd);
-				return -EFBIG;
-			}
-			nb = realloc(buf, ncap);
-			if (!nb) {
-				free(buf);
-				if (fd)
-					close(fd);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = -errno;
-			free(buf);
-			if (fd)
-				close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (fd)
-		close(fd);
-	*data = buf;
-	*len = n;
-	return 0;
-}
-
-int kan_gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, size_t cap)
-{
-	z_stream zs;
-	uint8_t *buf = NULL;
-	size_t bcap = inlen * 4 + 4096, n = 0;
-	int ret;
-
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, 15 + 32) != Z_OK)
-		return -ENOMEM;
-	if (bcap > cap)
-		bcap = cap;
-	zs.next_in = (Bytef *)in;
-	buf = malloc(bcap ? bcap : 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		if (n == bcap) {
-			size_t nc = bcap * 2;
-			if (bcap >= cap) {
-				ret = -EFBIG;
-				goto out;
-			}
-			if (nc > cap)
-				nc = cap;
-			uint8_t *nb = realloc(buf, nc);
-			if (!nb) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			bcap = nc;
-		}
-		/* zlib counts in uInt: feed at most 1 GiB at a time */
-		size_t inleft = inlen - (size_t)(zs.next_in - in);
-		zs.avail_in = inleft > (1u << 30) ? (1u << 30) : (uInt)inleft;
-		size_t room = bcap - n;
-		zs.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
-		zs.next_out = buf + n;
-		uInt before = zs.avail_out;
-		int zr = inflate(&zs, Z_NO_FLUSH);
-		n += before - zs.avail_out;
-		if (zr == Z_STREAM_END) {
-			/* concatenated gzip members: continue with the next one */
-			size_t used = (size_t)(zs.next_in - in);
-			if (used < inlen && inlen - used >= 2 && in[used] == 0x1f && in[used + 1] == 0x8b) {
-				inflateReset(&zs);
-				continue;
-			}
-			break;
-		}
-		if (zr == Z_BUF_ERROR && zs.avail_in == 0 && zs.avail_out != 0) {
-			ret = -EINVAL; /* truncated */
-			goto out;
-		}
-		if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			ret = zr == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
-			goto out;
-		}
-	}
-	*out = buf;
-	*outlen = n;
-	buf = NULL;
-	ret = 0;
-out:
-	inflateEnd(&zs);
-	free(buf);
-	return ret;
-}
-
-int kan_profile_parse(const void *data, size_t len, struct kan_profile **out, char *err, size_t errlen)
-{
-	const uint8_t *d = data;
-	uint8_t *plain = NULL;
-	size_t plen = len;
-	struct kan_profile *p;
-	int gz = 0, r;
-
-	if (len == 0) {
-		snprintf(err, errlen, "empty file");
-		return -EINVAL;
-	}
-	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b) {
-		r = kan_gunzip(d, len, &plain, &plen, KAN_MAX_INPUT_BYTES);
-		if (r) {
-			snprintf(err, errlen, "%s", r == -EINVAL ? "corrupt or truncated gzip data"
-						     : r == -EFBIG ? "decompressed profile larger than 2 GiB"
-								   : ku_strerror(r));
-			return r;
-		}
-		d = plain;
-		gz = 1;
-		if (plen == 0) {
-			free(plain);
-			snprintf(err, errlen, "empty profile inside gzip data");
-			return -EINVAL;
-		}
-	}
-	r = kan_profile_new(&p);
-	if (r) {
-		free(plain);
-		snprintf(err, errlen, "out of memory");
-		return r;
-	}
-	if (kan_legacy_sniff(d, plen)) {
-		r = kan_legacy_decode(d, plen, p, err, errlen);
-		p->format = "gperftools-cpu";
-	} else {
-		r = kan_pprof_decode(d, plen, p, err, errlen);
-		p->format = gz ? "pprof (gzip)" : "pprof";
-	}
-	free(plain);
-	if (r) {
-		kan_profile_free(p);
-		return r;
-	}
-	*out = p;
-	return 0;
-}
-
-int kan_profile_load(const char *path, struct kan_profile **out, char *err, size_t errlen)
-{
-	uint8_t *data;
-	size_t len;
-	char why[200];
-	int r = kan_read_file(path, &data, &len);
-
-	if (r) {
-		snprintf(err, errlen, "%s: %s", path, r == -EFBIG ? "file larger than 2 GiB" : ku_strerror(r));
-		return r;
-	}
-	why[0] = '\0';
-	r = kan_profile_parse(data, len, out, why, sizeof(why));
-	free(data);
-	if (r)
-		snprintf(err, errlen, "%s: %s", path, why[0] ? why : ku_strerror(r));
-	return r;
 }
 
 int kan_profile_sample_index(const struct kan_profile *p, const char *type)
@@ -467,35 +237,50 @@ int kan_profile_sample_index(const struct kan_profile *p, const char *type)
 
 /* ---- frames ------------------------------------------------------------ */
 
-/* Returns the frame id for name, adding it when new; -1 on ENOMEM. */
-static long kan__frame_id(struct kan_profile *p, struct kan_strmap *m, const char *name, enum kan_kind kind)
+struct frame_probe {
+	const struct kan_profile *p;
+	const char *name;
+};
+
+static int frame_eq(const void *ctx, uint32_t id)
 {
+	const struct frame_probe *f = ctx;
+
+	return !strcmp(f->p->frame_names[id], f->name);
+}
+
+/* Returns the frame id for name, adding it when new; -1 on ENOMEM. m
+ * holds name hashes and frame ids. */
+static long frame_id(struct kan_profile *p, struct ku_hmap *m, const char *name, enum kan_kind kind)
+{
+	struct frame_probe probe = { p, name };
+	uint64_t h = ku_hash_bytes(name, strlen(name));
 	uint32_t id;
 	size_t slot;
-	int r = kan_strmap_find(m, name, &id, &slot);
+	int r = ku_hmap_find_hashed(m, h, frame_eq, &probe, &id, &slot);
 
 	if (r)
 		return r > 0 ? (long)id : -1;
-	size_t fcap = kan__cap(p->nframes);
-	if (kan__grow(&p->frame_names, &fcap, p->nframes + 1, sizeof(*p->frame_names)))
+	size_t fcap = cap_for(p->nframes);
+	if (grow(&p->frame_names, &fcap, p->nframes + 1, sizeof(*p->frame_names)))
 		return -1;
-	fcap = kan__cap(p->nframes);
-	if (kan__grow(&p->frame_kind, &fcap, p->nframes + 1, sizeof(*p->frame_kind)))
+	fcap = cap_for(p->nframes);
+	if (grow(&p->frame_kind, &fcap, p->nframes + 1, sizeof(*p->frame_kind)))
 		return -1;
 	p->frame_names[p->nframes] = name;
 	p->frame_kind[p->nframes] = (uint8_t)kind;
-	kan_strmap_put(m, slot, name, (uint32_t)p->nframes);
+	ku_hmap_set(m, slot, h, (uint32_t)p->nframes);
 	return (long)p->nframes++;
 }
 
-static const char *kan__basename(const char *path)
+static const char *base_of(const char *path)
 {
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
 }
 
-static int kan__is_runtime_lib(const char *base)
+static int is_runtime_lib(const char *base)
 {
 	static const char *const libs[] = { "libc.so", "libc-", "ld-linux", "libstdc++", "libpthread", "libm.so",
 					    "libgcc_s", "libdl.so", "librt.so", "ld-2." };
@@ -506,12 +291,12 @@ static int kan__is_runtime_lib(const char *base)
 	return 0;
 }
 
-static enum kan_kind kan__classify(const struct kan_profile *p, const struct kan_location *l, const char *name,
+static enum kan_kind classify(const struct kan_profile *p, const struct kan_location *l, const char *name,
 				   int resolved)
 {
 	const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
 	const char *file = m ? m->file : "";
-	const char *base = kan__basename(file);
+	const char *base = base_of(file);
 	size_t nl = strlen(name);
 
 	if (!resolved)
@@ -519,7 +304,7 @@ static enum kan_kind kan__classify(const struct kan_profile *p, const struct kan
 	if ((nl > 4 && !strcmp(name + nl - 4, "_[k]")) || strstr(file, "kernel") || !strncmp(file, "[vdso]", 6) ||
 	    !strncmp(name, "__x64_sys_", 10) || !strncmp(name, "entry_SYSCALL", 13))
 		return KAN_KIND_KERNEL;
-	if (m && *base && kan__is_runtime_lib(base))
+	if (m && *base && is_runtime_lib(base))
 		return KAN_KIND_RUNTIME;
 	if (strstr(name, "::") || strchr(name, '<') || !strncmp(name, "operator ", 9))
 		return KAN_KIND_CXX;
@@ -539,7 +324,7 @@ static enum kan_kind kan__classify(const struct kan_profile *p, const struct kan
 
 /* Symbolize an address-only location from its mapping; appends functions
  * and lines to the profile so writers keep the result. */
-static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t li)
+static void symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t li)
 {
 	struct kan_location *l = &p->locations[li];
 	const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
@@ -569,8 +354,8 @@ static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t
 	}
 	if (!k)
 		return;
-	size_t cap = kan__cap(p->nlines);
-	if (kan__grow(&p->lines, &cap, p->nlines + k, sizeof(*p->lines)))
+	size_t cap = cap_for(p->nlines);
+	if (grow(&p->lines, &cap, p->nlines + k, sizeof(*p->lines)))
 		return;
 	l = &p->locations[li];
 	/* written profiles then say no binary is needed for this object */
@@ -583,7 +368,7 @@ static void kan__symbolize_loc(struct kan_profile *p, struct ku_sym *sym, size_t
 
 int kan_profile_frames(struct kan_profile *p)
 {
-	struct kan_strmap map = { 0 };
+	struct ku_hmap map = { 0 };
 	struct ku_sym *sym = NULL;
 	size_t total = 0;
 	int r = -ENOMEM;
@@ -598,7 +383,7 @@ int kan_profile_frames(struct kan_profile *p)
 		if (p->locations[i].nlines == 0 && symbolize) {
 			if (!sym && ku_sym_new(&sym, 0) != 0)
 				sym = NULL;
-			kan__symbolize_loc(p, sym, i);
+			symbolize_loc(p, sym, i);
 		}
 		total += p->locations[i].nlines ? p->locations[i].nlines : 1;
 	}
@@ -621,7 +406,7 @@ int kan_profile_frames(struct kan_profile *p)
 				if (!name)
 					goto fail;
 			}
-			long id = kan__frame_id(p, &map, name, kan__classify(p, l, name, 1));
+			long id = frame_id(p, &map, name, classify(p, l, name, 1));
 			if (id < 0)
 				goto fail;
 			p->loc_frames[k++] = (uint32_t)id;
@@ -630,12 +415,12 @@ int kan_profile_frames(struct kan_profile *p)
 			const struct kan_mapping *m = l->mapping ? &p->mappings[l->mapping - 1] : NULL;
 			char buf[512];
 			if (m && m->file[0] && l->address >= m->start)
-				snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, kan__basename(m->file),
+				snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_of(m->file),
 					 l->address - m->start + m->offset);
 			else
 				snprintf(buf, sizeof(buf), "0x%" PRIx64, l->address);
 			const char *name = kan_profile_strdup(p, buf, strlen(buf));
-			long id = name ? kan__frame_id(p, &map, name, KAN_KIND_UNKNOWN) : -1;
+			long id = name ? frame_id(p, &map, name, KAN_KIND_UNKNOWN) : -1;
 			if (id < 0)
 				goto fail;
 			p->loc_frames[k++] = (uint32_t)id;
@@ -644,7 +429,7 @@ int kan_profile_frames(struct kan_profile *p)
 	p->loc_frame_off[p->nlocations] = k;
 	r = 0;
 fail:
-	kan_strmap_free(&map);
+	ku_hmap_free(&map);
 	if (r) {
 		free(p->loc_frame_off);
 		free(p->loc_frames);
@@ -656,7 +441,7 @@ fail:
 
 /* ---- distinct stacks ------------------------------------------------------ */
 
-static uint64_t kan__stack_hash(const uint32_t *l, uint32_t n)
+static uint64_t stack_hash(const uint32_t *l, uint32_t n)
 {
 	uint64_t h = 0x84222325cbf29ce4ull ^ n;
 
@@ -668,62 +453,55 @@ static uint64_t kan__stack_hash(const uint32_t *l, uint32_t n)
 	return h;
 }
 
+struct stack_probe {
+	const struct kan_profile *p;
+	const uint32_t *rep; /* stack number -> sample having it */
+	const struct kan_sample *s;
+};
+
+static int stack_eq(const void *ctx, uint32_t k)
+{
+	const struct stack_probe *sp = ctx;
+	const struct kan_profile *p = sp->p;
+	const struct kan_sample *o = &p->samples[sp->rep[k]], *s = sp->s;
+
+	return o->nlocs == s->nlocs &&
+	       (!s->nlocs || !memcmp(p->sample_locs + o->loc_off, p->sample_locs + s->loc_off, s->nlocs * sizeof(uint32_t)));
+}
+
 long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int64_t **sum)
 {
-	size_t cap = 16;
-	uint32_t *slot;
+	struct ku_hmap stacks = { 0 }; /* stack hash -> stack number */
 	long n = 0;
 
-	while (cap < p->nsamples * 2 + 2)
-		cap *= 2;
-	slot = malloc(cap * sizeof(*slot)); /* sample index + 1, 0 = empty */
-	uint64_t *hash = malloc(cap * sizeof(*hash)); /* full hash per slot: few memcmp */
 	*rep = malloc((p->nsamples + 1) * sizeof(**rep));
 	*sum = malloc((p->nsamples + 1) * sizeof(**sum));
-	uint32_t *which = malloc((p->nsamples + 1) * sizeof(*which)); /* slot -> stack number */
-	if (!slot || !hash || !*rep || !*sum || !which) {
-		free(slot);
-		free(hash);
-		free(which);
-		free(*rep);
-		free(*sum);
-		*rep = NULL;
-		*sum = NULL;
-		return -ENOMEM;
-	}
-	memset(slot, 0, cap * sizeof(*slot));
+	if (!*rep || !*sum || ku_hmap_reserve(&stacks, p->nsamples + 1))
+		goto nomem;
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct kan_sample *s = &p->samples[i];
-		const uint32_t *l = s->nlocs ? p->sample_locs + s->loc_off : NULL;
+		struct stack_probe probe = { p, *rep, s };
 		int64_t v = p->values[i * p->nsample_types + (size_t)si];
-		uint64_t h = kan__stack_hash(l, s->nlocs);
-		size_t j = h & (cap - 1);
+		uint64_t h = stack_hash(s->nlocs ? p->sample_locs + s->loc_off : NULL, s->nlocs);
+		uint32_t k;
+		size_t slot;
+		int r = ku_hmap_find_hashed(&stacks, h, stack_eq, &probe, &k, &slot);
 
-		for (;;) {
-			if (!slot[j]) {
-				slot[j] = (uint32_t)i + 1;
-				hash[j] = h;
-				(*rep)[n] = (uint32_t)i;
-				(*sum)[n] = v;
-				which[i] = (uint32_t)n++;
-				break;
-			}
-			const struct kan_sample *o = &p->samples[slot[j] - 1];
-			if (hash[j] == h && o->nlocs == s->nlocs &&
-			    (!s->nlocs || !memcmp(p->sample_locs + o->loc_off, l, s->nlocs * sizeof(*l)))) {
-				uint32_t k = which[slot[j] - 1];
-				int64_t r;
-				if (__builtin_add_overflow((*sum)[k], v, &r))
-					r = v > 0 ? INT64_MAX : INT64_MIN;
-				(*sum)[k] = r;
-				break;
-			}
-			j = (j + 1) & (cap - 1);
+		if (r < 0)
+			goto nomem;
+		if (r) {
+			int64_t t;
+
+			if (__builtin_add_overflow((*sum)[k], v, &t))
+				t = v > 0 ? INT64_MAX : INT64_MIN;
+			(*sum)[k] = t;
+		} else {
+			(*rep)[n] = (uint32_t)i;
+			(*sum)[n] = v;
+			ku_hmap_set(&stacks, slot, h, (uint32_t)n++);
 		}
 	}
-	free(slot);
-	free(hash);
-	free(which);
+	ku_hmap_free(&stacks);
 	/* drop zero stacks */
 	long k = 0;
 	for (long i = 0; i < n; i++)
@@ -732,11 +510,18 @@ long kan_profile_stacks(const struct kan_profile *p, int si, uint32_t **rep, int
 			(*sum)[k++] = (*sum)[i];
 		}
 	return k;
+nomem:
+	ku_hmap_free(&stacks);
+	free(*rep);
+	free(*sum);
+	*rep = NULL;
+	*sum = NULL;
+	return -ENOMEM;
 }
 
 /* ---- value formatting ---------------------------------------------------- */
 
-static void kan__fmt_scaled(double v, const char *suffix, char *buf, size_t size)
+static void fmt_scaled(double v, const char *suffix, char *buf, size_t size)
 {
 	if (v == (double)(int64_t)v)
 		snprintf(buf, size, "%" PRId64 "%s", (int64_t)v, suffix);
@@ -754,25 +539,25 @@ void kan_format_value(int64_t v, const char *unit, char *buf, size_t size)
 		snprintf(buf, size, "0");
 	} else if (!strcmp(unit, "nanoseconds")) {
 		if (a >= 1e9)
-			kan__fmt_scaled((double)v / 1e9, "s", buf, size);
+			fmt_scaled((double)v / 1e9, "s", buf, size);
 		else if (a >= 1e6)
-			kan__fmt_scaled((double)v / 1e6, "ms", buf, size);
+			fmt_scaled((double)v / 1e6, "ms", buf, size);
 		else if (a >= 1e3)
-			kan__fmt_scaled((double)v / 1e3, "us", buf, size);
+			fmt_scaled((double)v / 1e3, "us", buf, size);
 		else
-			kan__fmt_scaled((double)v, "ns", buf, size);
+			fmt_scaled((double)v, "ns", buf, size);
 	} else if (!strcmp(unit, "microseconds")) {
 		kan_format_value(v > INT64_MAX / 1000 ? INT64_MAX : v < INT64_MIN / 1000 ? INT64_MIN : v * 1000,
 				 "nanoseconds", buf, size);
 	} else if (!strcmp(unit, "bytes")) {
 		if (a >= 1024.0 * 1024 * 1024)
-			kan__fmt_scaled((double)v / (1024.0 * 1024 * 1024), "GB", buf, size);
+			fmt_scaled((double)v / (1024.0 * 1024 * 1024), "GB", buf, size);
 		else if (a >= 1024.0 * 1024)
-			kan__fmt_scaled((double)v / (1024.0 * 1024), "MB", buf, size);
+			fmt_scaled((double)v / (1024.0 * 1024), "MB", buf, size);
 		else if (a >= 1024.0)
-			kan__fmt_scaled((double)v / 1024.0, "kB", buf, size);
+			fmt_scaled((double)v / 1024.0, "kB", buf, size);
 		else
-			kan__fmt_scaled((double)v, "B", buf, size);
+			fmt_scaled((double)v, "B", buf, size);
 	} else {
 		snprintf(buf, size, "%" PRId64, v);
 	}

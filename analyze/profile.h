@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * profile: the analyzer's in-memory model of a profile and its readers and
- * writer. Every input format (profile.proto, gzipped or not; gperftools'
- * legacy CPU format) is read into a struct kan_profile, whose references
- * are plain indices that were checked at load time: code that walks a
- * loaded profile never needs bounds or id checks.
+ * profile: the analyzer's in-memory model of a profile. Every input format
+ * is read into a struct kan_profile (load.h), whose references are plain
+ * indices that were checked at load time: code that walks a loaded
+ * profile never needs bounds or id checks. Writing it out is
+ * pprof-write.h's. The model knows neither: readers and writer call it.
  *
  * Ownership: a profile owns all its strings (an arena) and arrays;
- * kan_profile_free() releases everything. Readers never trust lengths,
- * counts or ids from the file: bad input gives -EINVAL (or -ENOMEM,
- * -EFBIG for inputs beyond the limits below) and a one-line reason in the
- * caller's errbuf.
+ * kan_profile_free() releases everything.
  *
  * Frames: a location expands into one or more frames (its lines, innermost
  * first, as in profile.proto). kan_profile_frames() assigns each distinct
@@ -24,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "arena.h"
 
 /* Limits against hostile input (the reader refuses bigger inputs). */
 #define KAN_MAX_INPUT_BYTES ((size_t)2 << 30)   /* decompressed profile size */
@@ -105,7 +104,7 @@ struct kan_profile {
 	uint32_t *loc_frames;     /* per location: frames, innermost first */
 	size_t *loc_frame_off;    /* per location: offset into loc_frames (n+1 entries) */
 
-	void *arena; /* private */
+	struct ku_arena strings; /* private: every string of the profile */
 };
 
 /* What a frame is, for colours. */
@@ -122,21 +121,6 @@ enum kan_kind {
 
 int kan_profile_new(struct kan_profile **out);
 void kan_profile_free(struct kan_profile *p);
-
-/* Reads any supported format from memory (gzip detected by magic). */
-int kan_profile_parse(const void *data, size_t len, struct kan_profile **out, char *err, size_t errlen);
-/* Reads a file ("-" = stdin). err gets "PATH: reason". */
-int kan_profile_load(const char *path, struct kan_profile **out, char *err, size_t errlen);
-/* profile.proto decoder and gperftools legacy CPU decoder (no gzip). */
-int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen);
-int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen);
-/* 1 when data starts like a gperftools legacy CPU profile. */
-int kan_legacy_sniff(const uint8_t *data, size_t len);
-
-/* Load a whole file into memory (malloc'ed); 0 or -errno. */
-int kan_read_file(const char *path, uint8_t **data, size_t *len);
-/* gunzip with a size cap; 0, -EINVAL (corrupt), -EFBIG, -ENOMEM. */
-int kan_gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, size_t cap);
 
 /* Strings live as long as the profile. */
 const char *kan_profile_strdup(struct kan_profile *p, const char *s, size_t len);
@@ -177,9 +161,6 @@ int kan_profile_add_sample_type(struct kan_profile *p, const char *type, const c
 /* Append location root[i] to the stack of sample i, as its outermost
  * frame. Only before kan_profile_frames(). 0 or -ENOMEM (p unchanged). */
 int kan_profile_set_roots(struct kan_profile *p, const uint32_t *root);
-
-/* Writes profile.proto, gzipped when gzip != 0, to path ("-" = stdout). */
-int kan_pprof_write(const struct kan_profile *p, const char *path, int gzip);
 
 /* Format a value of the given unit like pprof ("1.50s", "12MB", "340"). */
 void kan_format_value(int64_t v, const char *unit, char *buf, size_t size);

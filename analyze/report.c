@@ -22,9 +22,9 @@
 
 #define KAN_REPORT_MAX_BARS 60
 
-static const char *const kan__features[] = { "correlation_id", "metadata", "ack", "nack_rate", "rate", NULL };
+static const char *const features[] = { "correlation_id", "metadata", "ack", "nack_rate", "rate", NULL };
 
-static double kan__mval(const struct kan_bench *b, const char *name)
+static double mval(const struct kan_bench *b, const char *name)
 {
 	const struct kan_metric *m = kan_bench_metric(b, name);
 
@@ -33,7 +33,7 @@ static double kan__mval(const struct kan_bench *b, const char *name)
 
 /* Config text without its feature tokens (the "shape" of a case), and
  * whether any feature was on. */
-static int kan__shape(const char *config, char *out, size_t len)
+static int shape_of(const char *config, char *out, size_t len)
 {
 	char *dup = strdup(config ? config : ""), *save = NULL;
 	size_t o = 0;
@@ -46,8 +46,8 @@ static int kan__shape(const char *config, char *out, size_t len)
 
 		if (eq) {
 			*eq = 0;
-			for (size_t i = 0; kan__features[i]; i++)
-				if (!strcmp(t, kan__features[i]))
+			for (size_t i = 0; features[i]; i++)
+				if (!strcmp(t, features[i]))
 					is_feat = 1;
 			if (is_feat && (strcmp(eq + 1, "0") && strcmp(eq + 1, "false") && strcmp(eq + 1, "null") &&
 					strcmp(eq + 1, "")))
@@ -61,7 +61,7 @@ static int kan__shape(const char *config, char *out, size_t len)
 	return feat;
 }
 
-static void kan__bars_metric(FILE *f, const struct kan_run *r, const char *title, const char *metric)
+static void bars_metric(FILE *f, const struct kan_run *r, const char *title, const char *metric)
 {
 	const char **labels = calloc(r->nb + 1, sizeof(*labels));
 	double *v = calloc(r->nb + 1, sizeof(*v));
@@ -70,7 +70,7 @@ static void kan__bars_metric(FILE *f, const struct kan_run *r, const char *title
 	if (!labels || !v)
 		goto out;
 	for (size_t i = 0; i < r->nb && n < KAN_REPORT_MAX_BARS; i++) {
-		double x = kan__mval(&r->b[i], metric);
+		double x = mval(&r->b[i], metric);
 
 		if (!isfinite(x))
 			continue;
@@ -84,7 +84,7 @@ out:
 	free(v);
 }
 
-static void kan__backend_chart(FILE *f, const struct kan_run *r)
+static void backend_chart(FILE *f, const struct kan_run *r)
 {
 	/* geometric mean of throughput over all cases of one name+backend */
 	char **labels = calloc(r->nb + 1, sizeof(*labels));
@@ -95,7 +95,7 @@ static void kan__backend_chart(FILE *f, const struct kan_run *r)
 	if (!labels || !logsum || !cnt || !keys)
 		goto out;
 	for (size_t i = 0; i < r->nb; i++) {
-		double x = kan__mval(&r->b[i], "throughput_msgs_per_sec");
+		double x = mval(&r->b[i], "throughput_msgs_per_sec");
 		char key[160];
 		size_t j;
 
@@ -127,7 +127,7 @@ out:
 	free(keys);
 }
 
-static void kan__feature_chart(FILE *f, const struct kan_run *r)
+static void feature_chart(FILE *f, const struct kan_run *r)
 {
 	const char **labels = calloc(r->nb + 1, sizeof(*labels));
 	double *v = calloc(r->nb + 1, sizeof(*v));
@@ -138,17 +138,17 @@ static void kan__feature_chart(FILE *f, const struct kan_run *r)
 	for (size_t i = 0; i < r->nb && n < KAN_REPORT_MAX_BARS; i++) {
 		const struct kan_bench *b = &r->b[i];
 		char shape[512], other[512];
-		double x = kan__mval(b, "throughput_msgs_per_sec");
+		double x = mval(b, "throughput_msgs_per_sec");
 
-		if (!kan__shape(b->config, shape, sizeof(shape)) || !isfinite(x))
+		if (!shape_of(b->config, shape, sizeof(shape)) || !isfinite(x))
 			continue;
 		for (size_t j = 0; j < r->nb; j++) {
 			const struct kan_bench *c = &r->b[j];
-			double y = kan__mval(c, "throughput_msgs_per_sec");
+			double y = mval(c, "throughput_msgs_per_sec");
 
 			if (c == b || strcmp(c->name, b->name) || strcmp(c->backend, b->backend) || !(y > 0))
 				continue;
-			if (kan__shape(c->config, other, sizeof(other)) || strcmp(shape, other))
+			if (shape_of(c->config, other, sizeof(other)) || strcmp(shape, other))
 				continue;
 			labels[n] = b->label;
 			v[n++] = (x - y) / y * 100;
@@ -169,25 +169,25 @@ void kan_report_charts(FILE *f, const struct kan_run *r)
 	size_t nbytes = 0;
 
 	fprintf(f, "<h2 id=\"charts\">Throughput and latency</h2>\n<div class=\"charts\">\n");
-	kan__bars_metric(f, r, "Throughput per case", "throughput_msgs_per_sec");
-	kan__bars_metric(f, r, "p99 latency per case", "latency_p99_ns");
+	bars_metric(f, r, "Throughput per case", "throughput_msgs_per_sec");
+	bars_metric(f, r, "p99 latency per case", "latency_p99_ns");
 	fprintf(f, "</div>\n<h2>Backends and features</h2>\n<div class=\"charts\">\n");
-	kan__backend_chart(f, r);
-	kan__feature_chart(f, r);
+	backend_chart(f, r);
+	feature_chart(f, r);
 	fprintf(f, "</div>\n<h2>Memory per message</h2>\n<div class=\"charts\">\n");
 	for (size_t i = 0; i < r->nb; i++)
-		if (isfinite(kan__mval(&r->b[i], "bytes_per_msg")) || isfinite(kan__mval(&r->b[i], "allocs_per_msg")))
+		if (isfinite(mval(&r->b[i], "bytes_per_msg")) || isfinite(mval(&r->b[i], "allocs_per_msg")))
 			nbytes++;
 	if (nbytes) {
-		kan__bars_metric(f, r, "Bytes allocated per message", "bytes_per_msg");
-		kan__bars_metric(f, r, "Allocations per message", "allocs_per_msg");
+		bars_metric(f, r, "Bytes allocated per message", "bytes_per_msg");
+		bars_metric(f, r, "Allocations per message", "allocs_per_msg");
 	} else {
 		fprintf(f, "<p class=\"note\">No per-message memory figures (the cases did not run under libkalloc).</p>\n");
 	}
 	fprintf(f, "</div>\n");
 }
 
-static void kan__link(FILE *f, const char *prefix, const char *rel, const char *text)
+static void html_link(FILE *f, const char *prefix, const char *rel, const char *text)
 {
 	if (!rel)
 		return;
@@ -201,7 +201,7 @@ static void kan__link(FILE *f, const char *prefix, const char *rel, const char *
 }
 
 /* Each case's memory timeline (kprof timeline, drawn by kbench), shown. */
-static void kan__report_timelines(FILE *f, const struct kan_run *r, const char *prefix)
+static void report_timelines(FILE *f, const struct kan_run *r, const char *prefix)
 {
 	size_t i, n = 0;
 
@@ -225,12 +225,12 @@ static void kan__report_timelines(FILE *f, const struct kan_run *r, const char *
 		fprintf(f, "\"><figcaption>");
 		kan_html_escape(f, b->label);
 		fprintf(f, " ");
-		kan__link(f, prefix, b->flame, "(flame graph)");
+		html_link(f, prefix, b->flame, "(flame graph)");
 		fprintf(f, "</figcaption></figure>\n");
 	}
 }
 
-static int kan__same_dir(const char *a, const char *b)
+static int same_dir(const char *a, const char *b)
 {
 	struct stat x, y;
 
@@ -285,7 +285,7 @@ int kan_cmd_report(int argc, char **argv)
 		outdir = slash ? d : (free(d), strdup("."));
 	}
 	/* links are relative to the results directory; from elsewhere, absolute */
-	if (!kan__same_dir(outdir, r->dir))
+	if (!same_dir(outdir, r->dir))
 		prefix = realpath(r->dir, NULL);
 	if (asprintf(&tmp, "%s.tmp.%ld", outpath, (long)getpid()) < 0 || !(f = fopen(tmp, "w"))) {
 		kan_die("report: %s: %s", outpath, strerror(errno));
@@ -333,7 +333,7 @@ int kan_cmd_report(int argc, char **argv)
 		kan_html_escape(f, b->label);
 		fprintf(f, "</td>");
 		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
-			double v = kan__mval(b, cols[c]);
+			double v = mval(b, cols[c]);
 
 			if (!strcmp(cols[c], "allocs_per_msg") || !strcmp(cols[c], "temp_allocs_per_msg"))
 				snprintf(buf, sizeof(buf), isfinite(v) ? "%.2f" : "-", v);
@@ -348,16 +348,16 @@ int kan_cmd_report(int argc, char **argv)
 		else
 			fprintf(f, "<td class=\"num%s\">%.0f B</td>", b->leak_bytes > 0 ? " reg" : "", b->leak_bytes);
 		fprintf(f, "<td class=\"num\">%zu</td><td>", tm ? tm->nreps : 0);
-		kan__link(f, prefix, b->flame, "flame graph");
-		kan__link(f, prefix, b->mem_timeline, "memory timeline");
-		kan__link(f, prefix, b->cpu_profile, "cpu.pb.gz");
-		kan__link(f, prefix, b->heap_profile, "heap.pb.gz");
-		kan__link(f, prefix, b->leaks, "leaks");
-		kan__link(f, prefix, b->stats, "stats");
+		html_link(f, prefix, b->flame, "flame graph");
+		html_link(f, prefix, b->mem_timeline, "memory timeline");
+		html_link(f, prefix, b->cpu_profile, "cpu.pb.gz");
+		html_link(f, prefix, b->heap_profile, "heap.pb.gz");
+		html_link(f, prefix, b->leaks, "leaks");
+		html_link(f, prefix, b->stats, "stats");
 		fprintf(f, "</td></tr>\n");
 	}
 	fprintf(f, "</table>\n");
-	kan__report_timelines(f, r, prefix);
+	report_timelines(f, r, prefix);
 	kan_report_charts(f, r);
 	fprintf(f, "<h2>Reproduce</h2>\n<p>Compare with another run: <code>kprof compare BASE/results.json ");
 	kan_html_escape(f, file);

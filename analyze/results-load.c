@@ -32,19 +32,19 @@ const char *const kan_key_metrics[] = {
 	NULL
 };
 
-static const char *const kan__volatile_keys[] = {
+static const char *const volatile_keys[] = {
 	"json", "log", "brokers", "topic", "out", "reps", "repetitions", "seed", NULL
 };
 
-static int kan__is_volatile(const char *k)
+static int is_volatile(const char *k)
 {
-	for (size_t i = 0; kan__volatile_keys[i]; i++)
-		if (!strcmp(k, kan__volatile_keys[i]))
+	for (size_t i = 0; volatile_keys[i]; i++)
+		if (!strcmp(k, volatile_keys[i]))
 			return 1;
 	return 0;
 }
 
-static char *kan__strdup_or_null(const char *s)
+static char *strdup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
@@ -55,8 +55,8 @@ struct kan__sb {
 	size_t len, cap;
 };
 
-static void kan__sb_printf(struct kan__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void kan__sb_printf(struct kan__sb *b, const char *fmt, ...)
+static void sb_printf(struct kan__sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct kan__sb *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -85,30 +85,30 @@ static void kan__sb_printf(struct kan__sb *b, const char *fmt, ...)
 	}
 }
 
-static void kan__value_text(struct kan__sb *b, const struct ku_json *v)
+static void value_text(struct kan__sb *b, const struct ku_json *v)
 {
 	switch (v->type) {
-	case KU_JSON_STRING: kan__sb_printf(b, "%s", v->str); break;
+	case KU_JSON_STRING: sb_printf(b, "%s", v->str); break;
 	case KU_JSON_NUMBER:
 		if (v->is_int)
-			kan__sb_printf(b, "%lld", (long long)v->integer);
+			sb_printf(b, "%lld", (long long)v->integer);
 		else
-			kan__sb_printf(b, "%.15g", v->number);
+			sb_printf(b, "%.15g", v->number);
 		break;
-	case KU_JSON_BOOL: kan__sb_printf(b, "%s", v->boolean ? "true" : "false"); break;
-	case KU_JSON_NULL: kan__sb_printf(b, "null"); break;
-	default: kan__sb_printf(b, "..."); break;
+	case KU_JSON_BOOL: sb_printf(b, "%s", v->boolean ? "true" : "false"); break;
+	case KU_JSON_NULL: sb_printf(b, "null"); break;
+	default: sb_printf(b, "..."); break;
 	}
 }
 
-static int kan__cmp_kids(const void *a, const void *b)
+static int cmp_kids(const void *a, const void *b)
 {
 	const struct ku_json *x = *(const struct ku_json *const *)a, *y = *(const struct ku_json *const *)b;
 
 	return strcmp(x->key, y->key);
 }
 
-static int kan__truthy(const struct ku_json *v)
+static int truthy(const struct ku_json *v)
 {
 	if (!v)
 		return 0;
@@ -121,7 +121,7 @@ static int kan__truthy(const struct ku_json *v)
 }
 
 /* Canonical config text and a short label. */
-static void kan__config(struct kan_bench *b, const struct ku_json *cfg)
+static void config(struct kan_bench *b, const struct ku_json *cfg)
 {
 	static const char *const feats[] = { "correlation_id", "metadata", "ack", "nack_rate", "rate", NULL };
 	static const char *const shape[] = { "size", "batch", "clients", NULL };
@@ -134,39 +134,39 @@ static void kan__config(struct kan_bench *b, const struct ku_json *cfg)
 		if (kids) {
 			for (size_t i = 0; i < n; i++)
 				kids[i] = &cfg->kids[i];
-			qsort(kids, n, sizeof(*kids), kan__cmp_kids);
+			qsort(kids, n, sizeof(*kids), cmp_kids);
 		}
 	}
-	kan__sb_printf(&c, "%s", "");
+	sb_printf(&c, "%s", "");
 	for (size_t i = 0; kids && i < n; i++) {
 		const struct ku_json *v = kids[i];
 
-		if (kan__is_volatile(v->key) || v->type == KU_JSON_OBJECT || v->type == KU_JSON_ARRAY)
+		if (is_volatile(v->key) || v->type == KU_JSON_OBJECT || v->type == KU_JSON_ARRAY)
 			continue;
 		if (!strcmp(v->key, "backend") || !strcmp(v->key, "name"))
 			continue;
-		kan__sb_printf(&c, "%s%s=", c.len ? " " : "", v->key);
-		kan__value_text(&c, v);
+		sb_printf(&c, "%s%s=", c.len ? " " : "", v->key);
+		value_text(&c, v);
 	}
-	kan__sb_printf(&l, "%s/%s", b->name, b->backend);
+	sb_printf(&l, "%s/%s", b->name, b->backend);
 	for (size_t i = 0; shape[i]; i++) {
 		const struct ku_json *v = ku_json_get(cfg, shape[i]);
 
 		if (v) {
-			kan__sb_printf(&l, " %s=", shape[i]);
-			kan__value_text(&l, v);
+			sb_printf(&l, " %s=", shape[i]);
+			value_text(&l, v);
 		}
 	}
 	for (size_t i = 0; feats[i]; i++) {
 		const struct ku_json *v = ku_json_get(cfg, feats[i]);
 
-		if (!kan__truthy(v))
+		if (!truthy(v))
 			continue;
 		if (v->type == KU_JSON_BOOL)
-			kan__sb_printf(&l, " +%s", feats[i]);
+			sb_printf(&l, " +%s", feats[i]);
 		else {
-			kan__sb_printf(&l, " +%s=", feats[i]);
-			kan__value_text(&l, v);
+			sb_printf(&l, " +%s=", feats[i]);
+			value_text(&l, v);
 		}
 	}
 	free(kids);
@@ -175,12 +175,12 @@ static void kan__config(struct kan_bench *b, const struct ku_json *cfg)
 	{
 		struct kan__sb k = { 0 };
 
-		kan__sb_printf(&k, "%s|%s|%s", b->name, b->backend, b->config);
+		sb_printf(&k, "%s|%s|%s", b->name, b->backend, b->config);
 		b->key = k.s;
 	}
 }
 
-static int kan__add_metric(struct kan_bench *b, const char *name, double value)
+static int add_metric(struct kan_bench *b, const char *name, double value)
 {
 	struct kan_metric *m = realloc(b->m, (b->nm + 1) * sizeof(*m));
 
@@ -197,7 +197,7 @@ static int kan__add_metric(struct kan_bench *b, const char *name, double value)
 	return 0;
 }
 
-static struct kan_metric *kan__metric_mut(struct kan_bench *b, const char *name)
+static struct kan_metric *metric_mut(struct kan_bench *b, const char *name)
 {
 	for (size_t i = 0; i < b->nm; i++)
 		if (!strcmp(b->m[i].name, name))
@@ -205,7 +205,7 @@ static struct kan_metric *kan__metric_mut(struct kan_bench *b, const char *name)
 	return NULL;
 }
 
-static int kan__push_rep(struct kan_metric *m, double v)
+static int push_rep(struct kan_metric *m, double v)
 {
 	double *r = realloc(m->reps, (m->nreps + 1) * sizeof(*r));
 
@@ -216,7 +216,7 @@ static int kan__push_rep(struct kan_metric *m, double v)
 	return 0;
 }
 
-static int kan__num(const struct ku_json *v, double *out)
+static int num(const struct ku_json *v, double *out)
 {
 	if (!v || v->type != KU_JSON_NUMBER)
 		return 0;
@@ -226,7 +226,7 @@ static int kan__num(const struct ku_json *v, double *out)
 
 /* Latency may be given as a nested object {"p50_ns":..} or {"p50":..}:
  * flatten to latency_p50_ns. */
-static int kan__flatten_latency(struct kan_bench *b, const struct ku_json *lat)
+static int flatten_latency(struct kan_bench *b, const struct ku_json *lat)
 {
 	for (size_t i = 0; i < ku_json_count(lat); i++) {
 		const struct ku_json *v = &lat->kids[i];
@@ -234,19 +234,19 @@ static int kan__flatten_latency(struct kan_bench *b, const struct ku_json *lat)
 		double d;
 		size_t kl = strlen(v->key);
 
-		if (!kan__num(v, &d))
+		if (!num(v, &d))
 			continue;
 		if (kl > 3 && !strcmp(v->key + kl - 3, "_ns"))
 			snprintf(name, sizeof(name), "latency_%s", v->key);
 		else
 			snprintf(name, sizeof(name), "latency_%s_ns", v->key);
-		if (!kan__metric_mut(b, name) && kan__add_metric(b, name, d))
+		if (!metric_mut(b, name) && add_metric(b, name, d))
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
+static int load_bench(struct kan_bench *b, const struct ku_json *j)
 {
 	const struct ku_json *metrics = ku_json_get(j, "metrics"), *reps = ku_json_get(j, "repetitions");
 	const struct ku_json *art = ku_json_get(j, "artifacts");
@@ -257,7 +257,7 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 		ku_json_as_string(ku_json_get(ku_json_get(j, "config"), "backend"), "-")));
 	if (!b->name || !b->backend)
 		return -ENOMEM;
-	kan__config(b, ku_json_get(j, "config"));
+	config(b, ku_json_get(j, "config"));
 	if (!b->key || !b->config || !b->label)
 		return -ENOMEM;
 	if (ku_json_as_string(ku_json_get(j, "label"), NULL)) {
@@ -277,13 +277,13 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 		double d;
 
 		if (v->type == KU_JSON_OBJECT && !strncmp(v->key, "latency", 7)) {
-			if ((rc = kan__flatten_latency(b, v)))
+			if ((rc = flatten_latency(b, v)))
 				return rc;
 			continue;
 		}
-		if (!kan__num(v, &d))
+		if (!num(v, &d))
 			continue;
-		if ((rc = kan__add_metric(b, v->key, d)))
+		if ((rc = add_metric(b, v->key, d)))
 			return rc;
 	}
 	if (reps && reps->type == KU_JSON_ARRAY) {
@@ -297,35 +297,35 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 				struct kan_metric *m;
 				double d;
 
-				if (!kan__num(v, &d))
+				if (!num(v, &d))
 					continue;
-				m = kan__metric_mut(b, v->key);
+				m = metric_mut(b, v->key);
 				if (!m) {
 					/* a metric reported only per repetition */
-					if ((rc = kan__add_metric(b, v->key, NAN)))
+					if ((rc = add_metric(b, v->key, NAN)))
 						return rc;
 					m = &b->m[b->nm - 1];
 				}
-				if ((rc = kan__push_rep(m, d)))
+				if ((rc = push_rep(m, d)))
 					return rc;
 			}
 		}
 	} else if (reps && reps->type == KU_JSON_OBJECT) {
 		for (size_t i = 0; i < reps->len; i++) {
 			const struct ku_json *arr = &reps->kids[i];
-			struct kan_metric *m = kan__metric_mut(b, arr->key);
+			struct kan_metric *m = metric_mut(b, arr->key);
 
 			if (arr->type != KU_JSON_ARRAY)
 				continue;
 			if (!m) {
-				if ((rc = kan__add_metric(b, arr->key, NAN)))
+				if ((rc = add_metric(b, arr->key, NAN)))
 					return rc;
 				m = &b->m[b->nm - 1];
 			}
 			for (size_t r = 0; r < arr->len; r++) {
 				double d;
 
-				if (kan__num(&arr->kids[r], &d) && (rc = kan__push_rep(m, d)))
+				if (num(&arr->kids[r], &d) && (rc = push_rep(m, d)))
 					return rc;
 			}
 		}
@@ -337,15 +337,15 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 			/* summary of a per-repetition-only metric: its median */
 			m->value = kan_stats_median(m->reps, m->nreps);
 		}
-		if (!m->nreps && !isnan(m->value) && (rc = kan__push_rep(m, m->value)))
+		if (!m->nreps && !isnan(m->value) && (rc = push_rep(m, m->value)))
 			return rc;
 	}
-	b->cpu_profile = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "cpu_profile"), NULL));
-	b->flame = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "flame"), NULL));
-	b->heap_profile = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "heap_profile"), NULL));
-	b->leaks = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "leaks"), NULL));
-	b->stats = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "stats"), NULL));
-	b->mem_timeline = kan__strdup_or_null(ku_json_as_string(ku_json_get(art, "memory_timeline"), NULL));
+	b->cpu_profile = strdup_or_null(ku_json_as_string(ku_json_get(art, "cpu_profile"), NULL));
+	b->flame = strdup_or_null(ku_json_as_string(ku_json_get(art, "flame"), NULL));
+	b->heap_profile = strdup_or_null(ku_json_as_string(ku_json_get(art, "heap_profile"), NULL));
+	b->leaks = strdup_or_null(ku_json_as_string(ku_json_get(art, "leaks"), NULL));
+	b->stats = strdup_or_null(ku_json_as_string(ku_json_get(art, "stats"), NULL));
+	b->mem_timeline = strdup_or_null(ku_json_as_string(ku_json_get(art, "memory_timeline"), NULL));
 	{
 		const struct ku_json *lk = ku_json_get(j, "leaks");
 
@@ -355,7 +355,7 @@ static int kan__load_bench(struct kan_bench *b, const struct ku_json *j)
 	return 0;
 }
 
-static char *kan__host_text(const struct ku_json *h)
+static char *host_text(const struct ku_json *h)
 {
 	struct kan__sb s = { 0 };
 
@@ -363,14 +363,14 @@ static char *kan__host_text(const struct ku_json *h)
 		return NULL;
 	if (h->type == KU_JSON_STRING)
 		return strdup(h->str);
-	kan__sb_printf(&s, "%s", ku_json_as_string(ku_json_get(h, "hostname"),
+	sb_printf(&s, "%s", ku_json_as_string(ku_json_get(h, "hostname"),
 			       ku_json_as_string(ku_json_get(h, "name"), "host")));
 	if (ku_json_get(h, "cpus"))
-		kan__sb_printf(&s, ", %lld cpus", (long long)ku_json_as_int(ku_json_get(h, "cpus"), 0));
+		sb_printf(&s, ", %lld cpus", (long long)ku_json_as_int(ku_json_get(h, "cpus"), 0));
 	if (ku_json_get(h, "model"))
-		kan__sb_printf(&s, ", %s", ku_json_as_string(ku_json_get(h, "model"), ""));
+		sb_printf(&s, ", %s", ku_json_as_string(ku_json_get(h, "model"), ""));
 	if (ku_json_get(h, "kernel"))
-		kan__sb_printf(&s, ", Linux %s", ku_json_as_string(ku_json_get(h, "kernel"), ""));
+		sb_printf(&s, ", Linux %s", ku_json_as_string(ku_json_get(h, "kernel"), ""));
 	return s.s;
 }
 
@@ -419,13 +419,13 @@ int kan_run_load(const char *path, struct kan_run **out, char *err, size_t errle
 		r->dir = tmp ? strdup(dirname(tmp)) : NULL;
 		free(tmp);
 	}
-	r->timestamp = kan__strdup_or_null(ku_json_as_string(ku_json_get(root, "timestamp"), NULL));
-	r->git_commit = kan__strdup_or_null(ku_json_as_string(ku_json_get(root, "git_commit"), NULL));
-	r->compiler = kan__strdup_or_null(ku_json_as_string(ku_json_get(root, "compiler"), NULL));
-	r->suite = kan__strdup_or_null(ku_json_as_string(ku_json_get(root, "suite"), NULL));
-	r->suite_file = kan__strdup_or_null(ku_json_as_string(ku_json_get(ku_json_get(root, "kbench"), "suite_file"),
+	r->timestamp = strdup_or_null(ku_json_as_string(ku_json_get(root, "timestamp"), NULL));
+	r->git_commit = strdup_or_null(ku_json_as_string(ku_json_get(root, "git_commit"), NULL));
+	r->compiler = strdup_or_null(ku_json_as_string(ku_json_get(root, "compiler"), NULL));
+	r->suite = strdup_or_null(ku_json_as_string(ku_json_get(root, "suite"), NULL));
+	r->suite_file = strdup_or_null(ku_json_as_string(ku_json_get(ku_json_get(root, "kbench"), "suite_file"),
 							     ku_json_as_string(ku_json_get(root, "suite_file"), NULL)));
-	r->host = kan__host_text(ku_json_get(root, "host"));
+	r->host = host_text(ku_json_get(root, "host"));
 	if (!r->path || !r->dir)
 		goto oom;
 	r->b = calloc(benches->len ? benches->len : 1, sizeof(*r->b));
@@ -439,7 +439,7 @@ int kan_run_load(const char *path, struct kan_run **out, char *err, size_t errle
 			return -EINVAL;
 		}
 		r->nb++;
-		if ((rc = kan__load_bench(&r->b[i], &benches->kids[i])))
+		if ((rc = load_bench(&r->b[i], &benches->kids[i])))
 			goto oom;
 	}
 	notes = ku_json_get(root, "notes");

@@ -30,7 +30,7 @@ struct kan__mb {
 	size_t nsources;
 };
 
-static char *kan__mb_key(const struct ku_json *b)
+static char *mb_key(const struct ku_json *b)
 {
 	struct ku_json_writer w;
 	const char *cfg;
@@ -53,7 +53,7 @@ static char *kan__mb_key(const struct ku_json *b)
 	return key;
 }
 
-static int kan__dcmp(const void *a, const void *b)
+static int dcmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -61,7 +61,7 @@ static int kan__dcmp(const void *a, const void *b)
 }
 
 /* Median of metric `name` over the pooled repetitions; NAN when one lacks it. */
-static double kan__mb_median(const struct kan__mb *m, const char *name, double *scratch)
+static double mb_median(const struct kan__mb *m, const char *name, double *scratch)
 {
 	for (size_t i = 0; i < m->nreps; i++) {
 		const struct ku_json *v = ku_json_get(m->reps[i], name);
@@ -70,11 +70,11 @@ static double kan__mb_median(const struct kan__mb *m, const char *name, double *
 			return NAN;
 		scratch[i] = v->number;
 	}
-	qsort(scratch, m->nreps, sizeof(*scratch), kan__dcmp);
+	qsort(scratch, m->nreps, sizeof(*scratch), dcmp);
 	return m->nreps % 2 ? scratch[m->nreps / 2] : (scratch[m->nreps / 2 - 1] + scratch[m->nreps / 2]) / 2;
 }
 
-static void kan__mb_write(struct ku_json_writer *w, const struct kan__mb *m, double *scratch)
+static void mb_write(struct ku_json_writer *w, const struct kan__mb *m, double *scratch)
 {
 	const struct ku_json *b = m->first;
 
@@ -94,7 +94,7 @@ static void kan__mb_write(struct ku_json_writer *w, const struct kan__mb *m, dou
 			ku_json_object_begin(w);
 			for (size_t k = 0; k < kv->len; k++) {
 				const struct ku_json *mv = &kv->kids[k];
-				double med = mv->type == KU_JSON_NUMBER ? kan__mb_median(m, mv->key, scratch) : NAN;
+				double med = mv->type == KU_JSON_NUMBER ? mb_median(m, mv->key, scratch) : NAN;
 
 				ku_json_key(w, mv->key);
 				if (isnan(med))
@@ -143,7 +143,7 @@ int kan_results_merge(int n, char **paths, const char *out)
 		}
 		for (size_t k = 0; k < bs->len; k++) {
 			const struct ku_json *b = &bs->kids[k], *reps = ku_json_get(b, "repetitions");
-			char *key = b->type == KU_JSON_OBJECT ? kan__mb_key(b) : NULL;
+			char *key = b->type == KU_JSON_OBJECT ? mb_key(b) : NULL;
 			struct kan__mb *m = NULL;
 
 			if (!key) {
@@ -232,7 +232,7 @@ int kan_results_merge(int n, char **paths, const char *out)
 	ku_json_key(&w, "benchmarks");
 	ku_json_array_begin(&w);
 	for (size_t j = 0; j < nmb; j++)
-		kan__mb_write(&w, &mb[j], scratch);
+		mb_write(&w, &mb[j], scratch);
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
 	if (ku_json_writer_error(&w)) {

@@ -14,10 +14,10 @@
 
 #include "results.h"
 
-static const char *const kan__palette[] = {
+static const char *const palette[] = {
 	"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"
 };
-#define KU_PAL_N (sizeof(kan__palette) / sizeof(kan__palette[0]))
+#define KU_PAL_N (sizeof(palette) / sizeof(palette[0]))
 
 void kan_html_escape(FILE *f, const char *s)
 {
@@ -59,7 +59,7 @@ void kan_html_tail(FILE *f)
 }
 
 /* A "nice" step for about n ticks over span. */
-static double kan__nice_step(double span, int n)
+static double nice_step(double span, int n)
 {
 	double raw = span / n, mag = pow(10, floor(log10(raw))), r = raw / mag;
 
@@ -72,7 +72,7 @@ static double kan__nice_step(double span, int n)
 	return 10 * mag;
 }
 
-static void kan__tick_label(double v, char *buf, size_t len)
+static void tick_label(double v, char *buf, size_t len)
 {
 	double a = fabs(v);
 
@@ -87,7 +87,7 @@ static void kan__tick_label(double v, char *buf, size_t len)
 }
 
 /* Three significant digits with an SI suffix: 1.02M, 45.6k, 0.123. */
-static void kan__tick_label3(double v, char *buf, size_t len)
+static void tick_label3(double v, char *buf, size_t len)
 {
 	double a = fabs(v);
 
@@ -136,7 +136,7 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 		ymin -= d;
 		ymax += d;
 	}
-	step = kan__nice_step(ymax - ymin, 5);
+	step = nice_step(ymax - ymin, 5);
 	ymin = floor(ymin / step) * step;
 	ymax = ceil(ymax / step) * step;
 	if (xmax == xmin)
@@ -147,15 +147,15 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 	for (double y = ymin; y <= ymax + step / 2; y += step) {
 		char lab[32];
 
-		kan__tick_label(fabs(y) < step * 1e-9 ? 0 : y, lab, sizeof(lab));
+		tick_label(fabs(y) < step * 1e-9 ? 0 : y, lab, sizeof(lab));
 		fprintf(f, "<path d=\"M%g %.1fH%g\" stroke=\"#eee\"/><text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
 			L + 1, KY(y), W - R, L - 4, KY(y) + 4, lab);
 	}
 	{
 		char a[32], b[32];
 
-		kan__tick_label(xmin, a, sizeof(a));
-		kan__tick_label(xmax, b, sizeof(b));
+		tick_label(xmin, a, sizeof(a));
+		tick_label(xmax, b, sizeof(b));
 		fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"start\">%s</text><text x=\"%g\" y=\"%g\" text-anchor=\"end\">%s</text>\n",
 			L, H - B + 13, a, W - R, H - B + 13, b);
 	}
@@ -164,7 +164,7 @@ void kan_svg_lines(FILE *f, const char *title, const char *ylabel,
 	kan_html_escape(f, ylabel);
 	fputs("</text>\n", f);
 	for (size_t k = 0; k < ns; k++) {
-		const char *col = kan__palette[k % KU_PAL_N];
+		const char *col = palette[k % KU_PAL_N];
 		int pen = 0;
 		size_t drawn = 0;
 
@@ -260,13 +260,13 @@ void kan_svg_bars(FILE *f, const char *title, const char *metric, const char *un
 		{
 			char num[32];
 
-			kan__tick_label3(v[i], num, sizeof(num));
+			tick_label3(v[i], num, sizeof(num));
 			snprintf(val, sizeof(val), "%s%s%s", num, unit && *unit ? " " : "", unit ? unit : "");
 		}
 		fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">", L - 6, y + BH - 5);
 		kan_html_escape(f, labels[i]);
 		fprintf(f, "</text><path d=\"M%.1f %gh%.1fv%gh%.1fz\" fill=\"%s\"><title>", bx, y, w, BH, -w,
-			kan__palette[i % KU_PAL_N]);
+			palette[i % KU_PAL_N]);
 		kan_html_escape(f, labels[i]);
 		fprintf(f, ": ");
 		kan_html_escape(f, val);

@@ -23,7 +23,7 @@ enum kan_dir kan_stats_direction(const char *metric)
 	return KAN_DIR_SMALLER;
 }
 
-static int kan__cmp_double(const void *a, const void *b)
+static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -40,7 +40,7 @@ double kan_stats_median(const double *v, size_t n)
 	if (!s)
 		return NAN;
 	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), kan__cmp_double);
+	qsort(s, n, sizeof(*s), cmp_double);
 	m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 	free(s);
 	return m;
@@ -62,13 +62,13 @@ struct kan__obs {
 	int group; /* 0: a, 1: b */
 };
 
-static int kan__cmp_obs(const void *a, const void *b)
+static int cmp_obs(const void *a, const void *b)
 {
-	return kan__cmp_double(&((const struct kan__obs *)a)->v, &((const struct kan__obs *)b)->v);
+	return cmp_double(&((const struct kan__obs *)a)->v, &((const struct kan__obs *)b)->v);
 }
 
 /* P(U <= k) and P(U >= k) under H0 for sizes m, n, U integer. */
-static int kan__exact_tails(size_t m, size_t n, long k, double *lo, double *hi)
+static int exact_tails(size_t m, size_t n, long k, double *lo, double *hi)
 {
 	size_t top = m * n;
 	double *c = calloc(top + 1, sizeof(*c)), total = 0, below = 0, above = 0;
@@ -122,7 +122,7 @@ int kan_stats_mwu(const double *a, size_t na, const double *b, size_t nb,
 		o[i] = (struct kan__obs){ a[i], 0 };
 	for (size_t i = 0; i < nb; i++)
 		o[na + i] = (struct kan__obs){ b[i], 1 };
-	qsort(o, n, sizeof(*o), kan__cmp_obs);
+	qsort(o, n, sizeof(*o), cmp_obs);
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		double rank;
@@ -146,7 +146,7 @@ int kan_stats_mwu(const double *a, size_t na, const double *b, size_t nb,
 
 	if (!has_ties && na <= KAN_STATS_EXACT_MAX && nb <= KAN_STATS_EXACT_MAX) {
 		double lo, hi;
-		int rc = kan__exact_tails(na, nb, lround(*u), &lo, &hi);
+		int rc = exact_tails(na, nb, lround(*u), &lo, &hi);
 
 		if (rc)
 			return rc;

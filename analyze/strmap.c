@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * strmap: string -> index map (see strmap.h). FNV-1a hashing; the table
- * doubles when it would become more than half full.
- */
+/* strmap: string -> value map on lib/hmap.h (see strmap.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -11,67 +8,58 @@
 
 #include "strmap.h"
 
-static uint64_t kan__strmap_hash(const char *s)
+struct probe {
+	const struct kan_strmap *m;
+	const char *key;
+};
+
+static int key_eq(const void *ctx, uint32_t e)
 {
-	uint64_t h = 1469598103934665603ull;
+	const struct probe *p = ctx;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static int kan__strmap_grow(struct kan_strmap *m)
-{
-	size_t nc = m->cap ? m->cap * 2 : 1024;
-	const char **nk = calloc(nc, sizeof(*nk));
-	uint32_t *nv = calloc(nc, sizeof(*nv));
-
-	if (!nk || !nv) {
-		free(nk);
-		free(nv);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i]) {
-			size_t j = kan__strmap_hash(m->keys[i]) & (nc - 1);
-			while (nk[j])
-				j = (j + 1) & (nc - 1);
-			nk[j] = m->keys[i];
-			nv[j] = m->vals[i];
-		}
-	free(m->keys);
-	free(m->vals);
-	m->keys = nk;
-	m->vals = nv;
-	m->cap = nc;
-	return 0;
+	return !strcmp(p->m->keys[e], p->key);
 }
 
 int kan_strmap_find(struct kan_strmap *m, const char *key, uint32_t *val, size_t *slot)
 {
-	if (m->n * 2 >= m->cap && kan__strmap_grow(m))
-		return -ENOMEM;
-	size_t j = kan__strmap_hash(key) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (!strcmp(m->keys[j], key)) {
-			*val = m->vals[j];
-			return 1;
-		}
-		j = (j + 1) & (m->cap - 1);
+	struct probe p = { m, key };
+	uint32_t e;
+	int r = ku_hmap_find_hashed(&m->h, ku_hash_bytes(key, strlen(key)), key_eq, &p, &e, slot);
+
+	if (r < 0)
+		return r;
+	if (r) {
+		*val = m->vals[e];
+		return 1;
 	}
-	*slot = j;
+	/* room for the entry kan_strmap_put() will add, so that it cannot fail */
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 64;
+		const char **nk = realloc(m->keys, nc * sizeof(*nk));
+
+		if (!nk)
+			return -ENOMEM;
+		m->keys = nk;
+		uint32_t *nv = realloc(m->vals, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		m->vals = nv;
+		m->cap = nc;
+	}
 	return 0;
 }
 
 void kan_strmap_put(struct kan_strmap *m, size_t slot, const char *key, uint32_t val)
 {
-	m->keys[slot] = key;
-	m->vals[slot] = val;
-	m->n++;
+	m->keys[m->n] = key;
+	m->vals[m->n] = val;
+	ku_hmap_set(&m->h, slot, ku_hash_bytes(key, strlen(key)), (uint32_t)m->n++);
 }
 
 void kan_strmap_free(struct kan_strmap *m)
 {
+	ku_hmap_free(&m->h);
 	free(m->keys);
 	free(m->vals);
 	memset(m, 0, sizeof(*m));

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * strmap: a map from NUL-terminated strings to dense uint32 indices, for
- * the analyzer's interning tables (frame names of a profile, names of a
- * call tree). Open addressing with linear probing, at most half full.
+ * strmap: a map from NUL-terminated strings to uint32 values, for the
+ * analyzer's interning tables (names of a history store's benchmarks and
+ * metrics). A thin layer over lib/hmap.h, the one hash table: the table
+ * holds each key's hash and the index of an entry here (key, value).
  *
- * Ownership: keys are not copied; they must outlive the map (they live in
- * a profile's arena). Values are the caller's indices. Lookup and insert
- * are split so that the caller can first append the key to its own arrays
- * (which may fail) and then record it.
+ * Ownership: keys are not copied; they must outlive the map. Lookup and
+ * insert are split so that the caller can first append the key to its own
+ * arrays (which may fail) and then record it.
  */
 #ifndef KAN_STRMAP_H
 #define KAN_STRMAP_H
@@ -15,10 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hmap.h"
+
 struct kan_strmap {
-	const char **keys; /* NULL = empty slot */
-	uint32_t *vals;
-	size_t cap, n;     /* cap is 0 or a power of two */
+	struct ku_hmap h;  /* key hash -> entry */
+	const char **keys; /* entry -> key */
+	uint32_t *vals;	   /* entry -> value */
+	size_t n, cap;	   /* entries */
 };
 
 /*

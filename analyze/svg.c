@@ -29,13 +29,13 @@
 
 /* Names come from binaries: ill-formed UTF-8 and characters XML forbids
  * must not make the SVG unreadable (ci.h). */
-static void kan__xml(FILE *f, const char *s)
+static void xml(FILE *f, const char *s)
 {
 	kan_xml_attr(f, s);
 }
 
-/* Same as kan__xml but at most n bytes of s, then "..". */
-static void kan__xml_fit(FILE *f, const char *s, double width)
+/* Same as xml but at most n bytes of s, then "..". */
+static void xml_fit(FILE *f, const char *s, double width)
 {
 	long chars = (long)((width - 6.0) / KAN_FONTW);
 	size_t len = strlen(s);
@@ -44,7 +44,7 @@ static void kan__xml_fit(FILE *f, const char *s, double width)
 	if (chars < 3)
 		return;
 	if ((size_t)chars >= len) {
-		kan__xml(f, s);
+		xml(f, s);
 		return;
 	}
 	size_t n = (size_t)chars - 2;
@@ -55,10 +55,10 @@ static void kan__xml_fit(FILE *f, const char *s, double width)
 		n--;
 	memcpy(buf, s, n);
 	memcpy(buf + n, "..", 3);
-	kan__xml(f, buf);
+	xml(f, buf);
 }
 
-static uint32_t kan__name_hash(const char *s)
+static uint32_t name_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
 
@@ -84,7 +84,7 @@ static const struct {
 	[KAN_KIND_RUNTIME] = { "runtime/libc", 165, 115, 210, 40, 45, 40 },
 };
 
-static struct kan__rgb kan__color(const struct kan_tree *t, const struct kan_node *n, const struct kan_svg_opts *o,
+static struct kan__rgb color(const struct kan_tree *t, const struct kan_node *n, const struct kan_svg_opts *o,
 				  double maxdelta)
 {
 	struct kan__rgb c;
@@ -106,7 +106,7 @@ static struct kan__rgb kan__color(const struct kan_tree *t, const struct kan_nod
 		return c;
 	}
 	int kind = t->kinds[n->name] < KAN_NKINDS ? t->kinds[n->name] : KAN_KIND_UNKNOWN;
-	uint32_t h = kan__name_hash(t->names[n->name]);
+	uint32_t h = name_hash(t->names[n->name]);
 	double v1 = (double)(h & 0xff) / 255.0, v2 = (double)((h >> 8) & 0xff) / 255.0;
 	c.r = kan__palette[kind].r0 + (int)(kan__palette[kind].r1 * v1);
 	c.g = kan__palette[kind].g0 + (int)(kan__palette[kind].g1 * v2);
@@ -117,7 +117,7 @@ static struct kan__rgb kan__color(const struct kan_tree *t, const struct kan_nod
 	return c;
 }
 
-static void kan__pct_line(FILE *f, int64_t v, int64_t total, const char *unit)
+static void pct_line(FILE *f, int64_t v, int64_t total, const char *unit)
 {
 	char a[40];
 
@@ -126,7 +126,7 @@ static void kan__pct_line(FILE *f, int64_t v, int64_t total, const char *unit)
 		total > 0 ? 100.0 * (double)v / (double)total : 0.0);
 }
 
-static const char kan__script[] =
+static const char script[] =
 	"<script type=\"text/ecmascript\"><![CDATA[\n"
 	"'use strict';\n"
 	"var svg, frames = [], details, matchedtxt, unzoombtn, resetbtn, W, PAD, FH, Y0, inverted, zoomed = null;\n"
@@ -312,14 +312,14 @@ int kan_svg_write(const struct kan_tree *t, const struct kan_svg_opts *o, FILE *
 	      "#unzoom, #resetsearch { opacity: 0; }\n"
 	      "</style>\n",
 	      f);
-	fputs(kan__script, f);
+	fputs(script, f);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"rgb(248,248,240)\"/>\n", W, H);
 	fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"22\">", W / 2);
-	kan__xml(f, o->title ? o->title : o->diff ? "Differential Flame Graph" : o->inverted ? "Icicle Graph" : "Flame Graph");
+	xml(f, o->title ? o->title : o->diff ? "Differential Flame Graph" : o->inverted ? "Icicle Graph" : "Flame Graph");
 	fputs("</text>\n", f);
 	fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"40\">", W / 2);
 	if (o->subtitle)
-		kan__xml(f, o->subtitle);
+		xml(f, o->subtitle);
 	if (elided)
 		fprintf(f, "%s%zu frame%s narrower than %.2g px not drawn", o->subtitle ? " \xe2\x80\x94 " : "", elided,
 			elided == 1 ? "" : "s", minw);
@@ -372,9 +372,9 @@ int kan_svg_write(const struct kan_tree *t, const struct kan_svg_opts *o, FILE *
 		double x = KAN_PAD + w.x * scale;
 		double y = o->inverted ? y0 + n->depth * KAN_FH : y0 - n->depth * KAN_FH;
 		const char *name = w.node ? t->names[n->name] : "all";
-		struct kan__rgb c = w.node ? kan__color(t, n, o, maxdelta) : (struct kan__rgb){ 200, 200, 200 };
+		struct kan__rgb c = w.node ? color(t, n, o, maxdelta) : (struct kan__rgb){ 200, 200, 200 };
 		fputs("<g><title>", f);
-		kan__xml(f, name);
+		xml(f, name);
 		fputs("&#10;", f); /* one frame per line of the file */
 		if (o->diff) {
 			char a[40], b[40];
@@ -387,16 +387,16 @@ int kan_svg_write(const struct kan_tree *t, const struct kan_svg_opts *o, FILE *
 			fprintf(f, "new %s (%.2f%%), base %s (%.2f%%), total %+.2f%%, self %+.2f%%", b, p1, a, p0, p1 - p0,
 				s1 - s0);
 		} else {
-			kan__pct_line(f, n->cum[0], t->total[0], o->unit);
+			pct_line(f, n->cum[0], t->total[0], o->unit);
 			if (n->self[0] && n->child) {
 				fputs("; self ", f);
-				kan__pct_line(f, n->self[0], t->total[0], o->unit);
+				pct_line(f, n->self[0], t->total[0], o->unit);
 			}
 		}
 		fprintf(f, "</title><rect x=\"%.3f\" y=\"%.0f\" width=\"%.3f\" height=\"%.0f\" fill=\"rgb(%d,%d,%d)\" "
 			   "rx=\"2\"/><text x=\"%.3f\" y=\"%.1f\">",
 			x, y, fw, KAN_FH - 1, c.r, c.g, c.b, x + 3, y + 11.5);
-		kan__xml_fit(f, name, fw);
+		xml_fit(f, name, fw);
 		fputs("</text></g>\n", f);
 		/* children in name order: push in reverse */
 		size_t nk = 0;

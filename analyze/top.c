@@ -30,23 +30,23 @@ struct kan__row {
 	double bflat, bcum; /* diff: scaled base */
 };
 
-static int kan__sort_cum;
+static int sort_cum;
 
-static int kan__cmp_row(const void *a, const void *b)
+static int cmp_row(const void *a, const void *b)
 {
 	const struct kan__row *x = a, *y = b;
 
-	if (kan__sort_cum && x->cum != y->cum)
+	if (sort_cum && x->cum != y->cum)
 		return x->cum > y->cum ? -1 : 1;
-	if (!kan__sort_cum && x->flat != y->flat)
+	if (!sort_cum && x->flat != y->flat)
 		return x->flat > y->flat ? -1 : 1;
 	return strcmp(x->name, y->name); /* ties by name, as pprof */
 }
 
-static int kan__cmp_diff(const void *a, const void *b)
+static int cmp_diff(const void *a, const void *b)
 {
 	const struct kan__row *x = a, *y = b;
-	double dx = kan__sort_cum ? x->dcum : x->dflat, dy = kan__sort_cum ? y->dcum : y->dflat;
+	double dx = sort_cum ? x->dcum : x->dflat, dy = sort_cum ? y->dcum : y->dflat;
 
 	dx = dx < 0 ? -dx : dx;
 	dy = dy < 0 ? -dy : dy;
@@ -56,7 +56,7 @@ static int kan__cmp_diff(const void *a, const void *b)
 }
 
 /* flat/cum per frame of p for sample type si. */
-static int kan__flat_cum(struct kan_profile *p, int si, int64_t **flat, int64_t **cum, int64_t *total)
+static int flat_cum(struct kan_profile *p, int si, int64_t **flat, int64_t **cum, int64_t *total)
 {
 	uint32_t *stamp;
 
@@ -106,17 +106,17 @@ static int kan__flat_cum(struct kan_profile *p, int si, int64_t **flat, int64_t 
 	return 0;
 }
 
-static double kan__pct(double v, double total)
+static double pct(double v, double total)
 {
 	return total != 0 ? 100.0 * v / total : 0.0;
 }
 
-static const char *kan__type_label(const struct kan_profile *p, int si)
+static const char *type_label(const struct kan_profile *p, int si)
 {
 	return p->sample_types[si].type;
 }
 
-static int kan__top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, const char *base_path,
+static int top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, const char *base_path,
 			 const char *type, long n, int absolute)
 {
 	int bsi;
@@ -129,7 +129,7 @@ static int kan__top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp
 	if (strcmp(bp->sample_types[bsi].unit, np->sample_types[nsi].unit))
 		return kan_die("--diff: units differ (%s vs %s)", bp->sample_types[bsi].unit,
 			       np->sample_types[nsi].unit);
-	if (kan__flat_cum(np, nsi, &nflat, &ncum, &ntot) || kan__flat_cum(bp, bsi, &bflat, &bcum, &btot))
+	if (flat_cum(np, nsi, &nflat, &ncum, &ntot) || flat_cum(bp, bsi, &bflat, &bcum, &btot))
 		return kan_die("out of memory");
 	/* Unite names of both profiles: reuse the tree's name table. */
 	if (kan_tree_init(&names))
@@ -164,12 +164,12 @@ static int kan__top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp
 		rows[i].dflat = (double)rows[i].flat - rows[i].bflat;
 		rows[i].dcum = (double)rows[i].cum - rows[i].bcum;
 	}
-	qsort(rows, nrows, sizeof(*rows), kan__cmp_diff);
+	qsort(rows, nrows, sizeof(*rows), cmp_diff);
 	const char *unit = np->sample_types[nsi].unit;
 	char a[32], b[32], c[32];
 	kan_format_value(ntot, unit, a, sizeof(a));
 	kan_format_value(btot, unit, b, sizeof(b));
-	printf("Type: %s\n", kan__type_label(np, nsi));
+	printf("Type: %s\n", type_label(np, nsi));
 	if (absolute)
 		printf("New total %s, base total %s (absolute figures)\n", a, b);
 	else
@@ -184,9 +184,9 @@ static int kan__top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp
 		char sa[40], sc[40];
 		snprintf(sa, sizeof(sa), "%s%s", r->dflat > 0 ? "+" : "", a);
 		snprintf(sc, sizeof(sc), "%s%s", r->dcum > 0 ? "+" : "", c);
-		printf("%10s %+7.2f%% %7.2f%% %7.2f%% %10s %+7.2f%%  %s\n", sa, kan__pct(r->dflat, (double)ntot),
-		       kan__pct(r->bflat, (double)ntot), kan__pct((double)r->flat, (double)ntot), sc,
-		       kan__pct(r->dcum, (double)ntot), r->name);
+		printf("%10s %+7.2f%% %7.2f%% %7.2f%% %10s %+7.2f%%  %s\n", sa, pct(r->dflat, (double)ntot),
+		       pct(r->bflat, (double)ntot), pct((double)r->flat, (double)ntot), sc,
+		       pct(r->dcum, (double)ntot), r->name);
 	}
 	rc = 0;
 	goto done;
@@ -208,7 +208,7 @@ struct kan__tl {
 	int64_t tid, v;
 };
 
-static int kan__cmp_tl(const void *a, const void *b)
+static int cmp_tl(const void *a, const void *b)
 {
 	const struct kan__tl *x = a, *y = b;
 
@@ -225,7 +225,7 @@ struct kan__trow {
 	uint32_t hot, ntids;
 };
 
-static int kan__cmp_trow(const void *a, const void *b)
+static int cmp_trow(const void *a, const void *b)
 {
 	const struct kan__trow *x = a, *y = b;
 
@@ -238,7 +238,7 @@ static int kan__cmp_trow(const void *a, const void *b)
  * --by-thread: one row per thread (by name; "threads" counts the thread
  * ids under it), with its total and its hottest function by flat value.
  */
-static int kan__top_threads(struct kan_profile *p, int si, long n)
+static int top_threads(struct kan_profile *p, int si, long n)
 {
 	struct kan_strmap names = { 0 };
 	struct kan__tl *tl = NULL;
@@ -285,7 +285,7 @@ static int kan__top_threads(struct kan_profile *p, int si, long n)
 		tl[ntl++] = (struct kan__tl){ idx, leaf, tid, v };
 		total = kan_sat_add(total, v);
 	}
-	qsort(tl, ntl, sizeof(*tl), kan__cmp_tl);
+	qsort(tl, ntl, sizeof(*tl), cmp_tl);
 	rows = calloc(nt + 1, sizeof(*rows));
 	if (!rows)
 		goto oom;
@@ -309,23 +309,23 @@ static int kan__top_threads(struct kan_profile *p, int si, long n)
 	/* distinct thread ids per row: sort by (thread, tid) */
 	for (size_t i = 0; i < ntl; i++)
 		tl[i].leaf = 0;
-	qsort(tl, ntl, sizeof(*tl), kan__cmp_tl);
+	qsort(tl, ntl, sizeof(*tl), cmp_tl);
 	for (size_t i = 0; i < ntl; i++)
 		if (i == 0 || tl[i].thread != tl[i - 1].thread || tl[i].tid != tl[i - 1].tid)
 			rows[tl[i].thread].ntids++;
-	qsort(rows, nt, sizeof(*rows), kan__cmp_trow);
+	qsort(rows, nt, sizeof(*rows), cmp_trow);
 	const char *unit = p->sample_types[si].unit;
 	kan_format_value(total, unit, b, sizeof(b));
-	printf("Type: %s\n", kan__type_label(p, si));
+	printf("Type: %s\n", type_label(p, si));
 	printf("Showing %zu of %zu threads, %s total\n", (size_t)n < nt ? (size_t)n : nt, nt, b);
 	printf("%10s %6s %7s  %-16s  %s\n", "flat", "flat%", "threads", "thread", "hottest function (flat, share of thread)");
 	for (size_t i = 0; i < nt && (long)i < n; i++) {
 		const struct kan__trow *r = &rows[i];
 
 		kan_format_value(r->v, unit, a, sizeof(a));
-		printf("%10s %5.2f%% %7u  %-16s  %s (%.1f%%)\n", a, kan__pct((double)r->v, (double)total), r->ntids,
+		printf("%10s %5.2f%% %7u  %-16s  %s (%.1f%%)\n", a, pct((double)r->v, (double)total), r->ntids,
 		       r->name, r->hot == UINT32_MAX ? "[no stack]" : p->frame_names[r->hot],
-		       kan__pct((double)r->hot_v, (double)r->v));
+		       pct((double)r->hot_v, (double)r->v));
 	}
 	rc = 0;
 	goto out;
@@ -358,7 +358,7 @@ int kan_cmd_top(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	kan__sort_cum = 0;
+	sort_cum = 0;
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -366,7 +366,7 @@ int kan_cmd_top(int argc, char **argv)
 			if (*end || n <= 0)
 				return kan_die("top: -n wants a positive number, not '%s'", optarg);
 			break;
-		case 'c': kan__sort_cum = 1; break;
+		case 'c': sort_cum = 1; break;
 		case 't': type = optarg; break;
 		case 'd': base = optarg; break;
 		case 'T': thread = optarg; break;
@@ -398,18 +398,18 @@ int kan_cmd_top(int argc, char **argv)
 			kan_profile_free(p);
 			return 2;
 		}
-		rc = kan__top_diff(p, si, bp, base, type, n, absolute);
+		rc = top_diff(p, si, bp, base, type, n, absolute);
 		kan_profile_free(bp);
 		kan_profile_free(p);
 		return rc;
 	}
 	if (by_thread) {
-		rc = kan__top_threads(p, si, n);
+		rc = top_threads(p, si, n);
 		kan_profile_free(p);
 		return rc;
 	}
 	int64_t *flat, *cum, total;
-	if (kan__flat_cum(p, si, &flat, &cum, &total)) {
+	if (flat_cum(p, si, &flat, &cum, &total)) {
 		kan_profile_free(p);
 		return kan_die("out of memory");
 	}
@@ -427,7 +427,7 @@ int kan_cmd_top(int argc, char **argv)
 		rows[nrows].cum = cum[i];
 		nrows++;
 	}
-	qsort(rows, nrows, sizeof(*rows), kan__cmp_row);
+	qsort(rows, nrows, sizeof(*rows), cmp_row);
 	size_t shown = (size_t)n < nrows ? (size_t)n : nrows;
 	int64_t shown_flat = 0;
 	for (size_t i = 0; i < shown; i++)
@@ -436,12 +436,12 @@ int kan_cmd_top(int argc, char **argv)
 	char a[32], b[32], d[32];
 	kan_format_value(shown_flat, unit, a, sizeof(a));
 	kan_format_value(total, unit, b, sizeof(b));
-	printf("Type: %s\n", kan__type_label(p, si));
+	printf("Type: %s\n", type_label(p, si));
 	if (p->duration_nanos > 0) {
 		kan_format_value(p->duration_nanos, "nanoseconds", d, sizeof(d));
 		printf("Duration: %s, Total samples = %s\n", d, b);
 	}
-	printf("Showing nodes accounting for %s, %.2f%% of %s total\n", a, kan__pct((double)shown_flat, (double)total),
+	printf("Showing nodes accounting for %s, %.2f%% of %s total\n", a, pct((double)shown_flat, (double)total),
 	       b);
 	if (shown < nrows)
 		printf("Showing top %zu nodes out of %zu\n", shown, nrows);
@@ -451,8 +451,8 @@ int kan_cmd_top(int argc, char **argv)
 		sum = kan_sat_add(sum, rows[i].flat);
 		kan_format_value(rows[i].flat, unit, a, sizeof(a));
 		kan_format_value(rows[i].cum, unit, b, sizeof(b));
-		printf("%10s %6.2f%% %6.2f%% %10s %6.2f%%  %s\n", a, kan__pct((double)rows[i].flat, (double)total),
-		       kan__pct((double)sum, (double)total), b, kan__pct((double)rows[i].cum, (double)total),
+		printf("%10s %6.2f%% %6.2f%% %10s %6.2f%%  %s\n", a, pct((double)rows[i].flat, (double)total),
+		       pct((double)sum, (double)total), b, pct((double)rows[i].cum, (double)total),
 		       rows[i].name);
 	}
 	free(rows);

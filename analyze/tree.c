@@ -2,7 +2,7 @@
 /*
  * tree: build the call tree of kan_tree.h. Each sample walks from the root
  * down its stack, finding or creating the child (parent, name) through one
- * open-addressing hash, so a profile of N samples with depth D costs
+ * hash table (lib/hmap.h), so a profile of N samples with depth D costs
  * O(N * D) hash probes and memory proportional to distinct tree paths.
  */
 #include "config.h"
@@ -38,27 +38,30 @@ void kan_tree_free(struct kan_tree *t)
 	free(t->nodes);
 	free(t->names);
 	free(t->kinds);
-	free(t->hkeys);
-	free(t->hvals);
-	kan_strmap_free(&t->namemap);
+	ku_hmap_free(&t->children);
+	ku_hmap_free(&t->namemap);
 	memset(t, 0, sizeof(*t));
 }
 
-static uint64_t kan__mix64(uint64_t x)
+struct name_probe {
+	const struct kan_tree *t;
+	const char *name;
+};
+
+static int name_eq(const void *ctx, uint32_t id)
 {
-	x ^= x >> 31;
-	x *= 0x7fb5d329728ea185ull;
-	x ^= x >> 27;
-	x *= 0x81dadef4bc2dd44dull;
-	x ^= x >> 33;
-	return x;
+	const struct name_probe *n = ctx;
+
+	return !strcmp(n->t->names[id], n->name);
 }
 
 long kan_tree_name(struct kan_tree *t, const char *name, uint8_t kind)
 {
+	struct name_probe probe = { t, name };
+	uint64_t h = ku_hash_bytes(name, strlen(name));
 	uint32_t id;
 	size_t slot;
-	int r = kan_strmap_find(&t->namemap, name, &id, &slot);
+	int r = ku_hmap_find_hashed(&t->namemap, h, name_eq, &probe, &id, &slot);
 
 	if (r)
 		return r > 0 ? (long)id : -1;
@@ -76,13 +79,13 @@ long kan_tree_name(struct kan_tree *t, const char *name, uint8_t kind)
 	}
 	t->names[t->nnames] = name;
 	t->kinds[t->nnames] = kind;
-	kan_strmap_put(&t->namemap, slot, name, (uint32_t)t->nnames);
+	ku_hmap_set(&t->namemap, slot, h, (uint32_t)t->nnames);
 	return (long)t->nnames++;
 }
 
 /* Append a child without looking for an existing one (the caller knows
  * there is none). */
-static long kan__new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
+static long new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
 {
 	if (t->nnodes >= UINT32_MAX - 1)
 		return -1;
@@ -107,79 +110,48 @@ static long kan__new_child(struct kan_tree *t, uint32_t parent, uint32_t name)
 	return id;
 }
 
-static uint64_t kan__hkey(uint32_t parent, uint32_t name)
+static uint64_t hkey(uint32_t parent, uint32_t name)
 {
 	return (uint64_t)parent << 32 | name;
 }
 
-/* (Re)build the (parent, name) -> child index over every node, in a table
- * of cap slots (a power of two). Once built, kan__child keeps it complete,
- * so growing it is rebuilding it bigger. */
-static int kan__hindex(struct kan_tree *t, size_t cap)
+/* Index the nodes that exist (built by the sorted insertion below) so
+ * that later additions can find children by (parent, name); child()
+ * keeps the index complete from then on. */
+static int hbuild(struct kan_tree *t)
 {
-	uint64_t *nk = calloc(cap, sizeof(*nk));
-	uint32_t *nv = calloc(cap, sizeof(*nv));
-
-	if (!nk || !nv) {
-		free(nk);
-		free(nv);
+	if (ku_hmap_reserve(&t->children, t->nnodes + 1))
 		return -ENOMEM;
-	}
-	for (size_t i = 1; i < t->nnodes; i++) {
-		uint64_t key = kan__hkey(t->nodes[i].parent, t->nodes[i].name);
-		size_t j = kan__mix64(key) & (cap - 1);
-		while (nv[j])
-			j = (j + 1) & (cap - 1);
-		nk[j] = key;
-		nv[j] = (uint32_t)i;
-	}
-	free(t->hkeys);
-	free(t->hvals);
-	t->hkeys = nk;
-	t->hvals = nv;
-	t->hcap = cap;
+	for (size_t i = 1; i < t->nnodes; i++)
+		if (ku_hmap_put(&t->children, hkey(t->nodes[i].parent, t->nodes[i].name), (uint32_t)i) < 0)
+			return -ENOMEM;
 	return 0;
 }
 
-/* Index the nodes that exist (built by the sorted insertion below) so
- * that later additions can find children by (parent, name). */
-static int kan__hbuild(struct kan_tree *t)
-{
-	size_t cap = 4096;
-
-	while (cap < (t->nnodes + 1) * 2 + 2)
-		cap *= 2;
-	return kan__hindex(t, cap);
-}
-
 /* The child of parent named name, created when missing. */
-static long kan__child(struct kan_tree *t, uint32_t parent, uint32_t name)
+static long child(struct kan_tree *t, uint32_t parent, uint32_t name)
 {
-	if ((t->nnodes + 1) * 2 >= t->hcap && kan__hindex(t, t->hcap ? t->hcap * 2 : 4096))
-		return -1;
-	uint64_t key = kan__hkey(parent, name);
-	size_t j = kan__mix64(key) & (t->hcap - 1);
-	while (t->hvals[j]) {
-		if (t->hkeys[j] == key)
-			return t->hvals[j];
-		j = (j + 1) & (t->hcap - 1);
-	}
-	long id = kan__new_child(t, parent, name);
-	if (id >= 0) {
-		t->hkeys[j] = key;
-		t->hvals[j] = (uint32_t)id;
-	}
-	return id;
+	uint64_t key = hkey(parent, name);
+	uint32_t id;
+	size_t slot;
+	int r = ku_hmap_find(&t->children, key, &id, &slot);
+
+	if (r)
+		return r > 0 ? (long)id : -1;
+	long c = new_child(t, parent, name);
+	if (c >= 0)
+		ku_hmap_set(&t->children, slot, key, (uint32_t)c);
+	return c;
 }
 
-static const uint32_t *kan__sp_paths;
-static const size_t *kan__sp_off;
+static const uint32_t *sp_paths;
+static const size_t *sp_off;
 
-static int kan__cmp_path(const void *a, const void *b)
+static int cmp_path(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	const uint32_t *px = kan__sp_paths + kan__sp_off[x], *py = kan__sp_paths + kan__sp_off[y];
-	size_t nx = kan__sp_off[x + 1] - kan__sp_off[x], ny = kan__sp_off[y + 1] - kan__sp_off[y];
+	const uint32_t *px = sp_paths + sp_off[x], *py = sp_paths + sp_off[y];
+	size_t nx = sp_off[x + 1] - sp_off[x], ny = sp_off[y + 1] - sp_off[y];
 	size_t n = nx < ny ? nx : ny;
 
 	for (size_t i = 0; i < n; i++)
@@ -201,7 +173,7 @@ int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, in
 	/* A fresh tree is built by sorted insertion and needs no hash; adding
 	 * to an existing one (the NEW side of a diff) looks children up. */
 	int fresh = t->nnodes == 1;
-	if (!fresh && !t->hcap && kan__hbuild(t))
+	if (!fresh && !t->children.cap && hbuild(t))
 		return -ENOMEM;
 	map = malloc((p->nframes ? p->nframes : 1) * sizeof(*map));
 	if (!map)
@@ -249,9 +221,9 @@ int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, in
 			}
 	}
 	off[nst] = total;
-	kan__sp_paths = paths;
-	kan__sp_off = off;
-	qsort(order, (size_t)nst, sizeof(*order), kan__cmp_path);
+	sp_paths = paths;
+	sp_off = off;
+	qsort(order, (size_t)nst, sizeof(*order), cmp_path);
 	size_t maxd = 0;
 	for (long st = 0; st < nst; st++)
 		if (off[st + 1] - off[st] > maxd)
@@ -275,7 +247,7 @@ int kan_tree_add(struct kan_tree *t, struct kan_profile *p, int si, int slot, in
 		t->nodes[0].cum[slot] = kan_sat_add(t->nodes[0].cum[slot], v);
 		for (size_t q = 0; q < n; q++) {
 			if (q >= lcp) {
-				long c = fresh ? kan__new_child(t, node, pp[q]) : kan__child(t, node, pp[q]);
+				long c = fresh ? new_child(t, node, pp[q]) : child(t, node, pp[q]);
 				if (c < 0)
 					goto out;
 				cur[q] = (uint32_t)c;
@@ -300,14 +272,14 @@ out:
 	return r;
 }
 
-static struct kan_tree *kan__sort_tree;
+static struct kan_tree *sort_tree;
 
-static int kan__cmp_child(const void *a, const void *b)
+static int cmp_child(const void *a, const void *b)
 {
-	const struct kan_node *x = &kan__sort_tree->nodes[*(const uint32_t *)a];
-	const struct kan_node *y = &kan__sort_tree->nodes[*(const uint32_t *)b];
+	const struct kan_node *x = &sort_tree->nodes[*(const uint32_t *)a];
+	const struct kan_node *y = &sort_tree->nodes[*(const uint32_t *)b];
 
-	return strcmp(kan__sort_tree->names[x->name], kan__sort_tree->names[y->name]);
+	return strcmp(sort_tree->names[x->name], sort_tree->names[y->name]);
 }
 
 void kan_tree_sort(struct kan_tree *t)
@@ -315,7 +287,7 @@ void kan_tree_sort(struct kan_tree *t)
 	uint32_t *buf = NULL;
 	size_t cap = 0;
 
-	kan__sort_tree = t;
+	sort_tree = t;
 	for (size_t i = 0; i < t->nnodes; i++) {
 		size_t n = 0;
 		for (uint32_t c = t->nodes[i].child; c; c = t->nodes[c].sibling) {
@@ -333,7 +305,7 @@ void kan_tree_sort(struct kan_tree *t)
 		}
 		if (n < 2)
 			continue;
-		qsort(buf, n, sizeof(*buf), kan__cmp_child);
+		qsort(buf, n, sizeof(*buf), cmp_child);
 		t->nodes[i].child = buf[0];
 		for (size_t k = 0; k + 1 < n; k++)
 			t->nodes[buf[k]].sibling = buf[k + 1];

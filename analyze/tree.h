@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hmap.h"
 #include "profile.h"
-#include "strmap.h"
 
 struct kan_node {
 	uint32_t name;    /* index into tree->names */
@@ -35,11 +35,9 @@ struct kan_tree {
 	size_t nnames, capnames;
 	int64_t total[2];
 	uint32_t max_depth;
-	/* private: (parent, name) -> node and name -> index hashes */
-	uint64_t *hkeys;
-	uint32_t *hvals;
-	size_t hcap;
-	struct kan_strmap namemap;
+	/* private: (parent, name) -> node (built once a second profile is
+	   added) and name hash -> index into names */
+	struct ku_hmap children, namemap;
 };
 
 int kan_tree_init(struct kan_tree *t);

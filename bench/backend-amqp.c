@@ -24,7 +24,7 @@
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
 
-#include "backend.h"
+#include "backend-internal.h"
 #include "ku.h"
 
 struct kb_conn {

@@ -35,7 +35,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "backend.h"
+#include "backend-internal.h"
 #include "ku.h"
 #include "message.h"
 

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend.h"
+#include "backend-internal.h"
 #include "ku.h"
 #include "router.h"
 

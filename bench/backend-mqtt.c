@@ -25,7 +25,7 @@
 
 #include <MQTTAsync.h>
 
-#include "backend.h"
+#include "backend-internal.h"
 #include "ku.h"
 
 struct mqtt_node {

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* backend: the registry of built backends and the shared error helpers. */
+/* backend: the registry of built backends (their error text: conn.c). */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "backend.h"
+#include "backend-internal.h"
 
-static const struct kb_backend *const kb__backends[] = {
+static const struct kb_backend *const backends[] = {
 	&kb_backend_memory,
 #if KB_HAVE_KAFKA
 	&kb_backend_kafka,
@@ -23,9 +22,9 @@ static const struct kb_backend *const kb__backends[] = {
 
 const struct kb_backend *kb_backend_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(kb__backends) / sizeof(kb__backends[0]); i++)
-		if (name && !strcmp(kb__backends[i]->name, name))
-			return kb__backends[i];
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (name && !strcmp(backends[i]->name, name))
+			return backends[i];
 	return NULL;
 }
 
@@ -34,34 +33,17 @@ const char *kb_backend_list(void)
 	static char list[64];
 
 	if (!list[0])
-		for (size_t i = 0; i < sizeof(kb__backends) / sizeof(kb__backends[0]); i++) {
+		for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 			if (i)
 				strcat(list, " ");
-			strcat(list, kb__backends[i]->name);
+			strcat(list, backends[i]->name);
 		}
 	return list;
 }
 
-const char *kb_conn_error(struct kb_conn *c)
-{
-	const struct kb_conn_base *b = (const struct kb_conn_base *)c;
-
-	return b->err[0] ? b->err : "no error";
-}
-
-void kb__conn_seterr(struct kb_conn *c, const char *fmt, ...)
-{
-	struct kb_conn_base *b = (struct kb_conn_base *)c;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b->err, sizeof(b->err), fmt, ap);
-	va_end(ap);
-}
-
 void kb_backend_shutdown_all(void)
 {
-	for (size_t i = 0; i < sizeof(kb__backends) / sizeof(kb__backends[0]); i++)
-		if (kb__backends[i]->shutdown)
-			kb__backends[i]->shutdown();
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (backends[i]->shutdown)
+			backends[i]->shutdown();
 }

@@ -89,18 +89,11 @@ struct kb_backend {
 	void (*shutdown)(void);
 };
 
-/* Every connection starts with this so error text is common. */
-struct kb_conn_base {
-	const struct kb_backend *be;
-	char err[256];
-};
-
 /* Finds a backend by name; NULL when unknown or not built. */
 const struct kb_backend *kb_backend_find(const char *name);
 /* "memory kafka amqp mqtt" limited to what is built. */
 const char *kb_backend_list(void);
 const char *kb_conn_error(struct kb_conn *c);
-void kb__conn_seterr(struct kb_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kb_backend_shutdown_all(void);
 
 extern const struct kb_backend kb_backend_memory;

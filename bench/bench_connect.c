@@ -30,36 +30,22 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "bench_connect.h"
+#include "die.h"
 #include "hist.h"
+#include "host.h"
 #include "json.h"
 #include "ku.h"
-
-static void kb_bc_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void kb_bc_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench_connect: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	kb_backend_shutdown_all();
-	exit(2);
-}
 
 struct kb_connect_opts {
 	const char *mode, *backend, *brokers, *topic, *json, *proxy, *channels;
@@ -70,23 +56,13 @@ struct kb_connect_opts {
 
 /* ---- result JSON -------------------------------------------------------------- */
 
-static void kb_bc_header(struct ku_json_writer *w)
+/* The document's header: schema, timestamp, commit, compiler, host. */
+static void bc_header(struct ku_json_writer *w)
 {
-	struct utsname u;
-	char model[256] = "unknown", line[512], ts[32];
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	char ts[32];
 	time_t t = time(NULL);
 	const char *commit = getenv("KPROF_GIT_COMMIT");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-			snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
-			model[strcspn(model, "\n")] = '\0';
-			break;
-		}
-	if (f)
-		fclose(f);
-	uname(&u);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	ku_json_kv_string(w, "schema", "kprof-bench/1");
 	ku_json_kv_string(w, "timestamp", ts);
@@ -96,28 +72,21 @@ static void kb_bc_header(struct ku_json_writer *w)
 #else
 	ku_json_kv_string(w, "compiler", "gcc " __VERSION__);
 #endif
-	ku_json_key(w, "host");
-	ku_json_object_begin(w);
-	ku_json_kv_int(w, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
-	ku_json_kv_string(w, "model", model);
-	snprintf(line, sizeof(line), "%s %s", u.sysname, u.release);
-	ku_json_kv_string(w, "kernel", line);
-	ku_json_kv_string(w, "hostname", u.nodename);
-	ku_json_object_end(w);
+	kb_host_json(w);
 }
 
 /* Start a result document: the header, then the benchmarks array. */
-static void kb_bc_doc_begin(struct ku_json_writer *w)
+static void bc_doc_begin(struct ku_json_writer *w)
 {
 	ku_json_writer_init(w, KU_JSON_PRETTY);
 	ku_json_object_begin(w);
-	kb_bc_header(w);
+	bc_header(w);
 	ku_json_key(w, "benchmarks");
 	ku_json_array_begin(w);
 }
 
 /* Open one benchmark object with the fields every mode shares. */
-static void kb_bc_bench_begin(struct ku_json_writer *w, const struct kb_connect_opts *o, const char *name)
+static void bc_bench_begin(struct ku_json_writer *w, const struct kb_connect_opts *o, const char *name)
 {
 	ku_json_object_begin(w);
 	ku_json_kv_string(w, "name", name);
@@ -126,7 +95,7 @@ static void kb_bc_bench_begin(struct ku_json_writer *w, const struct kb_connect_
 	ku_json_kv_string(w, "driver", "bench_connect");
 }
 
-static void kb_bc_config(struct ku_json_writer *w, const struct kb_connect_opts *o)
+static void bc_config(struct ku_json_writer *w, const struct kb_connect_opts *o)
 {
 	ku_json_key(w, "config");
 	ku_json_object_begin(w);
@@ -145,7 +114,7 @@ static void kb_bc_config(struct ku_json_writer *w, const struct kb_connect_opts 
 	ku_json_object_end(w);
 }
 
-static uint64_t kb_bc_peak_rss(void)
+static uint64_t bc_peak_rss(void)
 {
 	char line[256];
 	uint64_t kb = 0;
@@ -159,7 +128,7 @@ static uint64_t kb_bc_peak_rss(void)
 	return kb * 1024;
 }
 
-static double kb_bc_cpu_sec(void)
+static double bc_cpu_sec(void)
 {
 	struct rusage ru;
 
@@ -168,7 +137,7 @@ static double kb_bc_cpu_sec(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
-static void kb_bc_hist_metrics(struct ku_json_writer *w, const char *prefix, const struct ku_hist *h)
+static void bc_hist_metrics(struct ku_json_writer *w, const char *prefix, const struct ku_hist *h)
 {
 	static const struct {
 		const char *name;
@@ -184,21 +153,21 @@ static void kb_bc_hist_metrics(struct ku_json_writer *w, const char *prefix, con
 	ku_json_kv_double(w, key, ku_hist_mean(h));
 }
 
-static void kb_bc_save(struct ku_json_writer *w, const struct kb_connect_opts *o)
+static void bc_save(struct ku_json_writer *w, const struct kb_connect_opts *o)
 {
 	int rc;
 
 	if (o->json) {
 		rc = ku_json_writer_save(w, o->json);
 		if (rc < 0)
-			kb_bc_die("cannot write %s: %s", o->json, ku_strerror(rc));
+			kb_die("cannot write %s: %s", o->json, ku_strerror(rc));
 	} else {
 		fputs(ku_json_writer_text(w, NULL), stdout);
 		fputc('\n', stdout);
 	}
 }
 
-static struct kb_conn *kb_bc_open(const struct kb_connect_opts *o, enum kb_role role, const char *brokers,
+static struct kb_conn *bc_open(const struct kb_connect_opts *o, enum kb_role role, const char *brokers,
 				    const char *topic, char *err, size_t errlen)
 {
 	struct kb_opts bo = {
@@ -214,32 +183,32 @@ static struct kb_conn *kb_bc_open(const struct kb_connect_opts *o, enum kb_role 
 
 /* ---- latency ------------------------------------------------------------------- */
 
-static int kb_bc_latency(const struct kb_connect_opts *o)
+static int bc_latency(const struct kb_connect_opts *o)
 {
 	struct ku_json_writer w;
 	struct ku_hist *all;
 	char err[256];
 
 	ku_hist_new(&all, KU_HIST_DEFAULT_HIGHEST, KU_HIST_DEFAULT_SIGFIGS);
-	kb_bc_doc_begin(&w);
-	kb_bc_bench_begin(&w, o, "connect");
-	kb_bc_config(&w, o);
+	bc_doc_begin(&w);
+	bc_bench_begin(&w, o, "connect");
+	bc_config(&w, o);
 	ku_json_key(&w, "repetitions");
 	ku_json_array_begin(&w);
 	for (long r = 0; r < o->reps; r++) {
 		struct ku_hist *h;
 		long ok = 0, errors = 0;
-		double cpu0 = kb_bc_cpu_sec();
+		double cpu0 = bc_cpu_sec();
 		uint64_t t0 = ku_now_ns(), wall;
 
 		ku_hist_new(&h, KU_HIST_DEFAULT_HIGHEST, KU_HIST_DEFAULT_SIGFIGS);
 		for (long i = 0; i < o->count; i++) {
 			uint64_t ts = ku_now_ns();
-			struct kb_conn *c = kb_bc_open(o, KB_PUB, o->brokers, o->topic, err, sizeof(err));
+			struct kb_conn *c = bc_open(o, KB_PUB, o->brokers, o->topic, err, sizeof(err));
 
 			if (!c) {
 				if (!ok && ++errors >= 3)
-					kb_bc_die("cannot connect to %s (%s): %s", o->brokers ? o->brokers : "default",
+					kb_die("cannot connect to %s (%s): %s", o->brokers ? o->brokers : "default",
 						    o->backend, err);
 				continue;
 			}
@@ -252,9 +221,9 @@ static int kb_bc_latency(const struct kb_connect_opts *o)
 		ku_json_kv_int(&w, "connects", ok);
 		ku_json_kv_double(&w, "connects_per_sec", ok / (wall / 1e9));
 		ku_json_kv_double(&w, "throughput_msgs_per_sec", ok / (wall / 1e9));
-		kb_bc_hist_metrics(&w, "latency", h);
-		ku_json_kv_double(&w, "cpu_usage_percent", (kb_bc_cpu_sec() - cpu0) / (wall / 1e9) * 100);
-		ku_json_kv_uint(&w, "peak_rss_bytes", kb_bc_peak_rss());
+		bc_hist_metrics(&w, "latency", h);
+		ku_json_kv_double(&w, "cpu_usage_percent", (bc_cpu_sec() - cpu0) / (wall / 1e9) * 100);
+		ku_json_kv_uint(&w, "peak_rss_bytes", bc_peak_rss());
 		ku_json_kv_double(&w, "error_rate", ok + errors ? (double)errors / (double)(ok + errors) : 0);
 		ku_json_object_end(&w);
 		ku_hist_merge(all, h);
@@ -263,13 +232,13 @@ static int kb_bc_latency(const struct kb_connect_opts *o)
 	ku_json_array_end(&w);
 	ku_json_key(&w, "metrics");
 	ku_json_object_begin(&w);
-	kb_bc_hist_metrics(&w, "latency", all);
-	ku_json_kv_uint(&w, "peak_rss_bytes", kb_bc_peak_rss());
+	bc_hist_metrics(&w, "latency", all);
+	ku_json_kv_uint(&w, "peak_rss_bytes", bc_peak_rss());
 	ku_json_object_end(&w);
 	ku_json_object_end(&w);
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
-	kb_bc_save(&w, o);
+	bc_save(&w, o);
 	if (!o->quiet)
 		fprintf(stderr, "bench_connect: connect/%s: p50 %.1f us, p99 %.1f us over %" PRIu64 " connects\n",
 			o->backend, ku_hist_percentile(all, 50) / 1e3, ku_hist_percentile(all, 99) / 1e3,
@@ -288,7 +257,7 @@ struct kb_bc_proxy {
 	pthread_mutex_t lock;
 };
 
-static int kb_bc_proxy_start(struct kb_bc_proxy *p, const char *exe, const char *target)
+static int bc_proxy_start(struct kb_bc_proxy *p, const char *exe, const char *target)
 {
 	int pin[2], pout[2];
 	char line[96];
@@ -318,7 +287,7 @@ static int kb_bc_proxy_start(struct kb_bc_proxy *p, const char *exe, const char 
 }
 
 /* One command, one reply line (serialized: two threads use the proxy). */
-static int kb_bc_proxy_cmd(struct kb_bc_proxy *p, const char *cmd, char *reply, size_t len)
+static int bc_proxy_cmd(struct kb_bc_proxy *p, const char *cmd, char *reply, size_t len)
 {
 	int rc = 0;
 
@@ -331,7 +300,7 @@ static int kb_bc_proxy_cmd(struct kb_bc_proxy *p, const char *cmd, char *reply, 
 	return rc;
 }
 
-static void kb_bc_proxy_stop(struct kb_bc_proxy *p)
+static void bc_proxy_stop(struct kb_bc_proxy *p)
 {
 	int st;
 
@@ -345,7 +314,7 @@ static void kb_bc_proxy_stop(struct kb_bc_proxy *p)
 	p->pid = 0;
 }
 
-struct kb_bc_recovery {
+struct bc_recovery {
 	const struct kb_connect_opts *o;
 	struct kb_bc_proxy *proxy;
 	volatile bool stop;
@@ -354,9 +323,9 @@ struct kb_bc_recovery {
 	long ncut;
 };
 
-static void *kb_bc_cutter(void *arg)
+static void *bc_cutter(void *arg)
 {
-	struct kb_bc_recovery *rc = arg;
+	struct bc_recovery *rc = arg;
 	char reply[128];
 
 	for (long i = 0; i < rc->o->cuts && !rc->stop; i++) {
@@ -366,11 +335,11 @@ static void *kb_bc_cutter(void *arg)
 		if (rc->stop)
 			break;
 		if (rc->o->down_ms)
-			kb_bc_proxy_cmd(rc->proxy, "block", reply, sizeof(reply));
+			bc_proxy_cmd(rc->proxy, "block", reply, sizeof(reply));
 		pthread_mutex_lock(&rc->lock);
 		rc->cut_ns[rc->ncut] = ku_now_ns();
 		pthread_mutex_unlock(&rc->lock);
-		if (kb_bc_proxy_cmd(rc->proxy, "cut", reply, sizeof(reply)) < 0 || strncmp(reply, "ok cut", 6))
+		if (bc_proxy_cmd(rc->proxy, "cut", reply, sizeof(reply)) < 0 || strncmp(reply, "ok cut", 6))
 			break;
 		pthread_mutex_lock(&rc->lock);
 		rc->ncut++;
@@ -379,7 +348,7 @@ static void *kb_bc_cutter(void *arg)
 			struct timespec d = { rc->o->down_ms / 1000, (rc->o->down_ms % 1000) * 1000000L };
 
 			nanosleep(&d, NULL);
-			kb_bc_proxy_cmd(rc->proxy, "unblock", reply, sizeof(reply));
+			bc_proxy_cmd(rc->proxy, "unblock", reply, sizeof(reply));
 		}
 	}
 	return NULL;
@@ -390,7 +359,7 @@ struct kb_bc_seen {
 	uint64_t n, received, duplicates, foreign;
 };
 
-static int kb_bc_on_msg(void *arg, const struct kb_delivery *d)
+static int bc_on_msg(void *arg, const struct kb_delivery *d)
 {
 	struct kb_bc_seen *s = arg;
 	uint64_t id;
@@ -414,7 +383,7 @@ static int kb_bc_on_msg(void *arg, const struct kb_delivery *d)
 
 /* Publish one message and wait for its confirmation: 0, or <0 when the
    connection failed or the broker refused it. */
-static int kb_bc_send_confirmed(const struct kb_connect_opts *o, struct kb_conn *c, uint64_t id)
+static int bc_send_confirmed(const struct kb_connect_opts *o, struct kb_conn *c, uint64_t id)
 {
 	char msg[64];
 	struct kb_buf b = { msg, sizeof(msg) };
@@ -437,29 +406,29 @@ static int kb_bc_send_confirmed(const struct kb_connect_opts *o, struct kb_conn 
 	return 0;
 }
 
-static int kb_bc_cmp_u64(const void *a, const void *b)
+static int bc_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-static uint64_t kb_bc_median(const uint64_t *v, size_t n)
+static uint64_t bc_median(const uint64_t *v, size_t n)
 {
 	uint64_t *c = malloc(n * sizeof(*c)), m;
 
 	if (!c)
 		return v[0];
 	memcpy(c, v, n * sizeof(*c));
-	qsort(c, n, sizeof(*c), kb_bc_cmp_u64);
+	qsort(c, n, sizeof(*c), bc_cmp_u64);
 	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
 	free(c);
 	return m;
 }
 
-static int kb_bc_recovery(const struct kb_connect_opts *o)
+static int bc_recovery(const struct kb_connect_opts *o)
 {
-	struct kb_bc_recovery rc = { .o = o };
+	struct bc_recovery rc = { .o = o };
 	struct kb_bc_proxy proxy = { 0 };
 	struct kb_bc_seen seen = { 0 };
 	struct kb_conn *pub = NULL, *sub;
@@ -474,30 +443,30 @@ static int kb_bc_recovery(const struct kb_connect_opts *o)
 	int r;
 
 	if (!o->be->networked)
-		kb_bc_die("recovery needs a networked backend (amqp, mqtt), not '%s'", o->backend);
+		kb_die("recovery needs a networked backend (amqp, mqtt), not '%s'", o->backend);
 	if (!strcmp(o->backend, "kafka"))
-		kb_bc_die("recovery through a TCP proxy does not apply to kafka: clients reconnect to the "
+		kb_die("recovery through a TCP proxy does not apply to kafka: clients reconnect to the "
 			    "address each broker advertises, which bypasses the proxy");
 	if (!o->brokers)
-		kb_bc_die("recovery needs --brokers HOST:PORT (the proxy forwards to it)");
+		kb_die("recovery needs --brokers HOST:PORT (the proxy forwards to it)");
 	snprintf(topic, sizeof(topic), "%s", o->topic);
 	/* The consumer attaches first, directly to the broker. */
-	sub = kb_bc_open(o, KB_SUB, o->brokers, topic, err, sizeof(err));
+	sub = bc_open(o, KB_SUB, o->brokers, topic, err, sizeof(err));
 	if (!sub)
-		kb_bc_die("cannot connect to %s (%s): %s", o->brokers, o->backend, err);
-	r = kb_bc_proxy_start(&proxy, o->proxy, o->brokers);
+		kb_die("cannot connect to %s (%s): %s", o->brokers, o->backend, err);
+	r = bc_proxy_start(&proxy, o->proxy, o->brokers);
 	if (r < 0)
-		kb_bc_die("cannot start kb-proxy (%s): %s", o->proxy, ku_strerror(r));
+		kb_die("cannot start kb-proxy (%s): %s", o->proxy, ku_strerror(r));
 	rc.proxy = &proxy;
 	pthread_mutex_init(&rc.lock, NULL);
 	seen.n = cap;
 	seen.seen = calloc(cap, 1);
 	ku_hist_new(&h, KU_HIST_DEFAULT_HIGHEST, KU_HIST_DEFAULT_SIGFIGS);
 
-	pub = kb_bc_open(o, KB_PUB, proxy.addr, topic, err, sizeof(err));
+	pub = bc_open(o, KB_PUB, proxy.addr, topic, err, sizeof(err));
 	if (!pub)
-		kb_bc_die("cannot connect through kb-proxy %s: %s", proxy.addr, err);
-	pthread_create(&cutter, NULL, kb_bc_cutter, &rc);
+		kb_die("cannot connect through kb-proxy %s: %s", proxy.addr, err);
+	pthread_create(&cutter, NULL, bc_cutter, &rc);
 	bool down = false;
 	uint64_t down_since = 0;
 
@@ -514,16 +483,16 @@ static int kb_bc_recovery(const struct kb_connect_opts *o)
 		if (ncut >= o->cuts && !down && ku_now_ns() - last_cut > 300000000ull)
 			break;
 		if (!pub) {
-			pub = kb_bc_open(o, KB_PUB, proxy.addr, topic, err, sizeof(err));
+			pub = bc_open(o, KB_PUB, proxy.addr, topic, err, sizeof(err));
 			if (!pub) {
 				if (ku_now_ns() - down_since > (uint64_t)o->timeout_ms * 3000000ull)
-					kb_bc_die("could not reconnect within %ld ms: %s", o->timeout_ms * 3, err);
+					kb_die("could not reconnect within %ld ms: %s", o->timeout_ms * 3, err);
 				usleep(1000);
 				continue;
 			}
 			reconnects++;
 		}
-		if (kb_bc_send_confirmed(o, pub, id) == 0) {
+		if (bc_send_confirmed(o, pub, id) == 0) {
 			acked++;
 			id++;
 			if (down) {
@@ -563,10 +532,10 @@ static int kb_bc_recovery(const struct kb_connect_opts *o)
 	/* Everything confirmed must reach the consumer. */
 	for (uint64_t idle_since = ku_now_ns(); ku_now_ns() - idle_since < (uint64_t)o->timeout_ms * 1000000ull;) {
 		uint64_t before = seen.received;
-		int n = o->be->poll(sub, kb_bc_on_msg, &seen, 1000, 100);
+		int n = o->be->poll(sub, bc_on_msg, &seen, 1000, 100);
 
 		if (n < 0)
-			kb_bc_die("consumer connection lost: %s", kb_conn_error(sub));
+			kb_die("consumer connection lost: %s", kb_conn_error(sub));
 		if (seen.received != before)
 			idle_since = ku_now_ns();
 		bool all = true;
@@ -581,16 +550,16 @@ static int kb_bc_recovery(const struct kb_connect_opts *o)
 	for (uint64_t i = 0; i < id; i++)
 		lost += !seen.seen[i];
 	o->be->close(sub);
-	kb_bc_proxy_stop(&proxy);
+	bc_proxy_stop(&proxy);
 
-	kb_bc_doc_begin(&w);
-	kb_bc_bench_begin(&w, o, "recovery");
-	kb_bc_config(&w, o);
+	bc_doc_begin(&w);
+	bc_bench_begin(&w, o, "recovery");
+	bc_config(&w, o);
 	ku_json_key(&w, "metrics");
 	ku_json_object_begin(&w);
-	kb_bc_hist_metrics(&w, "recovery", h);
+	bc_hist_metrics(&w, "recovery", h);
 	/* The repetitions are the individual recoveries; their median here. */
-	ku_json_kv_uint(&w, "recovery_ns", nrecov ? kb_bc_median(recov, (size_t)nrecov) : 0);
+	ku_json_kv_uint(&w, "recovery_ns", nrecov ? bc_median(recov, (size_t)nrecov) : 0);
 	ku_json_kv_int(&w, "cuts", rc.ncut);
 	ku_json_kv_int(&w, "recoveries", nrecov);
 	ku_json_kv_uint(&w, "reconnects", reconnects);
@@ -599,7 +568,7 @@ static int kb_bc_recovery(const struct kb_connect_opts *o)
 	ku_json_kv_uint(&w, "received", seen.received);
 	ku_json_kv_uint(&w, "lost", lost);
 	ku_json_kv_uint(&w, "duplicates", seen.duplicates);
-	ku_json_kv_uint(&w, "peak_rss_bytes", kb_bc_peak_rss());
+	ku_json_kv_uint(&w, "peak_rss_bytes", bc_peak_rss());
 	ku_json_object_end(&w);
 	ku_json_key(&w, "repetitions");
 	ku_json_array_begin(&w);
@@ -612,7 +581,7 @@ static int kb_bc_recovery(const struct kb_connect_opts *o)
 	ku_json_object_end(&w);
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
-	kb_bc_save(&w, o);
+	bc_save(&w, o);
 	if (!o->quiet)
 		fprintf(stderr,
 			"bench_connect: recovery/%s: %ld cuts, %" PRIu64 " reconnects, recovery p50 %.1f ms max %.1f ms; "
@@ -628,7 +597,7 @@ static int kb_bc_recovery(const struct kb_connect_opts *o)
 
 /* ---- channels ---------------------------------------------------------------------- */
 
-static int kb_bc_channels(const struct kb_connect_opts *o)
+static int bc_channels(const struct kb_connect_opts *o)
 {
 	long counts[16];
 	size_t ncounts = 0;
@@ -640,14 +609,14 @@ static int kb_bc_channels(const struct kb_connect_opts *o)
 		long v = strtol(t, &end, 10);
 
 		if (*end || v < 1 || v > 100000 || ncounts == KU_ARRAY_SIZE(counts))
-			kb_bc_die("--channels: '%s' is not a list of counts 1..100000 (at most 16)", o->channels);
+			kb_die("--channels: '%s' is not a list of counts 1..100000 (at most 16)", o->channels);
 		counts[ncounts++] = v;
 	}
 	free(list);
 	if (!ncounts)
-		kb_bc_die("--channels needs at least one count");
+		kb_die("--channels needs at least one count");
 
-	kb_bc_doc_begin(&w);
+	bc_doc_begin(&w);
 	for (size_t i = 0; i < ncounts; i++) {
 		struct kb_channels_result res;
 		char err[256];
@@ -655,8 +624,8 @@ static int kb_bc_channels(const struct kb_connect_opts *o)
 					     err, sizeof(err));
 
 		if (rc < 0)
-			kb_bc_die("channels/%s with %ld: %s", o->backend, counts[i], err);
-		kb_bc_bench_begin(&w, o, "channels");
+			kb_die("channels/%s with %ld: %s", o->backend, counts[i], err);
+		bc_bench_begin(&w, o, "channels");
 		ku_json_kv_string(&w, "unit", res.unit);
 		ku_json_key(&w, "config");
 		ku_json_object_begin(&w);
@@ -673,7 +642,7 @@ static int kb_bc_channels(const struct kb_connect_opts *o)
 		ku_json_kv_double(&w, "open_ns_per_channel", res.open_ns / (double)counts[i]);
 		ku_json_kv_int(&w, "heap_bytes", res.heap_bytes);
 		ku_json_kv_int(&w, "rss_bytes", res.rss_bytes);
-		ku_json_kv_uint(&w, "peak_rss_bytes", kb_bc_peak_rss());
+		ku_json_kv_uint(&w, "peak_rss_bytes", bc_peak_rss());
 		ku_json_object_end(&w);
 		ku_json_object_end(&w);
 		if (!o->quiet)
@@ -683,14 +652,14 @@ static int kb_bc_channels(const struct kb_connect_opts *o)
 	}
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
-	kb_bc_save(&w, o);
+	bc_save(&w, o);
 	ku_json_writer_free(&w);
 	return 0;
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
 
-static void kb_bc_usage(FILE *f)
+static void bc_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench_connect latency|recovery|channels --backend B [--brokers ADDR] [options]\n"
@@ -702,7 +671,7 @@ static void kb_bc_usage(FILE *f)
 		kb_backend_list());
 }
 
-static long kb_bc_num(const char *flag, const char *v, long min, long max)
+static long bc_num(const char *flag, const char *v, long min, long max)
 {
 	char *end;
 	long n;
@@ -710,12 +679,12 @@ static long kb_bc_num(const char *flag, const char *v, long min, long max)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *end || end == v || n < min || n > max)
-		kb_bc_die("%s: '%s' is not a number in %ld..%ld", flag, v, min, max);
+		kb_die("%s: '%s' is not a number in %ld..%ld", flag, v, min, max);
 	return n;
 }
 
 /* kb-proxy next to this executable (build tree and installed layout). */
-static const char *kb_bc_default_proxy(void)
+static const char *bc_default_proxy(void)
 {
 	static char path[4096];
 	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 16);
@@ -748,12 +717,13 @@ int main(int argc, char **argv)
 	char topic[128];
 	int c, rc;
 
+	kb_die_init("bench_connect", kb_backend_shutdown_all);
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		kb_bc_usage(stdout);
+		bc_usage(stdout);
 		return 0;
 	}
 	if (argc < 2 || argv[1][0] == '-') {
-		kb_bc_usage(stderr);
+		bc_usage(stderr);
 		return 2;
 	}
 	o.mode = argv[1];
@@ -763,42 +733,42 @@ int main(int argc, char **argv)
 		case 'b': o.backend = optarg; break;
 		case 'B': o.brokers = optarg; break;
 		case 't': o.topic = optarg; break;
-		case 'n': o.count = kb_bc_num("--count", optarg, 1, 10000000); break;
-		case 'c': o.cuts = kb_bc_num("--cuts", optarg, 1, 1000); break;
-		case 'i': o.interval_ms = kb_bc_num("--interval", optarg, 1, 600000); break;
-		case 'd': o.down_ms = kb_bc_num("--down", optarg, 0, 600000); break;
-		case 'r': o.reps = kb_bc_num("--reps", optarg, 1, 1000); break;
-		case 'T': o.timeout_ms = kb_bc_num("--timeout", optarg, 1, 3600) * 1000; break;
+		case 'n': o.count = bc_num("--count", optarg, 1, 10000000); break;
+		case 'c': o.cuts = bc_num("--cuts", optarg, 1, 1000); break;
+		case 'i': o.interval_ms = bc_num("--interval", optarg, 1, 600000); break;
+		case 'd': o.down_ms = bc_num("--down", optarg, 0, 600000); break;
+		case 'r': o.reps = bc_num("--reps", optarg, 1, 1000); break;
+		case 'T': o.timeout_ms = bc_num("--timeout", optarg, 1, 3600) * 1000; break;
 		case 'j': o.json = optarg; break;
 		case 'p': o.proxy = optarg; break;
 		case 'C': o.channels = optarg; break;
 		case 'q': o.quiet = true; break;
-		case 'h': kb_bc_usage(stdout); return 0;
-		default: kb_bc_usage(stderr); return 2;
+		case 'h': bc_usage(stdout); return 0;
+		default: bc_usage(stderr); return 2;
 		}
 	}
 	if (optind != argc)
-		kb_bc_die("unexpected argument '%s'", argv[optind]);
+		kb_die("unexpected argument '%s'", argv[optind]);
 	if (strcmp(o.mode, "latency") && strcmp(o.mode, "recovery") && strcmp(o.mode, "channels"))
-		kb_bc_die("unknown mode '%s' (latency, recovery, channels)", o.mode);
+		kb_die("unknown mode '%s' (latency, recovery, channels)", o.mode);
 	if (!o.backend)
-		kb_bc_die("--backend is required (%s)", kb_backend_list());
+		kb_die("--backend is required (%s)", kb_backend_list());
 	o.be = kb_backend_find(o.backend);
 	if (!o.be)
-		kb_bc_die("unknown or unavailable backend '%s' (built: %s)", o.backend, kb_backend_list());
+		kb_die("unknown or unavailable backend '%s' (built: %s)", o.backend, kb_backend_list());
 	if (!o.topic) {
 		snprintf(topic, sizeof(topic), "kb-connect-%s-%d", o.mode, (int)getpid());
 		o.topic = topic;
 	}
 	if (!o.proxy)
-		o.proxy = kb_bc_default_proxy();
+		o.proxy = bc_default_proxy();
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(o.mode, "latency"))
-		rc = kb_bc_latency(&o);
+		rc = bc_latency(&o);
 	else if (!strcmp(o.mode, "recovery"))
-		rc = kb_bc_recovery(&o);
+		rc = bc_recovery(&o);
 	else
-		rc = kb_bc_channels(&o);
+		rc = bc_channels(&o);
 	kb_backend_shutdown_all();
 	return rc;
 }

@@ -65,6 +65,7 @@ $(CLIENTS_JS_WRAPPERS): Makefile
 # channel counts, the client libraries directly.
 bin_PROGRAMS += bench/bench_connect
 bench_bench_connect_SOURCES = bench/bench_connect.c bench/bench_connect.h bench/channels.c
+bench_bench_connect_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/preload
 bench_bench_connect_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(RDKAFKA_CFLAGS) $(RABBITMQ_CFLAGS)
 bench_bench_connect_LDADD = bench/libkbench.la lib/libku.la $(RDKAFKA_LIBS) $(RABBITMQ_LIBS) $(PAHO_LIBS) -ldl -lm
 bench_bench_connect_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install

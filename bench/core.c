@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver-internal.h"
+#include "core.h"
+#include "kalloc-glue.h"
 #include "ku.h"
 #include "message.h"
+#include "result.h"
 #include "router.h"
 
 #define CORE_CHUNK 64
@@ -100,7 +102,7 @@ static const struct {
 	{ "serialize", op_serialize },   { "parse", op_parse },             { "router_match_8", op_router },
 };
 
-int kb__core_run(struct kb_cfg *c)
+int kb_core_run(struct kb_cfg *c)
 {
 	struct core_ctx x = { .c = c };
 	struct ku_json_writer w;
@@ -121,7 +123,7 @@ int kb__core_run(struct kb_cfg *c)
 	}
 	x.len = kb_msg_serialize(&x.msg, x.buf, x.cap);
 	ku_json_writer_init(&w, KU_JSON_PRETTY);
-	kb__json_begin(&w, c);
+	kb_result_begin(&w, c);
 	for (size_t k = 0; k < sizeof(core_ops) / sizeof(core_ops[0]); k++) {
 		double thr[1000], cpu[1000], apm[1000], bpm[1000];
 		bool have_alloc = true;
@@ -141,7 +143,7 @@ int kb__core_run(struct kb_cfg *c)
 			ku_hist_reset(h);
 			kb_kalloc_phase("steady");
 			ha = kb_kalloc_totals(&a0, &b0);
-			cpu0 = kb__cpu_ns();
+			cpu0 = kb_cpu_ns();
 			t0 = ku_now_ns();
 			for (uint64_t i = 0; i < c->count;) {
 				uint64_t n = c->count - i < CORE_CHUNK ? c->count - i : CORE_CHUNK, s = ku_now_ns();
@@ -156,7 +158,7 @@ int kb__core_run(struct kb_cfg *c)
 			ha = ha && kb_kalloc_totals(&a1, &b1);
 			have_alloc = have_alloc && ha;
 			thr[r] = (double)c->count / ((double)el / 1e9);
-			cpu[r] = (double)(kb__cpu_ns() - cpu0) / (double)el * 100;
+			cpu[r] = (double)(kb_cpu_ns() - cpu0) / (double)el * 100;
 			apm[r] = ha ? (double)(a1 - a0) / (double)c->count : 0;
 			bpm[r] = ha ? (double)(b1 - b0) / (double)c->count : 0;
 			reps_lat[r][0] = ku_hist_percentile(h, 50);
@@ -168,24 +170,24 @@ int kb__core_run(struct kb_cfg *c)
 		ku_json_object_begin(&w);
 		ku_json_kv_string(&w, "name", name);
 		ku_json_kv_string(&w, "backend", "none");
-		kb__json_config(&w, c);
+		kb_result_config(&w, c, c->realtime);
 		ku_json_key(&w, "metrics");
 		ku_json_object_begin(&w);
 		{
 			double tcopy[1000];
 
 			memcpy(tcopy, thr, sizeof(double) * c->reps);
-			ku_json_kv_double(&w, "throughput_msgs_per_sec", kb__median(tcopy, c->reps));
-			ku_json_kv_double(&w, "ns_per_op", 1e9 / kb__median(tcopy, c->reps));
+			ku_json_kv_double(&w, "throughput_msgs_per_sec", kb_median(tcopy, c->reps));
+			ku_json_kv_double(&w, "ns_per_op", 1e9 / kb_median(tcopy, c->reps));
 		}
-		kb__json_latency(&w, "latency", hall);
+		kb_result_latency(&w, "latency", hall);
 		ku_json_kv_string(&w, "latency_kind", "per_op_mean_of_64");
-		ku_json_kv_double(&w, "cpu_usage_percent", kb__median(cpu, c->reps));
-		ku_json_kv_uint(&w, "peak_rss_bytes", kb__peak_rss());
+		ku_json_kv_double(&w, "cpu_usage_percent", kb_median(cpu, c->reps));
+		ku_json_kv_uint(&w, "peak_rss_bytes", kb_peak_rss());
 		ku_json_kv_double(&w, "error_rate", 0);
 		if (have_alloc) {
-			ku_json_kv_double(&w, "allocs_per_msg", kb__median(apm, c->reps));
-			ku_json_kv_double(&w, "bytes_per_msg", kb__median(bpm, c->reps));
+			ku_json_kv_double(&w, "allocs_per_msg", kb_median(apm, c->reps));
+			ku_json_kv_double(&w, "bytes_per_msg", kb_median(bpm, c->reps));
 		}
 		if (!strcmp(core_ops[k].name, "msg_create") || !strcmp(core_ops[k].name, "serialize")) {
 			ku_json_kv_uint(&w, "message_bytes", (uint64_t)x.len);
@@ -216,7 +218,7 @@ int kb__core_run(struct kb_cfg *c)
 		ku_hist_free(h);
 		ku_hist_free(hall);
 	}
-	rc = kb__json_finish(&w, c) ? 2 : 0;
+	rc = kb_result_finish(&w, c) ? 2 : 0;
 	ku_json_writer_free(&w);
 	free(x.buf);
 	free(x.payload);

@@ -14,7 +14,7 @@
 
 #include <kalloc.h>
 
-#include "driver.h"
+#include "kalloc-glue.h"
 
 bool kb_kalloc_loaded(void)
 {

@@ -103,8 +103,8 @@ static struct {
 	unsigned long long accepted, cut, refused, failed, bytes_up, bytes_down;
 } P = { .ep = -1, .reserve_fd = -1 };
 
-static void kb_proxy_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void kb_proxy_err(const char *fmt, ...)
+static void proxy_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void proxy_err(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -123,7 +123,7 @@ static void kb_proxy_err(const char *fmt, ...)
 		return;
 }
 
-static int kb_proxy_epoll(int op, struct kb_proxy_handle *h, uint32_t events)
+static int proxy_epoll(int op, struct kb_proxy_handle *h, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = h };
 
@@ -131,7 +131,7 @@ static int kb_proxy_epoll(int op, struct kb_proxy_handle *h, uint32_t events)
 }
 
 /* Parse "HOST:PORT", "[V6]:PORT" or "PORT" (host defaults to 127.0.0.1). */
-static int kb_proxy_resolve(const char *spec, bool passive, struct sockaddr_storage *ss, socklen_t *len)
+static int proxy_resolve(const char *spec, bool passive, struct sockaddr_storage *ss, socklen_t *len)
 {
 	char host[256] = "127.0.0.1";
 	const char *port = spec, *colon = strrchr(spec, ':');
@@ -173,7 +173,7 @@ static int kb_proxy_resolve(const char *spec, bool passive, struct sockaddr_stor
 	return 0;
 }
 
-static int kb_proxy_count_fds(void)
+static int proxy_count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -190,7 +190,7 @@ static int kb_proxy_count_fds(void)
 
 /* ---- pairs ---------------------------------------------------------------- */
 
-static void kb_proxy_reset_close(int fd)
+static void proxy_reset_close(int fd)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
@@ -201,7 +201,7 @@ static void kb_proxy_reset_close(int fd)
 }
 
 /* Close both ends; with `reset`, both peers see a connection reset. */
-static void kb_proxy_pair_kill(struct kb_proxy_pair *p, bool reset)
+static void proxy_pair_kill(struct kb_proxy_pair *p, bool reset)
 {
 	if (p->dead)
 		return;
@@ -211,7 +211,7 @@ static void kb_proxy_pair_kill(struct kb_proxy_pair *p, bool reset)
 			continue;
 		epoll_ctl(P.ep, EPOLL_CTL_DEL, p->end[i].h.fd, NULL);
 		if (reset)
-			kb_proxy_reset_close(p->end[i].h.fd);
+			proxy_reset_close(p->end[i].h.fd);
 		else
 			close(p->end[i].h.fd);
 		p->end[i].h.fd = -1;
@@ -227,7 +227,7 @@ static void kb_proxy_pair_kill(struct kb_proxy_pair *p, bool reset)
 	P.active--;
 }
 
-static void kb_proxy_pair_interest(struct kb_proxy_pair *p)
+static void proxy_pair_interest(struct kb_proxy_pair *p)
 {
 	for (int i = 0; i < 2 && !p->dead; i++) {
 		struct kb_proxy_end *e = &p->end[i];
@@ -242,14 +242,14 @@ static void kb_proxy_pair_interest(struct kb_proxy_pair *p)
 				ev |= EPOLLOUT;
 		}
 		if (ev != e->events) {
-			kb_proxy_epoll(EPOLL_CTL_MOD, &e->h, ev);
+			proxy_epoll(EPOLL_CTL_MOD, &e->h, ev);
 			e->events = ev;
 		}
 	}
 }
 
 /* Write what is buffered for end[to]; returns -1 when the pair died. */
-static int kb_proxy_flush(struct kb_proxy_pair *p, int to)
+static int proxy_flush(struct kb_proxy_pair *p, int to)
 {
 	struct kb_proxy_dir *d = &p->dir[1 - to];
 
@@ -261,7 +261,7 @@ static int kb_proxy_flush(struct kb_proxy_pair *p, int to)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			kb_proxy_pair_kill(p, true);
+			proxy_pair_kill(p, true);
 			return -1;
 		}
 		d->off += (size_t)n;
@@ -278,13 +278,13 @@ static int kb_proxy_flush(struct kb_proxy_pair *p, int to)
 		d->shut = true;
 	}
 	if (p->dir[0].shut && p->dir[1].shut) {
-		kb_proxy_pair_kill(p, false);
+		proxy_pair_kill(p, false);
 		return -1;
 	}
 	return 0;
 }
 
-static int kb_proxy_fill(struct kb_proxy_pair *p, int from)
+static int proxy_fill(struct kb_proxy_pair *p, int from)
 {
 	struct kb_proxy_dir *d = &p->dir[from];
 
@@ -305,17 +305,17 @@ static int kb_proxy_fill(struct kb_proxy_pair *p, int from)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			kb_proxy_pair_kill(p, true); /* forward the reset */
+			proxy_pair_kill(p, true); /* forward the reset */
 			return -1;
 		}
 		if (n == 0)
 			d->eof = true;
 		d->len += (size_t)n;
 	}
-	return kb_proxy_flush(p, 1 - from);
+	return proxy_flush(p, 1 - from);
 }
 
-static void kb_proxy_end_event(struct kb_proxy_end *e, uint32_t events)
+static void proxy_end_event(struct kb_proxy_end *e, uint32_t events)
 {
 	struct kb_proxy_pair *p = e->pair;
 	int i = e->side;
@@ -330,23 +330,23 @@ static void kb_proxy_end_event(struct kb_proxy_end *e, uint32_t events)
 			err = errno;
 		if (err) {
 			P.failed++;
-			kb_proxy_pair_kill(p, true);
+			proxy_pair_kill(p, true);
 			return;
 		}
 		p->connecting = false;
-		kb_proxy_pair_interest(p);
+		proxy_pair_interest(p);
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		if (kb_proxy_fill(p, i) < 0)
+		if (proxy_fill(p, i) < 0)
 			return;
 	if (events & EPOLLOUT)
-		if (kb_proxy_flush(p, i) < 0)
+		if (proxy_flush(p, i) < 0)
 			return;
-	kb_proxy_pair_interest(p);
+	proxy_pair_interest(p);
 }
 
-static void kb_proxy_accept(void)
+static void proxy_accept(void)
 {
 	for (;;) {
 		int cfd = accept4(P.listen.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), ufd;
@@ -361,7 +361,7 @@ static void kb_proxy_accept(void)
 				close(P.reserve_fd);
 				cfd = accept(P.listen.fd, NULL, NULL);
 				if (cfd >= 0)
-					kb_proxy_reset_close(cfd);
+					proxy_reset_close(cfd);
 				P.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 				P.failed++;
 				continue;
@@ -371,7 +371,7 @@ static void kb_proxy_accept(void)
 		P.accepted++;
 		if (P.blocked) {
 			P.refused++;
-			kb_proxy_reset_close(cfd);
+			proxy_reset_close(cfd);
 			continue;
 		}
 		ufd = socket(P.target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -380,7 +380,7 @@ static void kb_proxy_accept(void)
 			P.failed++;
 			if (ufd >= 0)
 				close(ufd);
-			kb_proxy_reset_close(cfd);
+			proxy_reset_close(cfd);
 			continue;
 		}
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -400,18 +400,18 @@ static void kb_proxy_accept(void)
 		if (connect(ufd, (struct sockaddr *)&P.target, P.target_len) < 0) {
 			if (errno != EINPROGRESS) {
 				P.failed++;
-				kb_proxy_pair_kill(p, true);
+				proxy_pair_kill(p, true);
 				continue;
 			}
 			p->connecting = true;
 		}
-		kb_proxy_epoll(EPOLL_CTL_ADD, &p->end[0].h, 0);
-		kb_proxy_epoll(EPOLL_CTL_ADD, &p->end[1].h, 0);
-		kb_proxy_pair_interest(p);
+		proxy_epoll(EPOLL_CTL_ADD, &p->end[0].h, 0);
+		proxy_epoll(EPOLL_CTL_ADD, &p->end[1].h, 0);
+		proxy_pair_interest(p);
 	}
 }
 
-static void kb_proxy_reap(void)
+static void proxy_reap(void)
 {
 	while (P.dead) {
 		struct kb_proxy_pair *p = P.dead;
@@ -429,8 +429,8 @@ static void kb_proxy_reap(void)
 
 /* ---- commands --------------------------------------------------------------- */
 
-static void kb_proxy_reply(struct kb_proxy_ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void kb_proxy_reply(struct kb_proxy_ctl *c, const char *fmt, ...)
+static void proxy_reply(struct kb_proxy_ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void proxy_reply(struct kb_proxy_ctl *c, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -458,7 +458,7 @@ static void kb_proxy_reply(struct kb_proxy_ctl *c, const char *fmt, ...)
 	}
 }
 
-static void kb_proxy_command(struct kb_proxy_ctl *c, char *line)
+static void proxy_command(struct kb_proxy_ctl *c, char *line)
 {
 	char *s = line, *e;
 
@@ -473,36 +473,36 @@ static void kb_proxy_command(struct kb_proxy_ctl *c, char *line)
 		unsigned n = 0;
 
 		while (P.pairs) {
-			kb_proxy_pair_kill(P.pairs, true);
+			proxy_pair_kill(P.pairs, true);
 			n++;
 		}
 		P.cut += n;
-		kb_proxy_reply(c, "ok cut %u", n);
+		proxy_reply(c, "ok cut %u", n);
 	} else if (!strcmp(s, "block")) {
 		P.blocked = true;
-		kb_proxy_reply(c, "ok blocked");
+		proxy_reply(c, "ok blocked");
 	} else if (!strcmp(s, "unblock")) {
 		P.blocked = false;
-		kb_proxy_reply(c, "ok unblocked");
+		proxy_reply(c, "ok unblocked");
 	} else if (!strcmp(s, "stats")) {
-		kb_proxy_reply(c,
+		proxy_reply(c,
 			       "ok accepted=%llu active=%u cut=%llu refused=%llu failed=%llu "
 			       "bytes_up=%llu bytes_down=%llu blocked=%d fds=%d",
 			       P.accepted, P.active, P.cut, P.refused, P.failed, P.bytes_up,
-			       P.bytes_down, P.blocked ? 1 : 0, kb_proxy_count_fds());
+			       P.bytes_down, P.blocked ? 1 : 0, proxy_count_fds());
 	} else if (!strcmp(s, "quit")) {
-		kb_proxy_reply(c, "ok bye");
+		proxy_reply(c, "ok bye");
 		P.quit = true;
 	} else if (!strcmp(s, "help")) {
-		kb_proxy_reply(c, "ok commands: cut block unblock stats quit help");
+		proxy_reply(c, "ok commands: cut block unblock stats quit help");
 	} else {
 		size_t n = strcspn(s, " \t");
 
-		kb_proxy_reply(c, "error unknown command '%.*s' (try help)", (int)(n > 64 ? 64 : n), s);
+		proxy_reply(c, "error unknown command '%.*s' (try help)", (int)(n > 64 ? 64 : n), s);
 	}
 }
 
-static void kb_proxy_ctl_close(struct kb_proxy_ctl *c)
+static void proxy_ctl_close(struct kb_proxy_ctl *c)
 {
 	if (c->dead)
 		return;
@@ -524,7 +524,7 @@ static void kb_proxy_ctl_close(struct kb_proxy_ctl *c)
 	P.dead_ctls = c;
 }
 
-static void kb_proxy_ctl_read(struct kb_proxy_ctl *c)
+static void proxy_ctl_read(struct kb_proxy_ctl *c)
 {
 	char buf[4096];
 	ssize_t n;
@@ -533,18 +533,18 @@ static void kb_proxy_ctl_read(struct kb_proxy_ctl *c)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
-		kb_proxy_ctl_close(c);
+		proxy_ctl_close(c);
 		return;
 	}
 	for (ssize_t i = 0; i < n && !c->dead && !P.quit; i++) {
 		if (buf[i] == '\n') {
 			if (c->binary)
-				kb_proxy_reply(c, "error binary data in command");
+				proxy_reply(c, "error binary data in command");
 			else if (c->overflow)
-				kb_proxy_reply(c, "error command too long (max %d bytes)", KB_PROXY_LINE - 1);
+				proxy_reply(c, "error command too long (max %d bytes)", KB_PROXY_LINE - 1);
 			else {
 				c->line[c->len] = '\0';
-				kb_proxy_command(c, c->line);
+				proxy_command(c, c->line);
 			}
 			c->len = 0;
 			c->overflow = c->binary = false;
@@ -558,7 +558,7 @@ static void kb_proxy_ctl_read(struct kb_proxy_ctl *c)
 	}
 }
 
-static void kb_proxy_ctl_accept(void)
+static void proxy_ctl_accept(void)
 {
 	for (;;) {
 		int fd = accept4(P.ctl_listen.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -580,13 +580,13 @@ static void kb_proxy_ctl_accept(void)
 		if (P.ctls)
 			P.ctls->prev = c;
 		P.ctls = c;
-		kb_proxy_epoll(EPOLL_CTL_ADD, &c->h, EPOLLIN);
+		proxy_epoll(EPOLL_CTL_ADD, &c->h, EPOLLIN);
 	}
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-static void kb_proxy_usage(FILE *f)
+static void proxy_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kb-proxy --target HOST:PORT [--listen [HOST:]PORT] [--control PATH]\n"
@@ -596,15 +596,15 @@ static void kb_proxy_usage(FILE *f)
 		"from stdin and from the control socket: cut block unblock stats quit help.\n");
 }
 
-static int kb_proxy_listen_on(const char *spec, int *port_out)
+static int proxy_listen_on(const char *spec, int *port_out)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, one = 1, rc;
 
-	rc = kb_proxy_resolve(spec, true, &ss, &len);
+	rc = proxy_resolve(spec, true, &ss, &len);
 	if (rc < 0) {
-		kb_proxy_err("bad --listen address '%s'", spec);
+		proxy_err("bad --listen address '%s'", spec);
 		return -1;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -612,7 +612,7 @@ static int kb_proxy_listen_on(const char *spec, int *port_out)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 1024) < 0) {
-		kb_proxy_err("cannot listen on '%s': %s", spec, strerror(errno));
+		proxy_err("cannot listen on '%s': %s", spec, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -623,13 +623,13 @@ static int kb_proxy_listen_on(const char *spec, int *port_out)
 	return fd;
 }
 
-static int kb_proxy_control_on(const char *path)
+static int proxy_control_on(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		kb_proxy_err("control socket path too long: '%s'", path);
+		proxy_err("control socket path too long: '%s'", path);
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
@@ -638,7 +638,7 @@ static int kb_proxy_control_on(const char *path)
 		return -1;
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
-		kb_proxy_err("cannot listen on control socket '%s': %s", path, strerror(errno));
+		proxy_err("cannot listen on control socket '%s': %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -669,24 +669,24 @@ int main(int argc, char **argv)
 		case 'c': P.control_path = optarg; break;
 		case 'n': use_stdin = false; break;
 		case 'p': port_file = optarg; break;
-		case 'h': kb_proxy_usage(stdout); return 0;
-		default: kb_proxy_usage(stderr); return 2;
+		case 'h': proxy_usage(stdout); return 0;
+		default: proxy_usage(stderr); return 2;
 		}
 	}
 	if (optind != argc) {
-		kb_proxy_err("unexpected argument '%s'", argv[optind]);
+		proxy_err("unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
 	if (!target) {
-		kb_proxy_err("--target HOST:PORT is required");
+		proxy_err("--target HOST:PORT is required");
 		return 2;
 	}
-	if (kb_proxy_resolve(target, false, &P.target, &P.target_len) < 0) {
-		kb_proxy_err("bad --target address '%s'", target);
+	if (proxy_resolve(target, false, &P.target, &P.target_len) < 0) {
+		proxy_err("bad --target address '%s'", target);
 		return 2;
 	}
 	if (!use_stdin && !P.control_path) {
-		kb_proxy_err("--no-stdin needs --control PATH (or nothing could stop the proxy but a signal)");
+		proxy_err("--no-stdin needs --control PATH (or nothing could stop the proxy but a signal)");
 		return 2;
 	}
 
@@ -700,30 +700,30 @@ int main(int argc, char **argv)
 	P.ep = epoll_create1(EPOLL_CLOEXEC);
 	P.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	P.listen.kind = KB_PK_LISTEN;
-	P.listen.fd = kb_proxy_listen_on(listen_spec, &port);
+	P.listen.fd = proxy_listen_on(listen_spec, &port);
 	if (P.ep < 0 || P.listen.fd < 0)
 		return 1;
-	kb_proxy_epoll(EPOLL_CTL_ADD, &P.listen, EPOLLIN);
+	proxy_epoll(EPOLL_CTL_ADD, &P.listen, EPOLLIN);
 	P.sig.kind = KB_PK_SIGNAL;
 	P.sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	kb_proxy_epoll(EPOLL_CTL_ADD, &P.sig, EPOLLIN);
+	proxy_epoll(EPOLL_CTL_ADD, &P.sig, EPOLLIN);
 	if (P.control_path) {
 		P.ctl_listen.kind = KB_PK_CTL_LISTEN;
-		P.ctl_listen.fd = kb_proxy_control_on(P.control_path);
+		P.ctl_listen.fd = proxy_control_on(P.control_path);
 		if (P.ctl_listen.fd < 0)
 			return 1;
-		kb_proxy_epoll(EPOLL_CTL_ADD, &P.ctl_listen, EPOLLIN);
+		proxy_epoll(EPOLL_CTL_ADD, &P.ctl_listen, EPOLLIN);
 	}
 	if (use_stdin) {
 		P.in.h.kind = KB_PK_STDIN;
 		P.in.h.fd = STDIN_FILENO;
-		if (kb_proxy_epoll(EPOLL_CTL_ADD, &P.in.h, EPOLLIN) < 0) {
+		if (proxy_epoll(EPOLL_CTL_ADD, &P.in.h, EPOLLIN) < 0) {
 			/* A regular file or /dev/null cannot be polled: read it now. */
 			if (errno != EPERM) {
-				kb_proxy_err("cannot watch stdin: %s", strerror(errno));
+				proxy_err("cannot watch stdin: %s", strerror(errno));
 				return 1;
 			}
-			kb_proxy_err("stdin is not a pipe or terminal; use --no-stdin --control PATH");
+			proxy_err("stdin is not a pipe or terminal; use --no-stdin --control PATH");
 			return 2;
 		}
 	}
@@ -731,7 +731,7 @@ int main(int argc, char **argv)
 		FILE *f = fopen(port_file, "w");
 
 		if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0) {
-			kb_proxy_err("cannot write port file '%s'", port_file);
+			proxy_err("cannot write port file '%s'", port_file);
 			return 1;
 		}
 	}
@@ -744,32 +744,32 @@ int main(int argc, char **argv)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			kb_proxy_err("epoll_wait: %s", strerror(errno));
+			proxy_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
 		for (int i = 0; i < n && !P.quit; i++) {
 			struct kb_proxy_handle *h = evs[i].data.ptr;
 
 			switch (h->kind) {
-			case KB_PK_LISTEN: kb_proxy_accept(); break;
-			case KB_PK_END: kb_proxy_end_event((struct kb_proxy_end *)h, evs[i].events); break;
+			case KB_PK_LISTEN: proxy_accept(); break;
+			case KB_PK_END: proxy_end_event((struct kb_proxy_end *)h, evs[i].events); break;
 			case KB_PK_STDIN:
 			case KB_PK_CTL:
 				if (!((struct kb_proxy_ctl *)h)->dead)
-					kb_proxy_ctl_read((struct kb_proxy_ctl *)h);
+					proxy_ctl_read((struct kb_proxy_ctl *)h);
 				break;
-			case KB_PK_CTL_LISTEN: kb_proxy_ctl_accept(); break;
+			case KB_PK_CTL_LISTEN: proxy_ctl_accept(); break;
 			case KB_PK_SIGNAL: P.quit = true; break;
 			}
 		}
-		kb_proxy_reap();
+		proxy_reap();
 	}
 
 	while (P.pairs)
-		kb_proxy_pair_kill(P.pairs, false);
+		proxy_pair_kill(P.pairs, false);
 	while (P.ctls)
-		kb_proxy_ctl_close(P.ctls);
-	kb_proxy_reap();
+		proxy_ctl_close(P.ctls);
+	proxy_reap();
 	close(P.listen.fd);
 	if (P.control_path) {
 		close(P.ctl_listen.fd);

@@ -18,7 +18,7 @@
 extern char **environ;
 
 /* Runs argv with stdin and stdout on /dev/null, stderr appended to log. */
-static int kb__ci_run(char **argv, const char *log)
+static int ci_run(char **argv, const char *log)
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -77,7 +77,7 @@ int kb_ci_reports(const char *kprof, const char *out, const char *source_root)
 		}
 		argv[n++] = "-o";
 		argv[n++] = path;
-		if (kb__ci_run(argv, log) == 0)
+		if (ci_run(argv, log) == 0)
 			written++;
 		else
 			fprintf(stderr, "kbench: note: kprof leaks --format %s failed, see %s\n", fmt[f][0], log);

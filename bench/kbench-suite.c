@@ -18,11 +18,11 @@
 
 #include "kbench.h"
 
-static const char *const kb__drivers[] = { "pub", "sub", "e2e", "core", NULL };
-static const char *const kb__backends[] = { "memory", "kafka", "amqp", "mqtt", NULL };
-static const char *const kb__features[] = { "none", "ack", "correlation_id", "metadata", "nack_rate", "rate", NULL };
+static const char *const drivers[] = { "pub", "sub", "e2e", "core", NULL };
+static const char *const backends[] = { "memory", "kafka", "amqp", "mqtt", NULL };
+static const char *const features[] = { "none", "ack", "correlation_id", "metadata", "nack_rate", "rate", NULL };
 
-static int kb__in(const char *s, const char *const *set)
+static int in(const char *s, const char *const *set)
 {
 	for (size_t i = 0; set[i]; i++)
 		if (!strcmp(s, set[i]))
@@ -30,7 +30,7 @@ static int kb__in(const char *s, const char *const *set)
 	return 0;
 }
 
-static char *kb__trim(char *s)
+static char *trim(char *s)
 {
 	char *e;
 
@@ -42,18 +42,18 @@ static char *kb__trim(char *s)
 	return s;
 }
 
-static void kb__list_free(struct kb_list *l)
+static void list_free(struct kb_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	l->n = 0;
 }
 
-static int kb__list_parse(struct kb_list *l, char *val, const char *what, char *err, size_t errlen)
+static int list_parse(struct kb_list *l, char *val, const char *what, char *err, size_t errlen)
 {
 	char *save = NULL;
 
-	kb__list_free(l);
+	list_free(l);
 	for (char *t = strtok_r(val, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
 		if (l->n == KB_SUITE_MAX_LIST) {
 			snprintf(err, errlen, "too many %s (at most %d)", what, KB_SUITE_MAX_LIST);
@@ -68,7 +68,7 @@ static int kb__list_parse(struct kb_list *l, char *val, const char *what, char *
 	return 0;
 }
 
-static int kb__positive_ints(const struct kb_list *l, const char *what, char *err, size_t errlen)
+static int positive_ints(const struct kb_list *l, const char *what, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		char *end;
@@ -82,7 +82,7 @@ static int kb__positive_ints(const struct kb_list *l, const char *what, char *er
 	return 0;
 }
 
-static int kb__number(const char *v, const char *what, char *err, size_t errlen)
+static int number(const char *v, const char *what, char *err, size_t errlen)
 {
 	char *end;
 	double d = strtod(v, &end);
@@ -94,17 +94,17 @@ static int kb__number(const char *v, const char *what, char *err, size_t errlen)
 	return 0;
 }
 
-static int kb__set(struct kb_suite *s, struct kb_suite_block *b, const char *key, char *val, char *err,
+static int set(struct kb_suite *s, struct kb_suite_block *b, const char *key, char *val, char *err,
 		   size_t errlen)
 {
 	char **str = NULL;
 	int rc;
 
 	if (!strcmp(key, "backends")) {
-		if ((rc = kb__list_parse(&b->backends, val, key, err, errlen)))
+		if ((rc = list_parse(&b->backends, val, key, err, errlen)))
 			return rc;
 		for (size_t i = 0; i < b->backends.n; i++)
-			if (!kb__in(b->backends.v[i], kb__backends)) {
+			if (!in(b->backends.v[i], backends)) {
 				snprintf(err, errlen, "unknown backend '%s' (memory, kafka, amqp, mqtt)", b->backends.v[i]);
 				return -EINVAL;
 			}
@@ -113,12 +113,12 @@ static int kb__set(struct kb_suite *s, struct kb_suite_block *b, const char *key
 	if (!strcmp(key, "sizes") || !strcmp(key, "batches") || !strcmp(key, "clients")) {
 		struct kb_list *l = key[0] == 's' ? &b->sizes : key[0] == 'b' ? &b->batches : &b->clients;
 
-		if ((rc = kb__list_parse(l, val, key, err, errlen)))
+		if ((rc = list_parse(l, val, key, err, errlen)))
 			return rc;
-		return kb__positive_ints(l, key, err, errlen);
+		return positive_ints(l, key, err, errlen);
 	}
 	if (!strcmp(key, "features")) {
-		if ((rc = kb__list_parse(&b->features, val, key, err, errlen)))
+		if ((rc = list_parse(&b->features, val, key, err, errlen)))
 			return rc;
 		/* each entry: none, or FEATURE[=VALUE] joined with '+' */
 		for (size_t i = 0; i < b->features.n; i++) {
@@ -129,13 +129,13 @@ static int kb__set(struct kb_suite *s, struct kb_suite_block *b, const char *key
 
 				if (eq)
 					*eq = 0;
-				if (!kb__in(t, kb__features)) {
+				if (!in(t, features)) {
 					snprintf(err, errlen, "unknown feature '%s' (none, ack, correlation_id, metadata=N, "
 						 "nack_rate=R, rate=R, joined with +)", t);
 					free(dup);
 					return -EINVAL;
 				}
-				if (eq && kb__number(eq + 1, t, err, errlen)) {
+				if (eq && number(eq + 1, t, err, errlen)) {
 					free(dup);
 					return -EINVAL;
 				}
@@ -174,7 +174,7 @@ static int kb__set(struct kb_suite *s, struct kb_suite_block *b, const char *key
 	else if (!strcmp(key, "timeout"))
 		str = &b->timeout;
 	if (str) {
-		if (kb__number(val, key, err, errlen))
+		if (number(val, key, err, errlen))
 			return -EINVAL;
 		free(*str);
 		*str = strdup(val);
@@ -253,7 +253,7 @@ int kb_suite_load(const char *path, struct kb_suite *s, char *err, size_t errlen
 		}
 		if ((hash = strchr(line, '#')))
 			*hash = 0;
-		p = kb__trim(line);
+		p = trim(line);
 		if (!*p)
 			continue;
 		if (*p == '[') {
@@ -265,8 +265,8 @@ int kb_suite_load(const char *path, struct kb_suite *s, char *err, size_t errlen
 				break;
 			}
 			*end = 0;
-			p = kb__trim(p + 1);
-			if (!kb__in(p, kb__drivers)) {
+			p = trim(p + 1);
+			if (!in(p, drivers)) {
 				snprintf(err, errlen, "%s:%d: unknown driver '%s' (pub, sub, e2e, core)", path, lineno, p);
 				rc = -EINVAL;
 				break;
@@ -287,7 +287,7 @@ int kb_suite_load(const char *path, struct kb_suite *s, char *err, size_t errlen
 			break;
 		}
 		*eq = 0;
-		if ((rc = kb__set(s, cur, kb__trim(p), kb__trim(eq + 1), why, sizeof(why)))) {
+		if ((rc = set(s, cur, trim(p), trim(eq + 1), why, sizeof(why)))) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 			break;
 		}
@@ -310,13 +310,13 @@ int kb_suite_load(const char *path, struct kb_suite *s, char *err, size_t errlen
 	return rc;
 }
 
-static void kb__block_free(struct kb_suite_block *b)
+static void block_free(struct kb_suite_block *b)
 {
-	kb__list_free(&b->backends);
-	kb__list_free(&b->sizes);
-	kb__list_free(&b->batches);
-	kb__list_free(&b->clients);
-	kb__list_free(&b->features);
+	list_free(&b->backends);
+	list_free(&b->sizes);
+	list_free(&b->batches);
+	list_free(&b->clients);
+	list_free(&b->features);
 	free(b->driver);
 	free(b->count);
 	free(b->duration);
@@ -328,9 +328,9 @@ static void kb__block_free(struct kb_suite_block *b)
 
 void kb_suite_free(struct kb_suite *s)
 {
-	kb__block_free(&s->global);
+	block_free(&s->global);
 	for (size_t i = 0; i < s->ndrivers; i++)
-		kb__block_free(&s->drivers[i]);
+		block_free(&s->drivers[i]);
 	free(s->name);
 	free(s->path);
 	free(s->description);
@@ -338,28 +338,28 @@ void kb_suite_free(struct kb_suite *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static const struct kb_list *kb__pick(const struct kb_list *a, const struct kb_list *b, const struct kb_list *def)
+static const struct kb_list *pick(const struct kb_list *a, const struct kb_list *b, const struct kb_list *def)
 {
 	return a->n ? a : b->n ? b : def;
 }
 
-static const char *kb__pick_s(const char *a, const char *b)
+static const char *pick_s(const char *a, const char *b)
 {
 	return a ? a : b;
 }
 
-static int kb__cmp_str(const void *a, const void *b)
+static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void kb__arg(struct kb_case *c, const char *a)
+static void arg(struct kb_case *c, const char *a)
 {
 	if (c->argc < (int)(sizeof(c->argv) / sizeof(c->argv[0])) - 1)
 		c->argv[c->argc++] = strdup(a);
 }
 
-static int kb__backend_wanted(const char *b, const char *only)
+static int backend_wanted(const char *b, const char *only)
 {
 	size_t n = strlen(b);
 
@@ -383,15 +383,15 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 	for (size_t d = 0; d < s->ndrivers; d++) {
 		const struct kb_suite_block *b = &s->drivers[d], *g = &s->global;
 		int core = !strcmp(b->driver, "core");
-		const struct kb_list *be = core ? &no_backend : kb__pick(&b->backends, &g->backends, &def_backends);
-		const struct kb_list *sz = kb__pick(&b->sizes, &g->sizes, &def_size);
-		const struct kb_list *ba = core ? &def_one : kb__pick(&b->batches, &g->batches, &def_one);
-		const struct kb_list *cl = core ? &def_one : kb__pick(&b->clients, &g->clients, &def_one);
-		const struct kb_list *fe = core ? &def_feat : kb__pick(&b->features, &g->features, &def_feat);
-		const char *count = count_override ? count_override : kb__pick_s(b->count, g->count);
-		const char *duration = count_override ? NULL : kb__pick_s(b->duration, g->duration);
-		const char *warmup = kb__pick_s(b->warmup, g->warmup), *rate = kb__pick_s(b->rate, g->rate);
-		const char *timeout = kb__pick_s(b->timeout, g->timeout), *extra = kb__pick_s(b->extra, g->extra);
+		const struct kb_list *be = core ? &no_backend : pick(&b->backends, &g->backends, &def_backends);
+		const struct kb_list *sz = pick(&b->sizes, &g->sizes, &def_size);
+		const struct kb_list *ba = core ? &def_one : pick(&b->batches, &g->batches, &def_one);
+		const struct kb_list *cl = core ? &def_one : pick(&b->clients, &g->clients, &def_one);
+		const struct kb_list *fe = core ? &def_feat : pick(&b->features, &g->features, &def_feat);
+		const char *count = count_override ? count_override : pick_s(b->count, g->count);
+		const char *duration = count_override ? NULL : pick_s(b->duration, g->duration);
+		const char *warmup = pick_s(b->warmup, g->warmup), *rate = pick_s(b->rate, g->rate);
+		const char *timeout = pick_s(b->timeout, g->timeout), *extra = pick_s(b->extra, g->extra);
 		int reps = reps_override ? reps_override : b->reps ? b->reps : g->reps ? g->reps : 5;
 		int procs = b->processes ? b->processes : g->processes ? g->processes : 1;
 		char repstr[16];
@@ -403,7 +403,7 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 			return -E2BIG;
 		}
 		for (size_t ib = 0; ib < be->n; ib++) {
-			if (!core && !kb__backend_wanted(be->v[ib], only))
+			if (!core && !backend_wanted(be->v[ib], only))
 				continue;
 			for (size_t is = 0; is < sz->n; is++)
 				for (size_t ia = 0; ia < ba->n; ia++)
@@ -437,34 +437,34 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 								char prog[64];
 
 								snprintf(prog, sizeof(prog), "bench_%s", b->driver);
-								kb__arg(k, prog);
+								arg(k, prog);
 							}
 							if (!core) {
-								kb__arg(k, "--backend");
-								kb__arg(k, be->v[ib]);
-								kb__arg(k, "--batch");
-								kb__arg(k, ba->v[ia]);
-								kb__arg(k, "--clients");
-								kb__arg(k, cl->v[ic]);
+								arg(k, "--backend");
+								arg(k, be->v[ib]);
+								arg(k, "--batch");
+								arg(k, ba->v[ia]);
+								arg(k, "--clients");
+								arg(k, cl->v[ic]);
 							}
-							kb__arg(k, "--size");
-							kb__arg(k, sz->v[is]);
-							kb__arg(k, "--reps");
-							kb__arg(k, repstr);
+							arg(k, "--size");
+							arg(k, sz->v[is]);
+							arg(k, "--reps");
+							arg(k, repstr);
 							if (count) {
-								kb__arg(k, "--count");
-								kb__arg(k, count);
+								arg(k, "--count");
+								arg(k, count);
 							} else if (duration) {
-								kb__arg(k, "--duration");
-								kb__arg(k, duration);
+								arg(k, "--duration");
+								arg(k, duration);
 							}
 							if (warmup) {
-								kb__arg(k, "--warmup");
-								kb__arg(k, warmup);
+								arg(k, "--warmup");
+								arg(k, warmup);
 							}
 							if (rate && strcmp(rate, "0")) {
-								kb__arg(k, "--rate");
-								kb__arg(k, rate);
+								arg(k, "--rate");
+								arg(k, rate);
 							}
 							dup = strdup(fe->v[ife]);
 							for (char *t = strtok_r(dup, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
@@ -479,9 +479,9 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 								for (char *q = flag; *q; q++)
 									if (*q == '_')
 										*q = '-';
-								kb__arg(k, flag);
+								arg(k, flag);
 								if (eq)
-									kb__arg(k, eq + 1);
+									arg(k, eq + 1);
 								snprintf(id + il, sizeof(id) - il, "-%s%s%s", t, eq ? "" : "", eq ? eq + 1 : "");
 								snprintf(label + ll, sizeof(label) - ll, " +%s%s%s", t, eq ? "=" : "", eq ? eq + 1 : "");
 							}
@@ -490,7 +490,7 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 								char *ed = strdup(extra), *es = NULL;
 
 								for (char *t = strtok_r(ed, " \t", &es); t; t = strtok_r(NULL, " \t", &es))
-									kb__arg(k, t);
+									arg(k, t);
 								free(ed);
 							}
 							for (char *q = id; *q; q++)
@@ -511,7 +511,7 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 		}
 		for (size_t i = 0; i < n; i++)
 			ids[i] = c[i].id;
-		qsort(ids, n, sizeof(*ids), kb__cmp_str);
+		qsort(ids, n, sizeof(*ids), cmp_str);
 		for (size_t i = 1; i < n && !dup; i++)
 			dup = !strcmp(ids[i - 1], ids[i]);
 		free(ids);

@@ -4,9 +4,10 @@
 # installed layout (the paths compiled in below); suites are installed to
 # $(pkgdatadir)/suites.
 bin_PROGRAMS += bench/kbench
-bench_kbench_SOURCES = bench/kbench.h bench/kbench.c bench/kbench-suite.c \
-	bench/kbench-ci.h bench/kbench-ci.c
-bench_kbench_CPPFLAGS = $(AM_CPPFLAGS) \
+bench_kbench_SOURCES = bench/kbench.h bench/kbench-internal.h bench/kbench.c bench/kbench-opts.c \
+	bench/kbench-brokers.c bench/kbench-case.c bench/kbench-ab.c bench/kbench-results.c \
+	bench/kbench-util.c bench/kbench-suite.c bench/kbench-ci.h bench/kbench-ci.c $(KB_BASE_SOURCES)
+bench_kbench_CPPFLAGS = $(KU_CPPFLAGS) \
 	-DKB_PKGDATADIR='"$(pkgdatadir)"' -DKB_LIBDIR='"$(libdir)"' \
 	-DKB_BINDIR='"$(bindir)"' -DKB_SRCDIR='"$(abs_top_srcdir)"'
 bench_kbench_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)

@@ -2,14 +2,20 @@
 # bench/: the benchmark drivers over four backends (memory always; kafka,
 # amqp, mqtt when configure found their client library), the message
 # model, the Kafka mock-cluster helper and scripts/brokers.
+# die() and the host object of result documents: every program of bench/
+# (the drivers' library, kbench, bench_connect through the library).
+KB_BASE_SOURCES = bench/die.h bench/die.c bench/host.h bench/host.c
 noinst_LTLIBRARIES += bench/libkbench.la
 bench_libkbench_la_SOURCES = \
-	bench/backend.h bench/backend.c bench/backend-memory.c \
+	bench/backend.h bench/backend-internal.h bench/backend.c bench/conn.c bench/backend-memory.c \
 	bench/message.h bench/message.c bench/router.h bench/router.c \
-	bench/driver.h bench/driver-internal.h bench/driver.c bench/core.c \
-	bench/kalloc-glue.c
+	bench/driver.h bench/driver.c bench/flags.h bench/flags.c \
+	bench/messaging.h bench/messaging-internal.h bench/messaging.c \
+	bench/producer.c bench/consumer.c bench/realtime.c bench/msglog.h bench/msglog.c \
+	bench/core.h bench/core.c bench/result.h bench/result.c \
+	bench/kalloc-glue.h bench/kalloc-glue.c $(KB_BASE_SOURCES)
 KB_GIT_COMMIT_TEXT = $(shell cd '$(top_srcdir)' && git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-bench_libkbench_la_CPPFLAGS = $(AM_CPPFLAGS) -DKB_GIT_COMMIT='"$(KB_GIT_COMMIT_TEXT)"' \
+bench_libkbench_la_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/preload -DKB_GIT_COMMIT='"$(KB_GIT_COMMIT_TEXT)"' \
 	-DKB_MOCKCLUSTER_PATH='"$(pkglibexecdir)/kb-mockcluster"'
 bench_libkbench_la_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(RDKAFKA_CFLAGS) $(RABBITMQ_CFLAGS)
 bench_libkbench_la_LIBADD = lib/libku.la -lm

@@ -14,10 +14,10 @@
 
 #include "message.h"
 
-static __thread uint64_t kb__rs[4];
-static __thread int kb__rs_init;
+static __thread uint64_t rs[4];
+static __thread int rs_init;
 
-static uint64_t kb__splitmix(uint64_t *x)
+static uint64_t splitmix(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
 
@@ -26,7 +26,7 @@ static uint64_t kb__splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-static void kb__seed(void)
+static void seed(void)
 {
 	uint64_t seed;
 	struct timespec ts;
@@ -35,31 +35,31 @@ static void kb__seed(void)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)getpid();
 	}
-	seed ^= (uint64_t)(uintptr_t)&kb__rs; /* distinct per thread */
+	seed ^= (uint64_t)(uintptr_t)&rs; /* distinct per thread */
 	for (int i = 0; i < 4; i++)
-		kb__rs[i] = kb__splitmix(&seed);
-	kb__rs_init = 1;
+		rs[i] = splitmix(&seed);
+	rs_init = 1;
 }
 
-static inline uint64_t kb__rotl(uint64_t x, int k)
+static inline uint64_t rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
 }
 
 uint64_t kb_rand64(void)
 {
-	uint64_t *s = kb__rs, r, t;
+	uint64_t *s = rs, r, t;
 
-	if (__builtin_expect(!kb__rs_init, 0))
-		kb__seed();
-	r = kb__rotl(s[1] * 5, 7) * 9;
+	if (__builtin_expect(!rs_init, 0))
+		seed();
+	r = rotl(s[1] * 5, 7) * 9;
 	t = s[1] << 17;
 	s[2] ^= s[0];
 	s[3] ^= s[1];
 	s[1] ^= s[2];
 	s[0] ^= s[3];
 	s[2] ^= t;
-	s[3] = kb__rotl(s[3], 45);
+	s[3] = rotl(s[3], 45);
 	return r;
 }
 
@@ -74,7 +74,7 @@ void kb_uuid_v4(struct kb_uuid *u)
 }
 
 /* two hex digits per byte from one table load; the dashes are fixed */
-static const char kb__hex2[513] =
+static const char hex2[513] =
 #define KB_H16(x) #x "0" #x "1" #x "2" #x "3" #x "4" #x "5" #x "6" #x "7" #x "8" #x "9" #x "a" #x "b" #x "c" #x "d" #x "e" #x "f"
 	KB_H16(0) KB_H16(1) KB_H16(2) KB_H16(3) KB_H16(4) KB_H16(5) KB_H16(6) KB_H16(7)
 	KB_H16(8) KB_H16(9) KB_H16(a) KB_H16(b) KB_H16(c) KB_H16(d) KB_H16(e) KB_H16(f);
@@ -85,12 +85,12 @@ void kb_uuid_format(const struct kb_uuid *u, char out[37])
 	static const unsigned char pos[16] = { 0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34 };
 
 	for (int i = 0; i < 16; i++)
-		memcpy(out + pos[i], kb__hex2 + 2 * u->b[i], 2);
+		memcpy(out + pos[i], hex2 + 2 * u->b[i], 2);
 	out[8] = out[13] = out[18] = out[23] = '-';
 	out[36] = '\0';
 }
 
-static int kb__hexval(char c)
+static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -113,8 +113,8 @@ int kb_uuid_parse(const char *s, struct kb_uuid *u)
 				return -EINVAL;
 			continue;
 		}
-		hi = kb__hexval(s[i]);
-		lo = hi < 0 ? -1 : kb__hexval(s[i + 1]);
+		hi = hexval(s[i]);
+		lo = hi < 0 ? -1 : hexval(s[i + 1]);
 		if (lo < 0)
 			return -EINVAL;
 		u->b[j++] = (uint8_t)(hi << 4 | lo);
@@ -132,12 +132,12 @@ size_t kb_msg_size(const struct kb_msg *m)
 	return n;
 }
 
-static inline void kb__put64(uint8_t *p, uint64_t v)
+static inline void put64(uint8_t *p, uint64_t v)
 {
 	memcpy(p, &v, 8); /* little-endian hosts only (x86-64, arm64) */
 }
 
-static inline uint64_t kb__get64(const uint8_t *p)
+static inline uint64_t get64(const uint8_t *p)
 {
 	uint64_t v;
 
@@ -145,7 +145,7 @@ static inline uint64_t kb__get64(const uint8_t *p)
 	return v;
 }
 
-static inline uint32_t kb__get32(const uint8_t *p)
+static inline uint32_t get32(const uint8_t *p)
 {
 	uint32_t v;
 
@@ -167,9 +167,9 @@ long kb_msg_serialize(const struct kb_msg *m, void *buf, size_t cap)
 	p[1] = m->flags & (KB_MSG_F_CORR | KB_MSG_F_REDELIVERED | KB_MSG_F_WARMUP);
 	memcpy(p + 2, &nmeta, 2);
 	memcpy(p + 4, m->id.b, 16);
-	kb__put64(p + 20, m->intended_ns);
-	kb__put64(p + 28, m->sent_ns);
-	kb__put64(p + 36, m->seq);
+	put64(p + 20, m->intended_ns);
+	put64(p + 28, m->sent_ns);
+	put64(p + 36, m->seq);
 	memcpy(p + 44, &m->producer, 4);
 	memcpy(p + 48, &m->len, 4);
 	p += KB_MSG_HEADER;
@@ -204,11 +204,11 @@ int kb_msg_parse(const void *buf, size_t len, struct kb_msg *m)
 	m->flags = p[1];
 	m->nmeta = nmeta;
 	memcpy(m->id.b, p + 4, 16);
-	m->intended_ns = kb__get64(p + 20);
-	m->sent_ns = kb__get64(p + 28);
-	m->seq = kb__get64(p + 36);
-	m->producer = kb__get32(p + 44);
-	m->len = kb__get32(p + 48);
+	m->intended_ns = get64(p + 20);
+	m->sent_ns = get64(p + 28);
+	m->seq = get64(p + 36);
+	m->producer = get32(p + 44);
+	m->len = get32(p + 48);
 	p += KB_MSG_HEADER;
 	if (m->flags & KB_MSG_F_CORR) {
 		if (end - p < 16)
@@ -243,10 +243,10 @@ int kb_msg_peek(const void *buf, size_t len, uint32_t *producer, uint64_t *seq,
 
 	if (len < KB_MSG_HEADER || p[0] != KB_MSG_MAGIC)
 		return -EINVAL;
-	*producer = kb__get32(p + 44);
-	*seq = kb__get64(p + 36);
-	*intended_ns = kb__get64(p + 20);
-	*sent_ns = kb__get64(p + 28);
+	*producer = get32(p + 44);
+	*seq = get64(p + 36);
+	*intended_ns = get64(p + 20);
+	*sent_ns = get64(p + 28);
 	return 0;
 }
 

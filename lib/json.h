@@ -7,8 +7,12 @@
  * are sticky: after the first failure (out of memory, or a call that breaks
  * the JSON grammar such as a value where a key is expected) every call is a
  * no-op and ku_json_writer_error() returns the negative errno. Commas, colons
- * and indentation are inserted automatically. Non-finite doubles are written
- * as null (JSON has no NaN/Inf). Strings are written as valid UTF-8 whatever
+ * and indentation are inserted automatically. Numbers are written the same
+ * whatever the program's locale (LC_NUMERIC), with a '.' (the parser reads
+ * them back the same way): the interposers write from inside programs that
+ * set a locale of their own. Non-finite doubles are written as null (JSON
+ * has no NaN/Inf), by every writer of the project: this is the only one.
+ * Strings are written as valid UTF-8 whatever
  * bytes they hold: each ill-formed sequence becomes U+FFFD (ku_utf8_seq),
  * control characters are escaped.
  *
@@ -47,6 +51,7 @@ struct ku_json_writer {
 	char kind[KU_JSON_WRITER_MAX_DEPTH];
 	uint32_t n[KU_JSON_WRITER_MAX_DEPTH];
 	bool key_pending;
+	const char *brk; /* ku_json_newline: before the next key or element */
 };
 
 void ku_json_writer_init(struct ku_json_writer *w, unsigned flags);
@@ -55,6 +60,9 @@ void ku_json_writer_free(struct ku_json_writer *w);
 int ku_json_writer_error(const struct ku_json_writer *w);
 /* The text so far (never NULL after init); *len may be NULL. */
 const char *ku_json_writer_text(const struct ku_json_writer *w, size_t *len);
+/* Prints the document and a newline to f when the writer has no error;
+   returns that error (0 or a negative errno). */
+int ku_json_writer_print(const struct ku_json_writer *w, FILE *f);
 /* Writes the complete document (plus a final newline) to path atomically
    (temporary file + rename). Fails with -EINVAL when containers are open. */
 int ku_json_writer_save(const struct ku_json_writer *w, const char *path);
@@ -69,8 +77,12 @@ void ku_json_string(struct ku_json_writer *w, const char *s); /* NULL -> null */
 void ku_json_stringn(struct ku_json_writer *w, const char *s, size_t n);
 void ku_json_int(struct ku_json_writer *w, int64_t v);
 void ku_json_uint(struct ku_json_writer *w, uint64_t v);
-/* Shortest text that reads back as the same double ("%.17g" fallback). */
+/* Shortest text that reads back as the same double (15 to 17 significant
+ * digits), '.' as decimal point; null when v is not finite. */
 void ku_json_double(struct ku_json_writer *w, double v);
+/* A count that may be an estimate (a double): a whole number, never in
+ * exponent notation below 2^63; null when v is not finite. */
+void ku_json_whole(struct ku_json_writer *w, double v);
 void ku_json_bool(struct ku_json_writer *w, bool v);
 void ku_json_null(struct ku_json_writer *w);
 
@@ -80,6 +92,15 @@ void ku_json_kv_int(struct ku_json_writer *w, const char *key, int64_t v);
 void ku_json_kv_uint(struct ku_json_writer *w, const char *key, uint64_t v);
 void ku_json_kv_double(struct ku_json_writer *w, const char *key, double v);
 void ku_json_kv_bool(struct ku_json_writer *w, const char *key, bool v);
+
+/* Hand layout for compact documents read line by line: the next key or
+ * array element starts on a new line (after its comma), then indent (may
+ * be ""). Whitespace only, so the document means the same. */
+void ku_json_newline(struct ku_json_writer *w, const char *indent);
+
+/* The text of a double as ku_json_double writes it (buf: 32 bytes or
+ * more). Returns buf, or NULL when v is not finite. */
+char *ku_json_fmt_double(char *buf, size_t size, double v);
 
 /* ---- DOM ------------------------------------------------------------- */
 

@@ -2,8 +2,14 @@
 /* ku: small helpers shared by every part (see ku.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ku.h"
 
@@ -61,4 +67,70 @@ ill:
 	if (bad)
 		*bad = 1;
 	return 0;
+}
+
+ssize_t ku_read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0, r;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)n < cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n += r;
+	}
+	close(fd);
+	buf[n] = 0;
+	return n;
+}
+
+const char *ku_decimal_point(void)
+{
+	const char *dp = localeconv()->decimal_point;
+
+	return dp && dp[0] && strcmp(dp, ".") ? dp : NULL;
+}
+
+/* The record getdents64 fills (not in glibc's headers). */
+struct ku__dirent {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int ku_each_task(void (*fn)(pid_t tid, void *arg), void *arg)
+{
+	char buf[4096];
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		long got = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got;) {
+			struct ku__dirent *d = (struct ku__dirent *)(buf + off);
+			char *end;
+			long tid = strtol(d->d_name, &end, 10);
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9' || *end || tid <= 0)
+				continue;
+			n++;
+			fn((pid_t)tid, arg);
+		}
+	}
+	close(fd);
+	return n;
 }

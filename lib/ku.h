@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define KU_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KU_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -28,6 +29,21 @@ uint64_t ku_now_ns(void);
  * ("U+FFFD substitution of maximal subparts", as the WHATWG decoder and
  * Python's errors="replace" do). n must be > 0. Async-signal-safe. */
 size_t ku_utf8_seq(const char *s, size_t n, size_t *bad);
+
+/* Calls fn for every thread of this process that /proc/self/task lists
+ * (getdents64 into a buffer on the stack: no allocation, no lock). Returns
+ * how many, or -1 when the directory cannot be read. */
+int ku_each_task(void (*fn)(pid_t tid, void *arg), void *arg);
+
+/* The locale's decimal point (LC_NUMERIC) when it is not ".", else NULL:
+ * printf and strtod use it, formats such as JSON never do. */
+const char *ku_decimal_point(void);
+
+/* Reads a small file (/proc/self/stat, /proc/PID/task/TID/status...) into
+ * buf, at most cap - 1 bytes, NUL-terminated: the bytes read, or -1 when
+ * it cannot be opened. open/read/close only: no allocation, no lock, so
+ * the interposers' service threads may call it anywhere. */
+ssize_t ku_read_small(const char *path, char *buf, size_t cap);
 
 /* UTF-8 encoding of U+FFFD REPLACEMENT CHARACTER, 3 bytes. */
 #define KU_UTF8_REPLACEMENT "\xEF\xBF\xBD"

@@ -2,15 +2,17 @@
 # lib/: code shared by two or more parts, built twice: libku.la for the
 # analyzer, drivers and tests (sanitizers allowed), libku_inject.la for the
 # interposers (hidden visibility, never sanitized). Both symbolize with
-# libdw: the interposers only at exit, on a normal thread.
+# libdw: the interposers only at exit, on a normal thread. The arena and
+# the hash table are in both, for the symbolizer's interned names.
 KU_INJECT_SOURCES = \
 	lib/unwind.h lib/unwind-fp.c lib/unwind-libunwind.c \
 	lib/cfi.h lib/cfi-int.h lib/cfi.c lib/cfi-build.c lib/unwind-cfi.c \
 	lib/procmaps.h lib/procmaps.c \
 	lib/pprof.h lib/pprof.c \
 	lib/symbolize.h lib/symbolize.c \
+	lib/arena.h lib/arena.c lib/hmap.h lib/hmap.c \
 	lib/termsig.h lib/termsig.c \
-	lib/json.h lib/json.c \
+	lib/json.h lib/json-write.c lib/json-parse.c \
 	lib/ku.h lib/ku.c \
 	lib/signame.h lib/signame.c
 KU_SOURCES = $(KU_INJECT_SOURCES) \

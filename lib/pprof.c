@@ -5,6 +5,10 @@
  * fields, packed repeated scalars) and a zlib gzip writer. Tables are
  * growable arrays indexed by small open-addressing hash sets that store
  * array positions, so ids are simply position + 1 and never move.
+ *
+ * Why one file of this size: the builder's tables are encoded straight by
+ * the wire writer and compressed by the gzip writer, one format end to end
+ * behind pprof.h.
  */
 #include "config.h"
 
@@ -18,10 +22,11 @@
 
 #include "ku.h"
 #include "pprof.h"
+#include "procmaps.h"
 
 /* ---- growable arrays --------------------------------------------------- */
 
-static int ku__grow(void **arr, size_t *cap, size_t need, size_t elem)
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap;
 	void *n;
@@ -39,7 +44,7 @@ static int ku__grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-#define GROW(arr, cap, need) ku__grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+#define GROW(arr, cap, need) grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 /* ---- hash set of positions -------------------------------------------- */
 
@@ -50,14 +55,14 @@ struct ku__set {
 	size_t n;
 };
 
-static uint64_t ku__mix(uint64_t h, uint64_t v)
+static uint64_t mix(uint64_t h, uint64_t v)
 {
 	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
 	h *= 0xff51afd7ed558ccdull;
 	return h ^ (h >> 32);
 }
 
-static uint64_t ku__hash_bytes(const void *p, size_t n, uint64_t h)
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 {
 	const unsigned char *c = p;
 
@@ -68,9 +73,9 @@ static uint64_t ku__hash_bytes(const void *p, size_t n, uint64_t h)
 }
 
 /* Insert position pos with hash h; the set must not already contain it. */
-static int ku__set_rehash(struct ku__set *s, size_t ncap, uint64_t (*hash)(const void *, size_t), const void *ctx);
+static int set_rehash(struct ku__set *s, size_t ncap, uint64_t (*hash)(const void *, size_t), const void *ctx);
 
-static int ku__set_put(struct ku__set *s, uint64_t h, size_t pos)
+static int set_put(struct ku__set *s, uint64_t h, size_t pos)
 {
 	size_t mask = s->cap - 1, i = h & mask;
 
@@ -81,7 +86,7 @@ static int ku__set_put(struct ku__set *s, uint64_t h, size_t pos)
 	return 0;
 }
 
-static int ku__set_rehash(struct ku__set *s, size_t ncap, uint64_t (*hash)(const void *, size_t), const void *ctx)
+static int set_rehash(struct ku__set *s, size_t ncap, uint64_t (*hash)(const void *, size_t), const void *ctx)
 {
 	struct ku__set ns = {calloc(ncap, sizeof(uint32_t)), ncap, 0};
 
@@ -89,25 +94,25 @@ static int ku__set_rehash(struct ku__set *s, size_t ncap, uint64_t (*hash)(const
 		return -ENOMEM;
 	for (size_t i = 0; i < s->cap; i++)
 		if (s->slot[i])
-			ku__set_put(&ns, hash(ctx, s->slot[i] - 1), s->slot[i] - 1);
+			set_put(&ns, hash(ctx, s->slot[i] - 1), s->slot[i] - 1);
 	free(s->slot);
 	*s = ns;
 	return 0;
 }
 
 /* Make room for one more entry (load factor <= 1/2). */
-static int ku__set_reserve(struct ku__set *s, uint64_t (*hash)(const void *, size_t), const void *ctx)
+static int set_reserve(struct ku__set *s, uint64_t (*hash)(const void *, size_t), const void *ctx)
 {
 	if ((s->n + 1) * 2 <= s->cap)
 		return 0;
-	return ku__set_rehash(s, s->cap ? s->cap * 2 : 64, hash, ctx);
+	return set_rehash(s, s->cap ? s->cap * 2 : 64, hash, ctx);
 }
 
 /*
  * Find the position whose key equals the probe (eq(ctx, pos) != 0);
  * returns position or -1.
  */
-static long ku__set_find(const struct ku__set *s, uint64_t h, int (*eq)(const void *, size_t, const void *),
+static long set_find(const struct ku__set *s, uint64_t h, int (*eq)(const void *, size_t, const void *),
 			 const void *ctx, const void *probe)
 {
 	size_t mask, i;
@@ -191,14 +196,14 @@ struct ku_pprof {
 	size_t ncomments, capcomments;
 };
 
-static uint64_t ku__str_hash_pos(const void *ctx, size_t pos)
+static uint64_t str_hash_pos(const void *ctx, size_t pos)
 {
 	const struct ku_pprof *p = ctx;
 
-	return ku__hash_bytes(p->str[pos], strlen(p->str[pos]), 0);
+	return hash_bytes(p->str[pos], strlen(p->str[pos]), 0);
 }
 
-static int ku__str_eq(const void *ctx, size_t pos, const void *probe)
+static int str_eq(const void *ctx, size_t pos, const void *probe)
 {
 	const struct ku_pprof *p = ctx;
 
@@ -214,18 +219,18 @@ int64_t ku_pprof_string(struct ku_pprof *p, const char *s)
 
 	if (!s || !*s)
 		return 0;
-	h = ku__hash_bytes(s, strlen(s), 0);
-	pos = ku__set_find(&p->strset, h, ku__str_eq, p, s);
+	h = hash_bytes(s, strlen(s), 0);
+	pos = set_find(&p->strset, h, str_eq, p, s);
 	if (pos >= 0)
 		return pos;
-	if ((rc = ku__set_reserve(&p->strset, ku__str_hash_pos, p)) < 0)
+	if ((rc = set_reserve(&p->strset, str_hash_pos, p)) < 0)
 		return rc;
 	if ((rc = GROW(p->str, p->capstr, p->nstr + 1)) < 0)
 		return rc;
 	if (!(copy = strdup(s)))
 		return -ENOMEM;
 	p->str[p->nstr] = copy;
-	ku__set_put(&p->strset, h, p->nstr);
+	set_put(&p->strset, h, p->nstr);
 	return (int64_t)p->nstr++;
 }
 
@@ -321,21 +326,46 @@ int ku_pprof_mapping(struct ku_pprof *p, const struct ku_pprof_mapping *m, uint6
 	return 0;
 }
 
-static uint64_t ku__func_hash(const struct ku__function *f)
+int ku_pprof_map(struct ku_pprof *p, const struct ku_maps *maps, const struct ku_map *m, uint64_t *ids,
+		 bool symbolized, uint64_t *id)
 {
-	uint64_t h = ku__mix(0, (uint64_t)f->name);
+	size_t idx = (size_t)(m - maps->map);
+	char hex[2 * KU_BUILD_ID_MAX + 1];
+	struct ku_pprof_mapping pm;
+	int rc;
 
-	h = ku__mix(h, (uint64_t)f->system_name);
-	h = ku__mix(h, (uint64_t)f->filename);
-	return ku__mix(h, (uint64_t)f->start_line);
+	if (idx >= maps->n)
+		return -EINVAL;
+	if (!ids[idx]) {
+		memset(&pm, 0, sizeof(pm));
+		pm.start = m->start;
+		pm.limit = m->end;
+		pm.offset = m->offset;
+		pm.filename = m->path;
+		pm.build_id = m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, hex) : NULL;
+		pm.has_functions = pm.has_filenames = pm.has_line_numbers = pm.has_inline_frames = symbolized;
+		if ((rc = ku_pprof_mapping(p, &pm, &ids[idx])) < 0)
+			return rc;
+	}
+	*id = ids[idx];
+	return 0;
 }
 
-static uint64_t ku__func_hash_pos(const void *ctx, size_t pos)
+static uint64_t func_hash(const struct ku__function *f)
 {
-	return ku__func_hash(&((const struct ku_pprof *)ctx)->funcs[pos]);
+	uint64_t h = mix(0, (uint64_t)f->name);
+
+	h = mix(h, (uint64_t)f->system_name);
+	h = mix(h, (uint64_t)f->filename);
+	return mix(h, (uint64_t)f->start_line);
 }
 
-static int ku__func_eq(const void *ctx, size_t pos, const void *probe)
+static uint64_t func_hash_pos(const void *ctx, size_t pos)
+{
+	return func_hash(&((const struct ku_pprof *)ctx)->funcs[pos]);
+}
+
+static int func_eq(const void *ctx, size_t pos, const void *probe)
 {
 	return !memcmp(&((const struct ku_pprof *)ctx)->funcs[pos], probe, sizeof(struct ku__function));
 }
@@ -356,14 +386,14 @@ int ku_pprof_function(struct ku_pprof *p, const char *name, const char *system_n
 	    (f.filename = ku_pprof_string(p, filename)) < 0)
 		return -ENOMEM;
 	f.start_line = start_line;
-	h = ku__func_hash(&f);
-	pos = ku__set_find(&p->funcset, h, ku__func_eq, p, &f);
+	h = func_hash(&f);
+	pos = set_find(&p->funcset, h, func_eq, p, &f);
 	if (pos < 0) {
-		if ((rc = ku__set_reserve(&p->funcset, ku__func_hash_pos, p)) < 0 ||
+		if ((rc = set_reserve(&p->funcset, func_hash_pos, p)) < 0 ||
 		    (rc = GROW(p->funcs, p->capfuncs, p->nfuncs + 1)) < 0)
 			return rc;
 		p->funcs[p->nfuncs] = f;
-		ku__set_put(&p->funcset, h, p->nfuncs);
+		set_put(&p->funcset, h, p->nfuncs);
 		pos = (long)p->nfuncs++;
 	}
 	if (id)
@@ -371,14 +401,14 @@ int ku_pprof_function(struct ku_pprof *p, const char *name, const char *system_n
 	return 0;
 }
 
-static uint64_t ku__loc_hash_pos(const void *ctx, size_t pos)
+static uint64_t loc_hash_pos(const void *ctx, size_t pos)
 {
 	const struct ku__location *l = &((const struct ku_pprof *)ctx)->locs[pos];
 
-	return ku__mix(ku__mix(0, l->mapping_id), l->address);
+	return mix(mix(0, l->mapping_id), l->address);
 }
 
-static int ku__loc_eq(const void *ctx, size_t pos, const void *probe)
+static int loc_eq(const void *ctx, size_t pos, const void *probe)
 {
 	const struct ku__location *l = &((const struct ku_pprof *)ctx)->locs[pos];
 	const uint64_t *k = probe;
@@ -390,7 +420,7 @@ int ku_pprof_location(struct ku_pprof *p, uint64_t mapping_id, uint64_t address,
 		      const struct ku_pprof_line *lines, size_t nlines, uint64_t *id)
 {
 	uint64_t key[2] = {mapping_id, address};
-	uint64_t h = ku__mix(ku__mix(0, mapping_id), address);
+	uint64_t h = mix(mix(0, mapping_id), address);
 	long pos;
 	int rc;
 
@@ -399,9 +429,9 @@ int ku_pprof_location(struct ku_pprof *p, uint64_t mapping_id, uint64_t address,
 	for (size_t i = 0; i < nlines; i++)
 		if (!lines[i].function_id || lines[i].function_id > p->nfuncs)
 			return -EINVAL;
-	pos = p->verbatim ? -1 : ku__set_find(&p->locset, h, ku__loc_eq, p, key);
+	pos = p->verbatim ? -1 : set_find(&p->locset, h, loc_eq, p, key);
 	if (pos < 0) {
-		if ((!p->verbatim && (rc = ku__set_reserve(&p->locset, ku__loc_hash_pos, p)) < 0) ||
+		if ((!p->verbatim && (rc = set_reserve(&p->locset, loc_hash_pos, p)) < 0) ||
 		    (rc = GROW(p->locs, p->caplocs, p->nlocs + 1)) < 0 ||
 		    (rc = GROW(p->lines, p->caplines, p->nlines + nlines)) < 0)
 			return rc;
@@ -410,7 +440,7 @@ int ku_pprof_location(struct ku_pprof *p, uint64_t mapping_id, uint64_t address,
 		p->locs[p->nlocs] = (struct ku__location){mapping_id, address, p->nlines, nlines};
 		p->nlines += nlines;
 		if (!p->verbatim)
-			ku__set_put(&p->locset, h, p->nlocs);
+			set_put(&p->locset, h, p->nlocs);
 		pos = (long)p->nlocs++;
 	}
 	if (id)
@@ -426,19 +456,19 @@ struct ku__sprobe {
 	size_t nlabels;
 };
 
-static uint64_t ku__sample_hash(const struct ku__sprobe *k)
+static uint64_t sample_hash(const struct ku__sprobe *k)
 {
-	uint64_t h = ku__hash_bytes(k->locs, k->nlocs * sizeof(uint64_t), k->nlocs);
+	uint64_t h = hash_bytes(k->locs, k->nlocs * sizeof(uint64_t), k->nlocs);
 
-	return ku__hash_bytes(k->labels, k->nlabels * sizeof(struct ku__label), h);
+	return hash_bytes(k->labels, k->nlabels * sizeof(struct ku__label), h);
 }
 
-static uint64_t ku__sample_hash_pos(const void *ctx, size_t pos)
+static uint64_t sample_hash_pos(const void *ctx, size_t pos)
 {
 	return ((const struct ku_pprof *)ctx)->samples[pos].hash;
 }
 
-static int ku__sample_eq(const void *ctx, size_t pos, const void *probe)
+static int sample_eq(const void *ctx, size_t pos, const void *probe)
 {
 	const struct ku_pprof *p = ctx;
 	const struct ku__sample *s = &p->samples[pos];
@@ -450,7 +480,7 @@ static int ku__sample_eq(const void *ctx, size_t pos, const void *probe)
 }
 
 /* Intern one label into its stored form. */
-static int ku__label_intern(struct ku_pprof *p, const struct ku_pprof_label *in, struct ku__label *out)
+static int label_intern(struct ku_pprof *p, const struct ku_pprof_label *in, struct ku__label *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!in->key || !*in->key)
@@ -468,16 +498,16 @@ static int ku__label_intern(struct ku_pprof *p, const struct ku_pprof_label *in,
 	return 0;
 }
 
-static int ku__sample_add(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,
+static int sample_add(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,
 			  const struct ku__label *lab, size_t nlabels)
 {
 	struct ku__sprobe k = {locs, nlocs, lab, nlabels};
 	struct ku__sample *s;
-	uint64_t h = ku__sample_hash(&k);
+	uint64_t h = sample_hash(&k);
 	long pos;
 	int rc;
 
-	pos = p->verbatim ? -1 : ku__set_find(&p->sampset, h, ku__sample_eq, p, &k);
+	pos = p->verbatim ? -1 : set_find(&p->sampset, h, sample_eq, p, &k);
 	if (pos >= 0) {
 		int64_t *v = p->values + p->samples[pos].val0;
 
@@ -485,7 +515,7 @@ static int ku__sample_add(struct ku_pprof *p, const uint64_t *locs, size_t nlocs
 			v[i] += values[i];
 		return 0;
 	}
-	if ((!p->verbatim && (rc = ku__set_reserve(&p->sampset, ku__sample_hash_pos, p)) < 0) ||
+	if ((!p->verbatim && (rc = set_reserve(&p->sampset, sample_hash_pos, p)) < 0) ||
 	    (rc = GROW(p->samples, p->capsamples, p->nsamples + 1)) < 0 ||
 	    (rc = GROW(p->locids, p->caplocids, p->nlocids + nlocs)) < 0 ||
 	    (rc = GROW(p->values, p->capvalues, p->nvalues + p->n_types)) < 0 ||
@@ -504,7 +534,7 @@ static int ku__sample_add(struct ku_pprof *p, const uint64_t *locs, size_t nlocs
 	if (p->verbatim)
 		p->nsamples++;
 	else
-		ku__set_put(&p->sampset, h, p->nsamples++);
+		set_put(&p->sampset, h, p->nsamples++);
 	return 0;
 }
 
@@ -523,9 +553,9 @@ int ku_pprof_sample(struct ku_pprof *p, const uint64_t *locs, size_t nlocs, cons
 	if (nlabels > KU_ARRAY_SIZE(small) && !(lab = malloc(nlabels * sizeof(*lab))))
 		return -ENOMEM;
 	for (size_t i = 0; i < nlabels && !rc; i++)
-		rc = ku__label_intern(p, &labels[i], &lab[i]);
+		rc = label_intern(p, &labels[i], &lab[i]);
 	if (!rc)
-		rc = ku__sample_add(p, locs, nlocs, values, lab, nlabels);
+		rc = sample_add(p, locs, nlocs, values, lab, nlabels);
 	if (lab != small)
 		free(lab);
 	return rc;
@@ -603,7 +633,7 @@ struct ku__buf {
 	int err;
 };
 
-static void ku__put(struct ku__buf *b, const void *src, size_t n)
+static void put(struct ku__buf *b, const void *src, size_t n)
 {
 	if (b->err || !n)
 		return;
@@ -615,7 +645,7 @@ static void ku__put(struct ku__buf *b, const void *src, size_t n)
 	b->n += n;
 }
 
-static void ku__varint(struct ku__buf *b, uint64_t v)
+static void varint(struct ku__buf *b, uint64_t v)
 {
 	uint8_t t[10];
 	size_t n = 0;
@@ -625,58 +655,58 @@ static void ku__varint(struct ku__buf *b, uint64_t v)
 		v >>= 7;
 	}
 	t[n++] = (uint8_t)v;
-	ku__put(b, t, n);
+	put(b, t, n);
 }
 
 /* Wire types: 0 varint, 2 length-delimited. */
-static void ku__key(struct ku__buf *b, unsigned field, unsigned wt)
+static void key(struct ku__buf *b, unsigned field, unsigned wt)
 {
-	ku__varint(b, (uint64_t)field << 3 | wt);
+	varint(b, (uint64_t)field << 3 | wt);
 }
 
 /* A scalar field; proto3 omits zero values. int64 negatives take 10 bytes. */
-static void ku__field_u(struct ku__buf *b, unsigned field, uint64_t v)
+static void field_u(struct ku__buf *b, unsigned field, uint64_t v)
 {
 	if (!v)
 		return;
-	ku__key(b, field, 0);
-	ku__varint(b, v);
+	key(b, field, 0);
+	varint(b, v);
 }
 
-static void ku__field_bytes(struct ku__buf *b, unsigned field, const void *d, size_t n)
+static void field_bytes(struct ku__buf *b, unsigned field, const void *d, size_t n)
 {
-	ku__key(b, field, 2);
-	ku__varint(b, n);
-	ku__put(b, d, n);
+	key(b, field, 2);
+	varint(b, n);
+	put(b, d, n);
 }
 
 /* Emit scratch as a length-delimited sub-message of field, then clear it. */
-static void ku__field_msg(struct ku__buf *b, unsigned field, struct ku__buf *scratch)
+static void field_msg(struct ku__buf *b, unsigned field, struct ku__buf *scratch)
 {
 	if (scratch->err)
 		b->err = scratch->err;
-	ku__field_bytes(b, field, scratch->d, scratch->n);
+	field_bytes(b, field, scratch->d, scratch->n);
 	scratch->n = 0;
 }
 
-static void ku__packed(struct ku__buf *b, unsigned field, const uint64_t *v, size_t n, struct ku__buf *tmp)
+static void packed(struct ku__buf *b, unsigned field, const uint64_t *v, size_t n, struct ku__buf *tmp)
 {
 	if (!n)
 		return;
 	tmp->n = 0;
 	for (size_t i = 0; i < n; i++)
-		ku__varint(tmp, v[i]);
+		varint(tmp, v[i]);
 	if (tmp->err)
 		b->err = tmp->err;
-	ku__field_bytes(b, field, tmp->d, tmp->n);
+	field_bytes(b, field, tmp->d, tmp->n);
 	tmp->n = 0;
 }
 
-static void ku__value_type(struct ku__buf *b, unsigned field, const struct ku__vt *vt, struct ku__buf *m)
+static void value_type(struct ku__buf *b, unsigned field, const struct ku__vt *vt, struct ku__buf *m)
 {
-	ku__field_u(m, 1, (uint64_t)vt->type);
-	ku__field_u(m, 2, (uint64_t)vt->unit);
-	ku__field_msg(b, field, m);
+	field_u(m, 1, (uint64_t)vt->type);
+	field_u(m, 2, (uint64_t)vt->unit);
+	field_msg(b, field, m);
 }
 
 int ku_pprof_encode(const struct ku_pprof *p, uint8_t **buf, size_t *len)
@@ -687,73 +717,73 @@ int ku_pprof_encode(const struct ku_pprof *p, uint8_t **buf, size_t *len)
 	if (!p || !buf || !len)
 		return -EINVAL;
 	for (size_t i = 0; i < p->n_types; i++)
-		ku__value_type(&b, 1, &p->types[i], &m);
+		value_type(&b, 1, &p->types[i], &m);
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct ku__sample *s = &p->samples[i];
 
-		ku__packed(&m, 1, p->locids + s->loc0, s->nlocs, &tmp);
-		ku__packed(&m, 2, (const uint64_t *)(p->values + s->val0), p->n_types, &tmp);
+		packed(&m, 1, p->locids + s->loc0, s->nlocs, &tmp);
+		packed(&m, 2, (const uint64_t *)(p->values + s->val0), p->n_types, &tmp);
 		for (size_t j = 0; j < s->nlabels; j++) {
 			const struct ku__label *l = &p->labels[s->lab0 + j];
 
-			ku__field_u(&sub, 1, (uint64_t)l->key);
-			ku__field_u(&sub, 2, (uint64_t)l->str);
-			ku__field_u(&sub, 3, (uint64_t)l->num);
-			ku__field_u(&sub, 4, (uint64_t)l->num_unit);
-			ku__field_msg(&m, 3, &sub);
+			field_u(&sub, 1, (uint64_t)l->key);
+			field_u(&sub, 2, (uint64_t)l->str);
+			field_u(&sub, 3, (uint64_t)l->num);
+			field_u(&sub, 4, (uint64_t)l->num_unit);
+			field_msg(&m, 3, &sub);
 		}
-		ku__field_msg(&b, 2, &m);
+		field_msg(&b, 2, &m);
 	}
 	for (size_t i = 0; i < p->nmaps; i++) {
 		const struct ku__mapping *d = &p->maps[i];
 
-		ku__field_u(&m, 1, i + 1);
-		ku__field_u(&m, 2, d->start);
-		ku__field_u(&m, 3, d->limit);
-		ku__field_u(&m, 4, d->offset);
-		ku__field_u(&m, 5, (uint64_t)d->filename);
-		ku__field_u(&m, 6, (uint64_t)d->build_id);
-		ku__field_u(&m, 7, d->fn);
-		ku__field_u(&m, 8, d->files);
-		ku__field_u(&m, 9, d->lines);
-		ku__field_u(&m, 10, d->inl);
-		ku__field_msg(&b, 3, &m);
+		field_u(&m, 1, i + 1);
+		field_u(&m, 2, d->start);
+		field_u(&m, 3, d->limit);
+		field_u(&m, 4, d->offset);
+		field_u(&m, 5, (uint64_t)d->filename);
+		field_u(&m, 6, (uint64_t)d->build_id);
+		field_u(&m, 7, d->fn);
+		field_u(&m, 8, d->files);
+		field_u(&m, 9, d->lines);
+		field_u(&m, 10, d->inl);
+		field_msg(&b, 3, &m);
 	}
 	for (size_t i = 0; i < p->nlocs; i++) {
 		const struct ku__location *l = &p->locs[i];
 
-		ku__field_u(&m, 1, i + 1);
-		ku__field_u(&m, 2, l->mapping_id);
-		ku__field_u(&m, 3, l->address);
+		field_u(&m, 1, i + 1);
+		field_u(&m, 2, l->mapping_id);
+		field_u(&m, 3, l->address);
 		for (size_t j = 0; j < l->nlines; j++) {
-			ku__field_u(&sub, 1, p->lines[l->line0 + j].function_id);
-			ku__field_u(&sub, 2, (uint64_t)p->lines[l->line0 + j].line);
-			ku__field_msg(&m, 4, &sub);
+			field_u(&sub, 1, p->lines[l->line0 + j].function_id);
+			field_u(&sub, 2, (uint64_t)p->lines[l->line0 + j].line);
+			field_msg(&m, 4, &sub);
 		}
-		ku__field_msg(&b, 4, &m);
+		field_msg(&b, 4, &m);
 	}
 	for (size_t i = 0; i < p->nfuncs; i++) {
 		const struct ku__function *f = &p->funcs[i];
 
-		ku__field_u(&m, 1, i + 1);
-		ku__field_u(&m, 2, (uint64_t)f->name);
-		ku__field_u(&m, 3, (uint64_t)f->system_name);
-		ku__field_u(&m, 4, (uint64_t)f->filename);
-		ku__field_u(&m, 5, (uint64_t)f->start_line);
-		ku__field_msg(&b, 5, &m);
+		field_u(&m, 1, i + 1);
+		field_u(&m, 2, (uint64_t)f->name);
+		field_u(&m, 3, (uint64_t)f->system_name);
+		field_u(&m, 4, (uint64_t)f->filename);
+		field_u(&m, 5, (uint64_t)f->start_line);
+		field_msg(&b, 5, &m);
 	}
 	for (size_t i = 0; i < p->nstr; i++)
-		ku__field_bytes(&b, 6, p->str[i], strlen(p->str[i]));
-	ku__field_u(&b, 7, (uint64_t)p->drop);
-	ku__field_u(&b, 8, (uint64_t)p->keep);
-	ku__field_u(&b, 9, (uint64_t)p->time_nanos);
-	ku__field_u(&b, 10, (uint64_t)p->duration_nanos);
+		field_bytes(&b, 6, p->str[i], strlen(p->str[i]));
+	field_u(&b, 7, (uint64_t)p->drop);
+	field_u(&b, 8, (uint64_t)p->keep);
+	field_u(&b, 9, (uint64_t)p->time_nanos);
+	field_u(&b, 10, (uint64_t)p->duration_nanos);
 	if (p->has_period) {
-		ku__value_type(&b, 11, &p->period_type, &m);
-		ku__field_u(&b, 12, (uint64_t)p->period);
+		value_type(&b, 11, &p->period_type, &m);
+		field_u(&b, 12, (uint64_t)p->period);
 	}
-	ku__packed(&b, 13, (const uint64_t *)p->comments, p->ncomments, &tmp);
-	ku__field_u(&b, 14, (uint64_t)p->default_type);
+	packed(&b, 13, (const uint64_t *)p->comments, p->ncomments, &tmp);
+	field_u(&b, 14, (uint64_t)p->default_type);
 	rc = b.err ? b.err : m.err ? m.err : sub.err ? sub.err : tmp.err;
 	free(m.d);
 	free(sub.d);
@@ -769,7 +799,7 @@ int ku_pprof_encode(const struct ku_pprof *p, uint8_t **buf, size_t *len)
 
 /* ---- gzip writer ------------------------------------------------------- */
 
-static int ku__write_all(int fd, const uint8_t *d, size_t n)
+static int write_all(int fd, const uint8_t *d, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, d, n);
@@ -814,7 +844,7 @@ int ku_pprof_write_fd(const struct ku_pprof *p, int fd)
 			rc = -EIO;
 			break;
 		}
-		if ((rc = ku__write_all(fd, out, sizeof(out) - z.avail_out)) < 0)
+		if ((rc = write_all(fd, out, sizeof(out) - z.avail_out)) < 0)
 			break;
 	} while (zr != Z_STREAM_END);
 	deflateEnd(&z);
@@ -832,7 +862,7 @@ int ku_pprof_write_raw_fd(const struct ku_pprof *p, int fd)
 		return -EBADF;
 	if ((rc = ku_pprof_encode(p, &raw, &len)) < 0)
 		return rc;
-	rc = ku__write_all(fd, raw, len);
+	rc = write_all(fd, raw, len);
 	free(raw);
 	return rc;
 }

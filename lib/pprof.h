@@ -89,6 +89,18 @@ int64_t ku_pprof_string(struct ku_pprof *p, const char *s);
 int ku_pprof_mapping(struct ku_pprof *p, const struct ku_pprof_mapping *m, uint64_t *id);
 
 /*
+ * The mapping of m, an entry of the snapshot maps (lib/procmaps.h): its
+ * addresses, file, offset and build id; symbolized says whether the
+ * locations carry functions, files, lines and inline frames. ids has
+ * maps->n slots, zero at first: a mapping is added once and its id kept
+ * there. 0 or a negative errno.
+ */
+struct ku_map;
+struct ku_maps;
+int ku_pprof_map(struct ku_pprof *p, const struct ku_maps *maps, const struct ku_map *m, uint64_t *ids,
+		 bool symbolized, uint64_t *id);
+
+/*
  * Add or find a function. Functions with equal (name, system_name,
  * filename, start_line) share one id. system_name NULL means "same as name"
  * (the mangled name when name is demangled); filename NULL means unknown.

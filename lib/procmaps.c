@@ -16,7 +16,7 @@
 
 #include "procmaps.h"
 
-static void *ku__map_anon(size_t len)
+static void *map_anon(size_t len)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -24,7 +24,7 @@ static void *ku__map_anon(size_t len)
 }
 
 /* Read a whole (proc) file into an mmap'ed buffer, NUL-terminated. */
-static int ku__slurp(const char *path, char **buf, size_t *len, size_t *cap)
+static int slurp(const char *path, char **buf, size_t *len, size_t *cap)
 {
 	size_t c = 1 << 16, n = 0;
 	char *b;
@@ -33,7 +33,7 @@ static int ku__slurp(const char *path, char **buf, size_t *len, size_t *cap)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	b = ku__map_anon(c);
+	b = map_anon(c);
 	if (!b) {
 		close(fd);
 		return -ENOMEM;
@@ -74,7 +74,7 @@ static int ku__slurp(const char *path, char **buf, size_t *len, size_t *cap)
 	return 0;
 }
 
-static uint64_t ku__hex(const char **s)
+static uint64_t hex(const char **s)
 {
 	uint64_t v = 0;
 	const char *p = *s;
@@ -96,7 +96,7 @@ static uint64_t ku__hex(const char **s)
 	return v;
 }
 
-static uint64_t ku__dec(const char **s)
+static uint64_t dec(const char **s)
 {
 	uint64_t v = 0;
 	const char *p = *s;
@@ -108,15 +108,15 @@ static uint64_t ku__dec(const char **s)
 }
 
 /* Parse one maps line [p, eol) into m; path copied to *strp. 0 or -EINVAL. */
-static int ku__parse_line(const char *p, const char *eol, struct ku_map *m, char **strp)
+static int parse_line(const char *p, const char *eol, struct ku_map *m, char **strp)
 {
 	const char *q;
 	size_t plen;
 
-	m->start = (uintptr_t)ku__hex(&p);
+	m->start = (uintptr_t)hex(&p);
 	if (*p++ != '-')
 		return -EINVAL;
-	m->end = (uintptr_t)ku__hex(&p);
+	m->end = (uintptr_t)hex(&p);
 	if (*p++ != ' ' || eol - p < 5)
 		return -EINVAL;
 	m->prot = (p[0] == 'r' ? KU_MAP_R : 0) | (p[1] == 'w' ? KU_MAP_W : 0) |
@@ -124,16 +124,16 @@ static int ku__parse_line(const char *p, const char *eol, struct ku_map *m, char
 	p += 4;
 	if (*p++ != ' ')
 		return -EINVAL;
-	m->offset = ku__hex(&p);
+	m->offset = hex(&p);
 	if (*p++ != ' ')
 		return -EINVAL;
-	ku__hex(&p); /* major */
+	hex(&p); /* major */
 	if (*p++ != ':')
 		return -EINVAL;
-	ku__hex(&p); /* minor */
+	hex(&p); /* minor */
 	if (*p++ != ' ')
 		return -EINVAL;
-	m->inode = ku__dec(&p);
+	m->inode = dec(&p);
 	while (p < eol && *p == ' ')
 		p++;
 	q = eol;
@@ -164,9 +164,9 @@ int ku_procmaps_read(pid_t pid, unsigned flags, struct ku_maps *out)
 		snprintf(path, sizeof(path), "/proc/thread-self/maps");
 	else
 		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	err = ku__slurp(path, &buf, &len, &cap);
+	err = slurp(path, &buf, &len, &cap);
 	if (err && pid == 0)
-		err = ku__slurp("/proc/self/maps", &buf, &len, &cap);
+		err = slurp("/proc/self/maps", &buf, &len, &cap);
 	if (err)
 		return err;
 	for (p = buf; *p; p++)
@@ -174,7 +174,7 @@ int ku_procmaps_read(pid_t pid, unsigned flags, struct ku_maps *out)
 	lines++;
 	need = lines * sizeof(struct ku_map) + len + lines + 16;
 	need = (need + 4095) & ~(size_t)4095;
-	v = ku__map_anon(need);
+	v = map_anon(need);
 	if (!v) {
 		munmap(buf, cap);
 		return -ENOMEM;
@@ -186,7 +186,7 @@ int ku_procmaps_read(pid_t pid, unsigned flags, struct ku_maps *out)
 
 		if (!eol)
 			eol = p + strlen(p);
-		if (eol > p && ku__parse_line(p, eol, &v[i], &str) == 0)
+		if (eol > p && parse_line(p, eol, &v[i], &str) == 0)
 			i++;
 		p = *eol ? eol + 1 : eol;
 	}
@@ -241,7 +241,7 @@ const struct ku_map *ku_procmaps_find(const struct ku_maps *m, uintptr_t addr)
 	return NULL;
 }
 
-static int ku__pread_all(int fd, void *buf, size_t len, off_t off)
+static int pread_all(int fd, void *buf, size_t len, off_t off)
 {
 	size_t n = 0;
 
@@ -261,11 +261,11 @@ static int ku__pread_all(int fd, void *buf, size_t len, off_t off)
 }
 
 /* Scan a note area [off, off+size) for NT_GNU_BUILD_ID. */
-static int ku__scan_notes(int fd, off_t off, uint64_t size, uint8_t *id, size_t cap)
+static int scan_notes(int fd, off_t off, uint64_t size, uint8_t *id, size_t cap)
 {
 	uint8_t buf[4096];
 	size_t len = size > sizeof(buf) ? sizeof(buf) : (size_t)size, p = 0;
-	int err = ku__pread_all(fd, buf, len, off);
+	int err = pread_all(fd, buf, len, off);
 
 	if (err)
 		return err;
@@ -299,7 +299,7 @@ int ku_procmaps_build_id(const char *path, uint8_t *id, size_t cap)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = ku__pread_all(fd, &eh, sizeof(eh), 0);
+	err = pread_all(fd, &eh, sizeof(eh), 0);
 	if (err || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr)) {
 		close(fd);
@@ -309,11 +309,11 @@ int ku_procmaps_build_id(const char *path, uint8_t *id, size_t cap)
 	for (i = 0; i < eh.e_phnum && i < 256; i++) {
 		Elf64_Phdr ph;
 
-		if (ku__pread_all(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))))
+		if (pread_all(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))))
 			break;
 		if (ph.p_type != PT_NOTE)
 			continue;
-		err = ku__scan_notes(fd, (off_t)ph.p_offset, ph.p_filesz, id, cap);
+		err = scan_notes(fd, (off_t)ph.p_offset, ph.p_filesz, id, cap);
 		if (err > 0)
 			break;
 	}

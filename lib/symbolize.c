@@ -11,6 +11,9 @@
  * frames come from the DWARF scope chain at the address. See symbolize.h
  * for the contract; nothing here is global, so the interposers can use it
  * at exit and free it.
+ *
+ * Why one file of this size: the libdwfl session, its per-object cache and
+ * the inline-chain walk share one private state that no other file needs.
  */
 #include "config.h"
 

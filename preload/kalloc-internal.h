@@ -123,8 +123,10 @@ struct kalloc__config {
 
 extern struct kalloc__config kalloc__cfg;
 
-/* report.c: the unwinder's line of the verbose summary. */
+/* report.c: the unwinder's line of the verbose summary; the mode's name. */
 void kalloc__summary_unwind(void);
+/* "full", "sample", "count" or "off": KALLOC_MODE as the files say it. */
+const char *kalloc__mode_name(void);
 extern volatile int kalloc__mode; /* enum kalloc__mode; OFF disables */
 
 /* Guard: while set, this thread's allocations bypass tracking. */
@@ -154,9 +156,34 @@ struct kalloc__real {
 };
 extern struct kalloc__real kalloc__real;
 
-/* Thread registry (kalloc.c). */
+/* Process-wide counters (kalloc.c, beside the hot path that updates them;
+ * threads.c folds exited threads into them and sums them). Atomic. */
+struct kalloc__counts {
+	uint64_t allocs, bytes, frees;
+};
+extern struct kalloc__counts kalloc__retired; /* exited threads, and allocations after a thread's exit */
+extern int64_t kalloc__live;		      /* folded live bytes */
+extern uint64_t kalloc__peak;		      /* maximum of kalloc__live seen */
+extern uint64_t kalloc__phase_peak;	      /* same, since the current phase began */
+extern uint64_t kalloc__messages;	      /* kalloc_messages() sum */
+extern uint64_t kalloc__unknown_frees;	      /* frees of pointers kalloc never saw */
+/* A pending per-stack count into the stack table (kalloc.c). */
+void kalloc__pending_flush(struct kalloc__pending *e);
+/* Bytes until the thread's next sample (kalloc.c). */
+int64_t kalloc__sample_interval(struct kalloc__thread *t);
+
+/* config.c: the KALLOC_* variables into kalloc__cfg; KALLOC_OUT_OWNER for
+ * the programs this one executes (from the constructor). */
+void kalloc__config_read(void);
+void kalloc__claim_out(void);
+
+/* Thread registry and fork handling (threads.c). */
 extern kalloc__lock_t kalloc__threads_lock;
 extern struct kalloc__thread *kalloc__threads;
+/* The key whose destructor retires a thread, and the fork handlers. */
+void kalloc__threads_init(void);
+/* Registers the calling thread t (its first tracked allocation). */
+void kalloc__register(struct kalloc__thread *t);
 struct kalloc__totals {
 	uint64_t allocs, bytes, frees;
 	uint64_t temps; /* temporary allocations (full mode) */

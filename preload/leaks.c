@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "kalloc-internal.h"
+#include "ku.h"
 
 struct kalloc__scan {
 	struct kalloc__block *b;
@@ -230,27 +231,6 @@ static size_t kalloc__static_tls(void)
 }
 
 
-/* Read a small /proc file into buf (NUL-terminated) with open/read only. */
-static ssize_t kalloc__slurp(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0, r;
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)n < cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		n += r;
-	}
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 /*
  * Stack pointer and argument registers of thread tid, from
  * /proc/self/task/<tid>/syscall ("nr a1..a6 sp pc" while it is in a system
@@ -267,7 +247,7 @@ static int kalloc__task_regs(pid_t tid, uintptr_t *sp, uintptr_t *regs, size_t *
 		size_t n = 0;
 		char *p = buf, *end;
 
-		if (kalloc__slurp(path, buf, sizeof(buf)) <= 0)
+		if (ku_read_small(path, buf, sizeof(buf)) <= 0)
 			return -1;
 		if (strncmp(buf, "running", 7)) {
 			while (n < 9) {
@@ -293,13 +273,40 @@ static int kalloc__task_regs(pid_t tid, uintptr_t *sp, uintptr_t *regs, size_t *
 	return -1;
 }
 
-struct kalloc__dirent {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+struct kalloc__unreg {
+	struct kalloc__scan *sc;
+	pid_t self;
+	uint64_t unread;
 };
+
+/* One thread /proc/self/task lists: its roots, unless the registry knows
+ * it (its stack is scanned with the registry) or it is this thread or
+ * the snapshot thread. */
+static void kalloc__scan_task(pid_t tid, void *arg)
+{
+	struct kalloc__unreg *u = arg;
+	struct kalloc__thread *t;
+	uintptr_t sp, lo, hi, regs[8];
+	size_t nregs = 0;
+
+	if (tid == u->self || tid == __atomic_load_n(&kalloc__snapshot_tid, __ATOMIC_RELAXED))
+		return;
+	for (t = kalloc__threads; t && t->tid != tid; t = t->next)
+		;
+	if (t)
+		return;
+	if (kalloc__task_regs(tid, &sp, regs, &nregs) < 0) {
+		u->unread++;
+		return;
+	}
+	kalloc__scan_words(u->sc, (uintptr_t)regs, (uintptr_t)(regs + nregs), -1);
+	/* From just below sp (the red zone) to the end of its mapping; a
+	 * stack carved out of a heap block is scanned with that block when
+	 * it is reachable. */
+	if (ku_unwind_stack_bounds(sp, &lo, &hi) == 0)
+		kalloc__scan_remote(u->sc, sp - 128 > lo ? sp - 128 : lo, hi);
+	kalloc__drain(u->sc);
+}
 
 /*
  * Roots of the threads of this process that the registry does not know
@@ -307,51 +314,10 @@ struct kalloc__dirent {
  */
 static uint64_t kalloc__scan_unregistered(struct kalloc__scan *sc)
 {
-	char buf[4096];
-	pid_t self = (pid_t)syscall(SYS_gettid);
-	uint64_t unread = 0;
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct kalloc__unreg u = {sc, (pid_t)syscall(SYS_gettid), 0};
 
-	if (fd < 0)
-		return 0;
-	for (;;) {
-		long got = syscall(SYS_getdents64, fd, buf, sizeof(buf));
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		for (long off = 0; off < got;) {
-			struct kalloc__dirent *d = (struct kalloc__dirent *)(buf + off);
-			struct kalloc__thread *t;
-			uintptr_t sp, lo, hi, regs[8];
-			size_t nregs = 0;
-			char *end;
-			long tid = strtol(d->d_name, &end, 10);
-
-			off += d->d_reclen;
-			if (*end || tid <= 0 || tid == self ||
-			    tid == __atomic_load_n(&kalloc__snapshot_tid, __ATOMIC_RELAXED))
-				continue;
-			for (t = kalloc__threads; t && t->tid != (pid_t)tid; t = t->next)
-				;
-			if (t)
-				continue;
-			if (kalloc__task_regs((pid_t)tid, &sp, regs, &nregs) < 0) {
-				unread++;
-				continue;
-			}
-			kalloc__scan_words(sc, (uintptr_t)regs, (uintptr_t)(regs + nregs), -1);
-			/* From just below sp (the red zone) to the end of its
-			 * mapping; a stack carved out of a heap block is scanned
-			 * with that block when it is reachable. */
-			if (ku_unwind_stack_bounds(sp, &lo, &hi) == 0)
-				kalloc__scan_remote(sc, sp - 128 > lo ? sp - 128 : lo, hi);
-			kalloc__drain(sc);
-		}
-	}
-	close(fd);
-	return unread;
+	ku_each_task(kalloc__scan_task, &u);
+	return u.unread;
 }
 
 int kalloc__leaks_scan(struct kalloc__leakset *ls, const struct kalloc__roots *roots)

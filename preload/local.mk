@@ -7,9 +7,13 @@
 lib_LTLIBRARIES += preload/libkalloc.la
 include_HEADERS += preload/kalloc.h
 preload_libkalloc_la_SOURCES = \
-	preload/kalloc-internal.h preload/kalloc.c preload/table.c \
-	preload/stacks.c preload/leaks.c preload/report.c preload/signal.c \
+	preload/kalloc-internal.h preload/kalloc.c preload/config.c preload/threads.c preload/table.c \
+	preload/stacks.c preload/leaks.c preload/report-internal.h preload/report.c preload/stats.c \
+	preload/symtab.c preload/signal.c \
 	preload/timeline.h preload/timeline.c
+# override.c is not compiled alone: kalloc.c includes it (see its top).
+EXTRA_DIST += preload/override.c
+preload_libkalloc_la_CPPFLAGS = $(KU_CPPFLAGS)
 preload_libkalloc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-omit-frame-pointer \
 	-fno-optimize-sibling-calls $(KALLOC_NOICF_CFLAGS) -fno-builtin-malloc -fno-builtin-free -ftls-model=initial-exec
 preload_libkalloc_la_LDFLAGS = -module -avoid-version -shared -no-undefined \

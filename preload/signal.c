@@ -23,28 +23,28 @@ int kalloc_v1_snapshot(void);
 
 /* The snapshot thread, which the leak scan leaves out (it holds no roots). */
 pid_t kalloc__snapshot_tid;
-static sem_t kalloc__sem;
-static int kalloc__signo;
-static int kalloc__sem_ok;
+static sem_t sem;
+static int snap_signo;
+static int sem_ok;
 
 /* Async-signal-safe: sem_post only; errno preserved. */
-static void kalloc__on_signal(int signo)
+static void on_signal(int signo)
 {
 	int e = errno;
 
 	(void)signo;
-	if (kalloc__sem_ok)
-		sem_post(&kalloc__sem);
+	if (sem_ok)
+		sem_post(&sem);
 	errno = e;
 }
 
-static void *kalloc__snapshot_thread(void *arg)
+static void *snapshot_thread(void *arg)
 {
 	(void)arg;
 	kalloc__guard_enter(); /* nothing this thread allocates is tracked */
 	__atomic_store_n(&kalloc__snapshot_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELAXED);
 	for (;;) {
-		if (sem_wait(&kalloc__sem) != 0) {
+		if (sem_wait(&sem) != 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -54,7 +54,7 @@ static void *kalloc__snapshot_thread(void *arg)
 	return NULL;
 }
 
-static int kalloc__start_thread(void)
+static int start_thread(void)
 {
 	pthread_t th;
 	pthread_attr_t attr;
@@ -66,7 +66,7 @@ static int kalloc__start_thread(void)
 	/* The snapshot thread must never take the program's signals. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&th, &attr, kalloc__snapshot_thread, NULL);
+	err = pthread_create(&th, &attr, snapshot_thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	return -err;
@@ -77,16 +77,16 @@ int kalloc__signal_setup(int signo)
 	struct sigaction sa;
 	int err;
 
-	if (sem_init(&kalloc__sem, 0, 0) != 0)
+	if (sem_init(&sem, 0, 0) != 0)
 		return -errno;
-	kalloc__sem_ok = 1;
-	err = kalloc__start_thread();
+	sem_ok = 1;
+	err = start_thread();
 	if (err) {
 		kalloc__warn(NULL, "cannot start the snapshot thread (%s); KALLOC_SIGNAL ignored", strerror(-err));
 		return err;
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kalloc__on_signal;
+	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(signo, &sa, NULL) != 0) {
@@ -95,15 +95,15 @@ int kalloc__signal_setup(int signo)
 			     strerror(errno));
 		return err;
 	}
-	kalloc__signo = signo;
+	snap_signo = signo;
 	return 0;
 }
 
 void kalloc__signal_after_fork(void)
 {
-	if (!kalloc__signo)
+	if (!snap_signo)
 		return;
-	sem_destroy(&kalloc__sem);
-	if (sem_init(&kalloc__sem, 0, 0) != 0 || kalloc__start_thread() != 0)
-		kalloc__sem_ok = 0;
+	sem_destroy(&sem);
+	if (sem_init(&sem, 0, 0) != 0 || start_thread() != 0)
+		sem_ok = 0;
 }

@@ -38,16 +38,16 @@ struct kalloc__shard {
 	struct kalloc__entry *e;
 } __attribute__((aligned(KALLOC__CACHELINE)));
 
-static struct kalloc__shard *kalloc__shards;
+static struct kalloc__shard *shards;
 uint8_t *kalloc__filter;
-static size_t kalloc__footprint;
+static size_t footprint;
 
 #define KALLOC__ID_BITS 24
 #define KALLOC__ID_MASK ((1u << KALLOC__ID_BITS) - 1)
 #define KALLOC__SIZE_MAX (((uint64_t)1 << (64 - KALLOC__ID_BITS)) - 1)
 
 
-static inline unsigned kalloc__shard_of(uintptr_t p)
+static inline unsigned shard_of(uintptr_t p)
 {
 	uint64_t r = (uint64_t)p >> 20;
 
@@ -57,15 +57,15 @@ static inline unsigned kalloc__shard_of(uintptr_t p)
 
 int kalloc__table_init(void)
 {
-	kalloc__shards = kalloc__map(sizeof(struct kalloc__shard) * KALLOC__SHARDS);
+	shards = kalloc__map(sizeof(struct kalloc__shard) * KALLOC__SHARDS);
 	kalloc__filter = kalloc__map(KALLOC__FILTER);
-	if (!kalloc__shards || !kalloc__filter)
+	if (!shards || !kalloc__filter)
 		return -ENOMEM;
-	kalloc__footprint = sizeof(struct kalloc__shard) * KALLOC__SHARDS + KALLOC__FILTER;
+	footprint = sizeof(struct kalloc__shard) * KALLOC__SHARDS + KALLOC__FILTER;
 	return 0;
 }
 
-static void kalloc__place(struct kalloc__entry *e, size_t mask, unsigned shift, uintptr_t key, uint64_t val)
+static void place(struct kalloc__entry *e, size_t mask, unsigned shift, uintptr_t key, uint64_t val)
 {
 	size_t i = (size_t)(kalloc__hash(key) >> shift);
 
@@ -75,7 +75,7 @@ static void kalloc__place(struct kalloc__entry *e, size_t mask, unsigned shift, 
 	e[i].val = val;
 }
 
-static int kalloc__grow(struct kalloc__shard *s)
+static int grow(struct kalloc__shard *s)
 {
 	size_t ncap = s->cap ? s->cap * 2 : KALLOC__SHARD_MIN, i;
 	unsigned nshift = 64 - (unsigned)__builtin_ctzll(ncap);
@@ -85,12 +85,12 @@ static int kalloc__grow(struct kalloc__shard *s)
 		return -ENOMEM;
 	for (i = 0; i < s->cap; i++)
 		if (s->e[i].key)
-			kalloc__place(ne, ncap - 1, nshift, s->e[i].key, s->e[i].val);
+			place(ne, ncap - 1, nshift, s->e[i].key, s->e[i].val);
 	if (s->e) {
 		kalloc__unmap(s->e, s->cap * sizeof(*s->e));
-		__atomic_fetch_sub(&kalloc__footprint, s->cap * sizeof(*s->e), __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&footprint, s->cap * sizeof(*s->e), __ATOMIC_RELAXED);
 	}
-	__atomic_fetch_add(&kalloc__footprint, ncap * sizeof(*ne), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&footprint, ncap * sizeof(*ne), __ATOMIC_RELAXED);
 	s->e = ne;
 	s->cap = ncap;
 	s->shift = nshift;
@@ -100,13 +100,13 @@ static int kalloc__grow(struct kalloc__shard *s)
 int kalloc__table_insert(uintptr_t p, size_t size, uint32_t stack)
 {
 	uint64_t h = kalloc__hash(p);
-	struct kalloc__shard *s = &kalloc__shards[kalloc__shard_of(p)];
+	struct kalloc__shard *s = &shards[shard_of(p)];
 	uint64_t val = ((uint64_t)(size > KALLOC__SIZE_MAX ? KALLOC__SIZE_MAX : size) << KALLOC__ID_BITS) |
 		       (stack & KALLOC__ID_MASK);
 	size_t mask, i;
 
 	kalloc__lock(&s->lock);
-	if ((s->count + 1) * 2 > s->cap && kalloc__grow(s) != 0) {
+	if ((s->count + 1) * 2 > s->cap && grow(s) != 0) {
 		kalloc__unlock(&s->lock);
 		return -ENOMEM;
 	}
@@ -133,7 +133,7 @@ int kalloc__table_insert(uintptr_t p, size_t size, uint32_t stack)
 int kalloc__table_remove(uintptr_t p, size_t *size, uint32_t *stack)
 {
 	uint64_t h = kalloc__hash(p);
-	struct kalloc__shard *s = &kalloc__shards[kalloc__shard_of(p)];
+	struct kalloc__shard *s = &shards[shard_of(p)];
 	size_t mask, i, j;
 
 	kalloc__lock(&s->lock);
@@ -187,7 +187,7 @@ void kalloc__table_lock_all(void)
 	int i;
 
 	for (i = 0; i < KALLOC__SHARDS; i++)
-		kalloc__lock(&kalloc__shards[i].lock);
+		kalloc__lock(&shards[i].lock);
 }
 
 void kalloc__table_unlock_all(void)
@@ -195,7 +195,7 @@ void kalloc__table_unlock_all(void)
 	int i;
 
 	for (i = KALLOC__SHARDS - 1; i >= 0; i--)
-		kalloc__unlock(&kalloc__shards[i].lock);
+		kalloc__unlock(&shards[i].lock);
 }
 
 void kalloc__table_reset_locks(void)
@@ -203,7 +203,7 @@ void kalloc__table_reset_locks(void)
 	int i;
 
 	for (i = 0; i < KALLOC__SHARDS; i++)
-		kalloc__shards[i].lock.v = 0;
+		shards[i].lock.v = 0;
 }
 
 size_t kalloc__table_count(void)
@@ -212,7 +212,7 @@ size_t kalloc__table_count(void)
 	int i;
 
 	for (i = 0; i < KALLOC__SHARDS; i++)
-		n += kalloc__shards[i].count;
+		n += shards[i].count;
 	return n;
 }
 
@@ -221,7 +221,7 @@ void kalloc__table_each(void (*fn)(uintptr_t p, size_t size, uint32_t stack, voi
 	int i;
 
 	for (i = 0; i < KALLOC__SHARDS; i++) {
-		struct kalloc__shard *s = &kalloc__shards[i];
+		struct kalloc__shard *s = &shards[i];
 		size_t j;
 
 		for (j = 0; j < s->cap; j++)
@@ -233,5 +233,5 @@ void kalloc__table_each(void (*fn)(uintptr_t p, size_t size, uint32_t stack, voi
 
 size_t kalloc__table_footprint(void)
 {
-	return __atomic_load_n(&kalloc__footprint, __ATOMIC_RELAXED);
+	return __atomic_load_n(&footprint, __ATOMIC_RELAXED);
 }

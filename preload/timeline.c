@@ -515,20 +515,6 @@ void kalloc__tl_after_fork(void)
 
 /* ---- timeline.json ----------------------------------------------------------- */
 
-static const char *kalloc__tl_mode(void)
-{
-	switch (kalloc__mode) {
-	case KALLOC_MODE_FULL:
-		return "full";
-	case KALLOC_MODE_SAMPLE:
-		return "sample";
-	case KALLOC_MODE_COUNT:
-		return "count";
-	default:
-		return "off";
-	}
-}
-
 void kalloc__tl_write(const char *prefix)
 {
 	struct ku_json_writer w;
@@ -554,7 +540,7 @@ void kalloc__tl_write(const char *prefix)
 	ku_json_object_begin(&w);
 	ku_json_kv_string(&w, "schema", "kprof-timeline/1");
 	ku_json_kv_int(&w, "pid", (int64_t)getpid());
-	ku_json_kv_string(&w, "mode", kalloc__tl_mode());
+	ku_json_kv_string(&w, "mode", kalloc__mode_name());
 	ku_json_kv_uint(&w, "start_unix_ns", kalloc__tl.t0_unix_ns);
 	ku_json_kv_uint(&w, "duration_ns", last.t_ns);
 	kalloc__lock(&kalloc__tl.lock);

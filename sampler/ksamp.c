@@ -17,6 +17,10 @@
  * fresh table and the output <out>.<pid>. A program that installs its own
  * SIGPROF handler keeps it: sampling stops with one warning. The profile
  * is written at exit, on ksamp_flush(), and before a successful exec.
+ *
+ * Why one file of this size: the constructor, the interposed thread creators
+ * and the exec family are one life cycle over the same configuration and
+ * timer helpers; threads.c, handler.c, writer.c and service.c are the rest.
  */
 #include "config.h"
 

@@ -6,6 +6,7 @@ lib_LTLIBRARIES += sampler/libksamp.la
 include_HEADERS += sampler/ksamp.h
 sampler_libksamp_la_SOURCES = sampler/ksamp-int.h sampler/ksamp.c sampler/threads.c sampler/handler.c sampler/writer.c \
 	sampler/service.c
+sampler_libksamp_la_CPPFLAGS = $(KU_CPPFLAGS)
 sampler_libksamp_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden -fno-omit-frame-pointer $(LIBUNWIND_CFLAGS)
 sampler_libksamp_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
 	-export-symbols-regex '^(ksamp_(start|stop|flush)|pthread_create|thrd_create|clone|sigaction|signal|execve|execvpe|fexecve|execv|execvp|execl|execlp|execle|dlopen|dlclose)$$'

@@ -394,27 +394,6 @@ uint64_t ksamp__thread_end(pid_t tid, int was_blocked)
 
 /* ---- what /proc/self/task says ------------------------------------------- */
 
-/* Read a small /proc file into buf (NUL-terminated); bytes read or -1. */
-static ssize_t ksamp__slurp(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0, r;
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)n < cap - 1 && (r = read(fd, buf + n, cap - 1 - (size_t)n)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		n += r;
-	}
-	close(fd);
-	buf[n] = 0;
-	return n;
-}
-
 /* 1 when thread tid has SIGPROF blocked, 0 when not, -1 when unknown. */
 static int ksamp__blocks_sigprof(pid_t tid)
 {
@@ -422,7 +401,7 @@ static int ksamp__blocks_sigprof(pid_t tid)
 	unsigned long long m;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
-	if (ksamp__slurp(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\nSigBlk:")))
+	if (ku_read_small(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\nSigBlk:")))
 		return -1;
 	m = strtoull(p + 8, NULL, 16);
 	return (int)((m >> (SIGPROF - 1)) & 1);
@@ -440,7 +419,7 @@ static uintptr_t ksamp__stack_top_of(pid_t tid)
 	uintptr_t lo, hi, sp;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
-	if (ksamp__slurp(path, buf, sizeof(buf)) <= 0 || !strncmp(buf, "running", 7))
+	if (ku_read_small(path, buf, sizeof(buf)) <= 0 || !strncmp(buf, "running", 7))
 		return 0;
 	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
 		last[0] = last[1];
@@ -457,51 +436,9 @@ static int ksamp__leader_gone(void)
 {
 	char buf[1024], *p;
 
-	if (ksamp__slurp("/proc/self/stat", buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+	if (ku_read_small("/proc/self/stat", buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
 		return 0;
 	return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
-struct ksamp__dirent {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/*
- * Call fn for every thread /proc/self/task lists (getdents64 into a
- * buffer on the stack: no allocation). Returns the count, or -1.
- */
-static int ksamp__each_task(void (*fn)(pid_t tid, void *arg), void *arg)
-{
-	char buf[4096];
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		long got = syscall(SYS_getdents64, fd, buf, sizeof(buf));
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		for (long off = 0; off < got;) {
-			struct ksamp__dirent *d = (struct ksamp__dirent *)(buf + off);
-			char *end;
-			long tid = strtol(d->d_name, &end, 10);
-
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9' || *end || tid <= 0)
-				continue;
-			n++;
-			fn((pid_t)tid, arg);
-		}
-	}
-	close(fd);
-	return n;
 }
 
 struct ksamp__pass {
@@ -563,7 +500,7 @@ static void ksamp__pass_locked(struct ksamp__pass *p)
 		ksamp__reg_reset();
 	ksamp__gen++;
 	ksamp__acct.scans++;
-	if (ksamp__each_task(ksamp__pass_one, p) < 0)
+	if (ku_each_task(ksamp__pass_one, p) < 0)
 		return;
 	/* Not listed this time: gone, unless the listing skipped it (it
 	 * can, when threads end while it is read), so ask the kernel. */
@@ -735,7 +672,7 @@ void ksamp__threads_census(struct ksamp__census *c)
 		struct ksamp__pass q = {0, 0, p.helper, p.pid, NULL, 0, NULL, 1};
 
 		ksamp__pass_locked(&q);
-		ksamp__each_task(ksamp__pass_one, &p);
+		ku_each_task(ksamp__pass_one, &p);
 	}
 	c->a = ksamp__acct;
 	h = atomic_load(&ksamp__helper_tid);

@@ -91,26 +91,7 @@ static const char *ksamp__base(const char *path)
 
 static int ksamp__mapping_id(struct ksamp__wctx *w, const struct ku_map *m, uint64_t *id)
 {
-	size_t idx = (size_t)(m - w->maps.map);
-	char hex[2 * KU_BUILD_ID_MAX + 1];
-	struct ku_pprof_mapping pm;
-	int rc;
-
-	if (w->map_ids[idx]) {
-		*id = w->map_ids[idx];
-		return 0;
-	}
-	memset(&pm, 0, sizeof(pm));
-	pm.start = m->start;
-	pm.limit = m->end;
-	pm.offset = m->offset;
-	pm.filename = m->path;
-	pm.build_id = m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, hex) : NULL;
-	pm.has_functions = pm.has_filenames = pm.has_line_numbers = pm.has_inline_frames = true;
-	if ((rc = ku_pprof_mapping(w->prof, &pm, id)) < 0)
-		return rc;
-	w->map_ids[idx] = *id;
-	return 0;
+	return ku_pprof_map(w->prof, &w->maps, m, w->map_ids, true, id);
 }
 
 /*

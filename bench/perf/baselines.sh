@@ -14,11 +14,14 @@
 #          round trip (~10 ms), so it is timed over many messages
 #   amqp:  bench_pub vs bench/baseline-amqp on a private rabbitmq-server
 #   mqtt:  bench_pub vs bench/baseline-mqtt (QoS 0) on a private mosquitto
-# Run from the build tree:  sh SRCDIR/bench/perf/baselines.sh [ROUNDS]
+# Run from the build tree:  bash SRCDIR/bench/perf/baselines.sh [ROUNDS]
+# (bash: arrays and here-strings; started with sh, it runs itself again
+# under bash)
 # Environment: KAFKA_COUNT (200000), AMQP_COUNT (50000), MQTT_COUNT
 # (50000), SIZE (100), BACKENDS ("kafka amqp mqtt").
 # Not part of `make check`: figures depend on the machine and its load.
 set -u
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${BUILD:-$PWD}

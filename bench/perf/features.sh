@@ -16,11 +16,14 @@
 # compares the median CPU cost with the targets: correlation ID <= 2%,
 # ack and nack <= 10%, logging <= 5%. CPU per message is the steadier of
 # the two figures on a shared machine; throughput is shown beside it.
-# Run from the build tree:  sh SRCDIR/bench/perf/features.sh [ROUNDS]
+# Run from the build tree:  bash SRCDIR/bench/perf/features.sh [ROUNDS]
+# (bash: arrays and here-strings; started with sh, it runs itself again
+# under bash)
 # Environment: BACKENDS ("memory kafka amqp"), MEM_COUNT (2000000),
 # KAFKA_COUNT (200000), AMQP_COUNT (20000).
 # Not part of `make check`: figures depend on the machine and its load.
 set -u
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${BUILD:-$PWD}

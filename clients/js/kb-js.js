@@ -14,6 +14,9 @@
 // Exit status: 0 ok, 1 the run completed with errors (error_rate > 0 and
 // --max-error-rate exceeded), 2 bad flags, unknown backend, unreachable
 // broker or a run that could not complete.
+//
+// Why one file of this size: npm users run it as one script (doc/clients.md),
+// each backend a short section of it.
 'use strict';
 
 const fs = require('fs');

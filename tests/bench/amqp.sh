@@ -5,6 +5,7 @@
 # clients, ack/nack redelivery, publisher confirms, and a broker stopped
 # mid-run (error, exit 2, no hang). Then checks nothing of the broker is
 # left running.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/bench/lib.sh"
 tap_tmpdir

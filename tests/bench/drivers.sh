@@ -3,6 +3,7 @@
 # drivers.sh: the drivers on the memory backend (integrity, features,
 # result JSON shape against golden key lists), sizes 0 and 16 MiB, and bad
 # input (flags, unknown backend, unreachable brokers: exit 2 in time).
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/bench/lib.sh"
 tap_tmpdir
@@ -145,9 +146,10 @@ done
 
 # under libkalloc: phases and messages reach its stats.json (not with a
 # sanitized driver: the ASan runtime must come first in the process)
-if [ -f "$KPROF_LIBKALLOC" ] && ldd "$BENCH/bench_sub" 2>/dev/null | grep -q libasan; then
+need_built "$KPROF_LIBKALLOC"
+if ldd "$BENCH/bench_sub" 2>/dev/null | grep -q libasan; then
 	skip "bench_sub is built with ASan: no LD_PRELOAD of libkalloc"
-elif [ -f "$KPROF_LIBKALLOC" ]; then
+else
 	run_to 60 env KALLOC_OUT="$T/ka" KALLOC_MODE=count KALLOC_QUIET=1 LD_PRELOAD="$KPROF_LIBKALLOC" \
 		"$BENCH/bench_sub" --count 20000 --warmup 0.1 --reps 2 --quiet --json "$T/ka.json"
 	is "$rc" 0 "bench_sub under libkalloc exits 0"
@@ -159,7 +161,5 @@ elif [ -f "$KPROF_LIBKALLOC" ]; then
 	done
 	is "$steady" 40000 "stats.json: steady phases count the 2 x 20000 measured messages"
 	[ "$steady" = 40000 ] || diag "$(grep -o '"name":"[a-z]*","messages":[0-9]*' "$T/ka.stats.json")"
-else
-	skip "libkalloc.so not built"
 fi
 done_testing

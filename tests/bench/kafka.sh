@@ -4,6 +4,7 @@
 # the driver in a helper process): integrity with partitions and clients,
 # nack redelivery, publisher confirms, size 0, the helper never outliving
 # the driver, and a cluster that dies mid-run (error, exit 2, no hang).
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/bench/lib.sh"
 tap_tmpdir

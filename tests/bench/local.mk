@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests/bench/: histogram, JSON, message model, backends and drivers.
 BENCH_TEST_LIBS = lib/libku.la
-BENCH_TEST_CPP = $(AM_CPPFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/bench
+BENCH_TEST_CPP = $(KU_CPPFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/bench
 BENCH_TEST_CC = $(AM_CFLAGS) $(SAN_CFLAGS)
 
 check_PROGRAMS += tests/bench/test-hist tests/bench/test-json
@@ -21,8 +21,8 @@ tests_bench_test_json_LDFLAGS = -no-install
 # untrusted input.
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/bench/fuzz_json
-tests_bench_fuzz_json_SOURCES = tests/bench/fuzz_json.c lib/json.c lib/ku.c
-tests_bench_fuzz_json_CPPFLAGS = $(AM_CPPFLAGS)
+tests_bench_fuzz_json_SOURCES = tests/bench/fuzz_json.c lib/json-write.c lib/json-parse.c lib/ku.c
+tests_bench_fuzz_json_CPPFLAGS = $(KU_CPPFLAGS)
 tests_bench_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_bench_fuzz_json_LDFLAGS = $(FUZZ_CFLAGS)
 endif
@@ -55,7 +55,7 @@ EXTRA_DIST += tests/bench/drivers.sh tests/bench/kafka.sh tests/bench/amqp.sh te
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/bench/fuzz_message
 tests_bench_fuzz_message_SOURCES = tests/bench/fuzz_message.c bench/message.c
-tests_bench_fuzz_message_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bench
+tests_bench_fuzz_message_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/bench
 tests_bench_fuzz_message_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_bench_fuzz_message_LDFLAGS = $(FUZZ_CFLAGS)
 endif

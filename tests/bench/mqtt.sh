@@ -3,6 +3,7 @@
 # mqtt.sh: the mqtt backend against a private mosquitto (one start for the
 # file): integrity at QoS 0, 1 and 2, nack (local redelivery), publisher
 # confirms, and a broker killed mid-run (error, exit 2, no hang).
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/bench/lib.sh"
 tap_tmpdir

@@ -8,6 +8,7 @@
 # `kprof clients` builds the comparison table from the two real runs.
 # Already running brokers can be given with KPROF_TEST_MQTT, KPROF_TEST_AMQP,
 # KPROF_TEST_KAFKA (HOST:PORT).
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 . "$top_srcdir/tests/clients/lib.sh"
@@ -106,9 +107,8 @@ qos=""
 if [ -n "$mqtt" ]; then be=mqtt addr=$mqtt qos="--qos 1"; elif [ -n "$amqp" ]; then be=amqp addr=$amqp; fi
 if [ -z "$be" ]; then
 	skip "comparison table: no broker available"
-elif [ ! -x "$top_builddir/bench/bench_pub" ]; then
-	skip "comparison table: the C driver bench/bench_pub is not built"
 else
+	need_built "$top_builddir/bench/bench_pub"
 	if timeout 120 "$top_builddir/bench/bench_pub" --backend "$be" --brokers "$addr" --count 2000 --size 256 \
 		--reps 3 --ack $qos --json "$T/c.json" >/dev/null 2>"$T/err" &&
 	   timeout 120 node "$JS" pub --backend "$be" --brokers "$addr" --count 2000 --size 256 --reps 3 --quiet \

@@ -4,6 +4,7 @@
 # drivers (--bindir bench) and once with kb-js (--bindir clients/js/bin,
 # the wrappers make generates), on the Kafka mock cluster; both results
 # files are kprof-bench/1 and `kprof clients` pairs their cases.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 T=$TAP_TMP

@@ -36,6 +36,8 @@ for x in sys.argv[2:]:
 }
 # gt A B: A > B (numbers)
 gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
+# number S: S is a decimal number (not empty, not "undefined")
+number() { printf '%s\n' "$1" | grep -Eq '^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$'; }
 
 # broker NAME VAR: HOST:PORT of a given (VAR) or newly started broker,
 # empty when it could not be started. Runs in the test's shell (not in a

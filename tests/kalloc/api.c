@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* api: <kalloc.h> inside a process running under libkalloc.so (run by
  * run-preloaded.sh). Checks that the library is found, that a snapshot
- * writes its files with the leak set of that moment, and the no-op
- * behaviour promised when the symbols are absent. */
+ * writes its files with the leak set of that moment, that messages and
+ * phases reach stats.json, and the no-op behaviour promised when the
+ * symbols are absent (the program runs itself again without the preload). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kalloc.h"
 #include "../tap.h"
@@ -42,10 +45,47 @@ static long json_number(const char *prefix, int n, const char *suffix, const cha
 	return p ? strtol(p + 8, NULL, 10) : -1;
 }
 
-int main(void)
+/* Whole text of snapshot n's file (static buffer), "" when unreadable. */
+static const char *slurp(const char *prefix, int n, const char *suffix)
+{
+	static char buf[65536];
+	char path[4096];
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.%d.%s", prefix, n, suffix);
+	f = fopen(path, "r");
+	if (f) {
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Without libkalloc.so: every function is a no-op with its documented
+ * result. The exit status has one bit per broken promise. */
+static int unloaded(void)
+{
+	uint64_t a = 7, b = 9;
+	int bad = 0;
+
+	kalloc_messages(3);
+	kalloc_phase("nowhere");
+	bad |= kalloc_loaded() ? 1 : 0;
+	bad |= kalloc_snapshot() != -1 ? 2 : 0;
+	bad |= kalloc_totals(&a, &b) != -1 ? 4 : 0;
+	bad |= a != 7 || b != 9 ? 8 : 0;
+	return bad;
+}
+
+int main(int argc, char **argv)
 {
 	const char *prefix = getenv("KALLOC_OUT");
-	int n1, n2;
+	int n1, n2, n3;
+
+	if (argc > 1 && !strcmp(argv[1], "--unloaded"))
+		return unloaded();
 
 	tap_ok(prefix != NULL, "KALLOC_OUT is set by the wrapper");
 	if (!prefix)
@@ -77,6 +117,28 @@ int main(void)
 	}
 	kalloc_messages(5);
 	kalloc_phase("after");
-	tap_ok(1, "kalloc_messages and kalloc_phase return");
+	n3 = kalloc_snapshot();
+	tap_is_int(n3, 3, "third snapshot is number 3");
+	tap_ok(strstr(slurp(prefix, 3, "stats.json"), "{\"name\":\"main\",\"messages\":5,") != NULL,
+	       "kalloc_messages(5) counted in the phase it ended (main)");
+	tap_ok(strstr(slurp(prefix, 3, "stats.json"), "{\"name\":\"after\",\"messages\":0,") != NULL,
+	       "kalloc_phase(\"after\") started a phase of that name");
+	{
+		pid_t pid = fork();
+		int st = -1;
+
+		if (pid == 0) {
+			char *args[] = { argv[0], "--unloaded", NULL };
+
+			unsetenv("LD_PRELOAD");
+			execv("/proc/self/exe", args);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+			st = -1;
+		else
+			st = WEXITSTATUS(st);
+		tap_is_int(st, 0, "without libkalloc.so: not loaded, snapshot and totals -1, outputs untouched");
+	}
 	return tap_done();
 }

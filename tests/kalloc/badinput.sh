@@ -4,6 +4,7 @@
 # files, double and foreign frees. Each gives one clear line on stderr; the
 # program still runs to its normal end and nothing that could be written
 # is lost.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
 tap_tmpdir

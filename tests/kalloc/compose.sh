@@ -4,6 +4,7 @@
 # promises (LD_PRELOAD="libkalloc.so libjemalloc.so.2"): the program's
 # output and exit status are unchanged, and the leak report of a corpus
 # program whose leaks are exactly known is the same as over glibc.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
 tap_tmpdir

@@ -8,6 +8,7 @@
 # the tail-call frames gdb infers from the debug info: a function that
 # ends by jumping to another has no frame on the stack); clean
 # programs report nothing; totals in leaks.json agree with leaks.txt.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
 tap_tmpdir
@@ -47,16 +48,13 @@ check "leak-malloc: the global's block is still reachable, not a leak" \
 # (its constructor used to setenv() KALLOC_OUT_OWNER through malloc).
 set -- $(json_total "$T/clean.leaks.json" still_reachable)
 is "${1:-0}" 14 "clean: exactly the program's 14 blocks are still reachable"
-if [ -x "$KPROF_BIN" ]; then
-	for prog in clean cleanxx; do
-		"$KPROF_BIN" folded "$T/$prog.heap.pb.gz" >"$T/$prog.folded" 2>&1
-		check "$prog: heap.pb.gz has stacks" [ -s "$T/$prog.folded" ]
-		is "$(grep -E 'kalloc|environ|tsearch' "$T/$prog.folded")" "" \
-			"$prog: no frame of libkalloc's own in heap.pb.gz"
-	done
-else
-	skip "kprof not built"
-fi
+need_built "$KPROF_BIN"
+for prog in clean cleanxx; do
+	"$KPROF_BIN" folded "$T/$prog.heap.pb.gz" >"$T/$prog.folded" 2>&1
+	check "$prog: heap.pb.gz has stacks" [ -s "$T/$prog.folded" ]
+	is "$(grep -E 'kalloc|environ|tsearch' "$T/$prog.folded")" "" \
+		"$prog: no frame of libkalloc's own in heap.pb.gz"
+done
 if [ -n "$PPROF" ]; then
 	"$PPROF" -raw "$T/clean.heap.pb.gz" >"$T/clean.raw" 2>/dev/null
 	m=$(awk '/^Mappings/ { on = 1; next } on && /libkalloc/ { sub(":", "", $1); print $1 }' "$T/clean.raw")
@@ -95,12 +93,8 @@ is "$first" 256 "leak groups are ordered biggest first"
 KALLOC_UNWIND=libunwind kalloc "$T/lu" "$KC/corpus/leak-indirect" >/dev/null 2>&1
 is "$(leaks_of "$T/lu.leaks.txt")" "$(sort "$KS/corpus/leak-indirect.exp")" \
 	"KALLOC_UNWIND=libunwind: same leak set"
-# The analyzer reads libkalloc's report (when it is built).
-if [ -x "$KPROF_BIN" ]; then
-	"$KPROF_BIN" leaks "$T/leak-indirect" >"$T/kl.txt" 2>&1
-	check "kprof leaks PREFIX reads the report: definitely lost 32 bytes" \
-		grep -q '^definitely lost: 32 bytes in 1 blocks' "$T/kl.txt"
-else
-	skip "kprof not built"
-fi
+# The analyzer reads libkalloc's report.
+"$KPROF_BIN" leaks "$T/leak-indirect" >"$T/kl.txt" 2>&1
+check "kprof leaks PREFIX reads the report: definitely lost 32 bytes" \
+	grep -q '^definitely lost: 32 bytes in 1 blocks' "$T/kl.txt"
 done_testing

@@ -5,6 +5,7 @@
 # or in its .debug directory) gives file:line, and an object with no debug
 # information anywhere never makes the traced process load the debuginfod
 # client (libdebuginfod, libcurl), even with DEBUGINFOD_URLS set.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
 tap_tmpdir

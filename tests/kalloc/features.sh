@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # features.sh: per-message statistics (kalloc.h phases), count and sample
 # modes, KALLOC_DEPTH, KALLOC_SIGNAL snapshots, the summary line.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
 tap_tmpdir
@@ -105,14 +106,10 @@ check "final report at exit as usual" [ -s "$T/sig.leaks.txt" ]
 
 # Both interposers at once, pthread_getattr_np first in every thread
 # (tests/kalloc/getattr; its alarm ends a hang with SIGALRM).
-if [ -f "$KPROF_LIBKSAMP" ]; then
-	KALLOC_OUT=$T/both KALLOC_QUIET=1 KSAMP_OUT=$T/both.cpu.pb.gz LD_PRELOAD="$KPROF_LIBKALLOC $KPROF_LIBKSAMP" \
-		"$KC/getattr" >"$T/both.tap" 2>&1
-	is "$?" 0 "libkalloc.so + libksamp.so: pthread_getattr_np first in every thread, no hang"
-	check "libkalloc.so + libksamp.so: all of getattr's checks pass" \
-		sh -c "! grep -q '^not ok' '$T/both.tap' && grep -q '^1\.\.3' '$T/both.tap'"
-else
-	skip "libksamp.so not built"
-	skip "libksamp.so not built"
-fi
+need_built "$KPROF_LIBKSAMP"
+KALLOC_OUT=$T/both KALLOC_QUIET=1 KSAMP_OUT=$T/both.cpu.pb.gz LD_PRELOAD="$KPROF_LIBKALLOC $KPROF_LIBKSAMP" \
+	"$KC/getattr" >"$T/both.tap" 2>&1
+is "$?" 0 "libkalloc.so + libksamp.so: pthread_getattr_np first in every thread, no hang"
+check "libkalloc.so + libksamp.so: all of getattr's checks pass" \
+	sh -c "! grep -q '^not ok' '$T/both.tap' && grep -q '^1\.\.3' '$T/both.tap'"
 done_testing

@@ -3,6 +3,7 @@
 # pprof.sh: heap.pb.gz is a valid gzipped profile.proto with the four
 # sample types, and the standalone pprof tool (when installed) opens it,
 # shows the allocating functions by name and honours -sample_index.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
 tap_tmpdir

@@ -4,6 +4,7 @@
 # exactly as without it: same stdout, same stderr, same exit status. Also
 # checks that each run wrote its reports and that programs they execute
 # write their own (<prefix>.<pid>) instead of overwriting the parent's.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
 tap_tmpdir

@@ -4,6 +4,7 @@
 # kprof compare. With stand-in drivers: the same build twice is no
 # regression (exit 0), a build 20% slower is one (exit 1), and the
 # processes alternate in ABBA order.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 cd "$TAP_TMP" || exit 1

@@ -2,15 +2,13 @@
 # SPDX-License-Identifier: MIT
 # kbench --start-brokers: a private mosquitto is started for the mqtt cases
 # through scripts/brokers, used, and stopped at the end (SKIP when
-# mosquitto or the drivers are missing).
+# mosquitto is not installed).
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 cd "$TAP_TMP" || exit 1
 KBENCH=$top_builddir/bench/kbench
-if ! [ -x "$top_builddir/bench/bench_pub" ]; then
-	skip "benchmark drivers not built"
-	done_testing
-fi
+need_built "$KBENCH" "$top_builddir/bench/bench_pub"
 if ! command -v mosquitto >/dev/null 2>&1 && ! [ -x /usr/sbin/mosquitto ]; then
 	skip "mosquitto not installed: --start-brokers not exercised"
 	done_testing

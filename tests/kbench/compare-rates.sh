@@ -5,6 +5,7 @@
 # `kprof compare --format json`. Identical distributions (A/A) must give at
 # most 1% regressions; a 10% throughput drop must be flagged in at least 95%
 # of the benchmarks. Both rates are printed.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 cd "$TAP_TMP" || exit 1

@@ -4,6 +4,7 @@
 # files (a 10% throughput drop, an improved p99, a threshold-only allocation
 # change, a 3-repetition case, benchmarks on one side only), exit statuses,
 # options and bad input.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 data=$top_srcdir/tests/kbench/data

@@ -3,6 +3,7 @@
 # The libFuzzer targets of the results loader, the suite parser and the
 # history store's text helpers, run for a few seconds each from the
 # shipped files (and a few lines written here) as seeds (--enable-fuzzing).
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 secs=${KPROF_FUZZ_SECONDS:-5}
@@ -15,10 +16,7 @@ printf '990.5,1000,1.5e+06,nan,-inf' >"$TAP_TMP/history/reps"
 printf 'FATAL:  database "x" does not exist\n\tdetail\n' >"$TAP_TMP/history/message"
 for t in results suites history; do
 	bin=$top_builddir/tests/kbench/fuzz-${t%s}
-	if ! [ -x "$bin" ]; then
-		skip "fuzz-${t%s} not built (configure --enable-fuzzing)"
-		continue
-	fi
+	need_built "$bin"
 	"$bin" -max_total_time="$secs" -rss_limit_mb=1024 "$TAP_TMP/$t" >"$TAP_TMP/$t.log" 2>&1
 	st=$?
 	is "$st" 0 "fuzz-${t%s}: ${secs}s without a crash, leak or timeout"

@@ -3,6 +3,7 @@
 # kprof history: add/show/dashboard/export on a fresh database and on one
 # with 1000 runs, regression markers, two concurrent writers losing
 # nothing, and clear errors for corrupt or foreign database files.
+set -u
 . "$top_srcdir/tests/tap.sh"
 # The store under test: SQLite files here; history-pg.sh sources this file
 # with HDB=postgresql:/// for the same checks on PostgreSQL databases.
@@ -42,8 +43,8 @@ gen() {
 gen 1 6 6 0.85 1
 "$KPROF_BIN" history add "${HDB}fresh.db" run-0001.json >add.out 2>&1
 is "$?" 0 "add to a new database"
-grep -q "^added run 1 from run-0001.json (commit 000000000000, 2 benchmarks, 6 metrics) to ${HDB}fresh.db\$" add.out
-check "add says what it stored: $(cat add.out)" test $? -eq 0
+check "add says what it stored: $(cat add.out)" \
+	grep -q "^added run 1 from run-0001.json (commit 000000000000, 2 benchmarks, 6 metrics) to ${HDB}fresh.db\$" add.out
 "$KPROF_BIN" history show "${HDB}fresh.db" >show1.out 2>&1
 is "$?" 0 "show a one-run database"
 grep -q "^${HDB}fresh.db: 1 run, 2 benchmarks\$" show1.out
@@ -141,8 +142,8 @@ check "no writer failed" test ! -s err.1 -a ! -s err.31
 # the same file twice is one run (a re-run CI job), --force adds it anyway
 "$KPROF_BIN" history add "${HDB}conc.db" run-0007.json >again.out 2>&1
 is "$?" 0 "adding a stored run again is not an error"
-grep -q "is already in ${HDB}conc.db as run [0-9]* (same time, commit, host and suite): not added again" again.out
-check "and says so: $(cat again.out)" test $? -eq 0
+check "and says so: $(cat again.out)" \
+	grep -q "is already in ${HDB}conc.db as run [0-9]* (same time, commit, host and suite): not added again" again.out
 "$KPROF_BIN" history show "${HDB}conc.db" | head -1 | grep -q "^${HDB}conc.db: 60 runs"
 check "still 60 runs" test $? -eq 0
 "$KPROF_BIN" history add "${HDB}conc.db" run-0007.json --force >/dev/null
@@ -180,8 +181,7 @@ test ! -e x.html
 check "no dashboard written from a bad database" test $? -eq 0
 "$KPROF_BIN" history show nothere.db >/dev/null 2>err
 is "$?" 2 "show of a missing database fails"
-grep -q 'no such database' err
-check "missing database: $(cat err)" test $? -eq 0
+check "missing database: $(cat err)" grep -q 'no such database' err
 if command -v sqlite3 >/dev/null 2>&1; then
 	sqlite3 foreign.db 'CREATE TABLE t(x); INSERT INTO t VALUES(1);'
 	"$KPROF_BIN" history show foreign.db >/dev/null 2>err
@@ -194,8 +194,7 @@ fi
 printf '{"schema":"kprof-bench/1"}' >nobench.json
 "$KPROF_BIN" history add new.db run-0001.json nobench.json >/dev/null 2>err
 is "$?" 2 "a bad results file among several: exit 2"
-test ! -e new.db
-check "and no database was created: $(cat err)" test $? -eq 0
+check "and no database was created: $(cat err)" test ! -e new.db
 mkdir dir.db
 "$KPROF_BIN" history add dir.db run-0001.json >/dev/null 2>err
 is "$?" 2 "a directory is not a database: $(cat err)"

@@ -24,13 +24,13 @@ EXTRA_DIST += tests/kbench/fuzz.sh
 if ENABLE_FUZZING
 check_PROGRAMS += tests/kbench/fuzz-result tests/kbench/fuzz-suite
 tests_kbench_fuzz_result_SOURCES = tests/kbench/fuzz-results.c analyze/results-load.c \
-	analyze/stats.c lib/json.c lib/ku.c
-tests_kbench_fuzz_result_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/analyze
+	analyze/stats.c lib/json-write.c lib/json-parse.c lib/ku.c
+tests_kbench_fuzz_result_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kbench_fuzz_result_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_kbench_fuzz_result_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 tests_kbench_fuzz_result_LDADD = -lm
 tests_kbench_fuzz_suite_SOURCES = tests/kbench/fuzz-suite.c bench/kbench-suite.c
-tests_kbench_fuzz_suite_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bench
+tests_kbench_fuzz_suite_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/bench
 tests_kbench_fuzz_suite_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_kbench_fuzz_suite_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 TESTS += tests/kbench/fuzz.sh

@@ -4,6 +4,7 @@
 # pools its repetitions and its figures become medians over them; other
 # benchmarks are kept as they are; every input is recorded; bad input and
 # mixing results with profiles give a clear error and exit 2.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 cd "$TAP_TMP" || exit 1

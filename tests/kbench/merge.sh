@@ -5,6 +5,7 @@
 # results.json (medians over processes, pooled repetitions, per-message
 # memory pooled over the steady phases, leak totals, artifact links, notes
 # for a skipped backend) and the summary table are exactly predictable.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 cd "$TAP_TMP" || exit 1

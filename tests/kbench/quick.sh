@@ -6,22 +6,19 @@
 # reports (--ci-reports: leaks.sarif, leaks.junit.xml); then
 # compare (A/A and a synthetic regression with a differential flame graph),
 # history, and a backend without broker skipped with a visible note.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 cd "$TAP_TMP" || exit 1
 KBENCH=$top_builddir/bench/kbench
-if ! [ -x "$top_builddir/bench/bench_pub" ] || ! [ -x "$top_builddir/bench/bench_e2e" ]; then
-	skip "benchmark drivers not built: quick suite not run"
-	done_testing
-fi
+need_built "$KBENCH" "$top_builddir/bench/bench_pub" "$top_builddir/bench/bench_e2e"
 
 "$KBENCH" run --suite quick --out run --reps 2 --count 2000 --ci-reports --source-root "$top_srcdir" \
 	>summary.txt 2>progress.txt
 st=$?
 is "$st" 0 "kbench run --suite quick exits 0"
 [ $st -eq 0 ] || diag "$(grep -i 'fail\|note' progress.txt | head -10)"
-grep -q '^kbench: suite quick: 18 cases run, 0 failed' summary.txt
-check "summary line: $(grep '^kbench: suite' summary.txt)" test $? -eq 0
+check "summary line: $(grep '^kbench: suite' summary.txt)" grep -q '^kbench: suite quick: 18 cases run, 0 failed' summary.txt
 grep -q '^written:' summary.txt && grep -q "results .*/run/results.json" summary.txt \
 	&& grep -q "report .*/run/report.html" summary.txt
 check "summary lists the paths written" test $? -eq 0
@@ -34,7 +31,8 @@ check "summary lists the CI reports" test $? -eq 0
 if command -v python3 >/dev/null 2>&1; then
 	python3 "$top_srcdir/tests/kprof/ci/sarif-check.py" "$top_srcdir/tests/kprof/ci/sarif-schema-2.1.0.json" \
 		run/leaks.sarif >sarif.res 2>sarif.err
-	check "run/leaks.sarif is SARIF 2.1.0 ($(tail -n 1 sarif.res)$(cat sarif.err))" test $? -eq 0
+	st=$?
+	check "run/leaks.sarif is SARIF 2.1.0 ($(tail -n 1 sarif.res)$(cat sarif.err))" test "$st" -eq 0
 else
 	not_ok "python3 missing: run/leaks.sarif not checked"
 fi

@@ -4,6 +4,7 @@
 # messages (errors, failed loads), their charts are in the rendered DOM as
 # non-empty SVG paths, and a screenshot shows chart-coloured pixels. A
 # control page with a script error proves the console check can fail.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 cd "$TAP_TMP" || exit 1
@@ -101,8 +102,10 @@ for b in blocks:
 print("%d/%d" % (bad, len(blocks)))
 PY
 )
-		case $bad in 0/0 | [1-9]*) not_ok "$page: every chart is well-formed SVG ($bad bad)" ;;
-		*) ok "$page: every chart is well-formed SVG ($bad bad)" ;; esac
+		# "0/N" with N charts found; anything else (bad charts, none,
+		# or no output because python failed) is a failure
+		case $bad in 0/[1-9]*) ok "$page: every chart is well-formed SVG ($bad bad)" ;;
+		*) not_ok "$page: every chart is well-formed SVG ('$bad' bad)" ;; esac
 		chrome --screenshot="$TAP_TMP/shot.png" --window-size=1000,1200 "$url" >/dev/null 2>&1
 		if [ -s shot.png ]; then
 			px=$(count_pixels shot.png)

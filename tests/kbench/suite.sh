@@ -3,6 +3,7 @@
 # kbench suite files: the shipped suites expand to the documented matrices,
 # driver blocks override global settings, and every mistake in a suite
 # file is reported as FILE:LINE with exit status 2.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 cd "$TAP_TMP" || exit 1
@@ -74,8 +75,7 @@ printf 'name = empty\n' >empty.suite
 is "$?" 2 "a suite without driver block is refused"
 "$KBENCH" list --suite nosuch >/dev/null 2>err
 is "$?" 2 "unknown suite name"
-grep -q "no suite named 'nosuch'" err
-check "unknown suite name: $(cat err)" test $? -eq 0
+check "unknown suite name: $(cat err)" grep -q "no suite named 'nosuch'" err
 "$KBENCH" run --suite quick >/dev/null 2>err
 is "$?" 2 "run without --out is a usage error"
 "$KBENCH" run --suite quick --out x --backends memory,zmq >/dev/null 2>err

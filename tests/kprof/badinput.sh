@@ -7,6 +7,7 @@
 # (never a crash, a hang or a partial output), for top, folded and flame.
 # Files are built here with printf (octal escapes), so each case documents
 # its bytes.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 G=$top_srcdir/tests/kprof/golden

@@ -22,7 +22,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The analyzer's error printer lives in main.c: errors are expected here. */
+/* The analyzer's error printer (analyze/die.c), quiet: errors are expected here. */
 int kan_die(const char *fmt, ...)
 {
 	(void)fmt;

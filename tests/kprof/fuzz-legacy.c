@@ -9,7 +9,7 @@
 
 #include <stdlib.h>
 
-#include "profile.h"
+#include "load.h"
 #include "tree.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -10,7 +10,8 @@
 
 #include <stdlib.h>
 
-#include "profile.h"
+#include "load.h"
+#include "pprof-write.h"
 #include "tree.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

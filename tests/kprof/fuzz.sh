@@ -4,6 +4,7 @@
 # (KPROF_FUZZ_SECONDS, default 20), seeded with the golden profiles (the
 # leak-report target with the golden and hostile leak reports).
 # Built only with --enable-fuzzing; a crash, leak or timeout fails.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 secs=${KPROF_FUZZ_SECONDS:-20}

@@ -8,6 +8,7 @@
 # The gperftools profile is address-only and its binary is not shipped, so
 # it is read with KPROF_NO_SYMBOLIZE=1: frames are object+offset, the same
 # on every machine.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 G=$top_srcdir/tests/kprof/golden
@@ -22,7 +23,7 @@ case_() {
 		diag "$(cat "$TAP_TMP/$name.err")"
 		return
 	fi
-	if [ -n "$KPROF_REGEN" ]; then
+	if [ -n "${KPROF_REGEN:-}" ]; then
 		cp "$TAP_TMP/$name" "$G/$name"
 		ok "$name regenerated"
 		return

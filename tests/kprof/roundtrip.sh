@@ -5,6 +5,7 @@
 # profile with itself doubles every value; merging two runs adds them;
 # profiles with different sample types are refused. The pprof tool reads
 # what kprof writes.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 G=$top_srcdir/tests/kprof/golden

@@ -5,6 +5,7 @@
 # once with a Sample message per sample and once aggregated, must give the
 # same table, the same folded stacks and the same flame graph; the folded
 # values sum to the total; narrow frames are elided and counted.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 T=$TAP_TMP

@@ -5,6 +5,7 @@
 # layout, differential colours; then the embedded script in headless
 # Chromium: a search given in the URL highlights matches and reports the
 # matched share, a zoom given in the URL widens the frame to full width.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 G=$top_srcdir/tests/kprof/golden

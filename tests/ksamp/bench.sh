@@ -97,7 +97,7 @@ if [ -x "$P" ] && [ -x "$MC" ] && "$P" --help 2>&1 | grep -q kafka; then
 		runk kpksamp99 KSAMP_HZ=99 KSAMP_OUT=$T/kp.pb.gz LD_PRELOAD=$L
 	done
 	exec 7>&-
-	wait "$mc" || true
+	wait "$mc" || echo "note: the mock cluster ended with status $?" >&2
 	printf '%-20s %12s %9s %9s   (bench_pub --backend kafka, CPU ns per message)\n' config cpu_ns/msg overhead paired
 	UNIT=1
 	report kpnone kpksamp99

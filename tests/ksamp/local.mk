@@ -3,6 +3,7 @@
 noinst_HEADERS += tests/ksamp/pbdecode.h
 check_PROGRAMS += tests/ksamp/pprof-unit
 tests_ksamp_pprof_unit_SOURCES = tests/ksamp/pprof-unit.c
+tests_ksamp_pprof_unit_CPPFLAGS = $(KU_CPPFLAGS)
 tests_ksamp_pprof_unit_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(ZLIB_CFLAGS)
 tests_ksamp_pprof_unit_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_ksamp_pprof_unit_LDADD = lib/libku.la $(ZLIB_LIBS)
@@ -14,9 +15,11 @@ TESTS += tests/ksamp/pprof-unit
 # for the KSAMP_UNWIND=fp checks.
 check_PROGRAMS += tests/ksamp/workload tests/ksamp/workload-fp tests/ksamp/ksamp-e2e
 tests_ksamp_workload_SOURCES = tests/ksamp/workload.c
+tests_ksamp_workload_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sampler
 tests_ksamp_workload_CFLAGS = $(AM_CFLAGS) -g -O2
 tests_ksamp_workload_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_ksamp_workload_fp_SOURCES = tests/ksamp/workload.c
+tests_ksamp_workload_fp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sampler
 tests_ksamp_workload_fp_CFLAGS = $(AM_CFLAGS) -g -O2 -fno-omit-frame-pointer
 tests_ksamp_workload_fp_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_ksamp_workload_fp_LDADD = -ldl
@@ -42,6 +45,7 @@ EXTRA_DIST += $(KSAMP_E2E_TESTS)
 # Benchmarks (built by make check, not run by it): tests/ksamp/bench.sh.
 check_PROGRAMS += tests/ksamp/sample-cost
 tests_ksamp_sample_cost_SOURCES = tests/ksamp/sample-cost.c
+tests_ksamp_sample_cost_CPPFLAGS = $(KU_CPPFLAGS)
 tests_ksamp_sample_cost_CFLAGS = $(AM_CFLAGS) -fno-omit-frame-pointer
 tests_ksamp_sample_cost_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_ksamp_sample_cost_LDADD = lib/libku_inject.la

@@ -6,6 +6,9 @@
  * checked against what really happened. Prints "key value" lines that the
  * test driver (ksamp-e2e.c) reads. Built with plain -O2 -g (workload) and
  * with frame pointers (workload-fp).
+ *
+ * Why one file of this size: one program, so that every scenario of
+ * ksamp-e2e runs the same binary (and its -fp twin) with known truths.
  */
 #include "config.h"
 

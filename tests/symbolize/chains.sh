@@ -12,6 +12,7 @@
 # few facts are also checked against the source itself (the chain at the
 # allocation in the bsearch comparator, in the 4-deep helpers, in the
 # Widget constructor).
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/symbolize/lib.sh"
 tap_tmpdir

@@ -10,6 +10,7 @@
 # marks each inlined frame; a suppression naming an inlined function
 # applies; kprof leaks shows the same chains from leaks.json and from
 # heap.pb.gz.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/symbolize/lib.sh"
 if [ ! -f "$KPROF_LIBKALLOC" ]; then

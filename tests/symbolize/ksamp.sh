@@ -9,6 +9,7 @@
 # symbolization of an address-only profile (gperftools' libprofiler.so,
 # when installed) gives the same chains, in its outputs and in the pprof
 # file kprof convert writes.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/symbolize/lib.sh"
 if [ ! -f "$KPROF_LIBKSAMP" ]; then

@@ -92,7 +92,7 @@ records() {
 	sed 's/ (discriminator [0-9]*)$//; s/^.*:[?0]$/??:0/; s/^0x0*\([0-9a-f]\)/0x\1/' |
 		awk '/^0x[0-9a-f]+$/ { if (r != "") print r; r = $0; next } /^$/ { next } { r = r " | " $0 } END { if (r != "") print r }'
 }
-LLVM_SYMBOLIZER=${LLVM_SYMBOLIZER:-$(command -v llvm-symbolizer || true)}
+LLVM_SYMBOLIZER=${LLVM_SYMBOLIZER:-$(command -v llvm-symbolizer)}
 # compare_refs BIN KIND < "HEXVADDR<TAB>chain" lines: chains.awk's verdict
 # on each chain against addr2line's and llvm-symbolizer's at HEXVADDR.
 # What a profile names "object+0xOFFSET" (no symbol covers it: a PLT stub)

@@ -11,6 +11,7 @@
 # whole stacks), and with clang/clang++ at -O2 and -O3 when installed.
 check_PROGRAMS += tests/symbolize/symchain
 tests_symbolize_symchain_SOURCES = tests/symbolize/symchain.c
+tests_symbolize_symchain_CPPFLAGS = $(KU_CPPFLAGS)
 tests_symbolize_symchain_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS) $(LIBDW_CFLAGS)
 tests_symbolize_symchain_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 tests_symbolize_symchain_LDADD = lib/libku.la $(LIBDW_LIBS)

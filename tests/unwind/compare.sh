@@ -38,6 +38,7 @@
 #   cannot express; the frame-pointer fallback loses the callers of the
 #   PLT call. libunwind is right.
 # The work is sized by UW_SCALE (default 1).
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 T=$TAP_TMP

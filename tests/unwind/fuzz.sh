@@ -5,6 +5,7 @@
 # holding .eh_frame_hdr and .eh_frame of a small program and of libc, laid
 # out as the loader maps them (mkseed.py). Built only with
 # --enable-fuzzing; a crash, leak or timeout fails.
+set -u
 . "$top_srcdir/tests/tap.sh"
 tap_tmpdir
 secs=${KPROF_FUZZ_SECONDS:-20}

@@ -9,6 +9,7 @@
 #   makes none. Must be far below one per frame (a malloc here is more
 #   than 15 frames deep): fewer than one per 10 mallocs.
 # The default unwinder (auto) is run the same way for comparison.
+set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
 tap_tmpdir

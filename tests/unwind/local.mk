@@ -21,7 +21,8 @@ EXTRA_DIST += $(UNWIND_SH_TESTS) $(UNWIND_CORPUS_FILES)
 EXTRA_DIST += tests/unwind/fuzz.sh tests/unwind/mkseed.py
 if ENABLE_FUZZING
 check_PROGRAMS += tests/unwind/fuzz-cfi
-tests_unwind_fuzz_cfi_SOURCES = tests/unwind/fuzz-cfi.c lib/cfi.c lib/procmaps.c lib/ku.c
+tests_unwind_fuzz_cfi_SOURCES = tests/unwind/fuzz-cfi.c lib/cfi.c lib/cfi-build.c lib/procmaps.c lib/ku.c
+tests_unwind_fuzz_cfi_CPPFLAGS = $(KU_CPPFLAGS)
 tests_unwind_fuzz_cfi_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_unwind_fuzz_cfi_LDFLAGS = $(FUZZ_CFLAGS) -no-install
 TESTS += tests/unwind/fuzz.sh

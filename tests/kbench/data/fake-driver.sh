@@ -4,6 +4,7 @@
 # golden test of kbench's merge does not depend on timings. It writes what
 # a driver writes (--json), and, when run under the interposers' variables,
 # what libkalloc (KALLOC_OUT.*) and libksamp (KSAMP_OUT) would write.
+set -u
 prog=$(basename "$0")
 backend=memory size=100 batch=1 clients=1 reps=1 json= ack=false
 while [ $# -gt 0 ]; do

@@ -8,14 +8,17 @@
 # interleaved and repeated (REPS, default 3); medians are reported, with
 # the ratio to kprof. Run from the build tree:
 #   sh ../tests/kprof/perf/bench.sh [REPS]
-set -e
+set -eu
 reps=${1:-3}
 B=${top_builddir:-$(pwd)}
 K=$B/analyze/kprof
 W=$(mktemp -d "${TMPDIR:-/tmp}/kprof-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-PPROF=${PPROF:-$(command -v pprof || true)}
-FG=$(command -v flamegraph.pl || true)
+# optional tools: empty when not installed
+PPROF=${PPROF:-}
+if [ -z "$PPROF" ] && command -v pprof >/dev/null 2>&1; then PPROF=$(command -v pprof); fi
+FG=
+if command -v flamegraph.pl >/dev/null 2>&1; then FG=$(command -v flamegraph.pl); fi
 
 "$B/tests/kprof/perf/genprof" "$W/raw.pb.gz"
 "$B/tests/kprof/perf/genprof" "$W/agg.pb.gz" 1000000 100000 --aggregate

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "pprof-write.h"
 
 static uint64_t kan_rng = 0x9e3779b97f4a7c15ull;
 

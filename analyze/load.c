@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * load: profiles from files and memory (see load.h). Read the bytes (a
+ * size cap against hostile input), gunzip when they start with the gzip
+ * magic (concatenated members too), pick the reader from the table below
+ * by sniffing, decode into a new struct kan_profile. The decoders
+ * (pprof-read.c, legacy.c) fill the model through its builders; the
+ * model never calls back here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "ku.h"
+#include "load.h"
+
+int kan_read_file(const char *path, uint8_t **data, size_t *len)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (fd)
+			close(fd);
+		return -EISDIR;
+	}
+	for (;;) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 1 << 16;
+			uint8_t *nb;
+
+			if (ncap > KAN_MAX_INPUT_BYTES + 1)
+				ncap = KAN_MAX_INPUT_BYTES + 1;
+			if (ncap == cap) {
+				free(buf);
+				if (fd)
+					close(fd);
+				return -EFBIG;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				if (fd)
+					close(fd);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = -errno;
+			free(buf);
+			if (fd)
+				close(fd);
+			return e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (fd)
+		close(fd);
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+int kan_gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, size_t cap)
+{
+	z_stream zs;
+	uint8_t *buf = NULL;
+	size_t bcap = inlen * 4 + 4096, n = 0;
+	int ret;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 32) != Z_OK)
+		return -ENOMEM;
+	if (bcap > cap)
+		bcap = cap;
+	zs.next_in = (Bytef *)in;
+	buf = malloc(bcap ? bcap : 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		if (n == bcap) {
+			size_t nc = bcap * 2;
+			if (bcap >= cap) {
+				ret = -EFBIG;
+				goto out;
+			}
+			if (nc > cap)
+				nc = cap;
+			uint8_t *nb = realloc(buf, nc);
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			bcap = nc;
+		}
+		/* zlib counts in uInt: feed at most 1 GiB at a time */
+		size_t inleft = inlen - (size_t)(zs.next_in - in);
+		zs.avail_in = inleft > (1u << 30) ? (1u << 30) : (uInt)inleft;
+		size_t room = bcap - n;
+		zs.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
+		zs.next_out = buf + n;
+		uInt before = zs.avail_out;
+		int zr = inflate(&zs, Z_NO_FLUSH);
+		n += before - zs.avail_out;
+		if (zr == Z_STREAM_END) {
+			/* concatenated gzip members: continue with the next one */
+			size_t used = (size_t)(zs.next_in - in);
+			if (used < inlen && inlen - used >= 2 && in[used] == 0x1f && in[used + 1] == 0x8b) {
+				inflateReset(&zs);
+				continue;
+			}
+			break;
+		}
+		if (zr == Z_BUF_ERROR && zs.avail_in == 0 && zs.avail_out != 0) {
+			ret = -EINVAL; /* truncated */
+			goto out;
+		}
+		if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			ret = zr == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
+			goto out;
+		}
+	}
+	*out = buf;
+	*outlen = n;
+	buf = NULL;
+	ret = 0;
+out:
+	inflateEnd(&zs);
+	free(buf);
+	return ret;
+}
+
+/* The readers, tried in order on the (gunzipped) bytes: the first whose
+ * sniff accepts them decodes them, as pprof's Parse does. profile.proto
+ * has no magic number, so its decoder is the last row and takes whatever
+ * the others left (its errors then say "not a pprof profile"). A new
+ * format is a new row. */
+static const struct reader {
+	const char *format, *format_gz; /* kan_profile.format, plain and gzipped */
+	int (*sniff)(const uint8_t *data, size_t len); /* NULL: accepts anything */
+	int (*decode)(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen);
+} readers[] = {
+	{ "gperftools-cpu", "gperftools-cpu", kan_legacy_sniff, kan_legacy_decode },
+	{ "pprof", "pprof (gzip)", NULL, kan_pprof_decode },
+};
+
+int kan_profile_parse(const void *data, size_t len, struct kan_profile **out, char *err, size_t errlen)
+{
+	const uint8_t *d = data;
+	const struct reader *rd = NULL;
+	uint8_t *plain = NULL;
+	size_t plen = len;
+	struct kan_profile *p;
+	int gz = 0, r;
+
+	if (len == 0) {
+		snprintf(err, errlen, "empty file");
+		return -EINVAL;
+	}
+	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b) {
+		r = kan_gunzip(d, len, &plain, &plen, KAN_MAX_INPUT_BYTES);
+		if (r) {
+			snprintf(err, errlen, "%s", r == -EINVAL ? "corrupt or truncated gzip data"
+						     : r == -EFBIG ? "decompressed profile larger than 2 GiB"
+								   : ku_strerror(r));
+			return r;
+		}
+		d = plain;
+		gz = 1;
+		if (plen == 0) {
+			free(plain);
+			snprintf(err, errlen, "empty profile inside gzip data");
+			return -EINVAL;
+		}
+	}
+	r = kan_profile_new(&p);
+	if (r) {
+		free(plain);
+		snprintf(err, errlen, "out of memory");
+		return r;
+	}
+	for (size_t i = 0; i < KU_ARRAY_SIZE(readers) && !rd; i++)
+		if (!readers[i].sniff || readers[i].sniff(d, plen))
+			rd = &readers[i];
+	r = rd->decode(d, plen, p, err, errlen);
+	p->format = gz ? rd->format_gz : rd->format;
+	free(plain);
+	if (r) {
+		kan_profile_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+int kan_profile_load(const char *path, struct kan_profile **out, char *err, size_t errlen)
+{
+	uint8_t *data;
+	size_t len;
+	char why[200];
+	int r = kan_read_file(path, &data, &len);
+
+	if (r) {
+		snprintf(err, errlen, "%s: %s", path, r == -EFBIG ? "file larger than 2 GiB" : ku_strerror(r));
+		return r;
+	}
+	why[0] = '\0';
+	r = kan_profile_parse(data, len, out, why, sizeof(why));
+	free(data);
+	if (r)
+		snprintf(err, errlen, "%s: %s", path, why[0] ? why : ku_strerror(r));
+	return r;
+}
+

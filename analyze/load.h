@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * load: reading profiles into the model (profile.h). Every input format
+ * (profile.proto, gzipped or not; gperftools' legacy CPU format) comes in
+ * through kan_profile_parse(), which gunzips, sniffs the format and calls
+ * its decoder; the decoders are declared here because they are the rows
+ * of its readers table (load.c). Readers never trust lengths, counts or
+ * ids from the file: bad input gives -EINVAL (or -ENOMEM, -EFBIG beyond
+ * the limits of profile.h) and a one-line reason in the caller's errbuf.
+ */
+#ifndef KAN_LOAD_H
+#define KAN_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+/* Reads any supported format from memory (gzip detected by magic). */
+int kan_profile_parse(const void *data, size_t len, struct kan_profile **out, char *err, size_t errlen);
+/* Reads a file ("-" = stdin). err gets "PATH: reason". */
+int kan_profile_load(const char *path, struct kan_profile **out, char *err, size_t errlen);
+
+/* Load a whole file into memory (malloc'ed); 0 or -errno. */
+int kan_read_file(const char *path, uint8_t **data, size_t *len);
+/* gunzip with a size cap; 0, -EINVAL (corrupt), -EFBIG, -ENOMEM. */
+int kan_gunzip(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, size_t cap);
+
+/* The readers (no gzip): profile.proto (pprof-read.c) and gperftools'
+ * legacy CPU format (legacy.c), with its sniffer (1 when data starts like
+ * a legacy CPU profile). */
+int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen);
+int kan_legacy_decode(const uint8_t *data, size_t len, struct kan_profile *p, char *err, size_t errlen);
+int kan_legacy_sniff(const uint8_t *data, size_t len);
+
+#endif
