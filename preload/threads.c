@@ -197,7 +197,6 @@ static void kalloc__atfork_child(void)
 	}
 	/* The child writes its own files: <prefix>.<childpid>. */
 	snprintf(kalloc__cfg.prefix + len, sizeof(kalloc__cfg.prefix) - len, ".%d", (int)getpid());
-	kalloc__signal_after_fork();
 	kalloc__tl_after_fork();
 	kalloc__guard_leave();
 }
