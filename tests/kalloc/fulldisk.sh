@@ -44,16 +44,20 @@ while { [ "$(newest_k)" -lt 2 ] || [ "$(newest_c)" -lt 2 ]; } && [ $i -lt 600 ];
 done
 check "two snapshots of each library before the disk fills (k.$(newest_k), c.$(newest_c))" \
 	test "$(newest_k)" -ge 2 -a "$(newest_c)" -ge 2
-# Fill the disk: dd stops when it is full.
-dd if=/dev/zero of="$D/fill" bs=4k 2>/dev/null
+# Fill the disk, and keep it full for 2 s: a snapshot that fails removes
+# its temporary files, and the next dd takes that room again.
+dd if=/dev/zero of="$D/fill.0" bs=4k 2>/dev/null
 fillrc=$?
 check "the disk is full (dd failed: $fillrc)" test "$fillrc" -ne 0
-sleep 2
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	sleep 0.2
+	dd if=/dev/zero of="$D/fill.$i" bs=1k 2>/dev/null
+done
 kn=$(newest_k)
 cn=$(newest_c)
 check "the program runs on while the disk is full" kill -0 $pid
 check "the snapshots from before are kept (k.$kn, c.$cn)" test -s "$D/k.$kn.heap.pb.gz" -a -s "$D/c.$cn.pb.gz"
-rm -f "$D/fill"
+rm -f "$D"/fill.*
 # Room again: newer snapshots of both (the numbers of the lost ones are
 # skipped).
 i=0
@@ -71,6 +75,7 @@ is "$(ls "$D" | grep -c tmp)" 0 "no temporary file left"
 is "$(grep -c '^kalloc: cannot write' "$T/err")" 1 "libkalloc: one warning for the full disk"
 is "$(grep -c '^libksamp: cannot write' "$T/err")" 1 "libksamp: one warning for the full disk"
 is "$(grep -v -c -e 'cannot write' "$T/err")" 0 "nothing else on stderr"
+diag "$(cat "$T/err")"
 is "$(cat "$T/out")" "" "the program's output is unchanged (none)"
 # Every snapshot that is there is whole.
 bad=0
