@@ -243,11 +243,7 @@ static int kalloc__task_regs(pid_t tid, uintptr_t *sp, uintptr_t *regs, size_t *
 	char path[64], buf[512];
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
-	/* A thread that is not in a system call reads as "running": wait
-	 * for it to block, 1 ms at first and doubling, 255 ms in all. A
-	 * thread preempted on a loaded machine may not run again for tens
-	 * of milliseconds (20 tries of 1 ms left it unread there). */
-	for (int tries = 0; tries < 9; tries++) {
+	for (int tries = 0; tries < 20; tries++) {
 		uintptr_t v[9];
 		size_t n = 0;
 		char *p = buf, *end;
@@ -271,7 +267,7 @@ static int kalloc__task_regs(pid_t tid, uintptr_t *sp, uintptr_t *regs, size_t *
 			return 0;
 		}
 		/* Running: it will block or be preempted soon. */
-		struct timespec ts = {0, 1000000L << tries};
+		struct timespec ts = {0, 1000000};
 
 		nanosleep(&ts, NULL);
 	}
