@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "kprof.h"
 #include "load.h"
 
@@ -36,35 +37,7 @@ int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int
 
 void kan_folded_name(FILE *f, const char *name)
 {
-	size_t n = strlen(name), tail = n;
-
-	/* fast path: nothing to escape */
-	if (n && !isdigit((unsigned char)name[n - 1]) && !strchr(name, ';')) {
-		size_t i = 0;
-		while (i < n && (unsigned char)name[i] >= 0x20 && name[i] != 0x7f)
-			i++;
-		if (i == n) {
-			fwrite(name, 1, n, f);
-			return;
-		}
-	}
-
-	/* a trailing " <digits>" would be read as a count column */
-	while (tail > 0 && isdigit((unsigned char)name[tail - 1]))
-		tail--;
-	size_t fix = (tail < n && tail > 0 && name[tail - 1] == ' ') ? tail - 1 : (size_t)-1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (i == fix)
-			c = '_';
-		else if (c == ';')
-			c = ':';
-		else if (c < 0x20 || c == 0x7f)
-			c = '?';
-		putc(c, f);
-	}
-	if (n == 0)
-		fputs("[unknown]", f);
+	kan_escape(f, name, KAN_ESC_FOLDED);
 }
 
 int kan_is_bench_json(const char *path)

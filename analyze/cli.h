@@ -19,10 +19,11 @@ int kan_load(const char *path, struct kan_profile **p);
  * available types and returns 2. */
 int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int *si);
 
-/* Write a frame name for folded output, escaped as kprof-formats(7) says:
- * ';' becomes ':', newlines and other control characters become '?', and
- * a name ending in a space followed by digits gets that space replaced by
- * '_' so that readers do not take the digits for a count. */
+/* Write a frame name for folded output, escaped as kprof-formats(7) says
+ * (escape.h, KAN_ESC_FOLDED): ';' becomes ':', newlines, NUL and other
+ * control characters become '?', ill-formed UTF-8 U+FFFD, and a name
+ * ending in a space followed by digits gets that space replaced by '_' so
+ * that readers do not take the digits for a count. */
 void kan_folded_name(FILE *f, const char *name);
 
 /* 1 when path looks like kprof bench result JSON (schema kprof-bench/...). */

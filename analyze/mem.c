@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "json.h"
 #include "kprof.h"
 #include "profile.h"
@@ -65,7 +66,8 @@ static void kan__mem_txt_frame(const char *name, void *arg)
 {
 	int *first = arg;
 
-	printf("%s%s", *first ? "" : " < ", name);
+	fputs(*first ? "" : " < ", stdout);
+	kan_escape(stdout, name, KAN_ESC_TEXT);
 	*first = 0;
 }
 

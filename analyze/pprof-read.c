@@ -207,7 +207,13 @@ static int string_at(struct kan__rd *r, uint64_t idx, const char **out, const ch
 	if (idx >= r->nstrs)
 		return fail(r, "%s refers to string %" PRIu64 " of %zu", what, idx, r->nstrs);
 	if (!r->str_cache[idx]) {
-		r->str_cache[idx] = kan_profile_strdup(r->p, (const char *)r->str_ptr[idx], r->str_len[idx]);
+		const char *src = (const char *)r->str_ptr[idx];
+		size_t len = r->str_len[idx];
+
+		/* a NUL inside a string is kept (as C0 80, see profile.h), not
+		   allowed to cut the name short */
+		r->str_cache[idx] = memchr(src, 0, len) ? kan_profile_strdup_nul(r->p, src, len)
+							: kan_profile_strdup(r->p, src, len);
 		if (!r->str_cache[idx])
 			return -ENOMEM;
 	}

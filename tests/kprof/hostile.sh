@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Hostile input: whatever bytes a profile holds, every text kprof writes is
+# valid for its format (kprof-formats(7), "Escaping"), and nothing is lost
+# silently. The profile of tests/kprof/gen/hostile.py has names with
+# ill-formed UTF-8, an overlong and a surrogate sequence, markup, quotes,
+# a newline, controls, an embedded NUL and folded separators; one name is
+# well-formed non-ASCII and must come out unchanged.
+set -u
+. "$top_srcdir/tests/tap.sh"
+tap_tmpdir
+T=$TAP_TMP
+K=$KPROF_BIN
+GEN=$top_srcdir/tests/kprof/gen/hostile.py
+need_built "$K"
+command -v python3 >/dev/null 2>&1 || bail_out "python3 is needed to write the hostile profiles"
+
+python3 "$GEN" names "$T/n.pb.gz" || bail_out "hostile.py names failed"
+nnames=7 # distinct function names in the profile
+
+# utf8 FILE: 0 when FILE is valid UTF-8
+utf8() { iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1; }
+
+# text table: one line per entry, controls escaped
+"$K" top "$T/n.pb.gz" -n 100 >"$T/top" 2>"$T/top.err"
+is "$?" 0 "top of the hostile profile"
+check "top: valid UTF-8" utf8 "$T/top"
+is "$(grep -cE '^ +[0-9.]+[A-Za-z]* +[0-9.]+% ' "$T/top")" "$nnames" "top: one row per function"
+is "$(wc -l <"$T/top" | tr -d ' ')" $((nnames + 3)) "top: one line per row (3 header lines)"
+check "top: newline and control shown escaped" grep -qF 'bad\xff\xfe<b>&amp;\n\x01name' "$T/top"
+check "top: name after an embedded NUL kept" grep -qF 'nul\0after_nul' "$T/top"
+check "top: backslash, tab and CR escaped" grep -qF "quote\"'\\\\back\\ttab\\r" "$T/top"
+check "top: well-formed UTF-8 kept as it is" grep -q "café_€\$" "$T/top"
+check "top: no raw control character" sh -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$T/top'"
+
+# folded stacks: one line per stack, count last
+"$K" folded "$T/n.pb.gz" >"$T/folded"
+is "$?" 0 "folded of the hostile profile"
+check "folded: valid UTF-8" utf8 "$T/folded"
+is "$(wc -l <"$T/folded" | tr -d ' ')" 7 "folded: one line per stack"
+is "$(awk '{s += $NF} END {print s}' "$T/folded")" 1936 "folded: counts sum to the total"
+check "folded: ';' inside a name is ':', a count-like tail is '_'" grep -q 'main;semi:colon_123 80$' "$T/folded"
+check "folded: the NUL is '?' and the rest of the name is kept" grep -q '^main;nul?after_nul 32$' "$T/folded"
+check "folded: ill-formed UTF-8 is U+FFFD" grep -q "^main;bad��<b>&amp:??name 16\$" "$T/folded"
+
+# SVG and HTML: valid UTF-8, well-formed XML
+"$K" flame "$T/n.pb.gz" -o "$T/f.svg" --title "$(printf 'title \001\377 <x>')"
+is "$?" 0 "flame of the hostile profile"
+check "flame: valid UTF-8" utf8 "$T/f.svg"
+check "flame: NUL shown as U+FFFD, the rest kept" grep -q "<title>nul�after_nul" "$T/f.svg"
+"$K" diff "$T/n.pb.gz" "$T/n.pb.gz" -o "$T/d.svg"
+is "$?" 0 "diff of the hostile profile"
+check "diff: valid UTF-8" utf8 "$T/d.svg"
+if [ -n "$XMLLINT" ]; then
+	check "flame: well-formed XML" "$XMLLINT" --noout "$T/f.svg"
+	check "diff: well-formed XML" "$XMLLINT" --noout "$T/d.svg"
+else
+	skip "xmllint not installed (Debian: libxml2-utils)"
+	skip "xmllint not installed (Debian: libxml2-utils)"
+fi
+
+# JSON: valid, and the NUL is kept as \u0000
+"$K" leaks "$T/n.pb.gz" --format json >"$T/l.json"
+is "$?" 0 "leaks --format json of the hostile profile"
+check "leaks json: valid UTF-8" utf8 "$T/l.json"
+check "leaks json: parses, NUL kept as U+0000, ill-formed as U+FFFD" python3 -c '
+import json, sys
+names = {f["function"] for l in json.load(open(sys.argv[1]))["leaks"] for f in l["stack"]}
+assert "nul\0after_nul" in names, names
+assert "bad\ufffd\ufffd<b>&amp;\n\x01name" in names, names
+assert "caf\xe9_\u20ac" in names, names' "$T/l.json"
+"$K" leaks "$T/n.pb.gz" >"$T/l.txt"
+check "leaks text: frames escaped" grep -qF '#0 nul\0after_nul' "$T/l.txt"
+check "leaks text: valid UTF-8" utf8 "$T/l.txt"
+
+# a profile kprof writes back keeps the whole name
+"$K" merge "$T/n.pb.gz" -o "$T/m.pb.gz"
+is "$?" 0 "merge writes the hostile profile back"
+"$K" top "$T/m.pb.gz" -n 100 >"$T/top2"
+check "merge: the same table after a round trip" diff -u "$T/top" "$T/top2"
+
+done_testing
