@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -151,6 +152,80 @@ out:
 	return ret;
 }
 
+static size_t max_inflate; /* 0: KPROF_MAX_INFLATE or the default */
+
+void kan_set_max_inflate(size_t bytes)
+{
+	max_inflate = bytes;
+}
+
+int kan_parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v, mul = 1;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ull << 10; end++; break;
+	case 'm': case 'M': mul = 1ull << 20; end++; break;
+	case 'g': case 'G': mul = 1ull << 30; end++; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (mul > 1 && (!strcmp(end, "iB") || !strcmp(end, "B")))
+		end += strlen(end);
+	if (*end)
+		return -EINVAL;
+	if (v == 0 || v > KAN_MAX_INPUT_BYTES / mul)
+		return -ERANGE;
+	*out = (size_t)(v * mul);
+	return 0;
+}
+
+/* The cap for an input of len bytes, and in why how it was chosen. */
+static int inflate_cap(size_t len, size_t *cap, char *why, size_t whylen)
+{
+	const char *env = getenv("KPROF_MAX_INFLATE");
+
+	if (max_inflate) {
+		*cap = max_inflate;
+		snprintf(why, whylen, "--max-inflate");
+		return 0;
+	}
+	if (env && *env) {
+		int r = kan_parse_size(env, cap);
+		if (r) {
+			snprintf(why, whylen, "KPROF_MAX_INFLATE='%.40s' is not a size from 1 to 2G (e.g. 512M)", env);
+			return -EINVAL;
+		}
+		snprintf(why, whylen, "KPROF_MAX_INFLATE");
+		return 0;
+	}
+	*cap = len > KAN_MAX_INPUT_BYTES / KAN_INFLATE_RATIO ? KAN_MAX_INPUT_BYTES : len * KAN_INFLATE_RATIO;
+	if (*cap < KAN_INFLATE_MIN)
+		*cap = KAN_INFLATE_MIN;
+	snprintf(why, whylen, "%dx the input, at least %zu MiB; raise it with --max-inflate or KPROF_MAX_INFLATE",
+		 KAN_INFLATE_RATIO, KAN_INFLATE_MIN >> 20);
+	return 0;
+}
+
+static void size_text(size_t n, char *buf, size_t len)
+{
+	if (n >= (1u << 30) && n % (1u << 30) == 0)
+		snprintf(buf, len, "%zu GiB", n >> 30);
+	else if (n >= (1u << 20) && n % (1u << 20) == 0)
+		snprintf(buf, len, "%zu MiB", n >> 20);
+	else if (n >= (1u << 20))
+		snprintf(buf, len, "%.1f MiB", (double)n / (1u << 20));
+	else
+		snprintf(buf, len, "%zu bytes", n);
+}
+
 /* The readers, tried in order on the (gunzipped) bytes: the first whose
  * sniff accepts them decodes them, as pprof's Parse does. profile.proto
  * has no magic number, so its decoder is the last row and takes whatever
@@ -179,11 +254,21 @@ int kan_profile_parse(const void *data, size_t len, struct kan_profile **out, ch
 		return -EINVAL;
 	}
 	if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b) {
-		r = kan_gunzip(d, len, &plain, &plen, KAN_MAX_INPUT_BYTES);
+		size_t cap;
+		char why[160], capt[32];
+
+		if (inflate_cap(len, &cap, why, sizeof(why))) {
+			snprintf(err, errlen, "%s", why);
+			return -EINVAL;
+		}
+		r = kan_gunzip(d, len, &plain, &plen, cap);
+		if (r == -EFBIG) {
+			size_text(cap, capt, sizeof(capt));
+			snprintf(err, errlen, "gzip data inflates beyond the cap of %s (%s)", capt, why);
+			return r;
+		}
 		if (r) {
-			snprintf(err, errlen, "%s", r == -EINVAL ? "corrupt or truncated gzip data"
-						     : r == -EFBIG ? "decompressed profile larger than 2 GiB"
-								   : ku_strerror(r));
+			snprintf(err, errlen, "%s", r == -EINVAL ? "corrupt or truncated gzip data" : ku_strerror(r));
 			return r;
 		}
 		d = plain;

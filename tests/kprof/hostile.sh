@@ -79,4 +79,40 @@ is "$?" 0 "merge writes the hostile profile back"
 "$K" top "$T/m.pb.gz" -n 100 >"$T/top2"
 check "merge: the same table after a round trip" diff -u "$T/top" "$T/top2"
 
+# gzip bomb: 200 MiB of valid empty strings in a 200 kB file. Refused at
+# the inflate cap (64 MiB here: 64x the input, at least 64 MiB) with one
+# line and exit 2, in bounded memory (without the cap: 1.8 GB, exit 0).
+python3 "$GEN" bomb "$T/bomb.pb.gz" 200 || bail_out "hostile.py bomb failed"
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f %M -o "$T/rss" "$K" top "$T/bomb.pb.gz" >"$T/out" 2>"$T/err"
+	rc=$?
+	rss=$(tail -1 "$T/rss")
+	check "bomb: peak RSS ${rss} kB stays under 160 MB (cap 64 MiB)" test "$rss" -lt 160000
+else
+	"$K" top "$T/bomb.pb.gz" >"$T/out" 2>"$T/err"
+	rc=$?
+	skip "/usr/bin/time not installed: peak RSS not measured"
+fi
+is "$rc" 2 "bomb: top exits 2"
+check "bomb: one line naming the cap and how to raise it" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] &&
+	grep -q 'inflates beyond the cap of 64 MiB (64x the input, at least 64 MiB; raise it with --max-inflate or KPROF_MAX_INFLATE)' '$T/err'"
+check "bomb: nothing on stdout" test ! -s "$T/out"
+python3 "$GEN" bomb "$T/small.pb.gz" 2 || bail_out "hostile.py bomb failed"
+KPROF_MAX_INFLATE=1M "$K" folded "$T/small.pb.gz" >"$T/out" 2>"$T/err"
+is "$?" 2 "KPROF_MAX_INFLATE=1M: a 2 MiB profile is refused"
+check "KPROF_MAX_INFLATE=1M: says which cap" grep -q 'beyond the cap of 1 MiB (KPROF_MAX_INFLATE)' "$T/err"
+KPROF_MAX_INFLATE=4M "$K" folded "$T/small.pb.gz" >"$T/out" 2>"$T/err"
+is "$?" 0 "KPROF_MAX_INFLATE=4M: the same profile loads"
+KPROF_MAX_INFLATE=4M "$K" --max-inflate 1M folded "$T/small.pb.gz" >"$T/out" 2>"$T/err"
+is "$?" 2 "--max-inflate wins over KPROF_MAX_INFLATE"
+check "--max-inflate: says which cap" grep -q 'beyond the cap of 1 MiB (--max-inflate)' "$T/err"
+KPROF_MAX_INFLATE=lots "$K" top "$T/n.pb.gz" >"$T/out" 2>"$T/err"
+is "$?" 2 "KPROF_MAX_INFLATE=lots: exit 2"
+check "KPROF_MAX_INFLATE=lots: says what it wants" grep -q "KPROF_MAX_INFLATE='lots' is not a size from 1 to 2G" "$T/err"
+for v in 0 3G -5 99999999999999999999 1X; do
+	"$K" --max-inflate "$v" top "$T/n.pb.gz" >"$T/out" 2>"$T/err"
+	rc=$?
+	check "--max-inflate $v: exit 2 with the range" sh -c "[ $rc -eq 2 ] && grep -q 'from 1 to 2G' '$T/err'"
+done
+
 done_testing
