@@ -3,7 +3,10 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -38,6 +41,35 @@ int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int
 void kan_folded_name(FILE *f, const char *name)
 {
 	kan_escape(f, name, KAN_ESC_FOLDED);
+}
+
+int kan_opt_long(const char *cmd, const char *flag, const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	/* strtol skips leading blanks: we do not */
+	if (end == s || *end || errno == ERANGE || v < min || v > max || isspace((unsigned char)*s))
+		return kan_die("%s: %s wants a whole number from %ld to %ld, not '%s'", cmd, flag, min, max, s);
+	*out = v;
+	return 0;
+}
+
+int kan_opt_double(const char *cmd, const char *flag, const char *s, double min, double max, int open, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || !isfinite(v) || isspace((unsigned char)*s) || (open ? v <= min || v >= max
+									      : v < min || v > max))
+		return kan_die("%s: %s wants a number %s %g %s %g%s, not '%s'", cmd, flag, open ? "between" : "from", min,
+			       open ? "and" : "to", max, open ? " (both excluded)" : "", s);
+	*out = v;
+	return 0;
 }
 
 int kan_is_bench_json(const char *path)

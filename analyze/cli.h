@@ -26,6 +26,17 @@ int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int
  * that readers do not take the digits for a count. */
 void kan_folded_name(FILE *f, const char *name);
 
+/* Numeric option values, for every numeric option of every command: the
+ * whole of s must be a decimal number within [min, max] (kan_opt_long: an
+ * integer, overflow is out of range; kan_opt_double: finite, and with
+ * open set, both bounds excluded). On failure prints one line naming the
+ * command, the flag and the range ("top: -n wants a whole number from 1
+ * to 1000000000, not '99999999999999999999'") and returns 2; 0 on success.
+ * The ranges are listed in kprof(1). */
+#define KAN_OPT_COUNT_MAX 1000000000L /* -n and the like: rows, runs */
+int kan_opt_long(const char *cmd, const char *flag, const char *s, long min, long max, long *out);
+int kan_opt_double(const char *cmd, const char *flag, const char *s, double min, double max, int open, double *out);
+
 /* 1 when path looks like kprof bench result JSON (schema kprof-bench/...). */
 int kan_is_bench_json(const char *path);
 

@@ -372,7 +372,6 @@ int kan_cmd_top(int argc, char **argv)
 	const char *type = NULL, *base = NULL, *thread = NULL;
 	long n = 20;
 	int c, si, rc, by_thread = 0, absolute = 0;
-	char *end;
 
 	optind = 1;
 	opterr = 0;
@@ -380,9 +379,8 @@ int kan_cmd_top(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			n = strtol(optarg, &end, 10);
-			if (*end || n <= 0)
-				return kan_die("top: -n wants a positive number, not '%s'", optarg);
+			if (kan_opt_long("top", "-n", optarg, 1, KAN_OPT_COUNT_MAX, &n))
+				return 2;
 			break;
 		case 'c': sort_cum = 1; break;
 		case 't': type = optarg; break;

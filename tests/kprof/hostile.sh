@@ -115,4 +115,39 @@ for v in 0 3G -5 99999999999999999999 1X; do
 	check "--max-inflate $v: exit 2 with the range" sh -c "[ $rc -eq 2 ] && grep -q 'from 1 to 2G' '$T/err'"
 done
 
+# numeric flags: overflow, negative and garbage refused with the flag and
+# its range (kprof(1)); in range accepted
+# flag_bad NAME RANGE CMD...: exit 2, one line naming the flag and RANGE
+flag_bad() {
+	name=$1 range=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF -- "$range" "$T/err" && [ ! -s "$T/out" ]; then
+		ok "$name: refused with the range"
+	else
+		not_ok "$name: exit $rc"
+		diag "$(cat "$T/err")"
+	fi
+}
+G=$top_srcdir/tests/kprof/golden
+for v in 99999999999999999999 -5 0 5x '' ' 7' 1e3; do
+	flag_bad "top -n '$v'" "-n wants a whole number from 1 to 1000000000, not '$v'" "$K" top "$G/go.cpu.pb.gz" -n "$v"
+done
+flag_bad "mem -n overflow" "mem: -n wants a whole number from 1 to 1000000000" "$K" mem "$T/none" -n 99999999999999999999
+flag_bad "flame --width 1e999" "flame: --width wants a number from 200 to 100000, not '1e999'" \
+	"$K" flame "$G/go.cpu.pb.gz" -o "$T/w.svg" --width 1e999
+flag_bad "flame --minwidth nan" "flame: --minwidth wants a number from 0 to 100, not 'nan'" \
+	"$K" flame "$G/go.cpu.pb.gz" -o "$T/w.svg" --minwidth nan
+flag_bad "diff --minwidth -1" "diff: --minwidth wants a number from 0 to 100, not '-1'" \
+	"$K" diff "$G/go.cpu.pb.gz" "$G/go.cpu.pb.gz" -o "$T/w.svg" --minwidth -1
+flag_bad "compare --alpha 1" "compare: --alpha wants a number between 0 and 1 (both excluded), not '1'" \
+	"$K" compare "$T/a.json" "$T/b.json" --alpha 1
+flag_bad "history --last overflow" "history: --last wants a whole number from 1 to 1000000000" \
+	"$K" history show "$T/h.db" --last 99999999999999999999
+"$K" top "$G/go.cpu.pb.gz" -n 1000000000 >"$T/out" 2>"$T/err"
+is "$?" 0 "top -n 1000000000 (the maximum) accepted"
+"$K" flame "$G/go.cpu.pb.gz" -o "$T/w.svg" --width 200 --minwidth 0
+is "$?" 0 "flame --width 200 --minwidth 0 (the minimums) accepted"
+
 done_testing
