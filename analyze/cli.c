@@ -23,6 +23,15 @@ int kan_load(const char *path, struct kan_profile **p)
 	return 0;
 }
 
+int kan_load_merged(const char *path, struct kan_profile **p)
+{
+	char err[1200];
+
+	if (kan_profile_load_merged(path, p, err, sizeof(err)))
+		return kan_die("%s", err);
+	return 0;
+}
+
 int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int *si)
 {
 	*si = kan_profile_sample_index(p, type);

@@ -15,6 +15,11 @@
 /* Load PATH into *p; on failure prints "kprof: PATH: reason", returns 2. */
 int kan_load(const char *path, struct kan_profile **p);
 
+/* The same for commands that only add values per stack (top, flame,
+ * diff, folded): equal samples merged while the file is read, so memory
+ * follows the distinct stacks, not the sample count (load.h). */
+int kan_load_merged(const char *path, struct kan_profile **p);
+
 /* Sample type index for `type` (NULL = default); on failure prints the
  * available types and returns 2. */
 int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int *si);

@@ -90,7 +90,7 @@ static int flame(int argc, char **argv, int diff)
 		return kan_die("out of memory");
 	for (int k = 0; k < want; k++) {
 		const char *path = argv[optind + k];
-		if (kan_load(path, &p[k]))
+		if (kan_load_merged(path, &p[k]))
 			goto out;
 		if (kan_pick_type(p[k], path, k == 1 && !type ? p[0]->sample_types[si[0]].type : type, &si[k]))
 			goto out;

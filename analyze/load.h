@@ -36,6 +36,24 @@ void kan_set_max_inflate(size_t bytes); /* 0: back to the default */
  * *out; 0, or -EINVAL (garbage) or -ERANGE (0 or above KAN_MAX_INPUT_BYTES). */
 int kan_parse_size(const char *s, size_t *out);
 
+/* As kan_profile_load(), for commands that add values per stack (top,
+ * flame, diff, folded): samples with the same locations, labels and
+ * value count are merged into one as the file is read (compact.c), with
+ * gzip inflated as a stream, so memory grows with the distinct samples,
+ * not with the sample count or the file's size. Errors as
+ * kan_profile_load(). */
+int kan_profile_load_merged(const char *path, struct kan_profile **out, char *err, size_t errlen);
+
+/* Sample compaction (compact.c): feed profile.proto bytes in chunks of
+ * any size, then take the compacted message (malloc'ed). 0 or -ENOMEM.
+ * *nsamples and *nmerged (may be NULL) get the Sample messages read and
+ * kept. */
+struct kan_compact;
+int kan_compact_new(struct kan_compact **c);
+int kan_compact_feed(struct kan_compact *c, const uint8_t *p, size_t n);
+int kan_compact_finish(struct kan_compact *c, uint8_t **out, size_t *outlen, size_t *nsamples, size_t *nmerged);
+void kan_compact_free(struct kan_compact *c);
+
 /* Load a whole file into memory (malloc'ed); 0 or -errno. */
 int kan_read_file(const char *path, uint8_t **data, size_t *len);
 /* gunzip with a size cap; 0, -EINVAL (corrupt), -EFBIG, -ENOMEM. */

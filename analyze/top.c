@@ -402,14 +402,14 @@ int kan_cmd_top(int argc, char **argv)
 		return kan_die("top: --by-thread and --diff do not go together");
 	const char *path = argv[optind];
 	struct kan_profile *p, *bp = NULL;
-	if (kan_load(path, &p))
+	if (kan_load_merged(path, &p))
 		return 2;
 	if (kan_pick_type(p, path, type, &si) || (thread && kan_thread_filter(p, thread, "top"))) {
 		kan_profile_free(p);
 		return 2;
 	}
 	if (base) {
-		if (kan_load(base, &bp) || (thread && kan_thread_filter(bp, thread, "top"))) {
+		if (kan_load_merged(base, &bp) || (thread && kan_thread_filter(bp, thread, "top"))) {
 			kan_profile_free(bp);
 			kan_profile_free(p);
 			return 2;
