@@ -48,9 +48,11 @@ def names(out):
     for i in range(nf):
         prof += field(5, uint(1, i + 1) + uint(2, 5 + i))
         prof += field(4, uint(1, i + 1) + field(4, uint(1, i + 1) + uint(2, 10 + i)))
-    # stacks: main -> name i (leaf), value i + 1; and one deep stack of all
+    # stacks: main -> name i (leaf), i objects of 16 bytes, as two samples
+    # (1 and i - 1 objects: equal samples to merge); and one deep stack of all
     for i in range(1, nf):
-        prof += field(2, field(1, varint(i + 1) + varint(1)) + field(2, varint(i) + varint(16 * i)))
+        for n in (1, i - 1):
+            prof += field(2, field(1, varint(i + 1) + varint(1)) + field(2, varint(n) + varint(16 * n)))
     prof += field(2, field(1, b"".join(varint(i) for i in range(nf, 0, -1))) + field(2, varint(100) + varint(1600)))
     for s in strings:
         prof += field(6, s)
