@@ -25,7 +25,8 @@ static size_t ascii(FILE *f, unsigned char c, enum kan_esc mode)
 
 	switch (mode) {
 	case KAN_ESC_TEXT:
-		if (c == '\\')
+	case KAN_ESC_MESSAGE:
+		if (c == '\\' && mode == KAN_ESC_TEXT)
 			return fputs("\\\\", f), 2;
 		if (c == '\n')
 			return fputs("\\n", f), 2;
@@ -104,7 +105,7 @@ size_t kan_escape(FILE *f, const char *s, enum kan_esc mode)
 		}
 		len = ku_utf8_seq(s + i, n - i, &bad);
 		if (!len) {
-			if (mode == KAN_ESC_TEXT) {
+			if (mode == KAN_ESC_TEXT || mode == KAN_ESC_MESSAGE) {
 				for (size_t k = 0; k < bad; k++)
 					fprintf(f, "\\x%02x", u[k]);
 				out += 4 * bad;
@@ -115,7 +116,7 @@ size_t kan_escape(FILE *f, const char *s, enum kan_esc mode)
 			i += bad;
 			continue;
 		}
-		if (mode == KAN_ESC_TEXT && len == 2 && u[0] == 0xC2 && u[1] < 0xA0) {
+		if ((mode == KAN_ESC_TEXT || mode == KAN_ESC_MESSAGE) && len == 2 && u[0] == 0xC2 && u[1] < 0xA0) {
 			fprintf(f, "\\u%04x", u[1]); /* C1 control */
 			out += 6;
 		} else if ((mode == KAN_ESC_XML_TEXT || mode == KAN_ESC_XML_ATTR) && len == 3 && u[0] == 0xEF &&

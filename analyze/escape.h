@@ -13,6 +13,9 @@
  *                     controls and DEL as \xNN (C1 as \u0080..\u009f), NUL
  *                     as \0, each ill-formed byte as \xNN (so the output is
  *                     valid UTF-8 and the bytes can still be told apart).
+ *   KAN_ESC_MESSAGE   an error message (kan_die): as KAN_ESC_TEXT but '\'
+ *                     kept, so that a file name or option value read from
+ *                     the command line cannot break the one line.
  *   KAN_ESC_FOLDED    folded stacks: ';' as ':', controls (NUL too) as '?',
  *                     ill-formed UTF-8 as U+FFFD, a trailing " <digits>"
  *                     with '_' for the space, an empty name as [unknown].
@@ -35,7 +38,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum kan_esc { KAN_ESC_TEXT, KAN_ESC_FOLDED, KAN_ESC_XML_TEXT, KAN_ESC_XML_ATTR, KAN_ESC_GH_DATA, KAN_ESC_GH_PROP };
+enum kan_esc { KAN_ESC_TEXT, KAN_ESC_MESSAGE, KAN_ESC_FOLDED, KAN_ESC_XML_TEXT, KAN_ESC_XML_ATTR, KAN_ESC_GH_DATA, KAN_ESC_GH_PROP };
 
 /* Writes s (NULL: nothing) escaped for mode to f; returns the number of
  * characters (code points) written, for column padding. Write errors are

@@ -150,4 +150,10 @@ is "$?" 0 "top -n 1000000000 (the maximum) accepted"
 "$K" flame "$G/go.cpu.pb.gz" -o "$T/w.svg" --width 200 --minwidth 0
 is "$?" 0 "flame --width 200 --minwidth 0 (the minimums) accepted"
 
+# error messages stay one line whatever the file name or value holds
+"$K" top "$T/$(printf 'no\nsuch')" >"$T/out" 2>"$T/err"
+rc=$?
+check "a file name with a newline: exit 2, one line, the newline escaped" \
+	sh -c "[ $rc -eq 2 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -qF 'no\\nsuch: No such file' '$T/err'"
+
 done_testing
