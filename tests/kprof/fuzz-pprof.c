@@ -5,7 +5,7 @@
  * gperftools sniffing), then everything the commands do with a loaded
  * profile: frames, distinct stacks, the call tree, and re-encoding.
  * Symbolization is off (KPROF_NO_SYMBOLIZE) so runs touch no files. The
- * inflate cap is 16 MiB here, so that gzip bombs in the corpus (fuzz.sh
+ * inflate cap is 4 MiB here, so that gzip bombs in the corpus (fuzz.sh
  * seeds one) hit the cap instead of the fuzzer's memory limit.
  *
  * Sample compaction (compact.c, what top/flame/diff/folded read through)
@@ -30,7 +30,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	setenv("KPROF_NO_SYMBOLIZE", "1", 1);
-	kan_set_max_inflate((size_t)16 << 20);
+	kan_set_max_inflate((size_t)4 << 20);
 	return 0;
 }
 

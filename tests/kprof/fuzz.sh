@@ -21,12 +21,12 @@ for t in pprof legacy leaks timeline; do
 		cp "$top_srcdir"/tests/kprof/golden/*.pb.gz "$top_srcdir"/tests/kprof/golden/*.prof "$TAP_TMP/corpus-$t/"
 		gzip -dc "$top_srcdir/tests/kprof/golden/ksamp.cpu.pb.gz" >"$TAP_TMP/corpus-$t/ksamp.pb"
 		# hostile names (ill-formed UTF-8, controls, NUL), gzipped and
-		# not, and a gzip bomb (60 MiB of valid empty strings in 60 kB,
-		# under -max_len) that the target's 16 MiB inflate cap refuses
+		# not, and a gzip bomb (20 MiB of valid empty strings in 20 kB)
+		# that the target's 4 MiB inflate cap refuses
 		python3 "$top_srcdir/tests/kprof/gen/hostile.py" names "$TAP_TMP/corpus-$t/names.pb.gz" ||
 			bail_out "hostile.py names failed"
 		gzip -dc "$TAP_TMP/corpus-$t/names.pb.gz" >"$TAP_TMP/corpus-$t/names.pb"
-		python3 "$top_srcdir/tests/kprof/gen/hostile.py" bomb "$TAP_TMP/corpus-$t/bomb.pb.gz" 60 ||
+		python3 "$top_srcdir/tests/kprof/gen/hostile.py" bomb "$TAP_TMP/corpus-$t/bomb.pb.gz" 20 ||
 			bail_out "hostile.py bomb failed"
 	fi
 	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
