@@ -101,7 +101,7 @@ void kalloc__unmap(void *p, size_t len)
 
 void kalloc__warn(int *once, const char *fmt, ...)
 {
-	char buf[512];
+	char buf[2048]; /* room for a path or two */
 	va_list ap;
 	int n, e = errno;
 

@@ -160,7 +160,10 @@ int ksamp__table_init(void);
 void ksamp__table_reset(void);
 
 /* writer.c (normal threads only; allocates) */
-int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mono_ns);
+struct ku_outdir;
+/* Writes the profile to path, or where od's policy sends it (lib/outdir.h;
+ * od records the outcome under the name "profile"). */
+int ksamp__write(const char *path, struct ku_outdir *od, uint64_t start_realtime_ns, uint64_t start_mono_ns);
 
 /* threads.c (normal context; see the file's comment) */
 struct ksamp__thread *ksamp__thread_add(pid_t tid, enum ksamp__how how, uintptr_t stack_top, int self,

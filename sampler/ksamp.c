@@ -43,6 +43,7 @@
 #include "cfi.h"
 #include "ksamp-int.h"
 #include "ku.h"
+#include "outdir.h"
 #include "signame.h"
 
 #ifndef sigev_notify_thread_id
@@ -73,7 +74,7 @@ static int (*ksamp__real_fexecve)(int, char *const[], char *const[]);
 
 void ksamp__warn(const char *msg, const char *detail)
 {
-	char buf[512];
+	char buf[2048]; /* room for a path or two */
 	size_t n = 0;
 
 #define KSAMP__APPEND(s)                                                   \
@@ -714,31 +715,44 @@ KSAMP__EXPORT int ksamp_stop(void)
 
 static int ksamp__final; /* the exit flush has begun: no more snapshots */
 
+/* Says once per process that snapshots went to the fallback directory
+ * (failures are the caller's to report: rc < 0). */
+static int ksamp__moved_once;
+
 int ksamp__write_to(const char *path)
 {
+	struct ku_outdir od;
+	char msg[KU_OUTDIR_MAX + 64];
 	int rc;
 
 	if (!ksamp__ready)
 		return -ENOSYS;
+	ku_outdir_init(&od, "ksamp");
 	pthread_mutex_lock(&ksamp__write_lock);
 	rc = __atomic_load_n(&ksamp__final, __ATOMIC_RELAXED) ? -ECANCELED
-							     : ksamp__write(path, ksamp__t0_real, ksamp__t0_mono);
+							     : ksamp__write(path, &od, ksamp__t0_real, ksamp__t0_mono);
 	pthread_mutex_unlock(&ksamp__write_lock);
+	if (rc == 0 && od.moved && !__atomic_exchange_n(&ksamp__moved_once, 1, __ATOMIC_RELAXED))
+		ksamp__warn(ku_outdir_message(&od, msg, sizeof(msg)), NULL);
 	return rc;
 }
 
 KSAMP__EXPORT int ksamp_flush(void)
 {
+	struct ku_outdir od;
+	char msg[KU_OUTDIR_MAX + 64];
 	int rc;
 
 	if (!ksamp__ready)
 		return -1;
+	ku_outdir_init(&od, "ksamp");
 	pthread_mutex_lock(&ksamp__write_lock);
-	rc = ksamp__write(ksamp__cfg.out, ksamp__t0_real, ksamp__t0_mono);
+	rc = ksamp__write(ksamp__cfg.out, &od, ksamp__t0_real, ksamp__t0_mono);
 	pthread_mutex_unlock(&ksamp__write_lock);
-	if (rc < 0) {
-		char msg[4200];
-
+	/* One line: where the profile went instead, or why it was lost. */
+	if (od.refused) {
+		ksamp__warn(ku_outdir_message(&od, msg, sizeof(msg)), NULL);
+	} else if (rc < 0) {
 		snprintf(msg, sizeof(msg), "cannot write the profile %s", ksamp__cfg.out);
 		ksamp__warn(msg, ku_strerror(rc));
 	}
