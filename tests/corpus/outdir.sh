@@ -73,4 +73,38 @@ is "$(grep -c "cannot write in $T/out (Permission denied): wrote $SB1/cpu.$name.
 	"ksamp: one line names the refused directory and the fallback"
 "$KPROF_BIN" top "$SB1/cpu.$name.pb.gz" >"$T/stop" 2>&1
 is "$?" 0 "ksamp: kprof top reads the fallback profile"
+# --- a real daemon: mosquitto, started as root, becomes user mosquitto
+# (its default when the configuration names no user) and is stopped by
+# SIGTERM; its files must be in /tmp/kalloc-<uid of mosquitto>/.
+MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+if [ ! -x "$MOSQ" ]; then
+	skip "mosquitto not installed: no real daemon dropping privileges"
+elif ! MU=$(id -u mosquitto 2>/dev/null); then
+	skip "no user mosquitto: mosquitto would keep running as root"
+else
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" >"$T/mosq.conf"
+	chmod 644 "$T/mosq.conf"
+	MFB=/tmp/kalloc-$MU
+	timeout -k 5 60 env KALLOC_OUT="$T/out/mosq.$$" LD_PRELOAD="$KPROF_LIBKALLOC" "$MOSQ" -c "$T/mosq.conf" \
+		>"$T/mosq.out" 2>"$T/mosq.err" &
+	mpid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'running' "$T/mosq.err"; do sleep 0.1; i=$((i + 1)); done
+	check "mosquitto under libkalloc starts and runs as user mosquitto" \
+		test "$(ps -o user= -C mosquitto | grep -c mosquitto)" -ge 1
+	pkill -TERM -P "$mpid" mosquitto
+	wait "$mpid"
+	is "$?" 0 "mosquitto exits 0 on SIGTERM"
+	diag "$(grep kalloc "$T/mosq.err")"
+	for s in leaks.txt leaks.json stats.json heap.pb.gz; do
+		check "mosquitto: $s in $MFB/" test -s "$MFB/mosq.$$.$s"
+	done
+	check "mosquitto: the line names the fallback" grep -q "^kalloc: cannot write in $T/out (Permission denied): wrote .* in $MFB/ instead" "$T/mosq.err"
+	check "mosquitto: the summary names the file written" grep -q "see $MFB/mosq.$$.leaks.txt\$" "$T/mosq.err"
+	"$KPROF_BIN" top "$MFB/mosq.$$.heap.pb.gz" --cum --sample-type alloc_space >"$T/mtop" 2>&1
+	is "$?" 0 "mosquitto: kprof top reads its heap profile"
+	check "mosquitto: the profile shows the allocations made from its main" grep -q ' main$' "$T/mtop"
+	rm -f "$MFB"/mosq.$$.*
+fi
 done_testing
