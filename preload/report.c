@@ -607,7 +607,9 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 	else
 		snprintf(see, sizeof(see), "; no file written");
 	kalloc__totals(&tot);
-	if (!kalloc__cfg.quiet) {
+	/* One summary line for the run: the descendants' files are named
+	 * <prefix>.<pid>.* and their stderr may be data (a pipe). */
+	if (!kalloc__cfg.quiet && !kalloc__cfg.descendant) {
 		if (scanned)
 			kalloc__warn(NULL,
 				     "%llu allocations, %llu bytes, peak %llu live bytes; definitely lost %llu bytes in %llu blocks,"

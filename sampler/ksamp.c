@@ -93,7 +93,7 @@ void ksamp__warn(const char *msg, const char *detail)
 		KSAMP__APPEND(detail);
 	}
 	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, n) < 0)
+	if (ku_stderr_usable() && write(STDERR_FILENO, buf, n) < 0)
 		return;
 #undef KSAMP__APPEND
 }
@@ -767,6 +767,7 @@ __attribute__((constructor)) static void ksamp__init(void)
 	struct timespec ts;
 	int rc;
 
+	ku_stderr_remember();
 	ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
 	ksamp__real_signal = dlsym(RTLD_NEXT, "signal");
 	if (!ksamp__real_pthread_create)

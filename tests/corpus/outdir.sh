@@ -13,12 +13,25 @@ need_built "$KPROF_LIBKSAMP"
 need_built "$KPROF_BIN"
 P=$top_builddir/tests/corpus/dropprivs
 need_built "$P"
+tap_tmpdir
+T=$TAP_TMP
+
+# --- messages never go into a file that took descriptor 2 (the program
+# closed stderr and opened its data file); the files are still written.
+R=$top_builddir/tests/corpus/reusefd2
+need_built "$R"
+KALLOC_OUT=$T/fd2 LD_PRELOAD=$KPROF_LIBKALLOC "$R" "$T/fd2.data"
+is "$?" 0 "kalloc: a program writing its data to a reused descriptor 2 exits 0"
+is "$(cat "$T/fd2.data")" "data" "kalloc: no summary line in the program's data file"
+check "kalloc: its files are written all the same" test -s "$T/fd2.leaks.txt"
+KSAMP_OUT=$T/no-such-dir/cpu.pb.gz LD_PRELOAD=$KPROF_LIBKSAMP "$R" "$T/fd2s.data"
+is "$?" 0 "ksamp: a program writing its data to a reused descriptor 2 exits 0"
+is "$(cat "$T/fd2s.data")" "data" "ksamp: no warning in the program's data file"
+
 if [ "$(id -u)" != 0 ]; then
 	skip "not root: cannot drop privileges"
 	done_testing
 fi
-tap_tmpdir
-T=$TAP_TMP
 chmod 755 "$T"
 mkdir "$T/out" && chmod 755 "$T/out"
 # Two unprivileged ids of our own, so that no other user's files in /tmp
