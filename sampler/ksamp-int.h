@@ -144,6 +144,12 @@ struct ksamp__census {
 
 /* handler.c (async-signal-safe) */
 void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc);
+/* The program's own SIGPROF action, kept by the interposed sigaction and
+ * signal (ksamp.c) instead of being installed: the handler passes every
+ * SIGPROF that none of our timers sent (the program's ITIMER_PROF, a
+ * kill) to it. Set from normal context only. */
+void ksamp__prog_prof_set(const struct sigaction *act);
+void ksamp__prog_prof_get(struct sigaction *act);
 void ksamp__on_toggle(int sig, siginfo_t *si, void *uc);
 void ksamp__set_stack_top(uintptr_t top);
 int ksamp__arm_all(int on);
