@@ -248,7 +248,8 @@ else
 	skip "gcc not installed"
 fi
 if command -v make >/dev/null 2>&1; then
-	case_run make-j2 make -s -j2 -f "$T/in/Makefile"
+	# The corpus's make is its own, not a sub-make of make check's.
+	MAKEFLAGS= MAKELEVEL= MFLAGS= case_run make-j2 make -s -j2 --no-print-directory -f "$T/in/Makefile"
 else
 	skip "make not installed"
 fi
