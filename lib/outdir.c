@@ -100,9 +100,13 @@ int ku_outdir_fallback(struct ku_outdir *od, const char *path, int err, char *bu
 void ku_outdir_done(struct ku_outdir *od, const char *name, const char *used, int err)
 {
 	if (err < 0) {
-		/* The reason is given once for the lot when it is the refusal. */
+		if (!od->refused && !od->failed_err) {
+			od->failed_err = err;
+			snprintf(od->failed, sizeof(od->failed), "%s", used ? used : name);
+		}
+		/* The reason is given once for the lot. */
 		list_add(od->lost, sizeof(od->lost), name,
-			 err == od->refused || err == od->dir_err ? NULL : ku_strerror(err));
+			 err == od->refused || err == od->dir_err || err == od->failed_err ? NULL : ku_strerror(err));
 		return;
 	}
 	list_add(od->written, sizeof(od->written), name, NULL);
@@ -151,6 +155,9 @@ const char *ku_outdir_message(const struct ku_outdir *od, char *buf, size_t n)
 		snprintf(buf, n, "cannot write in %s (%s), nor in %s/ (%s)", od->refused_dir,
 			 ku_strerror(od->refused), od->fallback[0] ? od->fallback : "the fallback directory",
 			 dir_why(od->dir_err));
+	} else if (od->failed_err) {
+		/* Not a refusal (no such directory, a full disk): not moved. */
+		snprintf(buf, n, "cannot write %s: %s", od->failed, ku_strerror(od->failed_err));
 	}
 	if (od->lost[0]) {
 		len = strlen(buf);

@@ -44,6 +44,8 @@ struct ku_outdir {
 	char written[512];	   /* names written ("leaks.txt, stats.json") */
 	char lost[512];		   /* names lost, with why */
 	char first[KU_OUTDIR_MAX]; /* the first path written, for "see ..." */
+	char failed[KU_OUTDIR_MAX]; /* the first path that failed otherwise */
+	int failed_err;		   /* and why (< 0) */
 };
 
 /* Resets od for a report of the library named lib (a string literal). */
@@ -63,7 +65,8 @@ const char *ku_outdir_where(const struct ku_outdir *od, const char *path, char *
 int ku_outdir_fallback(struct ku_outdir *od, const char *path, int err, char *buf, size_t n);
 
 /* Records the outcome for one output: name is the output type
- * ("heap.pb.gz"), used the path written (err == 0), err < 0 if lost. */
+ * ("heap.pb.gz"), used the path written (err == 0) or the one that failed
+ * (err < 0: the output is lost; may be NULL). */
 void ku_outdir_done(struct ku_outdir *od, const char *name, const char *used, int err);
 
 /* Writes one output through fn(path, arg) (0 or a negative errno; fn must

@@ -70,7 +70,7 @@ static int kalloc__open(struct kalloc__out *o, const char *prefix, const char *s
 		}
 	}
 	if (!o->f) {
-		ku_outdir_done(&kalloc__od, suffix, NULL, err);
+		ku_outdir_done(&kalloc__od, suffix, o->path, err);
 		if (!stderr_fallback)
 			return -1;
 		o->f = stderr;
@@ -95,7 +95,7 @@ static int kalloc__close(struct kalloc__out *o)
 		err = -errno;
 	if (err) {
 		unlink(o->tmp);
-		ku_outdir_done(&kalloc__od, o->name, NULL, err);
+		ku_outdir_done(&kalloc__od, o->name, o->path, err);
 		return -1;
 	}
 	ku_outdir_done(&kalloc__od, o->name, o->path, 0);
