@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ci.h"
+#include "escape.h"
 #include "kprof.h"
 #include "ku.h"
 
@@ -22,105 +23,25 @@ int kan_ci_format(const char *name)
 	return 0;
 }
 
-/* XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
- * [#x10000-#x10FFFF]. Well-formed UTF-8 has no surrogates, so only the
- * C0 controls and U+FFFE/U+FFFF (EF BF BE/BF) are left to catch. */
-static void kan__xml(FILE *f, const char *s, int attr)
-{
-	size_t n = strlen(s);
-
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t bad = 1, len = c < 0x80 ? 1 : ku_utf8_seq(s + i, n - i, &bad);
-
-		if (!len) {
-			fputs(KU_UTF8_REPLACEMENT, f);
-			i += bad;
-			continue;
-		}
-		if (len == 3 && c == 0xEF && (unsigned char)s[i + 1] == 0xBF && (unsigned char)s[i + 2] >= 0xBE) {
-			fputs(KU_UTF8_REPLACEMENT, f);
-			i += 3;
-			continue;
-		}
-		if (len > 1) {
-			fwrite(s + i, 1, len, f);
-			i += len;
-			continue;
-		}
-		i++;
-		switch (c) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs(attr ? "&quot;" : "\"", f); break;
-		case '\'': fputs(attr ? "&apos;" : "'", f); break;
-		case '\n': fputs(attr ? "&#10;" : "\n", f); break;
-		case '\t': fputs(attr ? "&#9;" : "\t", f); break;
-		case '\r': fputs("&#13;", f); break;
-		default:
-			if (c < 0x20)
-				fputs(KU_UTF8_REPLACEMENT, f);
-			else
-				putc(c, f);
-		}
-	}
-}
-
+/* The escapers are escape.c's: these name its modes for the CI formats. */
 void kan_xml_text(FILE *f, const char *s)
 {
-	kan__xml(f, s ? s : "", 0);
+	kan_escape(f, s, KAN_ESC_XML_TEXT);
 }
 
 void kan_xml_attr(FILE *f, const char *s)
 {
-	kan__xml(f, s ? s : "", 1);
-}
-
-/* The runner's unescaping (toolkit's command.ts, escapeData/escapeProperty)
- * is the inverse of exactly this. */
-static void kan__gh(FILE *f, const char *s, int prop)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t bad = 1, len = c < 0x80 ? 1 : ku_utf8_seq(s + i, n - i, &bad);
-
-		if (!len) {
-			fputs(KU_UTF8_REPLACEMENT, f);
-			i += bad;
-			continue;
-		}
-		if (len > 1) {
-			fwrite(s + i, 1, len, f);
-			i += len;
-			continue;
-		}
-		i++;
-		if (c == '%')
-			fputs("%25", f);
-		else if (c == '\r')
-			fputs("%0D", f);
-		else if (c == '\n')
-			fputs("%0A", f);
-		else if (prop && c == ':')
-			fputs("%3A", f);
-		else if (prop && c == ',')
-			fputs("%2C", f);
-		else
-			putc(c, f);
-	}
+	kan_escape(f, s, KAN_ESC_XML_ATTR);
 }
 
 void kan_gh_data(FILE *f, const char *s)
 {
-	kan__gh(f, s, 0);
+	kan_escape(f, s, KAN_ESC_GH_DATA);
 }
 
 void kan_gh_prop(FILE *f, const char *s)
 {
-	kan__gh(f, s, 1);
+	kan_escape(f, s, KAN_ESC_GH_PROP);
 }
 
 void kan_gh_command(FILE *f, const char *cmd, const char *file, int64_t line, const char *title,

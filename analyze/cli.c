@@ -3,10 +3,14 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "kprof.h"
 #include "load.h"
 
@@ -15,6 +19,15 @@ int kan_load(const char *path, struct kan_profile **p)
 	char err[1200];
 
 	if (kan_profile_load(path, p, err, sizeof(err)))
+		return kan_die("%s", err);
+	return 0;
+}
+
+int kan_load_merged(const char *path, struct kan_profile **p)
+{
+	char err[1200];
+
+	if (kan_profile_load_merged(path, p, err, sizeof(err)))
 		return kan_die("%s", err);
 	return 0;
 }
@@ -36,35 +49,36 @@ int kan_pick_type(struct kan_profile *p, const char *path, const char *type, int
 
 void kan_folded_name(FILE *f, const char *name)
 {
-	size_t n = strlen(name), tail = n;
+	kan_escape(f, name, KAN_ESC_FOLDED);
+}
 
-	/* fast path: nothing to escape */
-	if (n && !isdigit((unsigned char)name[n - 1]) && !strchr(name, ';')) {
-		size_t i = 0;
-		while (i < n && (unsigned char)name[i] >= 0x20 && name[i] != 0x7f)
-			i++;
-		if (i == n) {
-			fwrite(name, 1, n, f);
-			return;
-		}
-	}
+int kan_opt_long(const char *cmd, const char *flag, const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
 
-	/* a trailing " <digits>" would be read as a count column */
-	while (tail > 0 && isdigit((unsigned char)name[tail - 1]))
-		tail--;
-	size_t fix = (tail < n && tail > 0 && name[tail - 1] == ' ') ? tail - 1 : (size_t)-1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (i == fix)
-			c = '_';
-		else if (c == ';')
-			c = ':';
-		else if (c < 0x20 || c == 0x7f)
-			c = '?';
-		putc(c, f);
-	}
-	if (n == 0)
-		fputs("[unknown]", f);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	/* strtol skips leading blanks: we do not */
+	if (end == s || *end || errno == ERANGE || v < min || v > max || isspace((unsigned char)*s))
+		return kan_die("%s: %s wants a whole number from %ld to %ld, not '%s'", cmd, flag, min, max, s);
+	*out = v;
+	return 0;
+}
+
+int kan_opt_double(const char *cmd, const char *flag, const char *s, double min, double max, int open, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || !isfinite(v) || isspace((unsigned char)*s) || (open ? v <= min || v >= max
+									      : v < min || v > max))
+		return kan_die("%s: %s wants a number %s %g %s %g%s, not '%s'", cmd, flag, open ? "between" : "from", min,
+			       open ? "and" : "to", max, open ? " (both excluded)" : "", s);
+	*out = v;
+	return 0;
 }
 
 int kan_is_bench_json(const char *path)

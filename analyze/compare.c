@@ -25,6 +25,7 @@
 #include <fcntl.h>
 
 #include "ci.h"
+#include "cli.h"
 #include "json.h"
 #include "kprof.h"
 #include "history.h"
@@ -705,11 +706,8 @@ int kan_cmd_compare(int argc, char **argv)
 			if (kan__parse_fraction(argv[++i], &o.threshold))
 				return kan_die("compare: bad --threshold '%s' (want e.g. 5%% or 0.05)", argv[i]);
 		} else if (!strcmp(a, "--alpha") && i + 1 < argc) {
-			char *end;
-
-			o.alpha = strtod(argv[++i], &end);
-			if (*end || !(o.alpha > 0 && o.alpha < 1))
-				return kan_die("compare: bad --alpha '%s' (want 0 < alpha < 1)", argv[i]);
+			if (kan_opt_double("compare", "--alpha", argv[++i], 0, 1, 1, &o.alpha))
+				return 2;
 		} else if (!strcmp(a, "--format") && i + 1 < argc) {
 			o.format = argv[++i];
 			if (!strcmp(o.format, "md"))

@@ -10,16 +10,21 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "escape.h"
 #include "kprof.h"
 
+/* The message is one line whatever the file names and values in it hold
+ * (escape.h, KAN_ESC_MESSAGE). */
 int kan_die(const char *fmt, ...)
 {
+	char buf[4096];
 	va_list ap;
 
-	fputs("kprof: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fputs("kprof: ", stderr);
+	kan_escape(stderr, buf, KAN_ESC_MESSAGE);
 	fputc('\n', stderr);
 	return 2;
 }

@@ -47,7 +47,6 @@ static int flame(int argc, char **argv, int diff)
 	int by_thread = 0;
 	struct kan_svg_opts so = { .width = 1200, .min_width = 0.1, .diff = diff };
 	int c, reverse = 0, rc = 2;
-	char *end;
 
 	optind = 1;
 	opterr = 0;
@@ -61,14 +60,12 @@ static int flame(int argc, char **argv, int diff)
 		case 'H': thread = optarg; break;
 		case 'B': by_thread = 1; break;
 		case 'w':
-			so.width = strtod(optarg, &end);
-			if (*end || so.width < 200 || so.width > 100000)
-				return kan_die("%s: --width wants 200..100000 px, not '%s'", cmd, optarg);
+			if (kan_opt_double(cmd, "--width", optarg, 200, 100000, 0, &so.width))
+				return 2;
 			break;
 		case 'm':
-			so.min_width = strtod(optarg, &end);
-			if (*end || so.min_width < 0 || so.min_width > 100)
-				return kan_die("%s: --minwidth wants 0..100 px, not '%s'", cmd, optarg);
+			if (kan_opt_double(cmd, "--minwidth", optarg, 0, 100, 0, &so.min_width))
+				return 2;
 			break;
 		case 'h':
 			printf(diff ? "usage: kprof diff BASE NEW -o diff.svg [--title T] [--inverted] [--sample-type T] "
@@ -93,7 +90,7 @@ static int flame(int argc, char **argv, int diff)
 		return kan_die("out of memory");
 	for (int k = 0; k < want; k++) {
 		const char *path = argv[optind + k];
-		if (kan_load(path, &p[k]))
+		if (kan_load_merged(path, &p[k]))
 			goto out;
 		if (kan_pick_type(p[k], path, k == 1 && !type ? p[0]->sample_types[si[0]].type : type, &si[k]))
 			goto out;

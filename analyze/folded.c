@@ -93,7 +93,7 @@ int kan_cmd_folded(int argc, char **argv)
 	struct kan_profile *p;
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	if (kan_load(argv[optind], &p))
+	if (kan_load_merged(argv[optind], &p))
 		return 2;
 	if (kan_pick_type(p, argv[optind], type, &si) || (thread && kan_thread_filter(p, thread, "folded")) ||
 	    (by_thread && kan_thread_roots(p, "folded"))) {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "history.h"
 #include "json.h"
 #include "ku.h"
@@ -378,11 +379,10 @@ int kan_cmd_history(int argc, char **argv)
 			if (o.nmetrics < KU_ARRAY_SIZE(o.metrics))
 				o.metrics[o.nmetrics++] = argv[++i];
 		} else if ((!strcmp(a, "--last") || !strcmp(a, "--run")) && i + 1 < argc) {
-			char *end;
-			long v = strtol(argv[++i], &end, 10);
+			long v;
 
-			if (*end || v <= 0)
-				return kan_die("history: bad %s '%s' (want a positive number)", a, argv[i]);
+			if (kan_opt_long("history", a, argv[++i], 1, KAN_OPT_COUNT_MAX, &v))
+				return 2;
 			if (!strcmp(a, "--last"))
 				o.last = v;
 			else

@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "json.h"
 #include "kprof.h"
+#include "escape.h"
 #include "leaks.h"
 #include "ku.h"
 #include "tree.h"
@@ -345,15 +346,19 @@ static void kan__print_text(FILE *out, const struct kan_leak_report *r)
 		       l->bytes, l->blocks, l->blocks == 1 ? "" : "s");
 		for (size_t k = 0; k < l->nframes; k++) {
 			const struct kan_leak_frame *f = &l->frames[k];
-			fprintf(out, "    #%zu %s", k, f->function && *f->function ? f->function : "??");
+			fprintf(out, "    #%zu ", k);
+			kan_escape(out, f->function && *f->function ? f->function : "??", KAN_ESC_TEXT);
 			if (f->file && *f->file) {
-				fprintf(out, " %s", f->file);
+				putc(' ', out);
+				kan_escape(out, f->file, KAN_ESC_TEXT);
 				if (f->line > 0)
 					fprintf(out, ":%" PRId64, f->line);
 			}
 			if (f->object && *f->object) {
 				const char *b = strrchr(f->object, '/');
-				fprintf(out, " (%s)", b ? b + 1 : f->object);
+				fputs(" (", out);
+				kan_escape(out, b ? b + 1 : f->object, KAN_ESC_TEXT);
+				putc(')', out);
 			}
 			putc('\n', out);
 		}

@@ -4,8 +4,8 @@
 # writer (pprof-write.h), the call tree and the SVG renderer.
 KAN_CORE_SOURCES = \
 	analyze/profile.h analyze/profile.c analyze/load.h analyze/load.c \
-	analyze/pprof-read.c analyze/pprof-write.h analyze/pprof-write.c analyze/legacy.c \
-	analyze/tree.h analyze/tree.c
+	analyze/pprof-read.c analyze/compact.c analyze/pprof-write.h analyze/pprof-write.c analyze/legacy.c \
+	analyze/tree.h analyze/tree.c analyze/escape.h analyze/escape.c
 bin_PROGRAMS += analyze/kprof
 analyze_kprof_SOURCES = analyze/kprof.h analyze/main.c analyze/die.c \
 	$(KAN_CORE_SOURCES) analyze/cli.h analyze/cli.c analyze/folded.h \

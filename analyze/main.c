@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kprof.h"
+#include "load.h"
 
 static const struct {
 	const char *name;
@@ -30,7 +31,7 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kprof COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: kprof [--max-inflate SIZE] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(kan_cmds) / sizeof(kan_cmds[0]); i++)
 		fprintf(f, "  kprof %s\n", kan_cmds[i].usage);
 	fprintf(f, "\nSee kprof(1) and kprof-formats(7).\n");
@@ -38,6 +39,18 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* options for every command come before it */
+	while (argc >= 2 && !strncmp(argv[1], "--max-inflate", 13)) {
+		const char *v = argv[1][13] == '=' ? argv[1] + 14 : argv[1][13] ? NULL : argc > 2 ? argv[2] : NULL;
+		size_t cap;
+
+		if (!v || kan_parse_size(v, &cap))
+			return kan_die("--max-inflate wants a size from 1 to 2G (e.g. 512M), not '%s'", v ? v : "");
+		kan_set_max_inflate(cap);
+		int used = argv[1][13] == '=' ? 1 : 2;
+		argc -= used;
+		argv += used;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

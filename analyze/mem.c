@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "json.h"
 #include "kprof.h"
 #include "profile.h"
@@ -65,7 +66,8 @@ static void kan__mem_txt_frame(const char *name, void *arg)
 {
 	int *first = arg;
 
-	printf("%s%s", *first ? "" : " < ", name);
+	fputs(*first ? "" : " < ", stdout);
+	kan_escape(stdout, name, KAN_ESC_TEXT);
 	*first = 0;
 }
 
@@ -192,16 +194,14 @@ int kan_cmd_mem(int argc, char **argv)
 	char tpath[4200], hpath[4200], err[512], b1[32], b2[32];
 	long top = 10;
 	int c, json = 0, si[KAN_MEM_N], have_temps = 0, rc = 0;
-	char *end;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			top = strtol(optarg, &end, 10);
-			if (*end || top <= 0)
-				return kan_die("mem: -n wants a positive number, not '%s'", optarg);
+			if (kan_opt_long("mem", "-n", optarg, 1, KAN_OPT_COUNT_MAX, &top))
+				return 2;
 			break;
 		case 'j': json = 1; break;
 		case 'h':

@@ -46,10 +46,14 @@ struct kan__rd {
 	struct kan_profile *p;
 	const uint8_t *data;
 	size_t len;
-	const uint8_t **str_ptr;
-	size_t *str_len;
-	const char **str_cache;
+	/* the string table: 4 bytes per entry, since a hostile file can hold
+	   hundreds of millions of them (each 2 bytes); a string is copied into
+	   the profile when first used, and found again through str_map */
+	uint32_t *str_off; /* offset of the entry's field in data */
 	size_t nstrs;
+	struct ku_hmap str_map; /* index -> position in str_cache */
+	const char **str_cache;
+	size_t ncache, capcache;
 	struct kan__idmap maps, funcs, locs;
 	char *err;
 	size_t errlen;
@@ -206,12 +210,34 @@ static int string_at(struct kan__rd *r, uint64_t idx, const char **out, const ch
 	}
 	if (idx >= r->nstrs)
 		return fail(r, "%s refers to string %" PRIu64 " of %zu", what, idx, r->nstrs);
-	if (!r->str_cache[idx]) {
-		r->str_cache[idx] = kan_profile_strdup(r->p, (const char *)r->str_ptr[idx], r->str_len[idx]);
-		if (!r->str_cache[idx])
+	long c = ku_hmap_get(&r->str_map, idx);
+	if (c < 0) {
+		struct kan__pb b = { r->data + r->str_off[idx], r->data + r->len };
+		struct kan__field f;
+		if (next(&b, &f) != 1 || f.wt != 2)
+			return fail(r, "%s refers to a malformed string", what); /* framed in pass 1: cannot happen */
+		const char *src = (const char *)f.data, *dup;
+		size_t len = f.len;
+
+		/* a NUL inside a string is kept (as C0 80, see profile.h), not
+		   allowed to cut the name short */
+		dup = memchr(src, 0, len) ? kan_profile_strdup_nul(r->p, src, len) : kan_profile_strdup(r->p, src, len);
+		if (!dup)
 			return -ENOMEM;
+		if (r->ncache == r->capcache) {
+			size_t nc = r->capcache ? r->capcache * 2 : 256;
+			const char **ncache = realloc(r->str_cache, nc * sizeof(*ncache));
+			if (!ncache)
+				return -ENOMEM;
+			r->str_cache = ncache;
+			r->capcache = nc;
+		}
+		if (ku_hmap_put(&r->str_map, idx, (uint32_t)r->ncache) < 0)
+			return -ENOMEM;
+		r->str_cache[r->ncache] = dup;
+		c = (long)r->ncache++;
 	}
-	*out = r->str_cache[idx];
+	*out = r->str_cache[c];
 	return 0;
 }
 
@@ -603,23 +629,26 @@ int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, cha
 		e = fail(&r, "not a pprof profile (no string table)");
 		goto out;
 	}
-	r.str_ptr = malloc((r.nstrs + 1) * sizeof(*r.str_ptr));
-	r.str_len = malloc((r.nstrs + 1) * sizeof(*r.str_len));
-	r.str_cache = calloc(r.nstrs + 1, sizeof(*r.str_cache));
-	if (!r.str_ptr || !r.str_len || !r.str_cache || idmap_init(&r.maps, nmap) ||
+	if (len > UINT32_MAX) {
+		e = fail(&r, "profile larger than 4 GiB");
+		goto out;
+	}
+	r.str_off = malloc((r.nstrs + 1) * sizeof(*r.str_off));
+	if (!r.str_off || idmap_init(&r.maps, nmap) ||
 	    idmap_init(&r.funcs, nfunc) || idmap_init(&r.locs, nloc)) {
 		e = -ENOMEM;
 		goto out;
 	}
 	size_t si = 0;
 	b = (struct kan__pb){ data, data + len };
-	while (next(&b, &f) == 1)
+	size_t len0 = 0;
+	for (const uint8_t *at = b.p; next(&b, &f) == 1; at = b.p)
 		if (f.num == 6) {
-			r.str_ptr[si] = f.data;
-			r.str_len[si] = f.len;
-			si++;
+			if (si == 0)
+				len0 = f.len;
+			r.str_off[si++] = (uint32_t)(at - data);
 		}
-	if (r.nstrs && r.str_len[0] != 0) {
+	if (r.nstrs && len0 != 0) {
 		e = fail(&r, "not a pprof profile (string_table[0] is not empty)");
 		goto out;
 	}
@@ -701,8 +730,8 @@ int kan_pprof_decode(const uint8_t *data, size_t len, struct kan_profile *p, cha
 out:
 	if (e == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
-	free(r.str_ptr);
-	free(r.str_len);
+	free(r.str_off);
+	ku_hmap_free(&r.str_map);
 	free(r.str_cache);
 	idmap_free(&r.maps);
 	idmap_free(&r.funcs);

@@ -56,6 +56,29 @@ const char *kan_profile_strdup(struct kan_profile *p, const char *s, size_t len)
 	return ku_arena_strndup(&p->strings, s, len);
 }
 
+const char *kan_profile_strdup_nul(struct kan_profile *p, const char *s, size_t len)
+{
+	size_t nul = 0, k = 0;
+
+	for (size_t i = 0; i < len; i++)
+		nul += s[i] == 0;
+	if (len > SIZE_MAX - 1 - nul)
+		return NULL;
+	char *d = ku_arena_alloc(&p->strings, len + nul + 1, 1);
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i]) {
+			d[k++] = s[i];
+		} else {
+			d[k++] = (char)0xC0;
+			d[k++] = (char)0x80;
+		}
+	}
+	d[k] = '\0';
+	return d;
+}
+
 /* Grow *arr (element size es) to hold at least need elements. */
 static int grow(void *arrp, size_t *cap, size_t need, size_t es)
 {

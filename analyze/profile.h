@@ -124,6 +124,15 @@ void kan_profile_free(struct kan_profile *p);
 
 /* Strings live as long as the profile. */
 const char *kan_profile_strdup(struct kan_profile *p, const char *s, size_t len);
+/* Strings of the model are C strings; a NUL byte inside one (a name
+ * holding NUL in a profile.proto string table, which carries lengths) is
+ * kept as the two bytes C0 80, as Java's modified UTF-8 does, so the name
+ * stays whole. C0 80 is never well-formed UTF-8, so no real name is taken
+ * for one; the escapers (escape.h, lib/json-write.c) write it as the NUL
+ * their format allows (\0, \u0000, '?', U+FFFD), and a profile that kprof
+ * writes back keeps C0 80. s[0..len) may hold NULs. */
+#define KAN_NUL_IN_NAME "\xC0\x80"
+const char *kan_profile_strdup_nul(struct kan_profile *p, const char *s, size_t len);
 
 /* Index of the sample type named `type` (NULL: the default one, as pprof
  * chooses: default_sample_type, else the last). -1 when not found. */

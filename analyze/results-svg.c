@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "results.h"
 
 static const char *const palette[] = {
@@ -21,16 +22,7 @@ static const char *const palette[] = {
 
 void kan_html_escape(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
+	kan_escape(f, s, KAN_ESC_XML_ATTR); /* valid in text and in attributes */
 }
 
 void kan_html_head(FILE *f, const char *title)

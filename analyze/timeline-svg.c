@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "kprof.h"
 #include "profile.h"
 #include "timeline.h"
@@ -27,17 +28,7 @@
 
 static void kan__tl_esc(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20)
-				fputc(*s, f);
-		}
-	}
+	kan_escape(f, s, KAN_ESC_XML_ATTR);
 }
 
 /* A round step of about range/5. */

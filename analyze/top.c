@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "kprof.h"
 #include "profile.h"
 #include "strmap.h"
@@ -29,6 +30,14 @@ struct kan__row {
 	double dflat, dcum; /* diff: new - scaled base */
 	double bflat, bcum; /* diff: scaled base */
 };
+
+/* A name as the last column of a table row: escaped, so that one entry is
+ * one line whatever bytes the name holds (escape.h). */
+static void name_line(const char *name)
+{
+	kan_escape(stdout, name, KAN_ESC_TEXT);
+	putchar('\n');
+}
 
 static int sort_cum;
 
@@ -169,7 +178,8 @@ static int top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, con
 	char a[32], b[32], c[32];
 	kan_format_value(ntot, unit, a, sizeof(a));
 	kan_format_value(btot, unit, b, sizeof(b));
-	printf("Type: %s\n", type_label(np, nsi));
+	fputs("Type: ", stdout);
+	name_line(type_label(np, nsi));
 	if (absolute)
 		printf("New total %s, base total %s (absolute figures)\n", a, b);
 	else
@@ -184,9 +194,10 @@ static int top_diff(struct kan_profile *np, int nsi, struct kan_profile *bp, con
 		char sa[40], sc[40];
 		snprintf(sa, sizeof(sa), "%s%s", r->dflat > 0 ? "+" : "", a);
 		snprintf(sc, sizeof(sc), "%s%s", r->dcum > 0 ? "+" : "", c);
-		printf("%10s %+7.2f%% %7.2f%% %7.2f%% %10s %+7.2f%%  %s\n", sa, pct(r->dflat, (double)ntot),
+		printf("%10s %+7.2f%% %7.2f%% %7.2f%% %10s %+7.2f%%  ", sa, pct(r->dflat, (double)ntot),
 		       pct(r->bflat, (double)ntot), pct((double)r->flat, (double)ntot), sc,
-		       pct(r->dcum, (double)ntot), r->name);
+		       pct(r->dcum, (double)ntot));
+		name_line(r->name);
 	}
 	rc = 0;
 	goto done;
@@ -316,16 +327,23 @@ static int top_threads(struct kan_profile *p, int si, long n)
 	qsort(rows, nt, sizeof(*rows), cmp_trow);
 	const char *unit = p->sample_types[si].unit;
 	kan_format_value(total, unit, b, sizeof(b));
-	printf("Type: %s\n", type_label(p, si));
+	fputs("Type: ", stdout);
+	name_line(type_label(p, si));
 	printf("Showing %zu of %zu threads, %s total\n", (size_t)n < nt ? (size_t)n : nt, nt, b);
 	printf("%10s %6s %7s  %-16s  %s\n", "flat", "flat%", "threads", "thread", "hottest function (flat, share of thread)");
 	for (size_t i = 0; i < nt && (long)i < n; i++) {
 		const struct kan__trow *r = &rows[i];
 
 		kan_format_value(r->v, unit, a, sizeof(a));
-		printf("%10s %5.2f%% %7u  %-16s  %s (%.1f%%)\n", a, pct((double)r->v, (double)total), r->ntids,
-		       r->name, r->hot == UINT32_MAX ? "[no stack]" : p->frame_names[r->hot],
-		       pct((double)r->hot_v, (double)r->v));
+		printf("%10s %5.2f%% %7u  ", a, pct((double)r->v, (double)total), r->ntids);
+		for (size_t w = kan_escape(stdout, r->name, KAN_ESC_TEXT); w < 16; w++)
+			putchar(' ');
+		fputs("  ", stdout);
+		if (r->hot == UINT32_MAX)
+			fputs("[no stack]", stdout);
+		else
+			kan_escape(stdout, p->frame_names[r->hot], KAN_ESC_TEXT);
+		printf(" (%.1f%%)\n", pct((double)r->hot_v, (double)r->v));
 	}
 	rc = 0;
 	goto out;
@@ -354,7 +372,6 @@ int kan_cmd_top(int argc, char **argv)
 	const char *type = NULL, *base = NULL, *thread = NULL;
 	long n = 20;
 	int c, si, rc, by_thread = 0, absolute = 0;
-	char *end;
 
 	optind = 1;
 	opterr = 0;
@@ -362,9 +379,8 @@ int kan_cmd_top(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			n = strtol(optarg, &end, 10);
-			if (*end || n <= 0)
-				return kan_die("top: -n wants a positive number, not '%s'", optarg);
+			if (kan_opt_long("top", "-n", optarg, 1, KAN_OPT_COUNT_MAX, &n))
+				return 2;
 			break;
 		case 'c': sort_cum = 1; break;
 		case 't': type = optarg; break;
@@ -386,14 +402,14 @@ int kan_cmd_top(int argc, char **argv)
 		return kan_die("top: --by-thread and --diff do not go together");
 	const char *path = argv[optind];
 	struct kan_profile *p, *bp = NULL;
-	if (kan_load(path, &p))
+	if (kan_load_merged(path, &p))
 		return 2;
 	if (kan_pick_type(p, path, type, &si) || (thread && kan_thread_filter(p, thread, "top"))) {
 		kan_profile_free(p);
 		return 2;
 	}
 	if (base) {
-		if (kan_load(base, &bp) || (thread && kan_thread_filter(bp, thread, "top"))) {
+		if (kan_load_merged(base, &bp) || (thread && kan_thread_filter(bp, thread, "top"))) {
 			kan_profile_free(bp);
 			kan_profile_free(p);
 			return 2;
@@ -436,7 +452,8 @@ int kan_cmd_top(int argc, char **argv)
 	char a[32], b[32], d[32];
 	kan_format_value(shown_flat, unit, a, sizeof(a));
 	kan_format_value(total, unit, b, sizeof(b));
-	printf("Type: %s\n", type_label(p, si));
+	fputs("Type: ", stdout);
+	name_line(type_label(p, si));
 	if (p->duration_nanos > 0) {
 		kan_format_value(p->duration_nanos, "nanoseconds", d, sizeof(d));
 		printf("Duration: %s, Total samples = %s\n", d, b);
@@ -451,9 +468,9 @@ int kan_cmd_top(int argc, char **argv)
 		sum = kan_sat_add(sum, rows[i].flat);
 		kan_format_value(rows[i].flat, unit, a, sizeof(a));
 		kan_format_value(rows[i].cum, unit, b, sizeof(b));
-		printf("%10s %6.2f%% %6.2f%% %10s %6.2f%%  %s\n", a, pct((double)rows[i].flat, (double)total),
-		       pct((double)sum, (double)total), b, pct((double)rows[i].cum, (double)total),
-		       rows[i].name);
+		printf("%10s %6.2f%% %6.2f%% %10s %6.2f%%  ", a, pct((double)rows[i].flat, (double)total),
+		       pct((double)sum, (double)total), b, pct((double)rows[i].cum, (double)total));
+		name_line(rows[i].name);
 	}
 	free(rows);
 	free(flat);

@@ -118,6 +118,24 @@ static void kmock__helper_path(char *out, size_t len)
 	snprintf(out, len, "%s", KB_MOCKCLUSTER_PATH);
 }
 
+/* poll() for up to ms, again after a signal (a profiler's in wall mode
+ * interrupts blocked threads: poll is never restarted). */
+static int kmock__wait_readable(struct pollfd *pfd, int ms)
+{
+	uint64_t end = ku_now_ns() + (uint64_t)ms * 1000000u, now;
+	int rc;
+
+	for (;;) {
+		rc = poll(pfd, 1, ms);
+		if (rc >= 0 || errno != EINTR)
+			return rc;
+		now = ku_now_ns();
+		if (now >= end)
+			return 0;
+		ms = (int)((end - now) / 1000000u) + 1;
+	}
+}
+
 /* Starts the helper once; returns its bootstrap address. lock held. */
 static int kmock__start(char *err, size_t errlen)
 {
@@ -152,7 +170,7 @@ static int kmock__start(char *err, size_t errlen)
 	kmock.out = fdopen(out[0], "r");
 	pfd.fd = out[0];
 	pfd.events = POLLIN;
-	if (!kmock.in || !kmock.out || poll(&pfd, 1, 10000) <= 0 ||
+	if (!kmock.in || !kmock.out || kmock__wait_readable(&pfd, 10000) <= 0 ||
 	    !fgets(kmock.bootstrap, sizeof(kmock.bootstrap), kmock.out) || !strchr(kmock.bootstrap, ':')) {
 		snprintf(err, errlen, "kafka: the mock cluster helper (%s) did not start", path);
 		pthread_mutex_unlock(&kmock.lock);

@@ -177,8 +177,18 @@ static void jw__quoted(struct ku_json_writer *w, const char *s, size_t n)
 			/* JSON text is UTF-8 (RFC 8259 8.1): a name read from a
 			   binary can be any bytes, so each ill-formed sequence
 			   becomes one U+FFFD and the document stays valid */
-			size_t bad, len = ku_utf8_seq(s + i, n - i, &bad);
+			size_t bad, len;
 
+			if (c == 0xC0 && i + 1 < n && (unsigned char)s[i + 1] == 0x80) {
+				/* NUL inside a name, as the analyzer's model keeps
+				   it (C0 80, modified UTF-8): JSON can say it */
+				jw__put(w, s + run, i - run);
+				jw__puts(w, "\\u0000");
+				i++;
+				run = i + 1;
+				continue;
+			}
+			len = ku_utf8_seq(s + i, n - i, &bad);
 			if (len) {
 				i += len - 1;
 				continue;

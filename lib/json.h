@@ -14,7 +14,8 @@
  * has no NaN/Inf), by every writer of the project: this is the only one.
  * Strings are written as valid UTF-8 whatever
  * bytes they hold: each ill-formed sequence becomes U+FFFD (ku_utf8_seq),
- * control characters are escaped.
+ * control characters are escaped, and the pair C0 80 (a NUL inside a name
+ * as the analyzer's model keeps it, analyze/profile.h) is written \u0000.
  *
  * Parser: RFC 8259 text (UTF-8; \u escapes including surrogate pairs are
  * decoded to UTF-8; strings may contain NUL, hence the explicit length).

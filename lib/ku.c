@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,4 +134,33 @@ int ku_each_task(void (*fn)(pid_t tid, void *arg), void *arg)
 	}
 	close(fd);
 	return n;
+}
+
+static struct {
+	int known;
+	dev_t dev;
+	ino_t ino;
+} stderr_at_start;
+
+void ku_stderr_remember(void)
+{
+	struct stat st;
+
+	if (fstat(STDERR_FILENO, &st) == 0) {
+		stderr_at_start.dev = st.st_dev;
+		stderr_at_start.ino = st.st_ino;
+		stderr_at_start.known = 1;
+	}
+}
+
+int ku_stderr_usable(void)
+{
+	struct stat st;
+	int fl;
+
+	if ((fl = fcntl(STDERR_FILENO, F_GETFL)) < 0 || fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	if (stderr_at_start.known && st.st_dev == stderr_at_start.dev && st.st_ino == stderr_at_start.ino)
+		return 1;
+	return !S_ISREG(st.st_mode) || (fl & O_APPEND);
 }

@@ -45,6 +45,20 @@ const char *ku_decimal_point(void);
  * the interposers' service threads may call it anywhere. */
 ssize_t ku_read_small(const char *path, char *buf, size_t cap);
 
+/*
+ * Standard error for an interposer's own messages. A program may close
+ * fd 2 and open a file that gets the number (coreutils' close_stdout
+ * closes stderr at exit, daemons close every descriptor): a message
+ * written to fd 2 then would land in the program's data. ku_stderr_remember()
+ * notes which file fd 2 is when the interposer starts; ku_stderr_usable()
+ * says whether a message may be written now: fd 2 is open and is that same
+ * file, or is no regular file (a terminal, pipe or socket the program put
+ * there), or a regular file opened for appending (a log, as freopen(..,
+ * "a", stderr) makes). fstat and fcntl only: async-signal-safe.
+ */
+void ku_stderr_remember(void);
+int ku_stderr_usable(void);
+
 /* UTF-8 encoding of U+FFFD REPLACEMENT CHARACTER, 3 bytes. */
 #define KU_UTF8_REPLACEMENT "\xEF\xBF\xBD"
 

@@ -14,7 +14,8 @@ KU_INJECT_SOURCES = \
 	lib/termsig.h lib/termsig.c lib/svcthread.h lib/svcthread.c \
 	lib/json.h lib/json-write.c lib/json-parse.c \
 	lib/ku.h lib/ku.c \
-	lib/signame.h lib/signame.c
+	lib/signame.h lib/signame.c \
+	lib/outdir.h lib/outdir.c
 KU_SOURCES = $(KU_INJECT_SOURCES) \
 	lib/hist.h lib/hist.c
 

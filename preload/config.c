@@ -131,6 +131,7 @@ void kalloc__config_read(void)
 			   n != (long long)getpid()) {
 			/* A program started (exec) by the traced one: its own files. */
 			snprintf(c->prefix, sizeof(c->prefix), "%s.%d", v, (int)getpid());
+			c->descendant = 1;
 		} else {
 			snprintf(c->prefix, sizeof(c->prefix), "%s", v);
 			c->claim_out = 1;

@@ -114,6 +114,7 @@ struct kalloc__config {
 	int quiet;
 	int signo;	  /* 0: no snapshot signal */
 	int claim_out;	  /* this process owns KALLOC_OUT (sets KALLOC_OUT_OWNER) */
+	int descendant;	  /* forked, or executed by a process that owns KALLOC_OUT: no summary line */
 	int timeline_ms;  /* KALLOC_TIMELINE: sampling period; 0: no time series */
 	int keep;	  /* KALLOC_KEEP: interval snapshots kept */
 	uint64_t interval_ns; /* KALLOC_INTERVAL; 0: no interval snapshots */

@@ -101,7 +101,7 @@ void kalloc__unmap(void *p, size_t len)
 
 void kalloc__warn(int *once, const char *fmt, ...)
 {
-	char buf[512];
+	char buf[2048]; /* room for a path or two */
 	va_list ap;
 	int n, e = errno;
 
@@ -114,7 +114,7 @@ void kalloc__warn(int *once, const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
+	if (ku_stderr_usable() && write(STDERR_FILENO, buf, (size_t)n) < 0) {
 		/* nothing sensible to do */
 	}
 	errno = e;
@@ -219,6 +219,7 @@ static void kalloc__init(void)
 	kalloc__real.malloc_usable_size = kalloc__sym("malloc_usable_size");
 	kalloc__in_init = 0;
 
+	ku_stderr_remember();
 	kalloc__config_read();
 	mode = kalloc__cfg.mode;
 	if (!kalloc__real.malloc || !kalloc__real.free || !kalloc__real.calloc || !kalloc__real.realloc) {

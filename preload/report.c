@@ -19,32 +19,63 @@
 #include <unistd.h>
 
 #include "ku.h"
+#include "outdir.h"
 #include "report-internal.h"
 #include "timeline.h"
 
 /* ---- output helpers ------------------------------------------------------- */
 
+/* Where this report's files go (lib/outdir.h: the requested prefix, or
+ * /tmp/kalloc-<euid>/ when it is refused), what was written and lost.
+ * Used under kalloc__report_lock only. */
+static struct ku_outdir kalloc__od;
+/* The output the summary line points at, and where it was written. */
+static const char *kalloc__see_name;
+static char kalloc__see[KU_OUTDIR_MAX];
+static int kalloc__leaks_on_stderr;
+
 struct kalloc__out {
 	FILE *f;
-	char path[4200], tmp[4300];
+	const char *name;
+	char path[KU_OUTDIR_MAX], tmp[KU_OUTDIR_MAX + 32];
 	int to_stderr;
 };
 
 int kalloc__write_fail_once; /* shared with timeline.c: one warning in all */
 
+static FILE *kalloc__open_tmp(struct kalloc__out *o)
+{
+	snprintf(o->tmp, sizeof(o->tmp), "%s.tmp%d", o->path, (int)getpid());
+	return fopen(o->tmp, "we");
+}
+
+/* Opens <prefix>.<suffix> (through a temporary file renamed into place)
+ * where the outdir policy says; with stderr_fallback, a file that cannot
+ * be written anywhere goes to stderr instead. */
 static int kalloc__open(struct kalloc__out *o, const char *prefix, const char *suffix, int stderr_fallback)
 {
+	char want[KU_OUTDIR_MAX];
+	int err;
+
 	memset(o, 0, sizeof(*o));
-	snprintf(o->path, sizeof(o->path), "%s.%s", prefix, suffix);
-	snprintf(o->tmp, sizeof(o->tmp), "%s.tmp%d", o->path, (int)getpid());
-	o->f = fopen(o->tmp, "we");
+	o->name = suffix;
+	snprintf(want, sizeof(want), "%s.%s", prefix, suffix);
+	ku_outdir_where(&kalloc__od, want, o->path, sizeof(o->path));
+	o->f = kalloc__open_tmp(o);
 	if (!o->f) {
-		kalloc__warn(&kalloc__write_fail_once, "cannot write %s: %s%s", o->path, strerror(errno),
-			     stderr_fallback ? "; leak report follows on stderr" : "");
+		err = -errno;
+		if (ku_outdir_fallback(&kalloc__od, want, err, o->path, sizeof(o->path)) == 0) {
+			o->f = kalloc__open_tmp(o);
+			err = o->f ? 0 : -errno;
+		}
+	}
+	if (!o->f) {
+		ku_outdir_done(&kalloc__od, suffix, o->path, err);
 		if (!stderr_fallback)
 			return -1;
 		o->f = stderr;
 		o->to_stderr = 1;
+		kalloc__leaks_on_stderr = 1;
 	}
 	return 0;
 }
@@ -57,14 +88,19 @@ static int kalloc__close(struct kalloc__out *o)
 		fflush(stderr);
 		return -1;
 	}
-	err = ferror(o->f);
-	if (fclose(o->f) != 0)
-		err = 1;
-	if (err || rename(o->tmp, o->path) != 0) {
-		kalloc__warn(&kalloc__write_fail_once, "cannot write %s: %s", o->path, strerror(errno ? errno : EIO));
+	err = ferror(o->f) ? -EIO : 0;
+	if (fclose(o->f) != 0 && !err)
+		err = -errno;
+	if (!err && rename(o->tmp, o->path) != 0)
+		err = -errno;
+	if (err) {
 		unlink(o->tmp);
+		ku_outdir_done(&kalloc__od, o->name, o->path, err);
 		return -1;
 	}
+	ku_outdir_done(&kalloc__od, o->name, o->path, 0);
+	if (kalloc__see_name && strcmp(o->name, kalloc__see_name) == 0)
+		snprintf(kalloc__see, sizeof(kalloc__see), "%s", o->path);
 	return 0;
 }
 
@@ -76,7 +112,7 @@ void kalloc__save_json(const char *prefix, const char *suffix, struct ku_json_wr
 	int err = ku_json_writer_error(w);
 
 	if (err) {
-		kalloc__warn(&kalloc__write_fail_once, "cannot write %s.%s: %s", prefix, suffix, strerror(-err));
+		ku_outdir_done(&kalloc__od, suffix, NULL, err);
 		return;
 	}
 	if (kalloc__open(&o, prefix, suffix, 0) != 0)
@@ -395,6 +431,11 @@ static uint64_t kalloc__pprof_mapping_id(struct ku_pprof *pp, struct kalloc__sym
 	return m && ku_pprof_map(pp, &st->maps, m, ids, st->sym != NULL, &id) == 0 ? id : 0;
 }
 
+static int kalloc__write_pprof(const char *path, void *pp)
+{
+	return ku_pprof_write_gz(pp, path);
+}
+
 static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 {
 	static const struct ku_pprof_value_type types[] = {
@@ -413,12 +454,13 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 	uint32_t nst = kalloc__stack_count(), id;
 	uint64_t *mapids, locs[KALLOC__MAX_DEPTH];
 	size_t len = ((size_t)(nst + 1) * 2 * sizeof(double) + st->maps.n * sizeof(uint64_t) + 4095) & ~(size_t)4095;
-	char path[4200], comment[128];
+	char path[KU_OUTDIR_MAX], comment[128];
 	void *mem;
 	int err;
 
 	mem = kalloc__map(len);
 	if (!mem) {
+		ku_outdir_done(&kalloc__od, "heap.pb.gz", NULL, -ENOMEM);
 		kalloc__tl_sites_free(&tls);
 		return;
 	}
@@ -495,10 +537,10 @@ static void kalloc__write_heap(const char *prefix, struct kalloc__symtab *st)
 		ku_pprof_sample(pp, locs, nl, v, NULL, 0);
 	}
 	snprintf(path, sizeof(path), "%s.heap.pb.gz", prefix);
-	err = ku_pprof_write_gz(pp, path);
-	if (err)
-		kalloc__warn(&kalloc__write_fail_once, "cannot write %s: %s", path, ku_strerror(err));
+	ku_outdir_write(&kalloc__od, path, "heap.pb.gz", kalloc__write_pprof, pp, NULL, 0);
 out:
+	if (err)
+		ku_outdir_done(&kalloc__od, "heap.pb.gz", NULL, err);
 	ku_pprof_free(pp);
 	kalloc__tl_sites_free(&tls);
 	kalloc__eff_free(&eff);
@@ -517,6 +559,7 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 	struct kalloc__supp sp;
 	struct kalloc__totals tot;
 	int have_st, scanned = 0;
+	char msg[1024], see[KU_OUTDIR_MAX + 16];
 
 	if (!prefix)
 		prefix = kalloc__cfg.prefix;
@@ -526,15 +569,20 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 		kalloc__unlock(&kalloc__report_lock);
 		return 0;
 	}
+	kalloc__leaks_on_stderr = 0;
 	memset(&r, 0, sizeof(r));
 	memset(&ls, 0, sizeof(ls));
+	ku_outdir_init(&kalloc__od, "kalloc");
+	kalloc__see[0] = 0;
 	have_st = kalloc__symtab_init(&st) == 0;
 	kalloc__supp_load(&sp);
 	if (kalloc__mode == KALLOC_MODE_FULL && have_st && kalloc__leaks_scan(&ls, roots) == 0) {
 		scanned = 1;
+		kalloc__see_name = "leaks.txt";
 		kalloc__leaks_group(&ls, &st, &sp, &r);
 		kalloc__write_leaks(prefix, &st, &r);
 	} else {
+		kalloc__see_name = "stats.json";
 		kalloc__write_no_leaks(prefix);
 	}
 	kalloc__tl_write(prefix);
@@ -542,22 +590,39 @@ uint64_t kalloc__report(const char *prefix, int final, const struct kalloc__root
 		kalloc__write_stats(prefix, &st, final);
 		if (kalloc__mode != KALLOC_MODE_COUNT)
 			kalloc__write_heap(prefix, &st);
+	} else {
+		ku_outdir_done(&kalloc__od, "stats.json", NULL, -ENOMEM);
+		if (kalloc__mode != KALLOC_MODE_COUNT)
+			ku_outdir_done(&kalloc__od, "heap.pb.gz", NULL, -ENOMEM);
 	}
+	/* One line for every file that did not go where it was asked. */
+	ku_outdir_message(&kalloc__od, msg, sizeof(msg));
+	if (msg[0])
+		kalloc__warn(final ? NULL : &kalloc__write_fail_once, "%s%s", msg,
+			     kalloc__leaks_on_stderr ? "; the leak report is above on stderr" : "");
+	if (!kalloc__see[0] && kalloc__od.first[0])
+		snprintf(kalloc__see, sizeof(kalloc__see), "%s", kalloc__od.first);
+	if (kalloc__see[0])
+		snprintf(see, sizeof(see), "; see %s", kalloc__see);
+	else
+		snprintf(see, sizeof(see), "; no file written");
 	kalloc__totals(&tot);
-	if (!kalloc__cfg.quiet) {
+	/* One summary line for the run: the descendants' files are named
+	 * <prefix>.<pid>.* and their stderr may be data (a pipe). */
+	if (!kalloc__cfg.quiet && !kalloc__cfg.descendant) {
 		if (scanned)
 			kalloc__warn(NULL,
 				     "%llu allocations, %llu bytes, peak %llu live bytes; definitely lost %llu bytes in %llu blocks,"
-				     " indirectly lost %llu bytes in %llu blocks, still reachable %llu bytes in %llu blocks%s; see %s.leaks.txt",
+				     " indirectly lost %llu bytes in %llu blocks, still reachable %llu bytes in %llu blocks%s%s",
 				     (unsigned long long)tot.allocs, (unsigned long long)tot.bytes, (unsigned long long)tot.peak,
 				     (unsigned long long)r.bytes[KALLOC_DEFINITE], (unsigned long long)r.blocks[KALLOC_DEFINITE],
 				     (unsigned long long)r.bytes[KALLOC_INDIRECT], (unsigned long long)r.blocks[KALLOC_INDIRECT],
 				     (unsigned long long)r.bytes[KALLOC_REACHABLE], (unsigned long long)r.blocks[KALLOC_REACHABLE],
-				     final ? "" : " (snapshot)", prefix);
+				     final ? "" : " (snapshot)", see);
 		else
-			kalloc__warn(NULL, "%llu allocations, %llu bytes, peak %llu live bytes (%s mode)%s; see %s.stats.json",
+			kalloc__warn(NULL, "%llu allocations, %llu bytes, peak %llu live bytes (%s mode)%s%s",
 				     (unsigned long long)tot.allocs, (unsigned long long)tot.bytes,
-				     (unsigned long long)tot.peak, kalloc__mode_name(), final ? "" : " (snapshot)", prefix);
+				     (unsigned long long)tot.peak, kalloc__mode_name(), final ? "" : " (snapshot)", see);
 	}
 	if (kalloc__cfg.quiet < 0)
 		kalloc__summary_unwind();

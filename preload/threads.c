@@ -197,6 +197,9 @@ static void kalloc__atfork_child(void)
 	}
 	/* The child writes its own files: <prefix>.<childpid>. */
 	snprintf(kalloc__cfg.prefix + len, sizeof(kalloc__cfg.prefix) - len, ".%d", (int)getpid());
+	/* Its stderr may be a pipe its parent reads ($(cmd 2>&1)): files
+	 * only, no summary line. */
+	kalloc__cfg.descendant = 1;
 	kalloc__tl_after_fork();
 	kalloc__guard_leave();
 }

@@ -45,6 +45,7 @@
 #include "json.h"
 #include "kalloc-internal.h"
 #include "ku.h"
+#include "report-internal.h"
 #include "svcthread.h"
 #include "termsig.h"
 #include "timeline.h"
@@ -517,8 +518,7 @@ void kalloc__tl_write(const char *prefix)
 	struct kalloc__tl_point last;
 	struct kalloc__thread *t;
 	uint64_t hist[KALLOC__HIST];
-	char path[sizeof(kalloc__cfg.prefix) + 64];
-	int full = kalloc__mode == KALLOC_MODE_FULL, err;
+	int full = kalloc__mode == KALLOC_MODE_FULL;
 	uint32_t i;
 
 	kalloc__tl_now(&last);
@@ -625,9 +625,6 @@ void kalloc__tl_write(const char *prefix)
 	ku_json_array_end(&w);
 	ku_json_object_end(&w);
 
-	snprintf(path, sizeof(path), "%s.timeline.json", prefix);
-	err = ku_json_writer_save(&w, path);
-	if (err)
-		kalloc__warn(&kalloc__write_fail_once, "cannot write %s: %s", path, ku_strerror(err));
+	kalloc__save_json(prefix, "timeline.json", &w); /* where and why not: report.c */
 	ku_json_writer_free(&w);
 }

@@ -227,17 +227,80 @@ static int ksamp__unwind_libunwind(void *uc, uintptr_t *pcs, int max)
 	return ku_unwind_libunwind_context(uc, pcs, max);
 }
 
+/*
+ * The program's SIGPROF action, double-buffered: a writer (normal
+ * context, serialized by prog_lock) fills the slot not in use and then
+ * publishes it; the handler reads the published one. prog_kind: 0 the
+ * default action (foreign signals are then taken as samples, as before
+ * the program said anything), 1 a handler or SIG_IGN.
+ */
+static struct sigaction prog_act[2];
+static _Atomic int prog_cur, prog_kind, prog_lock;
+
+/* Normal context. */
+void ksamp__prog_prof_set(const struct sigaction *act)
+{
+	int next;
+
+	while (atomic_exchange_explicit(&prog_lock, 1, memory_order_acquire))
+		;
+	next = !atomic_load_explicit(&prog_cur, memory_order_relaxed);
+	prog_act[next] = *act;
+	atomic_store_explicit(&prog_cur, next, memory_order_release);
+	atomic_store_explicit(&prog_kind, act->sa_handler != SIG_DFL, memory_order_release);
+	atomic_store_explicit(&prog_lock, 0, memory_order_release);
+}
+
+/* Normal context. SIG_DFL until the program sets something. */
+void ksamp__prog_prof_get(struct sigaction *act)
+{
+	if (!atomic_load_explicit(&prog_kind, memory_order_acquire) &&
+	    prog_act[atomic_load_explicit(&prog_cur, memory_order_acquire)].sa_handler == SIG_DFL) {
+		memset(act, 0, sizeof(*act));
+		act->sa_handler = SIG_DFL;
+		sigemptyset(&act->sa_mask);
+		return;
+	}
+	*act = prog_act[atomic_load_explicit(&prog_cur, memory_order_acquire)];
+}
+
+/*
+ * Async-signal-safe. A SIGPROF that is not a sample goes to the program's
+ * own handler, when it has one (its sa_mask is not applied: SIGPROF itself
+ * is blocked meanwhile, as for any handler without SA_NODEFER). Returns 1
+ * when the signal was the program's (handled or ignored).
+ */
+static int ksamp__pass_on(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction a;
+
+	if (!atomic_load_explicit(&prog_kind, memory_order_acquire))
+		return 0;
+	a = prog_act[atomic_load_explicit(&prog_cur, memory_order_acquire)];
+	if (a.sa_handler == SIG_IGN || a.sa_handler == SIG_DFL)
+		return a.sa_handler == SIG_IGN;
+	if (a.sa_flags & SA_SIGINFO)
+		a.sa_sigaction(sig, si, uc);
+	else
+		a.sa_handler(sig);
+	return 1;
+}
+
 /* Async-signal-safe. The SA_SIGINFO handler for the sampling signal. */
 void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 {
 	uintptr_t pcs[KSAMP__DEPTH_MAX + KSAMP__SKIP_MAX];
-	int saved = errno, n, max = ksamp__cfg.depth;
+	int saved, n, max = ksamp__cfg.depth;
 	uint64_t weight = 1;
 	pid_t tid = ksamp__tid_tls;
 	uintptr_t top = ksamp__stack_top_tls;
 	struct ksamp__thread *th;
 
-	(void)sig;
+	/* Not from one of our timers: the program's, if it wants SIGPROF
+	 * (its own profiler, a runtime's), with errno as it was. */
+	if (KU_UNLIKELY(!ksamp__slot_of(si)) && ksamp__pass_on(sig, si, uc))
+		return;
+	saved = errno;
 	if (!atomic_load_explicit(&ksamp__enabled, memory_order_relaxed) ||
 	    atomic_load_explicit(&ksamp__dead, memory_order_relaxed))
 		goto out;

@@ -144,6 +144,12 @@ struct ksamp__census {
 
 /* handler.c (async-signal-safe) */
 void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc);
+/* The program's own SIGPROF action, kept by the interposed sigaction and
+ * signal (ksamp.c) instead of being installed: the handler passes every
+ * SIGPROF that none of our timers sent (the program's ITIMER_PROF, a
+ * kill) to it. Set from normal context only. */
+void ksamp__prog_prof_set(const struct sigaction *act);
+void ksamp__prog_prof_get(struct sigaction *act);
 void ksamp__on_toggle(int sig, siginfo_t *si, void *uc);
 void ksamp__set_stack_top(uintptr_t top);
 int ksamp__arm_all(int on);
@@ -160,7 +166,10 @@ int ksamp__table_init(void);
 void ksamp__table_reset(void);
 
 /* writer.c (normal threads only; allocates) */
-int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mono_ns);
+struct ku_outdir;
+/* Writes the profile to path, or where od's policy sends it (lib/outdir.h;
+ * od records the outcome under the name "profile"). */
+int ksamp__write(const char *path, struct ku_outdir *od, uint64_t start_realtime_ns, uint64_t start_mono_ns);
 
 /* threads.c (normal context; see the file's comment) */
 struct ksamp__thread *ksamp__thread_add(pid_t tid, enum ksamp__how how, uintptr_t stack_top, int self,

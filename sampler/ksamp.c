@@ -15,7 +15,8 @@
  * timer and discard a pending SIGPROF before the new image starts (a
  * SIGPROF arriving after exec would kill it); fork gives the child a
  * fresh table and the output <out>.<pid>. A program that installs its own
- * SIGPROF handler keeps it: sampling stops with one warning. The profile
+ * SIGPROF handler shares the signal: it gets every SIGPROF our timers did
+ * not send. The profile
  * is written at exit, on ksamp_flush(), and before a successful exec.
  *
  * Why one file of this size: the constructor, the interposed thread creators
@@ -43,6 +44,7 @@
 #include "cfi.h"
 #include "ksamp-int.h"
 #include "ku.h"
+#include "outdir.h"
 #include "signame.h"
 
 #ifndef sigev_notify_thread_id
@@ -58,7 +60,6 @@ static int ksamp__child;		/* forked or exec'd from a profiled process */
 static pid_t ksamp__pid;		/* process that owns the timers and table */
 static uint64_t ksamp__t0_real, ksamp__t0_mono;
 static pthread_mutex_t ksamp__write_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic int ksamp__warned_sigprof;
 
 int (*ksamp__real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 static int (*ksamp__real_thrd_create)(thrd_t *, thrd_start_t, void *);
@@ -73,7 +74,7 @@ static int (*ksamp__real_fexecve)(int, char *const[], char *const[]);
 
 void ksamp__warn(const char *msg, const char *detail)
 {
-	char buf[512];
+	char buf[2048]; /* room for a path or two */
 	size_t n = 0;
 
 #define KSAMP__APPEND(s)                                                   \
@@ -92,7 +93,7 @@ void ksamp__warn(const char *msg, const char *detail)
 		KSAMP__APPEND(detail);
 	}
 	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, n) < 0)
+	if (ku_stderr_usable() && write(STDERR_FILENO, buf, n) < 0)
 		return;
 #undef KSAMP__APPEND
 }
@@ -440,37 +441,35 @@ KSAMP__EXPORT int dlclose(void *h)
 
 /* ---- the program's own SIGPROF handler --------------------------------- */
 
-/* Stop for good, leaving SIGPROF to the program (normal context). */
-static void ksamp__give_up_sigprof(void)
-{
-	int expect = 0;
-
-	atomic_store(&ksamp__dead, 1);
-	ksamp__arm_all(0);
-	if (atomic_compare_exchange_strong(&ksamp__warned_sigprof, &expect, 1))
-		ksamp__warn("the program installs its own SIGPROF handler; sampling stopped "
-			    "(samples taken so far are still written)",
-			    NULL);
-}
-
 static int ksamp__is_ours(const struct sigaction *act)
 {
 	return (act->sa_flags & SA_SIGINFO) && act->sa_sigaction == ksamp__on_sigprof;
 }
 
 /*
- * Resetting SIGPROF to SIG_DFL (daemons and shells reset every signal at
- * start) is not honoured while sampling: the default action would let the
- * next sample kill the program. The call succeeds and our handler stays.
+ * SIGPROF is shared with the program rather than given up: many programs
+ * install a SIGPROF handler without ever profiling (coreutils' sort, bash
+ * and make treat it as one more terminating signal to clean up on; the Go
+ * runtime installs one for its own profiler), and some run their own
+ * profiler (gperftools, ITIMER_PROF). The program's action is kept, not
+ * installed, and reported back as the current one; our handler passes it
+ * every SIGPROF that our timers did not send. Resetting to SIG_DFL is
+ * recorded the same way: the default action must not let the next
+ * sample kill the program.
  */
 KSAMP__EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
+	struct sigaction prev;
+
 	if (!ksamp__real_sigaction)
 		ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
-	if (sig == SIGPROF && act && ksamp__ready && !atomic_load(&ksamp__dead) && !ksamp__is_ours(act)) {
-		if (act->sa_handler == SIG_DFL) /* same bits as a NULL sa_sigaction */
-			return ksamp__real_sigaction(sig, NULL, old);
-		ksamp__give_up_sigprof();
+	if (sig == SIGPROF && ksamp__ready && !(act && ksamp__is_ours(act))) {
+		ksamp__prog_prof_get(&prev);
+		if (act)
+			ksamp__prog_prof_set(act);
+		if (old)
+			*old = prev;
+		return 0;
 	}
 	return ksamp__real_sigaction(sig, act, old);
 }
@@ -479,15 +478,20 @@ KSAMP__EXPORT sighandler_t signal(int sig, sighandler_t h)
 {
 	if (!ksamp__real_signal)
 		ksamp__real_signal = dlsym(RTLD_NEXT, "signal");
-	if (sig == SIGPROF && ksamp__ready && !atomic_load(&ksamp__dead)) {
-		if (h == SIG_DFL) {
-			struct sigaction cur;
+	if (sig == SIGPROF && ksamp__ready) {
+		struct sigaction sa, prev;
 
-			if (ksamp__real_sigaction(SIGPROF, NULL, &cur) != 0)
-				return SIG_ERR;
-			return cur.sa_handler; /* our handler, as a plain function */
+		if (h == SIG_ERR) {
+			errno = EINVAL;
+			return SIG_ERR;
 		}
-		ksamp__give_up_sigprof();
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = h;
+		sa.sa_flags = SA_RESTART; /* glibc's signal(): BSD semantics */
+		sigemptyset(&sa.sa_mask);
+		ksamp__prog_prof_get(&prev);
+		ksamp__prog_prof_set(&sa);
+		return prev.sa_handler; /* shares its storage with sa_sigaction */
 	}
 	return ksamp__real_signal(sig, h);
 }
@@ -535,7 +539,7 @@ static void ksamp__after_exec_failed(int was_on)
 	if (!atomic_load(&ksamp__dead)) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_sigaction = ksamp__on_sigprof;
-		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 		sigemptyset(&sa.sa_mask);
 		ksamp__real_sigaction(SIGPROF, &sa, NULL);
 	}
@@ -714,31 +718,44 @@ KSAMP__EXPORT int ksamp_stop(void)
 
 static int ksamp__final; /* the exit flush has begun: no more snapshots */
 
+/* Says once per process that snapshots went to the fallback directory
+ * (failures are the caller's to report: rc < 0). */
+static int ksamp__moved_once;
+
 int ksamp__write_to(const char *path)
 {
+	struct ku_outdir od;
+	char msg[KU_OUTDIR_MAX + 64];
 	int rc;
 
 	if (!ksamp__ready)
 		return -ENOSYS;
+	ku_outdir_init(&od, "ksamp");
 	pthread_mutex_lock(&ksamp__write_lock);
 	rc = __atomic_load_n(&ksamp__final, __ATOMIC_RELAXED) ? -ECANCELED
-							     : ksamp__write(path, ksamp__t0_real, ksamp__t0_mono);
+							     : ksamp__write(path, &od, ksamp__t0_real, ksamp__t0_mono);
 	pthread_mutex_unlock(&ksamp__write_lock);
+	if (rc == 0 && od.moved && !__atomic_exchange_n(&ksamp__moved_once, 1, __ATOMIC_RELAXED))
+		ksamp__warn(ku_outdir_message(&od, msg, sizeof(msg)), NULL);
 	return rc;
 }
 
 KSAMP__EXPORT int ksamp_flush(void)
 {
+	struct ku_outdir od;
+	char msg[KU_OUTDIR_MAX + 64];
 	int rc;
 
 	if (!ksamp__ready)
 		return -1;
+	ku_outdir_init(&od, "ksamp");
 	pthread_mutex_lock(&ksamp__write_lock);
-	rc = ksamp__write(ksamp__cfg.out, ksamp__t0_real, ksamp__t0_mono);
+	rc = ksamp__write(ksamp__cfg.out, &od, ksamp__t0_real, ksamp__t0_mono);
 	pthread_mutex_unlock(&ksamp__write_lock);
-	if (rc < 0) {
-		char msg[4200];
-
+	/* One line: where the profile went instead, or why it was lost. */
+	if (od.refused) {
+		ksamp__warn(ku_outdir_message(&od, msg, sizeof(msg)), NULL);
+	} else if (rc < 0) {
 		snprintf(msg, sizeof(msg), "cannot write the profile %s", ksamp__cfg.out);
 		ksamp__warn(msg, ku_strerror(rc));
 	}
@@ -753,6 +770,7 @@ __attribute__((constructor)) static void ksamp__init(void)
 	struct timespec ts;
 	int rc;
 
+	ku_stderr_remember();
 	ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
 	ksamp__real_signal = dlsym(RTLD_NEXT, "signal");
 	if (!ksamp__real_pthread_create)
@@ -790,7 +808,9 @@ __attribute__((constructor)) static void ksamp__init(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = ksamp__on_sigprof;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	/* On the alternate stack where a thread has one: Go's goroutine
+	 * stacks are too small for a handler, and its runtime requires it. */
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	if (ksamp__real_sigaction(SIGPROF, &sa, NULL) != 0) {
 		ksamp__warn("cannot install the SIGPROF handler, sampling disabled", ku_strerror(-errno));

@@ -25,6 +25,7 @@
 #include "cfi.h"
 #include "ksamp-int.h"
 #include "ku.h"
+#include "outdir.h"
 #include "pprof.h"
 #include "procmaps.h"
 #include "symbolize.h"
@@ -353,7 +354,12 @@ static int ksamp__fill(struct ksamp__wctx *w, int64_t period, uint64_t *total, u
 	return 0;
 }
 
-int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mono_ns)
+static int ksamp__write_pprof(const char *path, void *prof)
+{
+	return ku_pprof_write_gz(prof, path);
+}
+
+int ksamp__write(const char *path, struct ku_outdir *od, uint64_t start_realtime_ns, uint64_t start_mono_ns)
 {
 	const char *kind = ksamp__cfg.mode == KSAMP__WALL ? "wall" : "cpu";
 	struct ku_pprof_value_type types[2] = {{"samples", "count"}, {kind, "nanoseconds"}};
@@ -456,7 +462,7 @@ int ksamp__write(const char *path, uint64_t start_realtime_ns, uint64_t start_mo
 		 cen.a.exit_due, cen.a.scans);
 	ku_pprof_comment(w.prof, line);
 	ku_pprof_set_time(w.prof, (int64_t)start_realtime_ns, (int64_t)(ku_now_ns() - start_mono_ns));
-	rc = ku_pprof_write_gz(w.prof, path);
+	rc = ku_outdir_write(od, path, "profile", ksamp__write_pprof, w.prof, NULL, 0);
 out:
 	free(w.map_ids);
 	free(w.pcs.key);

@@ -17,3 +17,4 @@ include tests/bench/local.mk
 include tests/kbench/local.mk
 include tests/clients/local.mk
 include tests/unwind/local.mk
+include tests/corpus/local.mk

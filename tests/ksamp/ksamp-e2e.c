@@ -876,12 +876,13 @@ static void sigprof(void)
 		return;
 	tap_ok(getval(out, "own_signals") > 0, "the program's handler receives its signals (%.0f)",
 	       getval(out, "own_signals"));
-	w = strstr(err, "own SIGPROF handler");
-	tap_ok(w && !strstr(w + 1, "own SIGPROF handler"), "one polite warning");
+	w = strstr(err, "SIGPROF");
+	tap_ok(!w, "SIGPROF is shared without a word (%s)", w ? w : "no message");
 	if (load(&pr, p))
 		return;
-	tap_ok(share(&pr, "own_handler_work") == 0, "no samples after giving way");
-	tap_ok(share(&pr, "busy_part") > 0.5, "samples from before are kept");
+	tap_ok(share(&pr, "own_handler_work") > 0.4, "sampling goes on while the program's profiler runs (%.2f)",
+	       share(&pr, "own_handler_work"));
+	tap_ok(share(&pr, "busy_part") > 0.1, "and before it (%.2f)", share(&pr, "busy_part"));
 	check_pprof(p, NULL);
 	pb_free(&pr);
 }
