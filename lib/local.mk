@@ -11,7 +11,7 @@ KU_INJECT_SOURCES = \
 	lib/pprof.h lib/pprof.c \
 	lib/symbolize.h lib/symbolize.c \
 	lib/arena.h lib/arena.c lib/hmap.h lib/hmap.c \
-	lib/termsig.h lib/termsig.c \
+	lib/termsig.h lib/termsig.c lib/svcthread.h lib/svcthread.c \
 	lib/json.h lib/json-write.c lib/json-parse.c \
 	lib/ku.h lib/ku.c \
 	lib/signame.h lib/signame.c \

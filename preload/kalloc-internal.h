@@ -279,7 +279,7 @@ struct kalloc__leakset {
  * outermost function on this thread (everything deeper is kalloc's own
  * scratch, full of stale pointers), plus the callee-saved registers the
  * program had when it called in. sp == 0: the calling thread is not a
- * program thread (snapshot thread), scan none of its stack.
+ * program thread (the service thread), scan none of its stack.
  */
 struct kalloc__roots {
 	uintptr_t sp;
@@ -318,8 +318,8 @@ void kalloc__phase_init(void);
 void kalloc__phase_begin(const char *name);
 
 /* ---- signal.c -------------------------------------------------------- */
+/* KALLOC_SIGNAL's handler; call after kalloc__tl_start (timeline.c),
+ * whose service thread writes the snapshots. */
 int kalloc__signal_setup(int signo);
-extern pid_t kalloc__snapshot_tid;
-void kalloc__signal_after_fork(void);
 
 #endif

@@ -751,14 +751,11 @@ __attribute__((constructor)) static void kalloc__ctor(void)
 		kalloc__init();
 	if (kalloc__mode != KALLOC_MODE_OFF && kalloc__cfg.claim_out)
 		kalloc__claim_out();
-	if (kalloc__mode != KALLOC_MODE_OFF && kalloc__cfg.signo) {
-		kalloc__guard_enter();
-		kalloc__signal_setup(kalloc__cfg.signo);
-		kalloc__guard_leave();
-	}
 	if (kalloc__mode != KALLOC_MODE_OFF) {
 		kalloc__guard_enter();
 		kalloc__tl_start();
+		if (kalloc__cfg.signo)
+			kalloc__signal_setup(kalloc__cfg.signo); /* on the timeline's thread */
 		kalloc__guard_leave();
 	}
 }

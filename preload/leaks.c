@@ -42,6 +42,7 @@
 
 #include "kalloc-internal.h"
 #include "ku.h"
+#include "timeline.h"
 
 struct kalloc__scan {
 	struct kalloc__block *b;
@@ -281,7 +282,7 @@ struct kalloc__unreg {
 
 /* One thread /proc/self/task lists: its roots, unless the registry knows
  * it (its stack is scanned with the registry) or it is this thread or
- * the snapshot thread. */
+ * libkalloc's service thread (it holds none of the program's pointers). */
 static void kalloc__scan_task(pid_t tid, void *arg)
 {
 	struct kalloc__unreg *u = arg;
@@ -289,7 +290,7 @@ static void kalloc__scan_task(pid_t tid, void *arg)
 	uintptr_t sp, lo, hi, regs[8];
 	size_t nregs = 0;
 
-	if (tid == u->self || tid == __atomic_load_n(&kalloc__snapshot_tid, __ATOMIC_RELAXED))
+	if (tid == u->self || tid == kalloc__tl_tid())
 		return;
 	for (t = kalloc__threads; t && t->tid != tid; t = t->next)
 		;

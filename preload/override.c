@@ -427,7 +427,7 @@ KALLOC__EXPORT int kalloc_v1_snapshot(void)
 
 	KALLOC__SAVE_REGS(&roots);
 	/* Called by the program: its frames start above ours. A call from the
-	 * snapshot thread (guard set) has no program frames at all. */
+	 * service thread (guard set) has no program frames at all. */
 	roots.sp = kalloc__t.guard ? 0 : (uintptr_t)__builtin_frame_address(0);
 	if (kalloc__mode == KALLOC_MODE_OFF)
 		return -1;

@@ -200,7 +200,6 @@ static void kalloc__atfork_child(void)
 	/* Its stderr may be a pipe its parent reads ($(cmd 2>&1)): files
 	 * only, no summary line. */
 	kalloc__cfg.descendant = 1;
-	kalloc__signal_after_fork();
 	kalloc__tl_after_fork();
 	kalloc__guard_leave();
 }

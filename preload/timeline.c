@@ -21,9 +21,13 @@
  *   live bytes among them, in time order) and the period doubles: the
  *   memory used never grows and peaks and valleys survive.
  * - Services: the same thread writes numbered snapshots every
- *   KALLOC_INTERVAL seconds, keeping KALLOC_KEEP of them, and writes the
- *   final files when SIGTERM, SIGINT or SIGHUP (at their default
- *   disposition) stop the process (lib/termsig.h).
+ *   KALLOC_INTERVAL seconds, keeping KALLOC_KEEP of them, and those that
+ *   KALLOC_SIGNAL asks for (signal.c), and writes the final files when
+ *   SIGTERM, SIGINT or SIGHUP (at their default disposition) stop the
+ *   process (lib/termsig.h). It is libkalloc's one service thread
+ *   (lib/svcthread.h): never one of the program's threads for libksamp,
+ *   and it leaves when the program's last thread has ended, so that it
+ *   never keeps the process alive.
  * - <prefix>.timeline.json (kprof-formats(7)).
  */
 #include "config.h"
@@ -42,6 +46,7 @@
 #include "kalloc-internal.h"
 #include "ku.h"
 #include "report-internal.h"
+#include "svcthread.h"
 #include "termsig.h"
 #include "timeline.h"
 
@@ -77,10 +82,9 @@ static struct {
 	/* exited threads */
 	uint64_t retired_temps;
 	uint64_t retired_hist[KALLOC__HIST];
-	/* service thread */
-	sem_t wake;
-	int wake_ok;
-	int running;
+	/* service thread (lib/svcthread.h) */
+	struct ku_svc svc;
+	int snap_asked; /* KALLOC_SIGNAL arrived (atomic) */
 	unsigned pruned; /* interval snapshots up to this number are removed */
 } kalloc__tl;
 
@@ -351,7 +355,7 @@ void kalloc__tl_phase(const char *name)
 		ph->messages = tot.messages;
 	}
 	kalloc__unlock(&kalloc__tl.lock);
-	if (kalloc__tl.running)
+	if (kalloc__tl.svc.running)
 		kalloc__tl_sample();
 }
 
@@ -382,30 +386,23 @@ static int kalloc__tl_written(unsigned n)
 	return access(path, F_OK) == 0;
 }
 
-static void *kalloc__tl_thread(void *arg)
+static void kalloc__tl_thread(struct ku_svc *svc)
 {
 	uint64_t next_sample, next_snap, now;
 
-	(void)arg;
 	kalloc__guard_enter(); /* nothing this thread allocates is tracked */
 	now = ku_now_ns();
 	next_sample = now + kalloc__tl.step_ns;
 	next_snap = kalloc__cfg.interval_ns ? now + kalloc__cfg.interval_ns : UINT64_MAX;
 	for (;;) {
 		uint64_t due = kalloc__cfg.timeline_ms ? next_sample : UINT64_MAX;
-		struct timespec ts;
 
 		if (next_snap < due)
 			due = next_snap;
-		if (due == UINT64_MAX) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += 3600;
-		} else {
-			ts.tv_sec = (time_t)(due / 1000000000u);
-			ts.tv_nsec = (long)(due % 1000000000u);
-		}
-		if (sem_clockwait(&kalloc__tl.wake, CLOCK_MONOTONIC, &ts) != 0 && errno != ETIMEDOUT &&
-		    errno != EINTR)
+		/* The program has no thread left (main called pthread_exit,
+		 * the others ended): leave, so that the process exits as it
+		 * would without kalloc, and the destructor writes the files. */
+		if (ku_svc_wait(svc, due) == KU_SVC_ALONE)
 			break;
 		if (ku_termsig_pending()) {
 			if (kalloc__cfg.timeline_ms)
@@ -416,6 +413,8 @@ static void *kalloc__tl_thread(void *arg)
 		}
 		if (kalloc__mode == KALLOC_MODE_OFF)
 			break; /* the destructor ran */
+		if (__atomic_exchange_n(&kalloc__tl.snap_asked, 0, __ATOMIC_RELAXED))
+			kalloc_v1_snapshot(); /* KALLOC_SIGNAL */
 		now = ku_now_ns();
 		if (kalloc__cfg.timeline_ms && now >= next_sample) {
 			kalloc__tl_sample();
@@ -436,24 +435,25 @@ static void *kalloc__tl_thread(void *arg)
 				next_snap = now + kalloc__cfg.interval_ns;
 		}
 	}
-	return NULL;
+	kalloc__guard_leave();
 }
 
-static int kalloc__tl_thread_start(void)
+/* Async-signal-safe (an atomic store and sem_post): ask the service
+ * thread for a snapshot <prefix>.<n>.*. */
+void kalloc__tl_ask_snapshot(void)
 {
-	pthread_t th;
-	pthread_attr_t attr;
-	sigset_t all, old;
-	int err;
+	__atomic_store_n(&kalloc__tl.snap_asked, 1, __ATOMIC_RELAXED);
+	ku_svc_post(&kalloc__tl.svc);
+}
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all); /* never takes the program's signals */
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&th, &attr, kalloc__tl_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	return -err;
+int kalloc__tl_running(void)
+{
+	return kalloc__tl.svc.running;
+}
+
+pid_t kalloc__tl_tid(void)
+{
+	return __atomic_load_n(&kalloc__tl.svc.tid, __ATOMIC_RELAXED);
 }
 
 /* Async-signal-safe: is the interrupted thread inside kalloc? */
@@ -487,17 +487,13 @@ void kalloc__tl_start(void)
 			kalloc__tl_sample();
 		}
 	}
-	if (sem_init(&kalloc__tl.wake, 0, 0) != 0)
-		return;
-	kalloc__tl.wake_ok = 1;
-	err = kalloc__tl_thread_start();
+	err = ku_svc_start(&kalloc__tl.svc, "kalloc", kalloc__tl_thread);
 	if (err) {
-		kalloc__warn(NULL, "cannot start the timeline thread (%s); no time series, interval snapshots"
-				   " or files on SIGTERM", strerror(-err));
+		kalloc__warn(NULL, "cannot start the timeline thread (%s); no time series, interval snapshots,"
+				   " KALLOC_SIGNAL or files on SIGTERM", strerror(-err));
 		return;
 	}
-	kalloc__tl.running = 1;
-	ku_termsig_install(&kalloc__tl.wake, kalloc__cfg.signo, kalloc__tl_busy);
+	ku_termsig_install(&kalloc__tl.svc.wake, kalloc__cfg.signo, kalloc__tl_busy);
 }
 
 void kalloc__tl_after_fork(void)
@@ -505,13 +501,12 @@ void kalloc__tl_after_fork(void)
 	/* Only this thread exists now; another may have held these. */
 	kalloc__tl.lock.v = 0;
 	kalloc__tl_site_lock.v = 0;
-	if (!kalloc__tl.running)
+	__atomic_store_n(&kalloc__tl.snap_asked, 0, __ATOMIC_RELAXED);
+	if (!kalloc__tl.svc.running)
 		return;
-	sem_destroy(&kalloc__tl.wake);
-	kalloc__tl.running = 0;
+	ku_svc_after_fork(&kalloc__tl.svc);
 	kalloc__tl.pruned = 0;
-	if (sem_init(&kalloc__tl.wake, 0, 0) == 0 && kalloc__tl_thread_start() == 0)
-		kalloc__tl.running = 1;
+	ku_svc_start(&kalloc__tl.svc, "kalloc", kalloc__tl_thread);
 }
 
 /* ---- timeline.json ----------------------------------------------------------- */

@@ -70,6 +70,11 @@ uint64_t kalloc__tl_retired_temps(void);
 void kalloc__tl_start(void);
 void kalloc__tl_after_fork(void);
 void kalloc__tl_phase(const char *name);
+/* libkalloc's service thread: is it running, its tid (0: none), and a
+ * snapshot asked of it (async-signal-safe; signal.c). */
+int kalloc__tl_running(void);
+pid_t kalloc__tl_tid(void);
+void kalloc__tl_ask_snapshot(void);
 
 /* The final files on a termination signal (kalloc.c). */
 void kalloc__final_report(void);

@@ -134,7 +134,7 @@ struct ksamp__census {
 	struct ksamp__acct a;
 	uint64_t live_blocked, live_blocked_cpu_ns; /* live threads with SIGPROF blocked now */
 	uint64_t untimed, untimed_cpu_ns;	    /* live threads without a timer */
-	uint64_t helper_cpu_ns;			    /* the discovery thread, total */
+	uint64_t helper_cpu_ns;			    /* discovery and service threads, total */
 	uint64_t off_ns;			    /* process CPU time while sampling was off */
 };
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * service: libksamp.so in long-running programs. A thread of its own
- * (created with the real pthread_create, so it has no timer and is never
- * sampled; all signals blocked) writes a numbered profile every
+ * service: libksamp.so in long-running programs. A service thread
+ * (lib/svcthread.h: no timer, never sampled nor counted, all signals
+ * blocked, and it leaves when the program's last thread has ended, so
+ * that it never keeps the process alive) writes a numbered profile every
  * KSAMP_INTERVAL seconds, <out>.<n>.pb.gz (a trailing ".pb.gz" of the
  * output name moves after the number), each one cumulative since start
  * and written atomically (temporary file, rename), keeping the newest
@@ -13,10 +14,8 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +25,13 @@
 
 #include "ksamp-int.h"
 #include "ku.h"
+#include "svcthread.h"
 #include "termsig.h"
 
 static struct {
 	uint64_t interval_ns;
 	int keep;
-	sem_t wake;
-	int running;
+	struct ku_svc thread;
 	unsigned n, pruned;
 	char base[4200]; /* out without a trailing ".pb.gz" */
 } ksamp__svc;
@@ -101,26 +100,17 @@ static void ksamp__svc_snapshot(void)
 	}
 }
 
-static void *ksamp__svc_thread(void *arg)
+static void ksamp__svc_thread(struct ku_svc *svc)
 {
 	uint64_t next = UINT64_MAX;
 
-	(void)arg;
 	if (ksamp__svc.interval_ns)
 		next = ku_now_ns() + ksamp__svc.interval_ns;
 	for (;;) {
-		struct timespec ts;
 		uint64_t now;
 
-		if (next == UINT64_MAX) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += 3600;
-		} else {
-			ts.tv_sec = (time_t)(next / 1000000000u);
-			ts.tv_nsec = (long)(next % 1000000000u);
-		}
-		if (sem_clockwait(&ksamp__svc.wake, CLOCK_MONOTONIC, &ts) != 0 && errno != ETIMEDOUT && errno != EINTR)
-			break;
+		if (ku_svc_wait(svc, next) == KU_SVC_ALONE)
+			break; /* the program has ended: its exit writes the profile */
 		if (ku_termsig_pending()) {
 			ksamp_stop();
 			ksamp_flush();
@@ -136,41 +126,17 @@ static void *ksamp__svc_thread(void *arg)
 				next = now + ksamp__svc.interval_ns;
 		}
 	}
-	return NULL;
-}
-
-static int ksamp__svc_thread_start(void)
-{
-	int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) =
-		(int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(RTLD_NEXT, "pthread_create");
-	pthread_attr_t attr;
-	pthread_t th;
-	sigset_t all, old;
-	int err;
-
-	if (!create)
-		return -ENOSYS;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = create(&th, &attr, ksamp__svc_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	return -err;
 }
 
 static void ksamp__svc_after_fork(void)
 {
-	if (!ksamp__svc.running)
+	if (!ksamp__svc.thread.running)
 		return;
-	ksamp__svc.running = 0;
-	sem_destroy(&ksamp__svc.wake);
+	ku_svc_after_fork(&ksamp__svc.thread);
 	/* The child profiles into <out>.<pid>: its own numbered files. */
 	ksamp__svc_config();
 	ksamp__svc.n = ksamp__svc.pruned = 0;
-	if (sem_init(&ksamp__svc.wake, 0, 0) == 0 && ksamp__svc_thread_start() == 0)
-		ksamp__svc.running = 1;
+	ku_svc_start(&ksamp__svc.thread, "ksamp", ksamp__svc_thread);
 }
 
 void ksamp__service_start(int skip_signal)
@@ -178,15 +144,12 @@ void ksamp__service_start(int skip_signal)
 	int err;
 
 	ksamp__svc_config();
-	if (sem_init(&ksamp__svc.wake, 0, 0) != 0)
-		return;
-	err = ksamp__svc_thread_start();
+	err = ku_svc_start(&ksamp__svc.thread, "ksamp", ksamp__svc_thread);
 	if (err) {
 		ksamp__warn("cannot start the service thread: no interval profiles, no profile on SIGTERM",
 			    ku_strerror(err));
 		return;
 	}
-	ksamp__svc.running = 1;
 	pthread_atfork(NULL, NULL, ksamp__svc_after_fork);
-	ku_termsig_install(&ksamp__svc.wake, skip_signal, NULL);
+	ku_termsig_install(&ksamp__svc.thread.wake, skip_signal, NULL);
 }

@@ -29,7 +29,8 @@
  * short (EINTR), and a CPU-time one never fires while every known thread
  * sleeps and only unknown ones run. The discovery thread has no timer,
  * blocks every signal (so the program's process-directed signals never
- * land on it), holds no lock while it sleeps, scans at most every 20 ms
+ * land on it), is named as a service thread (lib/svcthread.h), whose
+ * kind every pass leaves out, holds no lock while it sleeps, scans at most every 20 ms
  * and backs off to every second while nothing changes, stops at exit, and
  * leaves by itself when it is the last thread standing (main called
  * pthread_exit): it never keeps the process alive.
@@ -60,6 +61,7 @@
 
 #include "ksamp-int.h"
 #include "ku.h"
+#include "svcthread.h"
 #include "unwind.h"
 
 #ifndef sigev_notify_thread_id
@@ -459,9 +461,17 @@ static void ksamp__pass_one(pid_t tid, void *arg)
 
 	if (tid == p->helper || tid == atomic_load(&ksamp__helper_was))
 		return;
+	i = ksamp__find(tid);
+	/* A service thread of libksamp or libkalloc (lib/svcthread.h) is
+	 * none of the program's: no timer, not counted, no CPU time of the
+	 * program's; it is looked at by name each pass, never registered. */
+	if (i < 0 && ku_svc_is_service(tid)) {
+		if (p->census)
+			p->census->helper_cpu_ns += ksamp__thread_cpu_ns(tid);
+		return;
+	}
 	if (tid != p->pid)
 		p->others++;
-	i = ksamp__find(tid);
 	if (i < 0 && ksamp__in(ksamp__ending, KU_ARRAY_SIZE(ksamp__ending), tid) >= 0)
 		return;
 	if (p->census) {
@@ -548,7 +558,7 @@ static void *ksamp__helper_main(void *unused)
 	int ms = KSAMP__SCAN_MIN_MS;
 
 	(void)unused;
-	prctl(PR_SET_NAME, (unsigned long)"ksamp-threads", 0, 0, 0);
+	prctl(PR_SET_NAME, (unsigned long)KU_SVC_PREFIX "threads", 0, 0, 0);
 	atomic_store(&ksamp__helper_tid, self);
 	atomic_store(&ksamp__helper_was, self);
 	for (;;) {
@@ -676,7 +686,7 @@ void ksamp__threads_census(struct ksamp__census *c)
 	}
 	c->a = ksamp__acct;
 	h = atomic_load(&ksamp__helper_tid);
-	c->helper_cpu_ns = ksamp__acct.helper_cpu_ns + (h ? ksamp__thread_cpu_ns(h) : 0);
+	c->helper_cpu_ns += ksamp__acct.helper_cpu_ns + (h ? ksamp__thread_cpu_ns(h) : 0);
 	ksamp__reg_unlock(&old);
 	c->off_ns = ksamp__off_ns();
 }

@@ -449,7 +449,7 @@ int ksamp__write(const char *path, struct ku_outdir *od, uint64_t start_realtime
 		snprintf(line, sizeof(line),
 			 "cpu time not sampled: %.1f ms before threads had a timer, %.1f ms in threads with SIGPROF "
 			 "blocked, %.1f ms in threads without a timer, %.1f ms while sampling was off, %.1f ms in "
-			 "libksamp's discovery thread",
+			 "libksamp's discovery thread and the service threads",
 			 (double)cen.a.before_ns * ms, (double)(cen.a.blocked_cpu_ns + cen.live_blocked_cpu_ns) * ms,
 			 (double)cen.untimed_cpu_ns * ms, (double)cen.off_ns * ms, (double)cen.helper_cpu_ns * ms);
 		ku_pprof_comment(w.prof, line);

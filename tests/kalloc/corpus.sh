@@ -35,6 +35,12 @@ set -- $(json_total "$T/reach-threads.leaks.json" still_reachable)
 check "reach-threads: the 1000 and 2000 bytes held by a thrd_create and a clone() thread are still reachable (${2:-0} bytes)" \
 	[ "${2:-0}" -ge 3000 ]
 check "reach-threads: every thread's stack was read" sh -c "! grep -q 'could not be scanned' '$T/reach-threads.leaks.txt'"
+# libkalloc's own service thread is none of the program's: the scan leaves
+# it out. Sampling every millisecond, it was often caught spinning on the
+# registry lock the scan holds, and counted as a stack that could not be
+# read (18 runs in 20).
+KALLOC_TIMELINE=1 kalloc "$T/rt1" "$KC/corpus/reach-threads" >/dev/null 2>&1
+check "reach-threads, KALLOC_TIMELINE=1: every thread's stack was read" sh -c "! grep -q 'could not be scanned' '$T/rt1.leaks.txt'"
 
 # Still-reachable blocks are counted but not reported.
 set -- $(json_total "$T/clean.leaks.json" still_reachable)

@@ -15,12 +15,19 @@
  *   grow SECS   runs SECS seconds; grower() keeps 1000 bytes a ms
  *   term        allocates, prints "ready", waits for a signal forever
  *   ownterm     the same with its own SIGTERM handler, which exits 7
+ *   mainexit MS main leaks 12345 bytes (leaker), starts a worker that burns
+ *               MS ms of CPU in busy_worker() (none when MS is 0), and
+ *               calls pthread_exit; the worker prints "worker done"
+ *   forkmainexit  forks; the child does "mainexit 200"; the parent prints
+ *               the child's status ("child status N") and returns 0
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kalloc.h"
@@ -200,6 +207,60 @@ static SITE int mode_term(int own)
 	return 0;
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void *busy_worker(void *arg);
+
+SITE void *busy_worker(void *arg)
+{
+	double until = cpu_s() + (double)(long)arg / 1000.0;
+	volatile unsigned long spin = 0;
+
+	while (cpu_s() < until) {
+		free(small_b(64));
+		for (int i = 0; i < 10000; i++)
+			spin++;
+	}
+	printf("worker done\n");
+	fflush(stdout);
+	return NULL;
+}
+
+static SITE int mode_mainexit(long ms)
+{
+	pthread_t t;
+
+	ESCAPE(leaker(12345)); /* no pointer kept: a definite leak */
+	sink = grower(4000);   /* reachable from a global */
+	if (ms > 0 && pthread_create(&t, NULL, busy_worker, (void *)ms) != 0)
+		return 3;
+	pthread_exit(NULL);
+}
+
+static SITE int mode_forkmainexit(void)
+{
+	int st;
+	pid_t pid;
+
+	sink = grower(100);
+	pid = fork();
+	if (pid < 0)
+		return 3;
+	if (pid == 0)
+		mode_mainexit(200);
+	alarm(30); /* a child that never ends fails the test, it does not hang it */
+	if (waitpid(pid, &st, 0) != pid)
+		return 4;
+	printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char obuf[4096];
@@ -219,6 +280,10 @@ int main(int argc, char **argv)
 		return mode_term(0);
 	if (argc >= 2 && strcmp(argv[1], "ownterm") == 0)
 		return mode_term(1);
-	fprintf(stderr, "usage: memtime none|ht|rfr|grow SECS|term|ownterm\n");
+	if (argc >= 3 && strcmp(argv[1], "mainexit") == 0)
+		return mode_mainexit(atol(argv[2]));
+	if (argc >= 2 && strcmp(argv[1], "forkmainexit") == 0)
+		return mode_forkmainexit();
+	fprintf(stderr, "usage: memtime none|ht|rfr|grow SECS|term|ownterm|mainexit MS|forkmainexit\n");
 	return 2;
 }

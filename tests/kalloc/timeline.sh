@@ -3,7 +3,8 @@
 # timeline.sh: <prefix>.timeline.json, peak attribution, kprof mem and
 # kprof timeline on memtime rfr: memory rises (big_a, 10 MB), falls,
 # rises again (small_b, 4 MB), and small_b makes far more calls and bytes
-# over its lifetime than big_a. Timing checks allow one sample interval.
+# over its lifetime than big_a. The timing checks hold on a busy machine:
+# a late sampler still sees each plateau.
 set -u
 . "${top_srcdir:-.}/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
@@ -39,13 +40,20 @@ check "the global peak is recorded in the first rise, before the program saw it 
 	test "$t_r1" -le "$pt" -a "$pt" -le "$p1"
 "$JGET" "$T/r.timeline.json" samples | sed 's/^\[\[//; s/\]\]$//; s/\],\[/\n/g' | tr ',' ' ' >"$T/series"
 check "series has points" test "$(wc -l <"$T/series")" -gt 20
-first_at() { awk -v v="$1" -v t0="$2" '$2 == v && $1 >= t0 { print $1; exit }' "$T/series"; }
-s1=$(first_at 10240000 0)
-check "first rise seen by the sampler within one interval ($s1 - $p1 <= ${IV} ms)" \
-	test -n "$s1" -a "$((s1 - p1))" -le "$((IV * 1000000))"
-s2=$(first_at 4096000 "$t_r2")
-check "second rise seen by the sampler within one interval ($s2 - $p2 <= ${IV} ms)" \
-	test -n "$s2" -a "$((s2 - p2))" -le "$((IV * 1000000))" -a "$s2" -ge "$t_r2"
+# The first sample taken after the program printed that it reached a
+# plateau must show it. Not "within IV ms of the print": on a busy machine
+# the sampling thread may run late, and then the first sample it takes
+# still shows the plateau (each lasts 300 ms); one that is missed, stale
+# or late past the plateau fails. It must come before the next phase
+# starts: kalloc_phase() takes a sample of its own, which is not the
+# sampler's.
+after() { awk -v t0="$1" '$1 >= t0 { print $1, $2; exit }' "$T/series"; }
+set -- $(after "$p1")
+check "first rise: the first sample after it shows 10240000 bytes (t $1 < fall $t_fall, value ${2:-none})" \
+	test "${2:-0}" = 10240000 -a "${1:-0}" -lt "$t_fall"
+set -- $(after "$p2")
+check "second rise: the first sample after it shows 4096000 bytes (t $1 < end $t_end, value ${2:-none})" \
+	test "${2:-0}" = 4096000 -a "${1:-0}" -ge "$t_r2" -a "${1:-0}" -lt "$t_end"
 m2=$(awk -v a="$t_r2" -v b="$t_end" '$1 >= a && $1 <= b && $2 > m { m = $2 } END { print m + 0 }' "$T/series")
 is "$m2" 4096000 "second peak: 4 MB, a local maximum"
 v=$(awk -v a="$t_fall" -v b="$t_r2" '$1 > a && $1 < b && $2 == 0 { n++ } END { print n + 0 }' "$T/series")
