@@ -9,7 +9,7 @@ noinst_LTLIBRARIES += bench/libkbench.la
 bench_libkbench_la_SOURCES = \
 	bench/backend.h bench/backend-internal.h bench/backend.c bench/conn.c bench/backend-memory.c \
 	bench/message.h bench/message.c bench/router.h bench/router.c \
-	bench/driver.h bench/driver.c bench/flags.h bench/flags.c \
+	bench/driver.h bench/driver.c bench/flags.h bench/flags.c bench/transport.h bench/transport.c \
 	bench/messaging.h bench/messaging-internal.h bench/messaging.c \
 	bench/producer.c bench/consumer.c bench/realtime.c bench/msglog.h bench/msglog.c \
 	bench/core.h bench/core.c bench/result.h bench/result.c \
