@@ -464,9 +464,10 @@ async function runSub(be, o, rep) {
 	if (rep > 0 || !o._prepared) { await be.prepare(o); o._prepared = true; }
 	const pub = await withTimeout(be.connect(o, 'pub'), o.timeout, 'connect');
 	const sub = await withTimeout(be.connect(o, 'sub'), o.timeout, 'connect');
-	let got = 0, first = 0n, last = 0n, dup = 0;
+	let got = 0, first = 0n, last = 0n, dup = 0, distinct = 0, reordered = 0, corrupt = 0, prev = -1;
 	const lat = new Samples(); // send time (in the payload) to delivery, as bench_sub
 	const seen = new Uint8Array(n);
+	const fill = Buffer.alloc(o.size, 0x61); // what payload() writes after the header
 	let done;
 	const finished = new Promise((r) => { done = r; });
 	const cpu0 = process.cpuUsage();
@@ -475,7 +476,13 @@ async function runSub(be, o, rep) {
 		if (!first) first = t;
 		last = t;
 		const s = seqOf(m);
-		if (s < n) { if (seen[s]) dup++; seen[s] = 1; }
+		// intact: the size sent and every byte after the sequence number and send time
+		const head = Math.min(16, o.size);
+		if (m.length !== o.size || m.compare(fill, head, o.size, head, m.length) !== 0) corrupt++;
+		if (s < n) {
+			if (seen[s]) dup++;
+			else { seen[s] = 1; distinct++; if (s < prev) reordered++; prev = s; }
+		}
 		const sent = timeOf(m);
 		if (sent > 0n) lat.add(Number(t - sent));
 		if (++got >= n) done();
@@ -491,7 +498,7 @@ async function runSub(be, o, rep) {
 	await be.close(sub);
 	await be.close(pub);
 	const r = figures(o, got, 0, wall, cpu, lat);
-	r.duplicates = dup;
+	Object.assign(r, { duplicates: dup, lost: n - distinct, reordered, corrupt });
 	return r;
 }
 
