@@ -59,7 +59,7 @@ dist_pkgdata_SCRIPTS = scripts/brokers
 
 # minimal client-library loops that bench/perf/baselines.sh compares
 # bench_pub against (not installed)
-EXTRA_DIST += bench/perf/baselines.sh bench/perf/features.sh bench/perf/history-stores.sh
+EXTRA_DIST += bench/perf/baselines.sh bench/perf/features.sh bench/perf/history-stores.sh bench/perf/sdk.sh
 # what a pinned real-time spinning thread loses to the platform (bounds
 # bench_e2e --realtime tail latency)
 noinst_PROGRAMS += bench/platform-noise
