@@ -68,13 +68,13 @@ echo "sdk.sh: amqp $AMQP, mqtt $MQTT, mqtt over WebSocket ws://$MQTT_WS/ws" >&2
 
 suite=$src/bench/suites/sdk.suite
 kb=(--broker "amqp=$AMQP" --broker "mqtt=$MQTT" --broker "mqtt-ws=$MQTT_WS")
-reps=5 channels=1000 cuts=5
+reps=5 channels=1000 cuts=5 wsgap=3000
 if [ $short -eq 1 ]; then
 	sed -e 's/^duration = .*/count = 100/' -e 's/^warmup = .*/warmup = 0/' -e 's/^reps = .*/reps = 3/' \
 		"$suite" >"$out/sdk-short.suite"
 	suite=$out/sdk-short.suite
 	kb+=(--no-profile)
-	reps=3 channels=100 cuts=1
+	reps=3 channels=100 cuts=1 wsgap=1000 # one cut: the gap only delays it
 fi
 
 failed=0
@@ -111,7 +111,7 @@ done
 # reconnects about 2 s after a cut)
 for be in amqp mqtt; do
 	if [ $be = amqp ]; then set -- --backend amqp --brokers "$AMQP" --interval 500
-	else set -- --backend mqtt --brokers "ws://$MQTT_WS/ws" --interval 3000; fi
+	else set -- --backend mqtt --brokers "ws://$MQTT_WS/ws" --interval "$wsgap"; fi
 	step "recovery-c-$be" "$B/bench_connect" recovery "$@" --cuts "$cuts" --topic kb-sdk-rec-c \
 		--quiet --json "$out/recovery-c-$be.json" && cfiles+=("$out/recovery-c-$be.json")
 	step "recovery-js-$be" node "$JS" recovery "$@" --cuts "$cuts" --topic kb-sdk-rec-js \

@@ -18,5 +18,5 @@ EXTRA_DIST += tests/clients/table-golden.sh tests/clients/golden/c-pub.json test
 TESTS += tests/clients/kbench-js.sh
 EXTRA_DIST += tests/clients/kbench-js.sh
 # MQTT over WebSocket against rabbitmq_web_mqtt (scripts/brokers rabbitmq-ws)
-TESTS += tests/clients/ws.sh
-EXTRA_DIST += tests/clients/ws.sh
+TESTS += tests/clients/ws.sh tests/clients/sdk.sh
+EXTRA_DIST += tests/clients/ws.sh tests/clients/sdk.sh
