@@ -4,6 +4,9 @@
 # the C client (paho.mqtt.c) and the JavaScript one (mqtt.js), against one
 # RabbitMQ node that serves both transports (rabbitmq_web_mqtt; started
 # with scripts/brokers rabbitmq-ws, or MQTT=H:P MQTT_WS=H:P given):
+# JS runs twice over WebSocket: as mqtt.js comes (its ws package offers
+# permessage-deflate, RabbitMQ accepts, every frame is compressed) and
+# with --ws-deflate off (frames as paho sends them).
 #   - publish throughput at QoS 0 (C: until written to the socket; mqtt.js:
 #     until its write callback) and QoS 1 (until PUBACK), bench_pub and
 #     kb-js pub, median of REPS repetitions;
@@ -80,11 +83,13 @@ ack() { [ "$1" = 1 ] && echo --ack; }
 
 declare -A thr p50 p99
 langs="c"
-[ -n "$js" ] && langs="c js"
+[ -n "$js" ] && langs="c js jsraw" # jsraw: kb-js --ws-deflate off
+dfl() { [ "$1" = jsraw ] && echo "--ws-deflate off"; }
 for round in $(seq "$rounds"); do
 	for q in 0 1; do
 		for tr in tcp ws; do
 			for l in $langs; do
+				[ $l = jsraw ] && [ $tr = tcp ] && continue # the same as js
 				k=$l-$tr-$q-$round
 				echo "websocket.sh: round $round: $l over $tr, QoS $q" >&2
 				if [ $l = c ]; then
@@ -94,9 +99,9 @@ for round in $(seq "$rounds"); do
 						--rate "$rate" --count "$e2e" --reps "$reps" --warmup 0.5 --quiet --json "$T/e2e-$k.json"
 				else
 					node "$js" pub --backend mqtt --brokers "$(addr $tr)" --transport $tr --qos $q --size "$size" \
-						--count "$count" --reps "$reps" --quiet --json "$T/pub-$k.json"
+						$(dfl $l) --count "$count" --reps "$reps" --quiet --json "$T/pub-$k.json"
 					node "$js" e2e --backend mqtt --brokers "$(addr $tr)" --transport $tr --qos $q --size "$size" \
-						--rate "$rate" --count "$e2e" --reps "$reps" --quiet --json "$T/e2e-$k.json"
+						$(dfl $l) --rate "$rate" --count "$e2e" --reps "$reps" --quiet --json "$T/e2e-$k.json"
 				fi
 			done
 		done
@@ -108,6 +113,7 @@ for q in 0 1; do
 			a=() b=() c=()
 			for round in $(seq "$rounds"); do
 				k=$l-$tr-$q-$round
+				[ $l = jsraw ] && [ $tr = tcp ] && k=js-$tr-$q-$round
 				a+=("$(get "$T/pub-$k.json" throughput_msgs_per_sec)")
 				{ read -r x; read -r y; } < <(get "$T/e2e-$k.json" latency_p50_ns latency_p99_ns)
 				b+=("$x") c+=("$y")
@@ -117,14 +123,19 @@ for q in 0 1; do
 	done
 done
 
-# Wire bytes per message through kb-proxy (C publisher, QoS 1).
-wire() { # wire TR N: "UP DOWN" bytes through the proxy for N messages
+# Wire bytes per message through kb-proxy (QoS 1).
+wire() { # wire LANG TR N: "UP DOWN" bytes through the proxy for N messages
 	local out
-	coproc PROXY { "$B/kb-proxy" --target "$(addr "$1")"; }
+	coproc PROXY { "$B/kb-proxy" --target "$(addr "$2")"; }
 	read -r out <&"${PROXY[0]}"
 	local via=${out#listening }
-	"$B/bench_pub" --backend mqtt --brokers "$via" --transport "$1" --qos 1 --ack --size "$size" --count "$2" \
-		--reps 1 --warmup 0 --quiet --json "$T/wire-$1-$2.json" || echo "websocket.sh: wire $1 $2 failed" >&2
+	if [ "$1" = c ]; then
+		"$B/bench_pub" --backend mqtt --brokers "$via" --transport "$2" --qos 1 --ack --size "$size" --count "$3" \
+			--reps 1 --warmup 0 --quiet --json "$T/wire-$1-$2-$3.json"
+	else
+		node "$js" pub --backend mqtt --brokers "$via" --transport "$2" --qos 1 --size "$size" --count "$3" $(dfl "$1") \
+			--reps 1 --warmup 0 --quiet --json "$T/wire-$1-$2-$3.json"
+	fi || echo "websocket.sh: wire $1 $2 $3 failed" >&2
 	echo stats >&"${PROXY[1]}"
 	read -r out <&"${PROXY[0]}"
 	echo quit >&"${PROXY[1]}"
@@ -133,11 +144,14 @@ wire() { # wire TR N: "UP DOWN" bytes through the proxy for N messages
 	echo "${out%% *} $(echo "$out" | sed 's/.*bytes_down=\([0-9]*\).*/\1/')"
 }
 declare -A up down
-for tr in tcp ws; do
-	read -r u1 d1 < <(wire $tr 1000)
-	read -r u2 d2 < <(wire $tr 5000)
-	up[$tr]=$(awk -v a="$u1" -v b="$u2" 'BEGIN { printf "%.2f", (b - a) / 4000 }')
-	down[$tr]=$(awk -v a="$d1" -v b="$d2" 'BEGIN { printf "%.2f", (b - a) / 4000 }')
+for l in $langs; do
+	for tr in tcp ws; do
+		[ $l = jsraw ] && [ $tr = tcp ] && { up[$l-$tr]=${up[js-tcp]} down[$l-$tr]=${down[js-tcp]}; continue; }
+		read -r u1 d1 < <(wire $l $tr 1000)
+		read -r u2 d2 < <(wire $l $tr 3000)
+		up[$l-$tr]=$(awk -v a="$u1" -v b="$u2" 'BEGIN { printf "%.2f", (b - a) / 2000 }')
+		down[$l-$tr]=$(awk -v a="$d1" -v b="$d2" 'BEGIN { printf "%.2f", (b - a) / 2000 }')
+	done
 done
 
 # Allocations per message under libkalloc (C publisher).
@@ -162,7 +176,7 @@ echo
 echo "| client | QoS | publish msg/s TCP | WS | WS vs TCP | round trip p50 us TCP | WS | p99 us TCP | WS |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for l in $langs; do
-	name=C; [ $l = js ] && name=JS
+	name=C; [ $l = js ] && name=JS; [ $l = jsraw ] && name="JS, deflate off"
 	for q in 0 1; do
 		echo "| $name | $q | $(fmt_thr "${thr[$l-tcp-$q]}") | $(fmt_thr "${thr[$l-ws-$q]}") |" \
 			"$(pct "${thr[$l-ws-$q]}" "${thr[$l-tcp-$q]}") | $(fmt_us "${p50[$l-tcp-$q]}") | $(fmt_us "${p50[$l-ws-$q]}") |" \
@@ -171,19 +185,26 @@ for l in $langs; do
 done
 if [ -n "$js" ]; then
 	echo
-	echo "| C vs JS | QoS | publish TCP | publish WS | round trip p50 TCP | p50 WS |"
-	echo "|---|---|---|---|---|---|"
+	echo "| C vs JS (C/JS - 1) | QoS | publish TCP | publish WS | WS, deflate off | round trip p50 TCP | p50 WS | WS, deflate off |"
+	echo "|---|---|---|---|---|---|---|---|"
 	for q in 0 1; do
 		echo "| C/JS - 1 | $q | $(pct "${thr[c-tcp-$q]}" "${thr[js-tcp-$q]}") | $(pct "${thr[c-ws-$q]}" "${thr[js-ws-$q]}") |" \
-			"$(pct "${p50[c-tcp-$q]}" "${p50[js-tcp-$q]}") | $(pct "${p50[c-ws-$q]}" "${p50[js-ws-$q]}") |"
+			"$(pct "${thr[c-ws-$q]}" "${thr[jsraw-ws-$q]}") | $(pct "${p50[c-tcp-$q]}" "${p50[js-tcp-$q]}") |" \
+			"$(pct "${p50[c-ws-$q]}" "${p50[js-ws-$q]}") | $(pct "${p50[c-ws-$q]}" "${p50[jsraw-ws-$q]}") |"
 	done
 fi
 echo
-echo "WebSocket framing, C publisher, QoS 1, per message (bytes on the wire, WebSocket minus TCP):"
-echo "  client->broker: TCP ${up[tcp]}, WS ${up[ws]}, framing $(awk -v a="${up[ws]}" -v b="${up[tcp]}" 'BEGIN { printf "%+.2f", a - b }')"
-echo "  broker->client: TCP ${down[tcp]}, WS ${down[ws]}, framing $(awk -v a="${down[ws]}" -v b="${down[tcp]}" 'BEGIN { printf "%+.2f", a - b }')"
+echo "WebSocket framing, publisher at QoS 1, bytes on the wire per message (WebSocket minus TCP):"
+for l in $langs; do
+	name=C; [ $l = js ] && name=JS; [ $l = jsraw ] && name="JS, deflate off"
+	echo "  $name client->broker: TCP ${up[$l-tcp]}, WS ${up[$l-ws]}, framing" \
+		"$(awk -v a="${up[$l-ws]}" -v b="${up[$l-tcp]}" 'BEGIN { printf "%+.2f", a - b }');" \
+		"broker->client: TCP ${down[$l-tcp]}, WS ${down[$l-ws]}, framing" \
+		"$(awk -v a="${down[$l-ws]}" -v b="${down[$l-tcp]}" 'BEGIN { printf "%+.2f", a - b }')"
+done
+echo "C publisher under libkalloc (count mode), per message:"
 for q in 0 1; do
-	echo "  libkalloc, QoS $q: allocations/message TCP ${apm[tcp-$q]}, WS ${apm[ws-$q]};" \
+	echo "  QoS $q: allocations/message TCP ${apm[tcp-$q]}, WS ${apm[ws-$q]};" \
 		"bytes allocated/message TCP ${bpm[tcp-$q]}, WS ${bpm[ws-$q]}"
 done
 [ $keep -eq 1 ] && echo "websocket.sh: result files in $T" >&2

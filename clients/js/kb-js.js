@@ -47,7 +47,8 @@ recovery (amqp, mqtt: reconnect after kb-proxy cuts the connection;
 --cuts N --interval MS --proxy PATH)
 options: --topic T --size BYTES --batch N --clients N --count N | --duration S
          --warmup S --rate MSG_PER_S --reps N --timeout S --json FILE --quiet
-         mqtt only: --transport tcp|ws (MQTT over WebSocket), --qos 0|1 (default 1)
+         mqtt only: --transport tcp|ws (MQTT over WebSocket), --qos 0|1 (default 1),
+         --ws-deflate on|off (permessage-deflate over WebSocket; on, mqtt.js's default)
 See doc/clients.md.`;
 
 // ---- flags ------------------------------------------------------------------
@@ -111,7 +112,7 @@ function parseArgs(argv) {
 	const o = {
 		mode, backend: null, brokers: null, topic: null, size: 100, batch: 1, clients: 1,
 		count: null, duration: null, warmup: 0.5, rate: 0, reps: 1, timeout: 10, json: null,
-		quiet: false, ack: false, channels: '1,100,1000', cuts: 5, interval: 300, transport: null, qos: null,
+		quiet: false, ack: false, channels: '1,100,1000', cuts: 5, interval: 300, transport: null, qos: null, wsDeflate: true,
 		proxy: process.env.KPROF_KB_PROXY || 'kb-proxy',
 	};
 	const num = { size: [1, true], batch: [1, true], clients: [1, true], count: [1, true],
@@ -132,6 +133,11 @@ function parseArgs(argv) {
 		if (a === 'qos') {
 			if (v !== '0' && v !== '1') throw new UsageError(`--qos: expected 0 or 1, got '${v}'`);
 			o.qos = Number(v);
+			continue;
+		}
+		if (a === 'ws-deflate') {
+			if (v !== 'on' && v !== 'off') throw new UsageError(`--ws-deflate: expected on or off, got '${v}'`);
+			o.wsDeflate = v === 'on';
 			continue;
 		}
 		if (a === 'transport') {
@@ -367,6 +373,8 @@ const backends = {
 				const c = this.mqtt.connect(mqttUrl(o.addr, o.via), {
 					clientId: `kb-js-${role}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
 					reconnectPeriod: 0, connectTimeout: o.timeout * 1000, clean: true,
+					// the ws package offers permessage-deflate unless told not to
+					...(o.transport === 'ws' ? { wsOptions: { perMessageDeflate: o.wsDeflate } } : {}),
 				});
 				c.once('connect', () => {
 					c.removeAllListeners('error');
@@ -800,6 +808,7 @@ function result(o, be, reps) {
 		batch: o.batch, clients: o.clients, count: o.count, duration: o.duration, warmup: o.warmup,
 		rate: o.rate, reps: o.reps, timeout: o.timeout, ack: o.backend !== 'mqtt' || o.qos > 0, correlation_id: false, metadata: 0 };
 	if (o.backend === 'mqtt') config.qos = o.qos;
+	if (o.transport === 'ws') config.ws_deflate = o.wsDeflate;
 	return {
 		...header(),
 		benchmarks: [{
