@@ -83,7 +83,7 @@ void kb_flags_transport(const char *backend, const char **brokers, const char *t
 	*t = KB_TRANSPORT_TCP;
 	if (strcmp(backend, "mqtt")) {
 		if (transport && kb_transport_parse(transport, t) < 0)
-			kb_die("--transport: expected tcp or ws, got '%s'", transport);
+			kb_die("--transport: expected tcp or ws");
 		if (ws_asked)
 			kb_die("the ws transport is for the mqtt backend only (got --backend %s)", backend);
 		return;
@@ -91,7 +91,8 @@ void kb_flags_transport(const char *backend, const char **brokers, const char *t
 	if (kb_addr_parse(*brokers, transport, &a, err, sizeof(err)) < 0)
 		kb_die("%s", err);
 	*t = a.transport;
-	if (a.transport == KB_TRANSPORT_WS) {
+	/* one spelling for paho and the result: tcp://HOST:PORT or ws://HOST:PORT/PATH */
+	if (*brokers || a.transport == KB_TRANSPORT_WS) {
 		if (kb_addr_uri(&a, NULL, uri, urilen) < 0)
 			kb_die("--brokers: address too long");
 		*brokers = uri;

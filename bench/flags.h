@@ -43,8 +43,9 @@ extern const char *const kb_log_level_names[5];
 void kb_flags_parse(struct kb_cfg *c, int argc, char **argv);
 
 /* Resolves --transport (NULL when not given) and --brokers of `backend`
- * into *t; for the ws transport points *brokers at the ws:// URI written
- * into uri. Bad or contradictory values end the program (kb_die, exit 2):
+ * into *t; for mqtt points *brokers at the URI written into uri
+ * (tcp://HOST:PORT, ws://HOST:PORT/PATH; left NULL for TCP when not
+ * given). Bad or contradictory values end the program (kb_die, exit 2):
  * ws is for the mqtt backend only. bench_connect shares it. */
 void kb_flags_transport(const char *backend, const char **brokers, const char *transport, enum kb_transport *t,
 			char *uri, size_t urilen);
