@@ -64,5 +64,33 @@ row "amqp +channels channels=100" "heap/channel"
 row "mqtt +channels channels=100" "heap/channel"
 check "table: recovery over WebSocket, C and JS figures" grep -Eq '^mqtt +recovery over ws +recovery +[0-9.]+ (m?s|us) +[0-9.]+ (m?s|us) ' "$T/table"
 check "table: AMQP recovery" grep -Eq '^amqp +recovery +recovery ' "$T/table"
+# pairs by transport: each "over ws" and TCP throughput row holds the medians
+# of the C and the JS benchmark of that transport (not the first of the
+# other transport that matches otherwise)
+node -e '
+const fs = require("fs"), [dir] = process.argv.slice(1);
+const t = JSON.parse(fs.readFileSync(dir + "/clients.json"));
+const side = (f) => JSON.parse(fs.readFileSync(dir + "/" + f + "/results.json")).benchmarks;
+const med = (b) => b.metrics.throughput_msgs_per_sec;
+let bad = 0, n = 0;
+for (const r of t.rows) {
+	if (r.backend !== "mqtt" || r.metric !== "throughput_msgs_per_sec" || !/^pub /.test(r.case)) continue;
+	const tr = / over ws$/.test(r.case) ? "ws" : "tcp", batch = Number(/batch=(\d+)/.exec(r.case)[1]);
+	const pick = (bs) => bs.find((b) => b.backend === "mqtt" && /^pub/.test(b.name) && b.config.batch === batch &&
+		(b.config.transport || "tcp") === tr);
+	const c = pick(side("c")), j = pick(side("js"));
+	n++;
+	if (!c || !j || Math.abs(med(c) - r.a) > 1e-6 * r.a || Math.abs(med(j) - r.b) > 1e-6 * r.b) {
+		bad++;
+		console.log("# " + r.case + ": table " + r.a + " / " + r.b + ", results " + (c && med(c)) + " / " + (j && med(j)));
+	}
+}
+console.log(n === 8 && !bad ? "ok" : "# rows " + n + ", mismatched " + bad);
+' "$T/sdk" >"$T/pairs" 2>&1
+if [ "$(tail -1 "$T/pairs")" = ok ]; then
+	ok "table: every MQTT publish row pairs C and JS of the same transport"
+else
+	not_ok "table: every MQTT publish row pairs C and JS of the same transport"; diag "$(cat "$T/pairs")"
+fi
 check "markdown and JSON tables written" test -s "$T/sdk/clients.md" -a -s "$T/sdk/clients.json"
 done_testing
