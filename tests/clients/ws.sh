@@ -4,7 +4,8 @@
 # RabbitMQ's rabbitmq_web_mqtt listener started by scripts/brokers
 # (rabbitmq-ws; or KPROF_TEST_MQTT_WS=HOST:PORT, path /ws): messages of
 # 0, 100, 10 KiB and 1 MiB arrive intact, in order, none lost or
-# duplicated; the round trip of bench_e2e over WebSocket; a WebSocket
+# duplicated; the round trip of bench_e2e over WebSocket; connection
+# latency of bench_connect and kb-js over WebSocket; a WebSocket
 # connection cut by kb-proxy reconnects and the recovery time is
 # reported; bad addresses and an unreachable ws:// address exit 2 within
 # 2 s with one line.
@@ -136,6 +137,28 @@ if "$B/bench_e2e" --backend mqtt --brokers "$ws" --transport ws --qos 1 --rate 5
 	fi
 else
 	not_ok "bench_e2e over WebSocket ran"; diag "$(cat "$T/err")"
+fi
+
+# Connection establishment over WebSocket (TCP connect, HTTP upgrade, CONNACK).
+# connect WHO FILE CMD...: p50 > 0, p50 <= p99, config.transport ws
+connect() {
+	who=$1 f=$2; shift 2
+	if "$@" --json "$f" 2>"$T/err"; then
+		set -- $(jget "$f" "$m.latency_p50_ns" "$m.latency_p99_ns" 'this.benchmarks[0].config.transport')
+		if gt "$1" 0 && ! gt "$1" "$2" && [ "$3" = ws ]; then
+			ok "$who connection over WebSocket: p50 $(awk -v n="$1" 'BEGIN { printf "%.1f", n / 1e6 }') ms"
+		else
+			not_ok "$who connection latency over WebSocket"; diag "p50 $1 p99 $2 transport $3"
+		fi
+	else
+		not_ok "$who connection latency over WebSocket ran"; diag "$(cat "$T/err")"
+	fi
+}
+connect C "$T/c-conn.json" "$B/bench_connect" latency --backend mqtt --brokers "$ws" --transport ws --count 10 --quiet
+if [ -n "$have_js" ]; then
+	connect JS "$T/js-conn.json" node "$JS" connect --backend mqtt --brokers "$url" --count 10 --quiet
+else
+	skip "JS connection latency: node or the mqtt package is missing"
 fi
 
 # recovery WHO FILE CMD...: a cut WebSocket reconnects, recovery time reported
