@@ -16,12 +16,13 @@
 # One RabbitMQ node with rabbitmq_web_mqtt serves AMQP, MQTT over TCP and
 # MQTT over WebSocket (scripts/brokers rabbitmq-ws), or give AMQP=H:P
 # MQTT=H:P MQTT_WS=H:P. Run from the build tree:
-#   bash SRCDIR/bench/perf/sdk.sh [--short] [--out DIR]
+#   bash SRCDIR/bench/perf/sdk.sh [--short] [--no-profile] [--out DIR]
 # --short: the same suite with 100 messages per repetition, 3
 # repetitions, no profiling passes, 100 channels and one cut (make check
 # runs it: tests/clients/sdk.sh). Without --short the suite's own figures
 # (3 s per repetition, 5 repetitions, libkalloc and libksamp passes) and
-# 5 cuts: about 20 minutes.
+# 5 cuts: about 40 minutes on two cores; --no-profile leaves out the
+# libkalloc and libksamp passes (about 15 minutes).
 # Exit status: 0 the table was written (DIR/clients.txt, clients.md,
 # clients.json); 1 a step failed; 2 usage or missing parts; 3 the broker
 # or node is not installed.
@@ -30,14 +31,15 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${BUILD:-$PWD}
-short=0 out=sdk-results
+short=0 out=sdk-results noprof=0
 die() { echo "sdk.sh: $1" >&2; exit "${2:-1}"; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--short) short=1 ;;
+	--no-profile) noprof=1 ;;
 	--out) [ $# -ge 2 ] || die "--out needs a directory" 2; out=$2; shift ;;
-	-h | --help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown argument '$1' (--short, --out DIR)" 2 ;;
+	-h | --help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument '$1' (--short, --no-profile, --out DIR)" 2 ;;
 	esac
 	shift
 done
@@ -69,11 +71,12 @@ echo "sdk.sh: amqp $AMQP, mqtt $MQTT, mqtt over WebSocket ws://$MQTT_WS/ws" >&2
 suite=$src/bench/suites/sdk.suite
 kb=(--broker "amqp=$AMQP" --broker "mqtt=$MQTT" --broker "mqtt-ws=$MQTT_WS")
 reps=5 channels=1000 cuts=5 wsgap=3000
+[ $noprof -eq 1 ] && kb+=(--no-profile)
 if [ $short -eq 1 ]; then
 	sed -e 's/^duration = .*/count = 100/' -e 's/^warmup = .*/warmup = 0/' -e 's/^reps = .*/reps = 3/' \
 		"$suite" >"$out/sdk-short.suite"
 	suite=$out/sdk-short.suite
-	kb+=(--no-profile)
+	[ $noprof -eq 1 ] || kb+=(--no-profile)
 	reps=3 channels=100 cuts=1 wsgap=1000 # one cut: the gap only delays it
 fi
 
