@@ -7,8 +7,10 @@
  *
  * Benchmarks are paired by kind (the benchmark name without a "bench_"
  * prefix and without a "/backend/language" suffix: pub, sub, e2e,
- * connect, recovery, channels), backend, and the workload keys both sides
- * set (size, batch, clients, channels). For every metric both sides have:
+ * connect, recovery, channels), backend, transport (tcp when a result
+ * does not say: MQTT over WebSocket pairs only with WebSocket), and the
+ * workload keys both sides set (size, batch, clients, channels, rate, ack,
+ * qos). For every metric both sides have:
  * medians, the improvement of A over B (positive = A better: for
  * throughput A/B - 1, for latency, CPU and memory 1 - A/B), a 95%
  * percentile-bootstrap interval of that improvement over the repetitions
@@ -84,6 +86,9 @@ static bool cl_match(const struct kan_bench *a, const struct kan_bench *b)
 	cl_kind(a->name, ka, sizeof(ka));
 	cl_kind(b->name, kb, sizeof(kb));
 	if (strcmp(ka, kb) || strcmp(a->backend, b->backend))
+		return false;
+	if (strcmp(cl_config_value(a->config, "transport", va, sizeof(va)) ? va : "tcp",
+		   cl_config_value(b->config, "transport", vb, sizeof(vb)) ? vb : "tcp"))
 		return false;
 	for (size_t i = 0; cl_workload_keys[i]; i++) {
 		const char *x = cl_config_value(a->config, cl_workload_keys[i], va, sizeof(va));
@@ -272,6 +277,8 @@ static void cl_case(const struct kan_bench *b, char *buf, size_t len)
 	for (size_t i = 0; shown[i] && off < len; i++)
 		if (cl_config_value(b->config, shown[i], v, sizeof(v)))
 			off += (size_t)snprintf(buf + off, len - off, " %s=%s", shown[i], v);
+	if (off < len && cl_config_value(b->config, "transport", v, sizeof(v)) && strcmp(v, "tcp"))
+		off += (size_t)snprintf(buf + off, len - off, " over %s", v);
 }
 
 int kan_cmd_clients(int argc, char **argv)

@@ -42,6 +42,7 @@
 #include "backend.h"
 #include "bench_connect.h"
 #include "die.h"
+#include "flags.h"
 #include "hist.h"
 #include "host.h"
 #include "json.h"
@@ -50,6 +51,8 @@
 struct kb_connect_opts {
 	const char *mode, *backend, *brokers, *topic, *json, *proxy, *channels;
 	const struct kb_backend *be;
+	enum kb_transport transport; /* --transport, or the scheme of --brokers */
+	char uri[512];               /* ws: the URI brokers points to */
 	long count, cuts, interval_ms, down_ms, reps, timeout_ms;
 	bool quiet;
 };
@@ -102,6 +105,7 @@ static void bc_config(struct ku_json_writer *w, const struct kb_connect_opts *o)
 	ku_json_kv_string(w, "mode", o->mode);
 	ku_json_kv_string(w, "backend", o->backend);
 	ku_json_kv_string(w, "brokers", o->brokers);
+	ku_json_kv_string(w, "transport", kb_transport_name(o->transport));
 	if (!strcmp(o->mode, "latency"))
 		ku_json_kv_int(w, "count", o->count);
 	if (!strcmp(o->mode, "recovery")) {
@@ -441,6 +445,8 @@ static int bc_recovery(const struct kb_connect_opts *o)
 	uint64_t *recov = calloc((size_t)o->cuts + 1, sizeof(*recov));
 	long nrecov = 0;
 	int r;
+	struct kb_addr addr;
+	char target[300], via[600];
 
 	if (!o->be->networked)
 		kb_die("recovery needs a networked backend (amqp, mqtt), not '%s'", o->backend);
@@ -454,7 +460,15 @@ static int bc_recovery(const struct kb_connect_opts *o)
 	sub = bc_open(o, KB_SUB, o->brokers, topic, err, sizeof(err));
 	if (!sub)
 		kb_die("cannot connect to %s (%s): %s", o->brokers, o->backend, err);
-	r = bc_proxy_start(&proxy, o->proxy, o->brokers);
+	/* kb-proxy forwards bytes: in front of a WebSocket listener it cuts the
+	   WebSocket's TCP connection, and the publisher keeps scheme and path. */
+	snprintf(target, sizeof(target), "%s", o->brokers);
+	if (!strcmp(o->backend, "mqtt")) {
+		if (kb_addr_parse(o->brokers, NULL, &addr, err, sizeof(err)) < 0)
+			kb_die("--brokers: %s", err);
+		snprintf(target, sizeof(target), "%s:%d", addr.host, addr.port);
+	}
+	r = bc_proxy_start(&proxy, o->proxy, target);
 	if (r < 0)
 		kb_die("cannot start kb-proxy (%s): %s", o->proxy, ku_strerror(r));
 	rc.proxy = &proxy;
@@ -463,7 +477,10 @@ static int bc_recovery(const struct kb_connect_opts *o)
 	seen.seen = calloc(cap, 1);
 	ku_hist_new(&h, KU_HIST_DEFAULT_HIGHEST, KU_HIST_DEFAULT_SIGFIGS);
 
-	pub = bc_open(o, KB_PUB, proxy.addr, topic, err, sizeof(err));
+	snprintf(via, sizeof(via), "%s", proxy.addr);
+	if (o->transport == KB_TRANSPORT_WS && kb_addr_uri(&addr, proxy.addr, via, sizeof(via)) < 0)
+		kb_die("--brokers: address too long");
+	pub = bc_open(o, KB_PUB, via, topic, err, sizeof(err));
 	if (!pub)
 		kb_die("cannot connect through kb-proxy %s: %s", proxy.addr, err);
 	pthread_create(&cutter, NULL, bc_cutter, &rc);
@@ -483,7 +500,7 @@ static int bc_recovery(const struct kb_connect_opts *o)
 		if (ncut >= o->cuts && !down && ku_now_ns() - last_cut > 300000000ull)
 			break;
 		if (!pub) {
-			pub = bc_open(o, KB_PUB, proxy.addr, topic, err, sizeof(err));
+			pub = bc_open(o, KB_PUB, via, topic, err, sizeof(err));
 			if (!pub) {
 				if (ku_now_ns() - down_since > (uint64_t)o->timeout_ms * 3000000ull)
 					kb_die("could not reconnect within %ld ms: %s", o->timeout_ms * 3, err);
@@ -597,6 +614,19 @@ static int bc_recovery(const struct kb_connect_opts *o)
 
 /* ---- channels ---------------------------------------------------------------------- */
 
+static void bc_channels_metrics(struct ku_json_writer *w, long n, const struct kb_channels_result *res)
+{
+	ku_json_object_begin(w);
+	ku_json_kv_int(w, "channels", n);
+	ku_json_kv_double(w, "heap_bytes_per_channel", res->heap_bytes / (double)n);
+	ku_json_kv_double(w, "rss_bytes_per_channel", res->rss_bytes / (double)n);
+	ku_json_kv_double(w, "open_ns_per_channel", res->open_ns / (double)n);
+	ku_json_kv_int(w, "heap_bytes", res->heap_bytes);
+	ku_json_kv_int(w, "rss_bytes", res->rss_bytes);
+	ku_json_kv_uint(w, "peak_rss_bytes", bc_peak_rss());
+	ku_json_object_end(w);
+}
+
 static int bc_channels(const struct kb_connect_opts *o)
 {
 	long counts[16];
@@ -632,18 +662,17 @@ static int bc_channels(const struct kb_connect_opts *o)
 		ku_json_kv_string(&w, "mode", "channels");
 		ku_json_kv_string(&w, "backend", o->backend);
 		ku_json_kv_string(&w, "brokers", o->brokers);
+		ku_json_kv_string(&w, "transport", kb_transport_name(o->transport));
 		ku_json_kv_int(&w, "channels", counts[i]);
 		ku_json_object_end(&w);
 		ku_json_key(&w, "metrics");
-		ku_json_object_begin(&w);
-		ku_json_kv_int(&w, "channels", counts[i]);
-		ku_json_kv_double(&w, "heap_bytes_per_channel", res.heap_bytes / (double)counts[i]);
-		ku_json_kv_double(&w, "rss_bytes_per_channel", res.rss_bytes / (double)counts[i]);
-		ku_json_kv_double(&w, "open_ns_per_channel", res.open_ns / (double)counts[i]);
-		ku_json_kv_int(&w, "heap_bytes", res.heap_bytes);
-		ku_json_kv_int(&w, "rss_bytes", res.rss_bytes);
-		ku_json_kv_uint(&w, "peak_rss_bytes", bc_peak_rss());
-		ku_json_object_end(&w);
+		bc_channels_metrics(&w, counts[i], &res);
+		/* this run is one repetition: kprof merge pools the repetitions of
+		   several runs (bench/perf/sdk.sh) */
+		ku_json_key(&w, "repetitions");
+		ku_json_array_begin(&w);
+		bc_channels_metrics(&w, counts[i], &res);
+		ku_json_array_end(&w);
 		ku_json_object_end(&w);
 		if (!o->quiet)
 			fprintf(stderr, "bench_connect: channels/%s: %ld %ss: %.0f heap bytes and %.0f RSS bytes each\n",
@@ -666,7 +695,7 @@ static void bc_usage(FILE *f)
 		"  latency:  [--count N (200)] [--reps N (1)]\n"
 		"  recovery: [--cuts N (5)] [--interval MS (300)] [--down MS (0)] [--proxy PATH]\n"
 		"  channels: [--channels 1,100,1000]\n"
-		"  common:   [--topic T] [--timeout S (10)] [--json FILE] [--quiet]\n"
+		"  common:   [--topic T] [--transport tcp|ws] [--timeout S (10)] [--json FILE] [--quiet]\n"
 		"backends: %s\n",
 		kb_backend_list());
 }
@@ -708,6 +737,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' }, { "json", required_argument, NULL, 'j' },
 		{ "proxy", required_argument, NULL, 'p' },   { "channels", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
+		{ "transport", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kb_connect_opts o = {
@@ -715,6 +745,7 @@ int main(int argc, char **argv)
 		.channels = "1,100,1000",
 	};
 	char topic[128];
+	const char *transport = NULL;
 	int c, rc;
 
 	kb_die_init("bench_connect", kb_backend_shutdown_all);
@@ -743,6 +774,7 @@ int main(int argc, char **argv)
 		case 'p': o.proxy = optarg; break;
 		case 'C': o.channels = optarg; break;
 		case 'q': o.quiet = true; break;
+		case 'X': transport = optarg; break;
 		case 'h': bc_usage(stdout); return 0;
 		default: bc_usage(stderr); return 2;
 		}
@@ -756,6 +788,7 @@ int main(int argc, char **argv)
 	o.be = kb_backend_find(o.backend);
 	if (!o.be)
 		kb_die("unknown or unavailable backend '%s' (built: %s)", o.backend, kb_backend_list());
+	kb_flags_transport(o.backend, &o.brokers, transport, &o.transport, o.uri, sizeof(o.uri));
 	if (!o.topic) {
 		snprintf(topic, sizeof(topic), "kb-connect-%s-%d", o.mode, (int)getpid());
 		o.topic = topic;

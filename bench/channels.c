@@ -256,7 +256,7 @@ static bool ch_mqtt_all(struct ch_mqtt *m, long n)
 static int ch_mqtt(const char *brokers, const char *topic, long n, int timeout_ms,
 		      struct kb_channels_result *res, char *err, size_t errlen)
 {
-	char host[256], uri[320], cid[64], t[256];
+	char host[256], uri[600], cid[64], t[256];
 	int port, rc = 0;
 	MQTTAsync client;
 	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
@@ -264,9 +264,13 @@ static int ch_mqtt(const char *brokers, const char *topic, long n, int timeout_m
 	struct ch_mqtt m = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 	struct ch_snap s0;
 
-	if (ch_split(brokers, "127.0.0.1", 1883, host, sizeof(host), &port) < 0)
-		return ch_err(err, errlen, -EINVAL, "bad --brokers '%s' (HOST:PORT)", brokers);
-	snprintf(uri, sizeof(uri), "tcp://%s:%d", host, port);
+	if (brokers && strstr(brokers, "://")) { /* a URI, ws:// from --transport ws */
+		snprintf(uri, sizeof(uri), "%s", brokers);
+	} else {
+		if (ch_split(brokers, "127.0.0.1", 1883, host, sizeof(host), &port) < 0)
+			return ch_err(err, errlen, -EINVAL, "bad --brokers '%s' (HOST:PORT)", brokers);
+		snprintf(uri, sizeof(uri), "tcp://%s:%d", host, port);
+	}
 	snprintf(cid, sizeof(cid), "kb-channels-%d", (int)getpid());
 	if (MQTTAsync_create(&client, uri, cid, MQTTCLIENT_PERSISTENCE_NONE, NULL) != MQTTASYNC_SUCCESS)
 		return ch_err(err, errlen, -ENOMEM, "cannot create an MQTT client for %s", uri);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "die.h"
 #include "flags.h"
@@ -23,7 +24,7 @@ static void usage(const struct kb_cfg *c, FILE *f)
 		"       [--correlation-id] [--metadata N] [--ack] [--nack-rate R] [--log LEVEL]\n"
 		"       [--log-file F] [--json FILE] [--reps N] [--qos 0|1|2] [--partitions N]\n"
 		"       [--queue-depth N] [--window N] [--max-lag N] [--timeout S] [--verify]\n"
-		"       [--name NAME] [--realtime] [--quiet]\n"
+		"       [--name NAME] [--realtime] [--quiet] [--transport tcp|ws]\n"
 		"backends built: %s (see %s(1))\n",
 		c->prog, kb_backend_list(), c->prog);
 }
@@ -69,8 +70,34 @@ enum {
 	OPT_BACKEND = 256, OPT_BROKERS, OPT_TOPIC, OPT_SIZE, OPT_BATCH, OPT_CLIENTS, OPT_COUNT,
 	OPT_DURATION, OPT_WARMUP, OPT_RATE, OPT_CORR, OPT_META, OPT_ACK, OPT_NACK, OPT_LOG,
 	OPT_LOGFILE, OPT_JSON, OPT_REPS, OPT_QOS, OPT_PARTS, OPT_DEPTH, OPT_WINDOW, OPT_TIMEOUT,
-	OPT_VERIFY, OPT_NAME, OPT_QUIET, OPT_REALTIME, OPT_HELP, OPT_VERSION, OPT_MAXLAG,
+	OPT_VERIFY, OPT_NAME, OPT_QUIET, OPT_REALTIME, OPT_HELP, OPT_VERSION, OPT_MAXLAG, OPT_TRANSPORT,
 };
+
+void kb_flags_transport(const char *backend, const char **brokers, const char *transport, enum kb_transport *t,
+			char *uri, size_t urilen)
+{
+	struct kb_addr a;
+	char err[200];
+	bool ws_asked = (transport && !strcmp(transport, "ws")) || (*brokers && !strncasecmp(*brokers, "ws://", 5));
+
+	*t = KB_TRANSPORT_TCP;
+	if (strcmp(backend, "mqtt")) {
+		if (transport && kb_transport_parse(transport, t) < 0)
+			kb_die("--transport: expected tcp or ws");
+		if (ws_asked)
+			kb_die("the ws transport is for the mqtt backend only (got --backend %s)", backend);
+		return;
+	}
+	if (kb_addr_parse(*brokers, transport, &a, err, sizeof(err)) < 0)
+		kb_die("%s", err);
+	*t = a.transport;
+	/* one spelling for paho and the result: tcp://HOST:PORT or ws://HOST:PORT/PATH */
+	if (*brokers || a.transport == KB_TRANSPORT_WS) {
+		if (kb_addr_uri(&a, NULL, uri, urilen) < 0)
+			kb_die("--brokers: address too long");
+		*brokers = uri;
+	}
+}
 
 void kb_flags_parse(struct kb_cfg *c, int argc, char **argv)
 {
@@ -103,10 +130,12 @@ void kb_flags_parse(struct kb_cfg *c, int argc, char **argv)
 		{ "max-lag", required_argument, 0, OPT_MAXLAG },
 		{ "quiet", no_argument, 0, OPT_QUIET },
 		{ "realtime", no_argument, 0, OPT_REALTIME },
+		{ "transport", required_argument, 0, OPT_TRANSPORT },
 		{ "help", no_argument, 0, OPT_HELP },
 		{ "version", no_argument, 0, OPT_VERSION },
 		{ 0, 0, 0, 0 },
 	};
+	const char *transport = NULL;
 	int o;
 
 	c->backend = "memory";
@@ -176,6 +205,7 @@ void kb_flags_parse(struct kb_cfg *c, int argc, char **argv)
 			break;
 		case OPT_QUIET: c->quiet = true; break;
 		case OPT_REALTIME: c->realtime = true; break;
+		case OPT_TRANSPORT: transport = optarg; break;
 		case OPT_HELP:
 			usage(c, stdout);
 			exit(0);
@@ -207,6 +237,8 @@ void kb_flags_parse(struct kb_cfg *c, int argc, char **argv)
 			kb_die("unknown backend '%s' (built: %s)", c->backend, kb_backend_list());
 		if ((uint64_t)c->size * c->batch > (256ull << 20))
 			kb_die("--size x --batch exceeds 256 MiB per client");
+		kb_flags_transport(c->backend, &c->brokers, transport, &c->transport, c->broker_uri,
+				   sizeof(c->broker_uri));
 	}
 	if (c->reps > 1000)
 		c->reps = 1000;

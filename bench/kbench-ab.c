@@ -42,8 +42,7 @@ int kb__ab(const struct kb_opts_run *o, const struct kb_suite *s, const char *su
 		int skipped = 0;
 
 		rb[i].c = rn[i].c = c;
-		for (size_t k = 0; k < nskips; k++)
-			skipped |= !strcmp(skips[k].backend, c->backend);
+		skipped = kb__case_skipped(c, skips, nskips);
 		if (!skipped && (!kb__isfile(pb, X_OK) || !kb__isfile(pn, X_OK))) {
 			fprintf(stderr, "kbench: note: %s skipped: %s not in both --base and --new\n", c->id, c->argv[0]);
 			skipped = 1;
@@ -75,7 +74,7 @@ int kb__ab(const struct kb_opts_run *o, const struct kb_suite *s, const char *su
 		free(runb);
 		free(runn);
 	}
-	for (size_t k = 0; k < 4; k++)
+	for (size_t k = 0; k < KB_NBROKERS; k++)
 		kb__stop_broker(&started[k]);
 	{
 		char *fb = kb__fmt("%s/results.json", dirb), *fn = kb__fmt("%s/results.json", dirn);

@@ -5,6 +5,10 @@
  * a private rabbitmq-server or mosquitto is started through
  * scripts/brokers in OUT/brokers/ and stopped at the end; otherwise, or
  * when the start fails, the backend is skipped with a note saying why.
+ * MQTT over WebSocket cases (transports = ws) use --broker mqtt-ws=ADDR,
+ * or with --start-brokers a private RabbitMQ with rabbitmq_web_mqtt
+ * (scripts/brokers rabbitmq-ws), whose MQTT TCP listener then serves the
+ * TCP cases too, so the two transports are measured against one broker.
  */
 #include "config.h"
 
@@ -33,17 +37,30 @@ static char *brokers_script(void)
 	return found;
 }
 
-/* Starts rabbitmq (k == 2, amqp) or mosquitto (k == 3, mqtt) through
- * scripts/brokers in OUT/brokers/KIND; on success sets o->brokers[k]. A
- * failure becomes a skip note with the reason. */
-static void start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b, struct kb_skip *skips,
-			    size_t *nskips)
+/* The first line of a small file, newline removed ("" when missing). */
+static void first_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+}
+
+/* Starts KIND (rabbitmq, mosquitto, rabbitmq-ws) for `backend` (amqp,
+ * mqtt, mqtt-ws) through scripts/brokers in OUT/brokers/KIND; on success
+ * sets *addr. A failure becomes a skip note with the reason. */
+static void start_broker(struct kb_opts_run *o, const char *kind, const char *backend, const char **addr,
+			 struct kb_broker *b, struct kb_skip *skips, size_t *nskips)
 {
 	char *outp, *logp, port[32] = "", why[256] = "";
-	FILE *f;
 	int st;
 
-	b->kind = strdup(k == 2 ? "rabbitmq" : "mosquitto");
+	b->kind = strdup(kind);
 	b->script = brokers_script();
 	b->dir = kb__fmt("%s/brokers/%s", o->out, b->kind);
 	if (!b->script) {
@@ -54,17 +71,12 @@ static void start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b, s
 		kb__mkdirs(b->dir);
 		outp = kb__fmt("%s.port", b->dir);
 		logp = kb__fmt("%s.log", b->dir);
-		fprintf(stderr, "kbench: starting a private %s for %s ...\n", b->kind, kb__backend_names[k]);
+		fprintf(stderr, "kbench: starting a private %s for %s ...\n", b->kind, backend);
 		st = kb__spawn_out(argv, NULL, logp, outp, 180);
-		if ((f = fopen(outp, "r"))) {
-			if (!fgets(port, sizeof(port), f))
-				port[0] = 0;
-			port[strcspn(port, "\n")] = 0;
-			fclose(f);
-		}
+		first_line(outp, port, sizeof(port));
 		if (st == 0 && port[0]) {
 			snprintf(b->addr, sizeof(b->addr), "127.0.0.1:%s", port);
-			o->brokers[k] = b->addr;
+			*addr = b->addr;
 			b->running = 1;
 			fprintf(stderr, "kbench: %s listening on %s\n", b->kind, b->addr);
 		} else if (st == 3) {
@@ -82,8 +94,8 @@ static void start_broker(struct kb_opts_run *o, size_t k, struct kb_broker *b, s
 		struct kb_skip *sk = &skips[(*nskips)++];
 
 		b->failed = 1;
-		snprintf(sk->backend, sizeof(sk->backend), "%s", kb__backend_names[k]);
-		snprintf(sk->why, sizeof(sk->why), "%s skipped: %s", kb__backend_names[k], why);
+		snprintf(sk->backend, sizeof(sk->backend), "%s", backend);
+		snprintf(sk->why, sizeof(sk->why), "%s skipped: %s", backend, why);
 		fprintf(stderr, "kbench: note: %s\n", sk->why);
 	}
 }
@@ -105,15 +117,44 @@ void kb__stop_broker(struct kb_broker *b)
 	b->script = b->kind = b->dir = NULL;
 }
 void kb__brokers_up(struct kb_opts_run *o, const struct kb_case *cases, size_t ncases,
-		    struct kb_broker started[KB_NBACKENDS], struct kb_skip *skips, size_t *nskips)
+		    struct kb_broker started[KB_NBROKERS], struct kb_skip *skips, size_t *nskips)
 {
+	int ws = 0;
+
+	for (size_t i = 0; i < ncases; i++)
+		ws |= cases[i].transport && !strcmp(cases[i].transport, "ws");
+	if (ws && !o->mqtt_ws && o->start_brokers) {
+		struct kb_broker *b = &started[KB_BROKER_WS];
+
+		start_broker(o, "rabbitmq-ws", "mqtt-ws", &o->mqtt_ws, b, skips, nskips);
+		if (b->running && !o->brokers[3]) {
+			char *p = kb__fmt("%s/mqtt_port", b->dir), port[32];
+
+			first_line(p, port, sizeof(port));
+			free(p);
+			if (port[0]) {
+				snprintf(b->tcp_addr, sizeof(b->tcp_addr), "127.0.0.1:%s", port);
+				o->brokers[3] = b->tcp_addr;
+				fprintf(stderr, "kbench: the mqtt TCP cases use the same node, %s\n", b->tcp_addr);
+			}
+		}
+	}
+	if (ws && !o->mqtt_ws && !started[KB_BROKER_WS].failed && *nskips < KB_MAX_SKIPS) {
+		struct kb_skip *sk = &skips[(*nskips)++];
+
+		snprintf(sk->backend, sizeof(sk->backend), "mqtt-ws");
+		snprintf(sk->why, sizeof(sk->why), "mqtt over WebSocket skipped: no broker address (pass --broker "
+			 "mqtt-ws=HOST:PORT, or --start-brokers to start RabbitMQ with rabbitmq_web_mqtt)");
+		fprintf(stderr, "kbench: note: %s\n", sk->why);
+	}
 	for (size_t k = 2; k < KB_NBACKENDS; k++) {
 		int used = 0;
 
 		for (size_t i = 0; i < ncases; i++)
 			used |= !strcmp(cases[i].backend, kb__backend_names[k]);
 		if (used && !o->brokers[k] && o->start_brokers)
-			start_broker(o, k, &started[k], skips, nskips);
+			start_broker(o, k == 2 ? "rabbitmq" : "mosquitto", kb__backend_names[k], &o->brokers[k], &started[k],
+				     skips, nskips);
 		if (used && !o->brokers[k] && !started[k].failed) {
 			struct kb_skip *sk = &skips[(*nskips)++];
 

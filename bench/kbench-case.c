@@ -109,8 +109,23 @@ int kb__run_plain(const struct kb_case *c, struct kb_result *r, const char *bind
 	return rc;
 }
 
+static int case_ws(const struct kb_case *c)
+{
+	return c->transport && !strcmp(c->transport, "ws");
+}
+
+int kb__case_skipped(const struct kb_case *c, const struct kb_skip *skips, size_t nskips)
+{
+	for (size_t k = 0; k < nskips; k++)
+		if (!strcmp(skips[k].backend, c->backend) || (case_ws(c) && !strcmp(skips[k].backend, "mqtt-ws")))
+			return 1;
+	return 0;
+}
+
 const char *kb__broker_for(const struct kb_opts_run *o, const struct kb_case *c)
 {
+	if (case_ws(c))
+		return o->mqtt_ws;
 	for (size_t i = 0; i < 4; i++)
 		if (!strcmp(c->backend, kb__backend_names[i]))
 			return o->brokers[i];
@@ -122,13 +137,10 @@ static void run_case(const struct kb_opts_run *o, const struct kb_suite *s, cons
 			int total)
 {
 	char *dir = kb__fmt("%s/%s", o->out, c->id), *runs = kb__fmt("%s/runs", dir);
-	const char *broker = NULL;
+	const char *broker = kb__broker_for(o, c);
 	double t0 = kb__now();
 	char err[512];
 
-	for (size_t i = 0; i < 4; i++)
-		if (!strcmp(c->backend, kb__backend_names[i]))
-			broker = o->brokers[i];
 	memset(r, 0, sizeof(*r));
 	r->c = c;
 	r->thr = r->p50 = r->p99 = r->allocs = r->bytes = r->leaked = NAN;
@@ -219,8 +231,7 @@ void kb__run_cases(const struct kb_opts_run *o, const struct kb_suite *s, const 
 
 		res[i].c = c;
 		res[i].thr = res[i].p50 = res[i].p99 = res[i].allocs = res[i].bytes = res[i].leaked = NAN;
-		for (size_t k = 0; k < *nskips; k++)
-			skipped |= !strcmp(skips[k].backend, c->backend);
+		skipped = kb__case_skipped(c, skips, *nskips);
 		if (!skipped && !kb__isfile(prog, X_OK)) {
 			struct kb_skip *sk = *nskips < KB_MAX_SKIPS ? &skips[(*nskips)++] : NULL;
 

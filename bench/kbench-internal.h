@@ -29,6 +29,8 @@
 #include "kbench.h"
 
 #define KB_NBACKENDS 4	/* memory kafka amqp mqtt, in kb__backend_names order */
+#define KB_BROKER_WS KB_NBACKENDS /* started[] slot of the MQTT-over-WebSocket broker */
+#define KB_NBROKERS (KB_NBACKENDS + 1)
 #define KB_MAX_SKIPS 8	/* backend notes of one run */
 #define KB_MAX_METRICS 64 /* metrics of one benchmark object */
 #define KB_MAX_REPS 100	/* plain processes of one case */
@@ -41,6 +43,7 @@ struct kb_opts_run {
 	const char *ab_base, *ab_new, *threshold; /* kbench ab */
 	int processes;
 	const char *brokers[KB_NBACKENDS]; /* --broker B=ADDR */
+	const char *mqtt_ws;               /* --broker mqtt-ws=ADDR: the WebSocket listener */
 	int reps, quiet, no_profile, start_brokers;
 	int ci_reports;          /* --ci-reports: leaks.sarif, leaks.junit.xml */
 	const char *source_root; /* --source-root, for them */
@@ -72,6 +75,7 @@ struct kb_result {
 struct kb_broker {
 	char *script, *kind, *dir;
 	char addr[64];
+	char tcp_addr[64]; /* rabbitmq-ws: the same node's MQTT TCP listener */
 	int running, failed;
 };
 
@@ -99,7 +103,7 @@ void kb__find_parts(struct kb_opts_run *o, struct kb_parts *parts);
 /* For amqp and mqtt cases without --broker: start a private broker
  * (--start-brokers) or add a skip note. */
 void kb__brokers_up(struct kb_opts_run *o, const struct kb_case *cases, size_t ncases,
-		    struct kb_broker started[KB_NBACKENDS], struct kb_skip *skips, size_t *nskips);
+		    struct kb_broker started[KB_NBROKERS], struct kb_skip *skips, size_t *nskips);
 void kb__stop_broker(struct kb_broker *b);
 
 /* kbench-case.c */
@@ -107,8 +111,11 @@ void kb__stop_broker(struct kb_broker *b);
  * runs/rep-N.json (N = r->nreps + 1). 0, or -1 with r->why set. */
 int kb__run_plain(const struct kb_case *c, struct kb_result *r, const char *bindir, const char *runs,
 		  const char *broker);
-/* The --broker address for the backend of c, or NULL. */
+/* The --broker address for the backend (and transport) of c, or NULL. */
 const char *kb__broker_for(const struct kb_opts_run *o, const struct kb_case *c);
+/* c is skipped by one of the notes: its backend's, or "mqtt-ws" for MQTT
+ * over WebSocket. */
+int kb__case_skipped(const struct kb_case *c, const struct kb_skip *skips, size_t nskips);
 /* Every case not skipped, into res[ncases]: the plain processes, then the
  * libkalloc and libksamp runs. *nran and *nfailed count them; a backend
  * that turns out not to be built becomes a skip note. */

@@ -119,6 +119,9 @@ void kb__opts_parse(int argc, char **argv, struct kb_opts_run *o)
 				kb_die("--processes: '%s' is not an integer in 1..%d", v, KB_MAX_REPS);
 			o->processes = (int)r;
 			i++;
+		} else if (!strcmp(a, "--broker") && v && !strncmp(v, "mqtt-ws=", 8) && v[8]) {
+			o->mqtt_ws = v + 8; /* MQTT over WebSocket: HOST:PORT[/PATH] or ws://... */
+			i++;
 		} else if (!strcmp(a, "--broker") && v) {
 			const char *eq = strchr(v, '=');
 			size_t k;
@@ -128,7 +131,7 @@ void kb__opts_parse(int argc, char **argv, struct kb_opts_run *o)
 				    !strncmp(v, kb__backend_names[k], (size_t)(eq - v)))
 					break;
 			if (k == KB_NBACKENDS || !eq[1])
-				kb_die("--broker: want BACKEND=ADDRESS (kafka, amqp or mqtt), got '%s'", v);
+				kb_die("--broker: want BACKEND=ADDRESS (kafka, amqp, mqtt or mqtt-ws), got '%s'", v);
 			o->brokers[k] = eq + 1;
 			i++;
 		} else if (!strcmp(a, "--start-brokers")) {

@@ -20,7 +20,7 @@
 
 static const char *const drivers[] = { "pub", "sub", "e2e", "core", NULL };
 static const char *const backends[] = { "memory", "kafka", "amqp", "mqtt", NULL };
-static const char *const features[] = { "none", "ack", "correlation_id", "metadata", "nack_rate", "rate", NULL };
+static const char *const features[] = { "none", "ack", "correlation_id", "metadata", "nack_rate", "rate", "qos", NULL };
 
 static int in(const char *s, const char *const *set)
 {
@@ -117,6 +117,16 @@ static int set(struct kb_suite *s, struct kb_suite_block *b, const char *key, ch
 			return rc;
 		return positive_ints(l, key, err, errlen);
 	}
+	if (!strcmp(key, "transports")) {
+		if ((rc = list_parse(&b->transports, val, key, err, errlen)))
+			return rc;
+		for (size_t i = 0; i < b->transports.n; i++)
+			if (strcmp(b->transports.v[i], "tcp") && strcmp(b->transports.v[i], "ws")) {
+				snprintf(err, errlen, "unknown transport '%s' (tcp, ws)", b->transports.v[i]);
+				return -EINVAL;
+			}
+		return 0;
+	}
 	if (!strcmp(key, "features")) {
 		if ((rc = list_parse(&b->features, val, key, err, errlen)))
 			return rc;
@@ -131,7 +141,7 @@ static int set(struct kb_suite *s, struct kb_suite_block *b, const char *key, ch
 					*eq = 0;
 				if (!in(t, features)) {
 					snprintf(err, errlen, "unknown feature '%s' (none, ack, correlation_id, metadata=N, "
-						 "nack_rate=R, rate=R, joined with +)", t);
+						 "nack_rate=R, rate=R, qos=N, joined with +)", t);
 					free(dup);
 					return -EINVAL;
 				}
@@ -317,6 +327,7 @@ static void block_free(struct kb_suite_block *b)
 	list_free(&b->batches);
 	list_free(&b->clients);
 	list_free(&b->features);
+	list_free(&b->transports);
 	free(b->driver);
 	free(b->count);
 	free(b->duration);
@@ -376,7 +387,7 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 {
 	static const struct kb_list def_backends = { { "memory" }, 1 }, def_one = { { "1" }, 1 },
 				    def_size = { { "100" }, 1 }, def_feat = { { "none" }, 1 },
-				    no_backend = { { "-" }, 1 };
+				    no_backend = { { "-" }, 1 }, def_transport = { { "-" }, 1 };
 	struct kb_case *c = NULL;
 	size_t n = 0;
 
@@ -388,6 +399,7 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 		const struct kb_list *ba = core ? &def_one : pick(&b->batches, &g->batches, &def_one);
 		const struct kb_list *cl = core ? &def_one : pick(&b->clients, &g->clients, &def_one);
 		const struct kb_list *fe = core ? &def_feat : pick(&b->features, &g->features, &def_feat);
+		const struct kb_list *tr = core ? &def_transport : pick(&b->transports, &g->transports, &def_transport);
 		const char *count = count_override ? count_override : pick_s(b->count, g->count);
 		const char *duration = count_override ? NULL : pick_s(b->duration, g->duration);
 		const char *warmup = pick_s(b->warmup, g->warmup), *rate = pick_s(b->rate, g->rate);
@@ -398,7 +410,7 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 
 		snprintf(repstr, sizeof(repstr), "%d", reps);
 
-		if (n + be->n * sz->n * ba->n * cl->n * fe->n > KB_SUITE_MAX_CASES) {
+		if (n + be->n * sz->n * ba->n * cl->n * fe->n * tr->n > KB_SUITE_MAX_CASES) {
 			kb_cases_free(c, n);
 			return -E2BIG;
 		}
@@ -408,9 +420,19 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 			for (size_t is = 0; is < sz->n; is++)
 				for (size_t ia = 0; ia < ba->n; ia++)
 					for (size_t ic = 0; ic < cl->n; ic++)
-						for (size_t ife = 0; ife < fe->n; ife++) {
-							struct kb_case *k, *nc = realloc(c, (n + 1) * sizeof(*c));
+						for (size_t ife = 0; ife < fe->n * tr->n; ife++) {
+							struct kb_case *k, *nc;
 							char id[256], label[256], *dup, *save = NULL;
+							const char *tname = tr->v[ife / fe->n];
+
+							/* WebSocket is an MQTT transport: the other
+							   backends run once, over TCP, without the flag */
+							if (strcmp(tname, "-") && strcmp(be->v[ib], "mqtt")) {
+								if (ife / fe->n)
+									continue;
+								tname = "-";
+							}
+							nc = realloc(c, (n + 1) * sizeof(*c));
 
 							if (!nc) {
 								kb_cases_free(c, n);
@@ -466,7 +488,18 @@ int kb_suite_cases(const struct kb_suite *s, const char *only, int reps_override
 								arg(k, "--rate");
 								arg(k, rate);
 							}
-							dup = strdup(fe->v[ife]);
+							if (strcmp(tname, "-")) {
+								size_t il = strlen(id), ll = strlen(label);
+
+								k->transport = strdup(tname);
+								arg(k, "--transport");
+								arg(k, tname);
+								if (!strcmp(tname, "ws")) {
+									snprintf(id + il, sizeof(id) - il, "-ws");
+									snprintf(label + ll, sizeof(label) - ll, " over ws");
+								}
+							}
+							dup = strdup(fe->v[ife % fe->n]);
 							for (char *t = strtok_r(dup, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
 								char *eq = strchr(t, '='), flag[64];
 								size_t il = strlen(id), ll = strlen(label);
@@ -534,6 +567,7 @@ void kb_cases_free(struct kb_case *c, size_t n)
 		free(c[i].label);
 		free(c[i].driver);
 		free(c[i].backend);
+		free(c[i].transport);
 	}
 	free(c);
 }

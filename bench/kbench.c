@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	struct kb_result *res;
 	struct kb_parts parts = { 0 };
 	struct kb_skip skips[KB_MAX_SKIPS];
-	struct kb_broker started[KB_NBACKENDS] = { 0 };
+	struct kb_broker started[KB_NBROKERS] = { 0 };
 	size_t ncases = 0, nskips = 0, nfailed = 0, nran = 0;
 	char err[512], *suite_path;
 	int status;
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 	if (!res)
 		kb_die("out of memory");
 	kb__run_cases(&o, &suite, &parts, cases, ncases, res, skips, &nskips, &nran, &nfailed);
-	for (size_t k = 0; k < KB_NBACKENDS; k++)
+	for (size_t k = 0; k < KB_NBROKERS; k++)
 		kb__stop_broker(&started[k]);
 	if (kb__interrupted) {
 		fprintf(stderr, "kbench: interrupted (signal %d); partial results in %s\n", (int)kb__interrupted, o.out);

@@ -26,6 +26,7 @@ struct kb_list {
 struct kb_suite_block {
 	char *driver;             /* pub, sub, e2e, core */
 	struct kb_list backends, sizes, batches, clients, features;
+	struct kb_list transports; /* tcp, ws (MQTT over WebSocket; mqtt cases only) */
 	char *count, *duration, *warmup, *rate, *timeout, *extra;
 	int reps;                 /* 0: inherit; passed to the driver (--reps) */
 	int processes;            /* 0: inherit; separate plain runs */
@@ -45,6 +46,7 @@ struct kb_case {
 	char *id;     /* directory name: pub-memory-s100-b1-c1[-ack] */
 	char *label;  /* human label */
 	char *driver, *backend;
+	char *transport; /* NULL: no --transport; "tcp" or "ws" */
 	char *argv[48];
 	int argc;
 	int reps;      /* repetitions inside one driver process (--reps) */

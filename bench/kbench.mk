@@ -15,7 +15,7 @@ bench_kbench_LDFLAGS = $(AM_LDFLAGS) $(SAN_CFLAGS) -no-install
 bench_kbench_LDADD = lib/libku.la -lm
 
 suitesdir = $(pkgdatadir)/suites
-dist_suites_DATA = bench/suites/quick.suite bench/suites/full.suite
+dist_suites_DATA = bench/suites/quick.suite bench/suites/full.suite bench/suites/sdk.suite
 
 
 dist_noinst_SCRIPTS += scripts/bench-ci

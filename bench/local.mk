@@ -9,7 +9,7 @@ noinst_LTLIBRARIES += bench/libkbench.la
 bench_libkbench_la_SOURCES = \
 	bench/backend.h bench/backend-internal.h bench/backend.c bench/conn.c bench/backend-memory.c \
 	bench/message.h bench/message.c bench/router.h bench/router.c \
-	bench/driver.h bench/driver.c bench/flags.h bench/flags.c \
+	bench/driver.h bench/driver.c bench/flags.h bench/flags.c bench/transport.h bench/transport.c \
 	bench/messaging.h bench/messaging-internal.h bench/messaging.c \
 	bench/producer.c bench/consumer.c bench/realtime.c bench/msglog.h bench/msglog.c \
 	bench/core.h bench/core.c bench/result.h bench/result.c \
@@ -59,7 +59,7 @@ dist_pkgdata_SCRIPTS = scripts/brokers
 
 # minimal client-library loops that bench/perf/baselines.sh compares
 # bench_pub against (not installed)
-EXTRA_DIST += bench/perf/baselines.sh bench/perf/features.sh bench/perf/history-stores.sh
+EXTRA_DIST += bench/perf/baselines.sh bench/perf/features.sh bench/perf/history-stores.sh bench/perf/sdk.sh
 # what a pinned real-time spinning thread loses to the platform (bounds
 # bench_e2e --realtime tail latency)
 noinst_PROGRAMS += bench/platform-noise

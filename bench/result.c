@@ -54,6 +54,7 @@ void kb_result_config(struct ku_json_writer *w, const struct kb_cfg *c, bool rea
 	ku_json_object_begin(w);
 	ku_json_kv_string(w, "backend", c->mode == KB_MODE_CORE ? "none" : c->backend);
 	ku_json_kv_string(w, "brokers", c->brokers ? c->brokers : "");
+	ku_json_kv_string(w, "transport", kb_transport_name(c->transport));
 	ku_json_kv_string(w, "topic", c->topic);
 	ku_json_kv_uint(w, "size", c->size);
 	ku_json_kv_uint(w, "batch", c->batch);

@@ -38,7 +38,7 @@ function die(msg, code) {
 	process.exit(code);
 }
 
-const USAGE = `usage: kb-js.js MODE --backend kafka|amqp|mqtt --brokers HOST:PORT [options]
+const USAGE = `usage: kb-js.js MODE --backend kafka|amqp|mqtt --brokers HOST:PORT|ws://HOST:PORT/PATH [options]
 modes: pub (publish throughput, publish->ack latency), sub (consume
 throughput), e2e (publish->consume latency at a constant rate),
 connect (connection establishment latency), channels (memory per AMQP
@@ -47,9 +47,50 @@ recovery (amqp, mqtt: reconnect after kb-proxy cuts the connection;
 --cuts N --interval MS --proxy PATH)
 options: --topic T --size BYTES --batch N --clients N --count N | --duration S
          --warmup S --rate MSG_PER_S --reps N --timeout S --json FILE --quiet
+         mqtt only: --transport tcp|ws (MQTT over WebSocket), --qos 0|1 (default 1),
+         --ws-deflate on|off (permessage-deflate over WebSocket; on, mqtt.js's default)
 See doc/clients.md.`;
 
 // ---- flags ------------------------------------------------------------------
+
+// One MQTT broker address, --brokers and --transport together, by the
+// rules of bench/transport.c: HOST:PORT, tcp:// or mqtt://HOST:PORT,
+// ws://HOST:PORT[/PATH] (path /ws by default, RabbitMQ web MQTT's); a
+// scheme that contradicts --transport is an error, TLS is refused.
+function parseMqttAddr(brokers, transport) {
+	if (transport !== null && transport !== 'tcp' && transport !== 'ws')
+		throw new UsageError(`--transport: expected tcp or ws, got '${transport}'`);
+	let s = brokers, scheme = null;
+	const m = /^([A-Za-z]+):\/\//.exec(s);
+	if (m) {
+		const name = m[1].toLowerCase();
+		if (name === 'wss' || name === 'ssl' || name === 'mqtts')
+			throw new UsageError(`'${brokers}': TLS is not supported (use ws:// or tcp://)`);
+		if (name !== 'ws' && name !== 'tcp' && name !== 'mqtt')
+			throw new UsageError(`'${brokers}': unknown scheme (tcp://, mqtt:// or ws://)`);
+		scheme = name === 'ws' ? 'ws' : 'tcp';
+		s = s.slice(m[0].length);
+	}
+	if (scheme && transport && scheme !== transport)
+		throw new UsageError(`--brokers '${brokers}' contradicts --transport ${transport}`);
+	const t = scheme || transport || 'tcp';
+	const slash = s.indexOf('/');
+	const hp = slash >= 0 ? s.slice(0, slash) : s;
+	let p = slash >= 0 ? s.slice(slash) : '';
+	if (p && t !== 'ws') throw new UsageError(`'${brokers}': a path needs the ws transport`);
+	const a = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::([0-9]{1,5}))?$/.exec(hp);
+	if (!a) throw new UsageError(`--brokers: '${brokers}' is not [SCHEME://]HOST:PORT[/PATH]`);
+	const port = a[2] !== undefined ? Number(a[2]) : (t === 'ws' ? 15675 : 1883);
+	if (port < 1 || port > 65535) throw new UsageError(`'${brokers}': port must be 1..65535`);
+	if (t === 'ws' && !p) p = '/ws';
+	if (/[\s\x7f-\uffff]/.test(p) || p.length > 200) throw new UsageError(`'${brokers}': bad path`);
+	return { transport: t, host: a[1], port, path: t === 'ws' ? p : '' };
+}
+
+// The URL mqtt.js connects to; hostport replaces HOST:PORT (kb-proxy).
+function mqttUrl(a, hostport) {
+	return `${a.transport === 'ws' ? 'ws' : 'mqtt'}://${hostport || `${a.host}:${a.port}`}${a.path}`;
+}
 
 function parseNumber(name, v, { min = 0, integer = true } = {}) {
 	if (v === undefined) throw new UsageError(`--${name} needs a value`);
@@ -71,7 +112,7 @@ function parseArgs(argv) {
 	const o = {
 		mode, backend: null, brokers: null, topic: null, size: 100, batch: 1, clients: 1,
 		count: null, duration: null, warmup: 0.5, rate: 0, reps: 1, timeout: 10, json: null,
-		quiet: false, ack: false, channels: '1,100,1000', cuts: 5, interval: 300,
+		quiet: false, ack: false, channels: '1,100,1000', cuts: 5, interval: 300, transport: null, qos: null, wsDeflate: true,
 		proxy: process.env.KPROF_KB_PROXY || 'kb-proxy',
 	};
 	const num = { size: [1, true], batch: [1, true], clients: [1, true], count: [1, true],
@@ -85,10 +126,25 @@ function parseArgs(argv) {
 		const eq = a.indexOf('=');
 		if (eq >= 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
 		if (a === 'quiet' || a === 'ack') { o[a] = true; continue; }
-		if (a === 'correlation-id' || a === 'metadata' || a === 'nack-rate' || a === 'qos' || a === 'partitions')
+		if (a === 'correlation-id' || a === 'metadata' || a === 'nack-rate' || a === 'partitions')
 			throw new UsageError(`--${a} is not supported by the JavaScript drivers (they publish with acknowledgements, ` +
-				'MQTT at QoS 1, one partition)');
+				'MQTT at QoS 1 unless --qos 0, one partition)');
 		if (v === undefined) v = argv[++i];
+		if (a === 'qos') {
+			if (v !== '0' && v !== '1') throw new UsageError(`--qos: expected 0 or 1, got '${v}'`);
+			o.qos = Number(v);
+			continue;
+		}
+		if (a === 'ws-deflate') {
+			if (v !== 'on' && v !== 'off') throw new UsageError(`--ws-deflate: expected on or off, got '${v}'`);
+			o.wsDeflate = v === 'on';
+			continue;
+		}
+		if (a === 'transport') {
+			if (v !== 'tcp' && v !== 'ws') throw new UsageError(`--transport: expected tcp or ws, got '${v}'`);
+			o.transport = v;
+			continue;
+		}
 		if (a in num) {
 			o[a] = parseNumber(a, v, { min: num[a][0], integer: num[a][1] });
 		} else if (a === 'channels') {
@@ -107,8 +163,20 @@ function parseArgs(argv) {
 		throw new UsageError(`unknown backend '${o.backend}' (the JavaScript drivers cover kafka, amqp, mqtt)`);
 	if (!o.brokers && o.backend !== 'kafka')
 		throw new UsageError(`--brokers HOST:PORT is required for ${o.backend} (scripts/brokers starts one)`);
-	if (o.brokers && !/^[^:\s]+:[0-9]{1,5}(,[^:\s]+:[0-9]{1,5})*$/.test(o.brokers))
-		throw new UsageError(`--brokers: '${o.brokers}' is not HOST:PORT[,HOST:PORT...]`);
+	if (o.backend === 'mqtt') {
+		o.addr = parseMqttAddr(o.brokers, o.transport);
+		o.transport = o.addr.transport;
+		if (o.qos === null) o.qos = 1;
+	} else {
+		if (o.transport === 'ws' || /^ws:\/\//i.test(o.brokers || ''))
+			throw new UsageError(`the ws transport is for the mqtt backend only (got --backend ${o.backend})`);
+		if (o.qos !== null) throw new UsageError('--qos is for the mqtt backend only');
+		o.transport = 'tcp';
+		if (o.brokers && !/^[^:\s]+:[0-9]{1,5}(,[^:\s]+:[0-9]{1,5})*$/.test(o.brokers))
+			throw new UsageError(`--brokers: '${o.brokers}' is not HOST:PORT[,HOST:PORT...]`);
+	}
+	if (o.qos === 0 && (o.mode === 'recovery' || o.mode === 'sub'))
+		throw new UsageError(`${o.mode} counts acknowledged messages: QoS 1 only`);
 	if (o.count !== null && o.duration !== null) throw new UsageError('--count and --duration are exclusive');
 	if (o.count === null && o.duration === null) o.count = o.mode === 'connect' ? 100 : 10000;
 	if (o.size < 8 && (o.mode === 'e2e' || o.mode === 'pub' || o.mode === 'sub'))
@@ -302,15 +370,17 @@ const backends = {
 		load() { this.mqtt = require('mqtt'); },
 		connect(o, role) {
 			return new Promise((res, rej) => {
-				const c = this.mqtt.connect(`mqtt://${brokerList(o)[0]}`, {
+				const c = this.mqtt.connect(mqttUrl(o.addr, o.via), {
 					clientId: `kb-js-${role}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
 					reconnectPeriod: 0, connectTimeout: o.timeout * 1000, clean: true,
+					// the ws package offers permessage-deflate unless told not to
+					...(o.transport === 'ws' ? { wsOptions: { perMessageDeflate: o.wsDeflate } } : {}),
 				});
 				c.once('connect', () => {
 					c.removeAllListeners('error');
 					c.on('error', () => {});
 					const closed = new Promise((r) => c.once('close', () => r(new RunError('connection closed'))));
-					res({ c, closed });
+					res({ c, closed, qos: o.qos });
 				});
 				c.once('error', (e) => { c.end(true); rej(e); });
 				c.once('close', () => rej(new RunError('connection closed before CONNACK')));
@@ -319,13 +389,13 @@ const backends = {
 		async prepare() {},
 		publish(cl, topic, bufs) {
 			return Promise.all(bufs.map((b) => new Promise((res, rej) => {
-				cl.c.publish(topic, b, { qos: 1 }, (err) => (err ? rej(err) : res()));
+				cl.c.publish(topic, b, { qos: cl.qos }, (err) => (err ? rej(err) : res()));
 			})));
 		},
 		subscribe(cl, topic, onMessage) {
 			cl.c.on('message', (t, m) => onMessage(m));
 			return new Promise((res, rej) => {
-				cl.c.subscribe(topic, { qos: 1 }, (err) => (err ? rej(err) : res()));
+				cl.c.subscribe(topic, { qos: cl.qos }, (err) => (err ? rej(err) : res()));
 			});
 		},
 		close(cl) { return new Promise((res) => cl.c.end(false, {}, () => res())); },
@@ -402,9 +472,10 @@ async function runSub(be, o, rep) {
 	if (rep > 0 || !o._prepared) { await be.prepare(o); o._prepared = true; }
 	const pub = await withTimeout(be.connect(o, 'pub'), o.timeout, 'connect');
 	const sub = await withTimeout(be.connect(o, 'sub'), o.timeout, 'connect');
-	let got = 0, first = 0n, last = 0n, dup = 0;
+	let got = 0, first = 0n, last = 0n, dup = 0, distinct = 0, reordered = 0, corrupt = 0, prev = -1;
 	const lat = new Samples(); // send time (in the payload) to delivery, as bench_sub
 	const seen = new Uint8Array(n);
+	const fill = Buffer.alloc(o.size, 0x61); // what payload() writes after the header
 	let done;
 	const finished = new Promise((r) => { done = r; });
 	const cpu0 = process.cpuUsage();
@@ -413,7 +484,13 @@ async function runSub(be, o, rep) {
 		if (!first) first = t;
 		last = t;
 		const s = seqOf(m);
-		if (s < n) { if (seen[s]) dup++; seen[s] = 1; }
+		// intact: the size sent and every byte after the sequence number and send time
+		const head = Math.min(16, o.size);
+		if (m.length !== o.size || m.compare(fill, head, o.size, head, m.length) !== 0) corrupt++;
+		if (s < n) {
+			if (seen[s]) dup++;
+			else { seen[s] = 1; distinct++; if (s < prev) reordered++; prev = s; }
+		}
 		const sent = timeOf(m);
 		if (sent > 0n) lat.add(Number(t - sent));
 		if (++got >= n) done();
@@ -429,7 +506,7 @@ async function runSub(be, o, rep) {
 	await be.close(sub);
 	await be.close(pub);
 	const r = figures(o, got, 0, wall, cpu, lat);
-	r.duplicates = dup;
+	Object.assign(r, { duplicates: dup, lost: n - distinct, reordered, corrupt });
 	return r;
 }
 
@@ -544,7 +621,7 @@ async function runChannels(be, o, n) {
 	for (let i = 0; i < n; i++) {
 		if (o.backend === 'amqp') held.push(await base.conn.createChannel());
 		else if (o.backend === 'mqtt') {
-			await new Promise((res, rej) => base.c.subscribe(`${o.topic}/${i}`, { qos: 1 }, (e) => (e ? rej(e) : res())));
+			await new Promise((res, rej) => base.c.subscribe(`${o.topic}/${i}`, { qos: base.qos }, (e) => (e ? rej(e) : res())));
 		}
 		else await withTimeout(be.publish(base, `${o.topic}-${i}`, [Buffer.from('x')]), o.timeout, 'produce');
 	}
@@ -574,7 +651,10 @@ async function runRecovery(be, o) {
 	}
 	const { spawn } = require('child_process');
 	const readline = require('readline');
-	const proxy = spawn(o.proxy, ['--target', brokerList(o)[0]], { stdio: ['pipe', 'pipe', 'inherit'] });
+	// kb-proxy forwards bytes: over WebSocket it cuts the WebSocket's TCP
+	// connection, and the publisher keeps the scheme and path (o.via).
+	const target = o.addr ? `${o.addr.host}:${o.addr.port}` : brokerList(o)[0];
+	const proxy = spawn(o.proxy, ['--target', target], { stdio: ['pipe', 'pipe', 'inherit'] });
 	const spawnErr = new Promise((_, rej) => proxy.once('error', (e) => rej(new RunError(`cannot run kb-proxy (${o.proxy}): ${e.message}`))));
 	const lines = readline.createInterface({ input: proxy.stdout });
 	const waiting = [];
@@ -585,7 +665,7 @@ async function runRecovery(be, o) {
 		const first = await Promise.race([nextLine(), spawnErr]);
 		const m = /^listening (\S+)$/.exec(first || '');
 		if (!m) throw new RunError(`kb-proxy said '${first}'`);
-		const viaProxy = Object.assign({}, o, { brokers: m[1] });
+		const viaProxy = Object.assign({}, o, { brokers: m[1], via: m[1] });
 
 		await be.prepare(o);
 		const n = 1 << 22;
@@ -683,7 +763,8 @@ async function mainRecovery(o, be) {
 	const r = header();
 	r.benchmarks = [{ name: `recovery/${o.backend}/js`, driver: 'kb-js', language: 'js',
 		client: `${be.lib} ${libVersion(be.lib)}`, mode: 'recovery', backend: o.backend,
-		config: { mode: 'recovery', backend: o.backend, brokers: o.brokers, cuts: o.cuts, interval_ms: o.interval },
+		config: { mode: 'recovery', backend: o.backend, brokers: o.brokers, transport: o.transport, cuts: o.cuts,
+			interval_ms: o.interval },
 		metrics: res.metrics, repetitions: res.repetitions }];
 	writeResult(o, r);
 	const m = res.metrics;
@@ -723,10 +804,11 @@ function result(o, be, reps) {
 	// ack and qos say what the latency measures (every message is
 	// acknowledged by the broker; MQTT at QoS 1), so that comparisons pair
 	// like with like.
-	const config = { mode: o.mode, backend: o.backend, brokers: o.brokers, topic: o.topic, size: o.size,
+	const config = { mode: o.mode, backend: o.backend, brokers: o.brokers, transport: o.transport, topic: o.topic, size: o.size,
 		batch: o.batch, clients: o.clients, count: o.count, duration: o.duration, warmup: o.warmup,
-		rate: o.rate, reps: o.reps, timeout: o.timeout, ack: true, correlation_id: false, metadata: 0 };
-	if (o.backend === 'mqtt') config.qos = 1;
+		rate: o.rate, reps: o.reps, timeout: o.timeout, ack: o.backend !== 'mqtt' || o.qos > 0, correlation_id: false, metadata: 0 };
+	if (o.backend === 'mqtt') config.qos = o.qos;
+	if (o.transport === 'ws') config.ws_deflate = o.wsDeflate;
 	return {
 		...header(),
 		benchmarks: [{
@@ -777,7 +859,7 @@ async function mainChannels(o, be) {
 			}
 			r.benchmarks.push({ name: `channels/${o.backend}/js`, driver: 'kb-js', language: 'js',
 				client: `${be.lib} ${libVersion(be.lib)}`, mode: 'channels', backend: o.backend,
-				unit: reps[0].unit, config: { mode: 'channels', backend: o.backend, brokers: o.brokers, channels: n },
+				unit: reps[0].unit, config: { mode: 'channels', backend: o.backend, brokers: o.brokers, transport: o.transport, channels: n },
 				metrics, repetitions: reps.map((x) => { const y = Object.assign({}, x); delete y.unit; return y; }) });
 			if (!o.quiet)
 				process.stderr.write(`kb-js: channels/${o.backend}: ${n} ${reps[0].unit}s: ` +

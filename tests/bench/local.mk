@@ -52,7 +52,20 @@ TESTS += tests/bench/drivers.sh tests/bench/kafka.sh tests/bench/amqp.sh tests/b
 EXTRA_DIST += tests/bench/drivers.sh tests/bench/kafka.sh tests/bench/amqp.sh tests/bench/mqtt.sh \
 	tests/bench/lib.sh tests/bench/golden/e2e-metrics.keys tests/bench/golden/e2e-config.keys \
 	tests/bench/golden/hist.log
+# the MQTT broker addresses, TCP and WebSocket (bench/transport.c)
+check_PROGRAMS += tests/bench/test-transport
+TESTS += tests/bench/test-transport
+tests_bench_test_transport_SOURCES = tests/bench/test-transport.c bench/transport.c
+tests_bench_test_transport_CPPFLAGS = $(BENCH_TEST_CPP)
+tests_bench_test_transport_CFLAGS = $(BENCH_TEST_CC)
+tests_bench_test_transport_LDFLAGS = -no-install
+
 if ENABLE_FUZZING
+noinst_PROGRAMS += tests/bench/fuzz_transport
+tests_bench_fuzz_transport_SOURCES = tests/bench/fuzz_transport.c bench/transport.c
+tests_bench_fuzz_transport_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/bench
+tests_bench_fuzz_transport_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_bench_fuzz_transport_LDFLAGS = $(FUZZ_CFLAGS)
 noinst_PROGRAMS += tests/bench/fuzz_message
 tests_bench_fuzz_message_SOURCES = tests/bench/fuzz_message.c bench/message.c
 tests_bench_fuzz_message_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/bench

@@ -17,3 +17,6 @@ EXTRA_DIST += tests/clients/table-golden.sh tests/clients/golden/c-pub.json test
 	tests/clients/golden/table.txt tests/clients/golden/table.md tests/clients/golden/table.json
 TESTS += tests/clients/kbench-js.sh
 EXTRA_DIST += tests/clients/kbench-js.sh
+# MQTT over WebSocket against rabbitmq_web_mqtt (scripts/brokers rabbitmq-ws)
+TESTS += tests/clients/ws.sh tests/clients/sdk.sh
+EXTRA_DIST += tests/clients/ws.sh tests/clients/sdk.sh
