@@ -478,9 +478,15 @@ static void wall(void)
 	}
 	path_of(p, sizeof(p), "cpu.pb.gz");
 	if (exited0(run(1, p, "wall", ec, out, sizeof(out), err, sizeof(err)), "cpu mode") && !load(&pr, p)) {
-		double s = share_prefix(&pr, "clock_nanosleep") + share(&pr, "nap_part");
+		/* The sleeping stack holds both names: count its samples once.
+		 * A CPU-time tick that falls due just as the thread enters the
+		 * syscall is delivered there (the entry does use CPU), so one
+		 * sample of a few dozen may land in the sleep on a busy machine. */
+		double s = fmax(share_prefix(&pr, "clock_nanosleep"), share(&pr, "nap_part"));
+		double n = s * (double)total(&pr, 0);
 
-		tap_ok(s < 0.03, "sleep in cpu mode: %.1f%% (< 3%%)", 100 * s);
+		tap_ok(s < 0.03 || n <= 1.5, "sleep in cpu mode: %.1f%%, %.0f samples of %" PRId64 " (< 3%% or one sample)",
+		       100 * s, n, total(&pr, 0));
 		tap_ok(share(&pr, "busy_part") > 0.9, "busy_part in cpu mode > 90%%");
 		check_pprof(p, "busy_part");
 		pb_free(&pr);
