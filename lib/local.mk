@@ -9,7 +9,7 @@ KU_INJECT_SOURCES = \
 	lib/cfi.h lib/cfi-int.h lib/cfi.c lib/cfi-build.c lib/unwind-cfi.c \
 	lib/procmaps.h lib/procmaps.c \
 	lib/pprof.h lib/pprof.c \
-	lib/symbolize.h lib/symbolize.c \
+	lib/symbolize.h lib/symbolize.c lib/elfplt.h lib/elfplt.c \
 	lib/arena.h lib/arena.c lib/hmap.h lib/hmap.c \
 	lib/termsig.h lib/termsig.c lib/svcthread.h lib/svcthread.c \
 	lib/json.h lib/json-write.c lib/json-parse.c \

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "elfplt.h"
 #include "symbolize.h"
 
 typedef char *(*ku__demangle_fn)(const char *, char *, size_t *, int *);
@@ -461,6 +462,27 @@ static int ku__sym_is_clone(const char *sym, const char *name)
 	return sym && n && !strncmp(sym, name, n) && sym[n] == '.';
 }
 
+/* A source path as addr2line and llvm-symbolizer print it: libdw joins the
+ * file with its line-table directory, which is relative when the compiler
+ * was given a relative path (a VPATH build: "../../src/x.c"); such a path
+ * is relative to the unit's DW_AT_comp_dir, so it is joined with that. */
+static const char *ku__sym_path(struct ku_sym *s, Dwarf_Die *cudie, const char *f)
+{
+	Dwarf_Attribute attr;
+	const char *dir;
+	char buf[4096];
+
+	if (!f || f[0] == '/' || !cudie)
+		return ku__sym_intern(s, f);
+	dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
+	if (!dir || !*dir)
+		return ku__sym_intern(s, f);
+	size_t dl = strlen(dir);
+	if ((size_t)snprintf(buf, sizeof buf, "%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", f) >= sizeof buf)
+		return ku__sym_intern(s, f);
+	return ku__sym_intern(s, buf);
+}
+
 /* Call site (file, line) recorded on an inlined_subroutine DIE. */
 static void ku__sym_call_site(struct ku_sym *s, Dwarf_Die *cudie, Dwarf_Die *inl, const char **file, int *line)
 {
@@ -475,7 +497,7 @@ static void ku__sym_call_site(struct ku_sym *s, Dwarf_Die *cudie, Dwarf_Die *inl
 		*line = (int)w;
 	if (dwarf_attr(inl, DW_AT_call_file, &attr) && dwarf_formudata(&attr, &w) == 0 &&
 	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && w < nfiles)
-		*file = ku__sym_intern(s, dwarf_filesrc(files, w, NULL, NULL));
+		*file = ku__sym_path(s, cudie, dwarf_filesrc(files, w, NULL, NULL));
 }
 
 /* The compile unit covering addr. libdw finds it through .debug_aranges;
@@ -727,6 +749,33 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 		vaddr = file_offset;
 	Dwarf_Addr addr = vaddr + bias;
 
+	/* A PLT stub: no symbol covers it and DWARF has no line for it; it
+	 * is named after the function it jumps to, as objdump, perf and gdb
+	 * name it ("malloc@plt"). */
+	{
+		char pltname[512];
+		uint64_t entry;
+		int literal;
+
+		if (ku_elf_plt_name(elf, vaddr, pltname, sizeof pltname, &entry, &literal) == 1) {
+			struct ku_sym_frame f = { 0 };
+
+			if (literal) {
+				f.function = ku__sym_intern(s, pltname);
+			} else {
+				const char *dm = ku_sym_demangle(s, pltname);
+				char full[1024];
+
+				snprintf(full, sizeof full, "%s@plt", dm ? dm : pltname);
+				f.function = ku__sym_intern(s, full);
+			}
+			f.sym_offset = vaddr - entry;
+			frames[0] = f;
+			*n = 1;
+			return 0;
+		}
+	}
+
 	/* The physical function, from the symbol table (its DWARF name, when
 	 * there is one, replaces it below). */
 	GElf_Off off = 0;
@@ -759,7 +808,7 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 		int lineno = 0;
 		const char *f = dwarf_linesrc(ln, NULL, NULL);
 		dwarf_lineno(ln, &lineno);
-		phys.file = ku__sym_intern(s, f);
+		phys.file = ku__sym_path(s, cudie, f);
 		phys.line = lineno;
 	}
 

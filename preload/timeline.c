@@ -283,8 +283,12 @@ static void kalloc__tl_now(struct kalloc__tl_point *p)
 {
 	struct kalloc__totals tot;
 
-	kalloc__totals(&tot);
+	/* The time first: every figure of the point was read at or after
+	 * it. Stamped after the reads, a sampling thread preempted between
+	 * them would date old figures late (a point "after" the program
+	 * reached a plateau that does not show it). */
 	p->t_ns = ku_now_ns() - kalloc__tl.t0_ns;
+	kalloc__totals(&tot);
 	p->live = tot.live;
 	p->allocs = tot.allocs;
 	p->temps = tot.temps;
@@ -328,7 +332,6 @@ static void kalloc__tl_sample(void)
 	kalloc__lock(&kalloc__tl.lock);
 	/* The sampling thread and a kalloc_phase() caller may race here:
 	 * keep the series in time order. */
-	p.t_ns = ku_now_ns() - kalloc__tl.t0_ns;
 	if (kalloc__tl.n && p.t_ns < kalloc__tl.pt[kalloc__tl.n - 1].t_ns)
 		p.t_ns = kalloc__tl.pt[kalloc__tl.n - 1].t_ns;
 	if (kalloc__tl.pt) {

@@ -25,7 +25,7 @@ TESTS += tests/kprof/test-symbolize tests/kprof/test-hmap tests/kprof/golden-out
 	tests/kprof/live.sh tests/kprof/roundtrip.sh tests/kprof/scale.sh tests/kprof/ci-formats.sh tests/kprof/threads.sh tests/kprof/hostile.sh
 EXTRA_DIST += tests/kprof/golden-outputs.sh tests/kprof/badinput.sh tests/kprof/svg.sh tests/kprof/live.sh \
 	tests/kprof/roundtrip.sh tests/kprof/scale.sh tests/kprof/threads.sh tests/kprof/gen/goprof.go tests/kprof/golden \
-	tests/kprof/hostile.sh tests/kprof/gen/hostile.py
+	tests/kprof/hostile.sh tests/kprof/gen/hostile.py tests/kprof/gen/pbwire.py
 # CI report formats: the OASIS SARIF 2.1.0 schema, the checkers and the golden files
 EXTRA_DIST += tests/kprof/ci-formats.sh tests/kprof/ci
 

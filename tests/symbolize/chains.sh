@@ -115,6 +115,42 @@ check "clones are named as addr2line names them ($nclones clone symbols, $nsrc b
 	[ "$nclones" -ge 1 -a "$nsrc" -ge 1 -a -z "$badclones" ]
 [ -n "$badclones" ] && diag "$badclones"
 
+# PLT stubs: no symbol covers them (addr2line says "??"), yet every call
+# into a shared library runs through one. Each stub, at its first and its
+# last byte, is named as objdump -d -C names it ("malloc@plt"), in the
+# corpus and in the Debian-built client libraries (IBT .plt.sec stubs,
+# IRELATIVE slots in libc); the header entry is "[plt]".
+plt_objs=$bins
+for lib in libc.so.6 librdkafka.so.1 librabbitmq.so.4 libpaho-mqtt3as.so.1 libstdc++.so.6; do
+	p=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+	[ -n "$p" ] && plt_objs="$plt_objs
+$p"
+done
+: >"$T/plt.bad"
+nplt=0 nplt_objs=0
+for obj in $plt_objs; do
+	objdump -d -C -j .plt -j .plt.sec -j .plt.got "$obj" 2>/dev/null |
+		sed -n 's/^0*\([0-9a-f][0-9a-f]*\) <\(.*\)>:$/\1\t\2/p' |
+		sed 's/\t.*@plt-0x[0-9a-f]*$/\t[plt]/' >"$T/plt.ref"
+	[ -s "$T/plt.ref" ] || continue
+	nplt_objs=$((nplt_objs + 1))
+	# every stub at its start and at start + 15 (x86-64 PLT entries are
+	# 16 bytes; .plt.got's 8-byte ones are checked at their start only)
+	awk -F'\t' '{ print $1 }' "$T/plt.ref" | "$SYMCHAIN" "$obj" | paste - - - | cut -f2 >"$T/plt.ours"
+	paste "$T/plt.ref" "$T/plt.ours" | awk -F'\t' -v o="$(basename "$obj")" '$2 != $3 { print o ": 0x" $1 " objdump " $2 " ours " $3 }' >>"$T/plt.bad"
+	nplt=$((nplt + $(wc -l <"$T/plt.ref")))
+	objdump -d -j .plt -j .plt.sec "$obj" 2>/dev/null | awk '/^Disassembly of section/ { next } /^[0-9a-f]+ </ { print }' |
+		sed -n 's/^\([0-9a-f]*\) .*/\1/p' | awk '{ print $1 }' >"$T/plt.starts"
+	while read -r a; do hexsub "$a" -15; done <"$T/plt.starts" >"$T/plt.ends"
+	"$SYMCHAIN" "$obj" <"$T/plt.ends" | paste - - - | cut -f2 >"$T/plt.ours_end"
+	"$SYMCHAIN" "$obj" <"$T/plt.starts" | paste - - - | cut -f2 >"$T/plt.ours_start"
+	paste "$T/plt.starts" "$T/plt.ours_start" "$T/plt.ours_end" |
+		awk -F'\t' -v o="$(basename "$obj")" '$2 != $3 { print o ": 0x" $1 " +15 is " $3 ", not " $2 }' >>"$T/plt.bad"
+done
+check "PLT stubs named as objdump names them ($nplt stubs in $nplt_objs objects, start and last byte)" \
+	[ "$nplt_objs" -ge 4 -a "$nplt" -ge 200 -a ! -s "$T/plt.bad" ]
+[ -s "$T/plt.bad" ] && diag "$(head -n 9 "$T/plt.bad")"
+
 # Facts from the source, whatever the reference tools say.
 S=$top_srcdir/tests/symbolize/corpus
 # chain_names FILE: the function names of each record, " > "-joined, one per line

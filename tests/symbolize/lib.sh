@@ -92,20 +92,40 @@ records() {
 	sed 's/ (discriminator [0-9]*)$//; s/^.*:[?0]$/??:0/; s/^0x0*\([0-9a-f]\)/0x\1/' |
 		awk '/^0x[0-9a-f]+$/ { if (r != "") print r; r = $0; next } /^$/ { next } { r = r " | " $0 } END { if (r != "") print r }'
 }
+# plt_names BIN < records: the same records where the address is in a PLT
+# stub named by objdump -d -C ("malloc@plt"; the header entry, which it
+# names "qsort@plt-0x10", is "[plt]"): those are the stub's name, not the
+# "??" of addr2line or the "_init" of llvm-symbolizer (no symbol covers a
+# stub; objdump, perf and gdb name it after its target).
+plt_names() {
+	objdump -d -C -j .plt -j .plt.sec -j .plt.got "$1" 2>/dev/null |
+		sed -n 's/^\([0-9a-f]*\) <\(.*\)>:$/\1\t\2/p' >"$TAP_TMP/plt.$$"
+	awk -F'\t' -v stubs="$TAP_TMP/plt.$$" '
+	function h2d(h,  i, v) { v = 0; sub(/^0x/, "", h); h = tolower(h)
+		for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		return v }
+	BEGIN { while ((getline l < stubs) > 0) { split(l, f, "\t"); n++; at[n] = h2d(f[1])
+		nm[n] = f[2] ~ /@plt-0x[0-9a-f]+$/ ? "[plt]" : f[2] } }
+	{ split($0, r, " [|] "); a = h2d(r[1]); best = 0
+	  for (i = 1; i <= n; i++) if (at[i] <= a && a - at[i] < 16 && (!best || at[i] > at[best])) best = i
+	  if (best) { print r[1] " | " nm[best] " | ??:0"; next }
+	  print }'
+}
 LLVM_SYMBOLIZER=${LLVM_SYMBOLIZER:-$(command -v llvm-symbolizer)}
 # compare_refs BIN KIND < "HEXVADDR<TAB>chain" lines: chains.awk's verdict
 # on each chain against addr2line's and llvm-symbolizer's at HEXVADDR.
-# What a profile names "object+0xOFFSET" (no symbol covers it: a PLT stub)
-# is addr2line's "??".
+# What a profile names "object+0xOFFSET" (no symbol covers it) is
+# addr2line's "??"; a PLT stub is objdump's name for it (plt_names).
 compare_refs() {
 	_d=$TAP_TMP/cmp.$$
 	cat >"$_d.in"
 	cut -f1 "$_d.in" >"$_d.hex"
 	awk -F'\t' '{ a = $1; sub(/^0*/, "", a); print "0x" (a == "" ? "0" : a) " | " $2 }' "$_d.in" |
 		sed 's/ [|] [^|]*:0 [|] / | ??:0 | /g; s/ [|] [^|]*:0$/ | ??:0/; s/ [|] [^ |]*+0x[0-9a-f]* [|] / | ?? | /g' >"$_d.ours"
-	addr2line -a -f -i -C -e "$1" <"$_d.hex" | records >"$_d.a2l"
+	addr2line -a -f -i -C -e "$1" <"$_d.hex" | records | plt_names "$1" >"$_d.a2l"
 	if [ -n "$LLVM_SYMBOLIZER" ]; then
-		sed 's/^/0x/' "$_d.hex" | "$LLVM_SYMBOLIZER" --output-style=GNU --obj="$1" -a -f -i -C | records >"$_d.llv"
+		sed 's/^/0x/' "$_d.hex" | "$LLVM_SYMBOLIZER" --output-style=GNU --obj="$1" -a -f -i -C | records |
+			plt_names "$1" >"$_d.llv"
 	else
 		: >"$_d.llv"
 	fi

@@ -3,25 +3,12 @@
 # inuse_space/bytes) whose function and file names hold ill-formed UTF-8,
 # markup, a newline and a C0 control, for the flame graph and leak paths.
 import gzip
+import os
 import sys
 
 
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def field(num, payload):  # length-delimited
-    return varint(num << 3 | 2) + varint(len(payload)) + payload
-
-
-def uint(num, v):
-    return varint(num << 3) + varint(v)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'gen'))
+from pbwire import field, uint, varint  # noqa: E402
 
 
 strings = [b"", b"inuse_objects", b"count", b"inuse_space", b"bytes",

@@ -10,26 +10,13 @@
 #          table entries (bytes 0x32 0x00: each a valid, empty string), which
 #          compresses about 1000:1. Written in chunks: never in memory whole.
 import gzip
+import os
 import sys
 import zlib
 
 
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def field(num, payload):  # length-delimited
-    return varint(num << 3 | 2) + varint(len(payload)) + payload
-
-
-def uint(num, v):
-    return varint(num << 3) + varint(v)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '.'))
+from pbwire import field, uint, varint  # noqa: E402
 
 
 NAMES = [b"main",
