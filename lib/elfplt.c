@@ -19,6 +19,10 @@
 
 #include "elfplt.h"
 
+/* Real objects have a few dozen sections; a damaged one claiming millions
+ * must not make each look-up a long walk. */
+#define KU__PLT_MAX_SECTIONS 4096
+
 static uint32_t ku__plt_rd32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -49,8 +53,9 @@ static int ku__plt_reloc(Elf *elf, size_t shstrndx, uint64_t slot, int64_t index
 			 int *literal)
 {
 	Elf_Scn *scn = NULL;
+	int left = KU__PLT_MAX_SECTIONS;
 
-	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+	while (left-- > 0 && (scn = elf_nextscn(elf, scn)) != NULL) {
 		GElf_Shdr sh;
 		Elf_Data *d;
 		const char *name;
@@ -111,13 +116,14 @@ int ku_elf_plt_name(Elf *elf, uint64_t vaddr, char *buf, size_t len, uint64_t *e
 	GElf_Ehdr eh;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
+	int left = KU__PLT_MAX_SECTIONS;
 
 	if (!elf || !buf || len == 0 || !entry || !literal)
 		return -EINVAL;
 	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    elf_getshdrstrndx(elf, &shstrndx) != 0)
 		return 0;
-	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+	while (left-- > 0 && (scn = elf_nextscn(elf, scn)) != NULL) {
 		GElf_Shdr sh;
 		const char *name;
 		Elf_Data *d;

@@ -43,7 +43,7 @@ EXTRA_DIST += tests/kprof/perf/bench.sh
 EXTRA_DIST += tests/kprof/fuzz.sh tests/kprof/fuzz-timeline.c
 if ENABLE_FUZZING
 check_PROGRAMS += tests/kprof/fuzz-pprof tests/kprof/fuzz-legacy tests/kprof/fuzz-leaks
-KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/procmaps.c lib/symbolize.c lib/arena.c lib/hmap.c
+KAN_FUZZ_SOURCES = $(KAN_CORE_SOURCES) lib/ku.c lib/pprof.c lib/procmaps.c lib/symbolize.c lib/elfplt.c lib/arena.c lib/hmap.c
 tests_kprof_fuzz_pprof_SOURCES = tests/kprof/fuzz-pprof.c $(KAN_FUZZ_SOURCES)
 tests_kprof_fuzz_pprof_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/analyze
 tests_kprof_fuzz_pprof_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)

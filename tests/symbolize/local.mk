@@ -55,3 +55,16 @@ $(SYMC)/widget-clang-O3: $(SYMC_SRC)/widget.cc
 SYMBOLIZE_TESTS = tests/symbolize/chains.sh tests/symbolize/kalloc.sh tests/symbolize/ksamp.sh
 TESTS += $(SYMBOLIZE_TESTS)
 EXTRA_DIST += $(SYMBOLIZE_TESTS) tests/symbolize/lib.sh tests/symbolize/chains.awk $(SYMC)/search.c $(SYMC)/widget.cc
+
+# libFuzzer target of the PLT stub decoder (CC=clang ./configure
+# --enable-fuzzing), run for a bounded time by fuzz.sh in make check.
+EXTRA_DIST += tests/symbolize/fuzz.sh
+if ENABLE_FUZZING
+check_PROGRAMS += tests/symbolize/fuzz-plt
+tests_symbolize_fuzz_plt_SOURCES = tests/symbolize/fuzz-plt.c lib/elfplt.c
+tests_symbolize_fuzz_plt_CPPFLAGS = $(KU_CPPFLAGS)
+tests_symbolize_fuzz_plt_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(LIBDW_CFLAGS)
+tests_symbolize_fuzz_plt_LDFLAGS = $(FUZZ_CFLAGS) -no-install
+tests_symbolize_fuzz_plt_LDADD = $(LIBDW_LIBS)
+TESTS += tests/symbolize/fuzz.sh
+endif
