@@ -20,6 +20,11 @@
  *
  * Results are kprof-bench/1 JSON (doc/clients.md), so kbench, kprof
  * compare and kprof clients read them like any driver's.
+ *
+ * Why one file of this size (~800 lines): the three modes share the
+ * options, the connection helper and the result writer and nothing else
+ * uses them; the recovery mode (kb-proxy control, the cutter thread, the
+ * lost/duplicate check) is most of it and reads best next to them.
  */
 #include "config.h"
 

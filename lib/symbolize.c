@@ -31,7 +31,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "arena.h"
 #include "elfplt.h"
+#include "hmap.h"
 #include "symbolize.h"
 
 typedef char *(*ku__demangle_fn)(const char *, char *, size_t *, int *);
@@ -59,13 +61,6 @@ struct ku__sym_obj {
 	size_t ncus, capcus;
 };
 
-/* Interned strings: open hash on top of a chunked arena. */
-struct ku__sym_chunk {
-	struct ku__sym_chunk *next;
-	size_t used, size;
-	char data[];
-};
-
 struct ku_sym {
 	unsigned flags;
 	Dwfl *dwfl;
@@ -73,69 +68,58 @@ struct ku_sym {
 	char *debuginfo_path;
 	struct ku__sym_obj *objs;
 	size_t nobjs, capobjs;
-	struct ku__sym_chunk *chunks;
-	const char **strtab;
-	size_t nstr, capstr; /* capstr: power of two */
+	/* interned names: bytes in the arena, hash -> index in strs */
+	struct ku_arena strings;
+	struct ku_hmap strmap;
+	const char **strs;
+	size_t nstrs, capstrs;
 	ku__demangle_fn demangle;
 	void *cxx_handle;
 	int demangle_tried;
 };
 
-static uint64_t ku__sym_hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
+struct ku__sym_key {
+	const struct ku_sym *s;
+	const char *str;
+	size_t len;
+};
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
+static int ku__sym_key_eq(const void *ctx, uint32_t i)
+{
+	const struct ku__sym_key *k = ctx;
+	const char *o = k->s->strs[i];
+
+	return !strncmp(o, k->str, k->len) && o[k->len] == '\0';
 }
 
+/* The one copy of str[0..len) this symbolizer keeps (names live as long
+ * as it does); NULL when out of memory. */
 static const char *ku__sym_intern_n(struct ku_sym *s, const char *str, size_t len)
 {
-	if (s->nstr * 2 >= s->capstr) {
-		size_t ncap = s->capstr ? s->capstr * 2 : 256;
-		const char **nt = calloc(ncap, sizeof(*nt));
+	struct ku__sym_key k = { s, str, len };
+	uint64_t h = ku_hash_bytes(str, len);
+	uint32_t i;
+	size_t slot;
+	int r = ku_hmap_find_hashed(&s->strmap, h, ku__sym_key_eq, &k, &i, &slot);
 
-		if (!nt)
+	if (r == 1)
+		return s->strs[i];
+	if (r < 0 || s->nstrs >= UINT32_MAX - 1)
+		return NULL;
+	if (s->nstrs == s->capstrs) {
+		size_t ncap = s->capstrs ? s->capstrs * 2 : 256;
+		const char **n = realloc(s->strs, ncap * sizeof(*n));
+
+		if (!n)
 			return NULL;
-		for (size_t i = 0; i < s->capstr; i++) {
-			const char *o = s->strtab[i];
-
-			if (!o)
-				continue;
-			size_t j = ku__sym_hash(o, strlen(o)) & (ncap - 1);
-			while (nt[j])
-				j = (j + 1) & (ncap - 1);
-			nt[j] = o;
-		}
-		free(s->strtab);
-		s->strtab = nt;
-		s->capstr = ncap;
+		s->strs = n;
+		s->capstrs = ncap;
 	}
-	size_t j = ku__sym_hash(str, len) & (s->capstr - 1);
-	while (s->strtab[j]) {
-		if (!strncmp(s->strtab[j], str, len) && s->strtab[j][len] == '\0')
-			return s->strtab[j];
-		j = (j + 1) & (s->capstr - 1);
-	}
-	struct ku__sym_chunk *c = s->chunks;
-	if (!c || c->size - c->used < len + 1) {
-		size_t sz = len + 1 > 60000 ? len + 1 : 60000;
-
-		c = malloc(sizeof(*c) + sz);
-		if (!c)
-			return NULL;
-		c->size = sz;
-		c->used = 0;
-		c->next = s->chunks;
-		s->chunks = c;
-	}
-	char *d = c->data + c->used;
-	memcpy(d, str, len);
-	d[len] = '\0';
-	c->used += len + 1;
-	s->strtab[j] = d;
-	s->nstr++;
+	const char *d = ku_arena_strndup(&s->strings, str, len);
+	if (!d)
+		return NULL;
+	s->strs[s->nstrs] = d;
+	ku_hmap_set(&s->strmap, slot, h, (uint32_t)s->nstrs++);
 	return d;
 }
 
@@ -257,13 +241,9 @@ void ku_sym_free(struct ku_sym *s)
 		free(s->objs[i].cus);
 	}
 	free(s->objs);
-	while (s->chunks) {
-		struct ku__sym_chunk *n = s->chunks->next;
-
-		free(s->chunks);
-		s->chunks = n;
-	}
-	free(s->strtab);
+	ku_arena_free(&s->strings);
+	ku_hmap_free(&s->strmap);
+	free(s->strs);
 	if (s->cxx_handle)
 		dlclose(s->cxx_handle);
 	free(s);

@@ -10,9 +10,14 @@
  *
  * Hot path (every mode): one TLS load and a predictable branch on the
  * thread's gate, the real allocator call, then per-thread counters. Full
- * mode adds a frame-pointer walk, a lock-free stack-table look-up and one
- * insert into a lock-striped table; sample mode adds only a byte countdown
- * (and, on free, a look-up in a small counting filter).
+ * mode adds a stack walk (lib/unwind.h: CFI tables by default, with the
+ * thread's memo of its last walk), a lock-free stack-table look-up and
+ * one insert into a lock-striped table; sample mode adds only a byte
+ * countdown (and, on free, a look-up in a small counting filter).
+ *
+ * Why one file of this size (~800 lines with override.c included): the
+ * hot path has to be inlined into every entry point, so the entry points
+ * and what they call share one translation unit, as mimalloc does.
  */
 #include "config.h"
 

@@ -35,5 +35,22 @@ need_built() {
 		[ -e "$f" ] || bail_out "$f is missing (make check builds it)"
 	done
 }
+# run_fuzzer BIN CORPUS SECONDS MAX_LEN: runs the libFuzzer target BIN
+# from the seed directory CORPUS for SECONDS; one TAP line: ok with the run
+# count, or not ok with the end of its log (a crash, leak, timeout or an
+# RSS over 2 GiB). Artifacts land in $TAP_TMP.
+run_fuzzer() {
+	local bin=$1 corpus=$2 secs=$3 maxlen=$4 name log
+	name=$(basename "$bin")
+	log=$TAP_TMP/$name.log
+	need_built "$bin"
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len="$maxlen" \
+		-artifact_prefix="$TAP_TMP/" "$corpus" >"$log" 2>&1; then
+		ok "$name ran ${secs}s without a finding ($(grep -o 'Done [0-9]* runs' "$log"))"
+	else
+		not_ok "$name found a problem"
+		diag "$(tail -40 "$log")"
+	fi
+}
 # A private scratch directory, removed at exit.
 tap_tmpdir() { TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kprof-test.XXXXXX"); trap 'rm -rf "$TAP_TMP"' EXIT; }

@@ -15,11 +15,6 @@ printf 'postgresql://kprof:secret@127.0.0.1:5432/bench?sslmode=disable&password=
 printf '990.5,1000,1.5e+06,nan,-inf' >"$TAP_TMP/history/reps"
 printf 'FATAL:  database "x" does not exist\n\tdetail\n' >"$TAP_TMP/history/message"
 for t in results suites history; do
-	bin=$top_builddir/tests/kbench/fuzz-${t%s}
-	need_built "$bin"
-	"$bin" -max_total_time="$secs" -rss_limit_mb=1024 "$TAP_TMP/$t" >"$TAP_TMP/$t.log" 2>&1
-	st=$?
-	is "$st" 0 "fuzz-${t%s}: ${secs}s without a crash, leak or timeout"
-	[ $st -eq 0 ] || diag "$(tail -20 "$TAP_TMP/$t.log")"
+	run_fuzzer "$top_builddir/tests/kbench/fuzz-${t%s}" "$TAP_TMP/$t" "$secs" 65536
 done
 done_testing

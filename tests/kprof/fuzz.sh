@@ -29,12 +29,6 @@ for t in pprof legacy leaks timeline; do
 		python3 "$top_srcdir/tests/kprof/gen/hostile.py" bomb "$TAP_TMP/corpus-$t/bomb.pb.gz" 20 ||
 			bail_out "hostile.py bomb failed"
 	fi
-	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-		-artifact_prefix="$TAP_TMP/" "$TAP_TMP/corpus-$t" >"$TAP_TMP/$t.log" 2>&1; then
-		ok "fuzz-$t ran ${secs}s without a finding ($(grep -o 'Done [0-9]* runs' "$TAP_TMP/$t.log"))"
-	else
-		not_ok "fuzz-$t found a problem"
-		diag "$(tail -30 "$TAP_TMP/$t.log")"
-	fi
+	run_fuzzer "$bin" "$TAP_TMP/corpus-$t" "$secs" 65536
 done
 done_testing

@@ -17,11 +17,5 @@ for obj in "$top_builddir/tests/symbolize/symchain" $(ldconfig -p | awk '($1 == 
 	cp "$obj" "$TAP_TMP/corpus/seed$n"
 done
 check "seeds: symchain, libc, librabbitmq ($n files)" [ "$n" -ge 3 ]
-if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4194304 \
-	-artifact_prefix="$TAP_TMP/" "$TAP_TMP/corpus" >"$TAP_TMP/fuzz.log" 2>&1; then
-	ok "fuzz-plt ran ${secs}s without a finding ($(grep -o 'Done [0-9]* runs' "$TAP_TMP/fuzz.log"))"
-else
-	not_ok "fuzz-plt found a problem"
-	diag "$(tail -40 "$TAP_TMP/fuzz.log")"
-fi
+run_fuzzer "$bin" "$TAP_TMP/corpus" "$secs" 4194304
 done_testing

@@ -22,11 +22,5 @@ for obj in "$top_builddir/tests/unwind/forkmt" "$libc"; do
 		diag "$(cat "$TAP_TMP/seed.err")"
 	fi
 done
-if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4194304 \
-	-artifact_prefix="$TAP_TMP/" "$TAP_TMP/corpus" >"$TAP_TMP/fuzz.log" 2>&1; then
-	ok "fuzz-cfi ran ${secs}s without a finding ($(grep -o 'Done [0-9]* runs' "$TAP_TMP/fuzz.log"))"
-else
-	not_ok "fuzz-cfi found a problem"
-	diag "$(tail -40 "$TAP_TMP/fuzz.log")"
-fi
+run_fuzzer "$bin" "$TAP_TMP/corpus" "$secs" 4194304
 done_testing
