@@ -20,7 +20,7 @@ tests_bench_test_json_LDFLAGS = -no-install
 # libFuzzer targets (CC=clang ./configure --enable-fuzzing): parsers of
 # untrusted input.
 if ENABLE_FUZZING
-noinst_PROGRAMS += tests/bench/fuzz_json
+check_PROGRAMS += tests/bench/fuzz_json
 tests_bench_fuzz_json_SOURCES = tests/bench/fuzz_json.c lib/json-write.c lib/json-parse.c lib/ku.c
 tests_bench_fuzz_json_CPPFLAGS = $(KU_CPPFLAGS)
 tests_bench_fuzz_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
@@ -61,14 +61,16 @@ tests_bench_test_transport_CFLAGS = $(BENCH_TEST_CC)
 tests_bench_test_transport_LDFLAGS = -no-install
 
 if ENABLE_FUZZING
-noinst_PROGRAMS += tests/bench/fuzz_transport
+check_PROGRAMS += tests/bench/fuzz_transport
 tests_bench_fuzz_transport_SOURCES = tests/bench/fuzz_transport.c bench/transport.c
 tests_bench_fuzz_transport_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/bench
 tests_bench_fuzz_transport_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_bench_fuzz_transport_LDFLAGS = $(FUZZ_CFLAGS)
-noinst_PROGRAMS += tests/bench/fuzz_message
+check_PROGRAMS += tests/bench/fuzz_message
 tests_bench_fuzz_message_SOURCES = tests/bench/fuzz_message.c bench/message.c
 tests_bench_fuzz_message_CPPFLAGS = $(KU_CPPFLAGS) -I$(top_srcdir)/bench
 tests_bench_fuzz_message_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_bench_fuzz_message_LDFLAGS = $(FUZZ_CFLAGS)
+TESTS += tests/bench/fuzz.sh
 endif
+EXTRA_DIST += tests/bench/fuzz.sh
