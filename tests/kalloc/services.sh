@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # services.sh: long-running programs. KALLOC_INTERVAL and KSAMP_INTERVAL
 # numbered snapshots that pprof opens, KALLOC_KEEP/KSAMP_KEEP, kprof top
-# --diff between two snapshots, files on SIGTERM/SIGINT with the exit
-# status unchanged, a program's own SIGTERM handler kept, and bad values.
+# --diff and kprof diff between two snapshots, files on SIGTERM/SIGINT
+# with the exit status unchanged, a program's own SIGTERM handler kept,
+# and bad values.
 set -u
 . "${top_srcdir:-.}/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
@@ -41,6 +42,25 @@ else
 	not_ok "the site that grew comes first, with a positive delta"
 	diag "$(cat "$T/diff.txt")"
 fi
+
+# The same two snapshots as a differential flame graph, one command.
+# kprof(1): colours come from the change of each frame's self share, red
+# grew, blue shrank, the strongest colour for the largest change. grower
+# kept 1000 bytes a ms in between; big_a held the same 100000 bytes in
+# both, a smaller share of the new total.
+"$KPROF_BIN" diff "$T/g.1.heap.pb.gz" "$T/g.4.heap.pb.gz" -o "$T/diff.svg" 2>"$T/diff.err"
+is "$?" 0 "kprof diff between two snapshots"
+check "kprof diff: live bytes compared (inuse_space, the heap profile's default)" \
+	grep -q 'id="subtitle".*g\.1\.heap\.pb\.gz .* g\.4\.heap\.pb\.gz .* inuse_space: base ' "$T/diff.svg"
+# frame_fill NAME, frame_self NAME: the fill ("R,G,B") of the frame called
+# NAME, and the change of its self share given by its tooltip ("+6.38").
+frame_fill() { sed -n "s/^<g><title>$1&#10;.*fill=\"rgb(\([0-9,]*\))\".*/\1/p" "$T/diff.svg" | head -n 1; }
+frame_self() { sed -n "s/^<g><title>$1&#10;.*, self \([-+][0-9.]*\)%<.*/\1/p" "$T/diff.svg" | head -n 1; }
+is "$(frame_fill grower)" 255,90,90 "kprof diff: the site that grew (grower) is drawn in the strongest red"
+gs=$(frame_self grower)
+check "kprof diff: its tooltip gives a positive change of share (${gs:-none}%)" \
+	awk -v d="${gs:-0}" 'BEGIN { exit !(d + 0 > 0) }'
+is "$(frame_fill big_a)" 90,90,255 "kprof diff: the site that did not grow (big_a) is not marked as growth (blue)"
 
 # KEEP. Each program runs until its fourth snapshot is there, however
 # slow the machine (a snapshot symbolizes and writes five files: under
