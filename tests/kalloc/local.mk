@@ -149,13 +149,18 @@ tests_kalloc_perf_malloc_bench_LDFLAGS = $(AM_LDFLAGS) -no-install
 EXTRA_DIST += tests/kalloc/perf/run.sh
 
 # Memory over time: timeline, peak attribution, temporary allocations,
-# heaptrack agreement, services (interval snapshots, termination signals).
+# heaptrack agreement, services (interval snapshots, termination signals),
+# per-message figures of kprof mem and kprof timeline.
 check_PROGRAMS += tests/kalloc/memtime
 tests_kalloc_memtime_SOURCES = tests/kalloc/memtime.c
 tests_kalloc_memtime_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/preload
 tests_kalloc_memtime_CFLAGS = $(AM_CFLAGS) $(KALLOC_CORPUS_FLAGS)
 tests_kalloc_memtime_LDFLAGS = $(AM_LDFLAGS) -no-install
+# termwait: how a program stopped by a signal ended, as waitpid says.
+check_PROGRAMS += tests/kalloc/termwait
+tests_kalloc_termwait_SOURCES = tests/kalloc/termwait.c
+tests_kalloc_termwait_LDFLAGS = $(AM_LDFLAGS) -no-install
 KALLOC_MEMTIME_TESTS = tests/kalloc/timeline.sh tests/kalloc/heaptrack.sh tests/kalloc/services.sh \
-	tests/kalloc/svcexit.sh tests/kalloc/fulldisk.sh
+	tests/kalloc/svcexit.sh tests/kalloc/fulldisk.sh tests/kalloc/permsg.sh
 TESTS += $(KALLOC_MEMTIME_TESTS)
 EXTRA_DIST += $(KALLOC_MEMTIME_TESTS)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * memtime: deterministic programs for the timeline, peak-attribution,
- * temporary-allocation and service tests (timeline.sh, heaptrack.sh,
- * services.sh). Every allocation site is a named function that is never
+ * temporary-allocation, service and per-message tests (timeline.sh,
+ * heaptrack.sh, services.sh, permsg.sh). Every allocation site is a named function that is never
  * inlined, and every block escapes through ESCAPE(), so the compiler can
  * neither fold a site into its caller nor drop a malloc/free pair (gcc -O2
  * removes free(calloc(1, n)) otherwise). Modes:
@@ -20,6 +20,14 @@
  *               calls pthread_exit; the worker prints "worker done"
  *   forkmainexit  forks; the child does "mainexit 200"; the parent prints
  *               the child's status ("child status N") and returns 0
+ *   msgs N      N messages (at most MSGS_MAX), each counted with
+ *               kalloc_messages(1) once handled: msg_body(200) held while
+ *               the message is handled, msg_meta(48) freed at once (a
+ *               temporary allocation), msg_keep(1000) kept to the end (the
+ *               live heap grows by 1000 bytes a message). Per message: 3
+ *               calls, 1248 bytes, 1 temporary. The first half runs
+ *               without a pause, the second half naps 1 ms a message, so
+ *               that messages are not proportional to time.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -58,6 +66,9 @@ void *leaker(size_t n);
 void *grower(size_t n);
 void *tmp_c(size_t n);
 void *regrow(void *p, size_t n);
+void *msg_body(size_t n);
+void *msg_meta(size_t n);
+void *msg_keep(size_t n);
 
 SITE void *big_a(size_t n)
 {
@@ -109,6 +120,32 @@ SITE void *regrow(void *p, size_t n)
 
 	ESCAPE(q);
 	return q;
+}
+
+SITE void *msg_body(size_t n)
+{
+	void *p = malloc(n);
+
+	ESCAPE(p);
+	memset(p, 5, n);
+	return p;
+}
+
+SITE void *msg_meta(size_t n)
+{
+	void *p = calloc(1, n);
+
+	ESCAPE(p);
+	return p;
+}
+
+SITE void *msg_keep(size_t n)
+{
+	void *p = malloc(n);
+
+	ESCAPE(p);
+	memset(p, 6, n);
+	return p;
 }
 
 static void *volatile sink;
@@ -180,6 +217,29 @@ static SITE int mode_grow(double secs)
 			break;
 	}
 	free(keep);
+	return 0;
+}
+
+#define MSGS_MAX 100000
+
+static SITE int mode_msgs(long n)
+{
+	static void *keep[MSGS_MAX];
+	long i;
+
+	if (n < 1 || n > MSGS_MAX)
+		return 2;
+	for (i = 0; i < n; i++) {
+		void *body = msg_body(200);
+
+		free(msg_meta(48)); /* nothing allocated in between: temporary */
+		keep[i] = msg_keep(1000);
+		ESCAPE(keep[i]);
+		free(body);         /* msg_meta and msg_keep came in between */
+		kalloc_messages(1);
+		if (i >= n / 2)
+			nap_ms(1);
+	}
 	return 0;
 }
 
@@ -284,6 +344,8 @@ int main(int argc, char **argv)
 		return mode_mainexit(atol(argv[2]));
 	if (argc >= 2 && strcmp(argv[1], "forkmainexit") == 0)
 		return mode_forkmainexit();
-	fprintf(stderr, "usage: memtime none|ht|rfr|grow SECS|term|ownterm|mainexit MS|forkmainexit\n");
+	if (argc >= 3 && strcmp(argv[1], "msgs") == 0)
+		return mode_msgs(atol(argv[2]));
+	fprintf(stderr, "usage: memtime none|ht|rfr|grow SECS|term|ownterm|mainexit MS|forkmainexit|msgs N\n");
 	return 2;
 }

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # services.sh: long-running programs. KALLOC_INTERVAL and KSAMP_INTERVAL
 # numbered snapshots that pprof opens, KALLOC_KEEP/KSAMP_KEEP, kprof top
-# --diff between two snapshots, files on SIGTERM/SIGINT with the exit
-# status unchanged, a program's own SIGTERM handler kept, and bad values.
+# --diff and kprof diff between two snapshots, files on SIGTERM, SIGINT
+# and SIGHUP under each library and both, the program still killed by the
+# signal, a program's own SIGTERM handler kept, and bad values.
 set -u
 . "${top_srcdir:-.}/tests/tap.sh"
 . "$top_srcdir/tests/kalloc/lib.sh"
@@ -42,6 +43,25 @@ else
 	diag "$(cat "$T/diff.txt")"
 fi
 
+# The same two snapshots as a differential flame graph, one command.
+# kprof(1): colours come from the change of each frame's self share, red
+# grew, blue shrank, the strongest colour for the largest change. grower
+# kept 1000 bytes a ms in between; big_a held the same 100000 bytes in
+# both, a smaller share of the new total.
+"$KPROF_BIN" diff "$T/g.1.heap.pb.gz" "$T/g.4.heap.pb.gz" -o "$T/diff.svg" 2>"$T/diff.err"
+is "$?" 0 "kprof diff between two snapshots"
+check "kprof diff: live bytes compared (inuse_space, the heap profile's default)" \
+	grep -q 'id="subtitle".*g\.1\.heap\.pb\.gz .* g\.4\.heap\.pb\.gz .* inuse_space: base ' "$T/diff.svg"
+# frame_fill NAME, frame_self NAME: the fill ("R,G,B") of the frame called
+# NAME, and the change of its self share given by its tooltip ("+6.38").
+frame_fill() { sed -n "s/^<g><title>$1&#10;.*fill=\"rgb(\([0-9,]*\))\".*/\1/p" "$T/diff.svg" | head -n 1; }
+frame_self() { sed -n "s/^<g><title>$1&#10;.*, self \([-+][0-9.]*\)%<.*/\1/p" "$T/diff.svg" | head -n 1; }
+is "$(frame_fill grower)" 255,90,90 "kprof diff: the site that grew (grower) is drawn in the strongest red"
+gs=$(frame_self grower)
+check "kprof diff: its tooltip gives a positive change of share (${gs:-none}%)" \
+	awk -v d="${gs:-0}" 'BEGIN { exit !(d + 0 > 0) }'
+is "$(frame_fill big_a)" 90,90,255 "kprof diff: the site that did not grow (big_a) is not marked as growth (blue)"
+
 # KEEP. Each program runs until its fourth snapshot is there, however
 # slow the machine (a snapshot symbolizes and writes five files: under
 # load a fixed run time gave fewer than three), then is stopped.
@@ -65,40 +85,35 @@ is "$(ls "$T"/k.[0-9]*.stats.json | wc -l)" 2 "KALLOC_KEEP=2 keeps two of each f
 is "$(ls "$T"/kc.[0-9]*.pb.gz | wc -l)" 2 "KSAMP_KEEP=2 keeps two CPU profiles"
 check "the newest are kept" test -s "$(ls "$T"/k.[0-9]*.heap.pb.gz | sort -t. -k2 -n | tail -n 1)"
 
-# Termination signals: files written, the signal's exit status kept.
-# term_run NAME SIGNAL LD_PRELOAD [mode]: runs memtime, waits for "ready",
-# sends SIGNAL, prints the exit status. A background job of a script
-# starts with SIGINT ignored (and the libraries leave ignored signals
-# alone): env --default-signal gives the program the default disposition.
+# Termination signals at their default disposition, under each library
+# and both: the final files are written and the program is still killed
+# by the signal, as without the libraries. termwait (termwait.c) runs
+# memtime term, waits for its "ready", sends the signal and prints
+# waitpid's answer, "signal N" or "exit N": a shell's $? of 128+N would
+# not tell a re-raised signal from exit(128+N).
+TW=$KC/termwait
+need_built "$TW"
+# term_run NAME SIGNO LD_PRELOAD [mode]: how memtime ended.
 term_run() {
-	rm -f "$T/ready.$1"
-	env --default-signal=INT KALLOC_OUT="$T/$1" KALLOC_QUIET=1 KSAMP_OUT="$T/$1.cpu.pb.gz" LD_PRELOAD="$3" "$M" "${4:-term}" >"$T/ready.$1" 2>"$T/$1.err" &
-	pid=$!
-	i=0
-	while ! grep -q ready "$T/ready.$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.3
-	kill -"$2" $pid
-	# a watchdog: a program that survives its signal is a failure, not a hang
-	(sleep 30; kill -KILL $pid 2>/dev/null) >/dev/null 2>&1 &
-	wd=$!
-	wait $pid
-	rc=$?
-	kill $wd 2>/dev/null
-	echo $rc
+	"$TW" "$2" env KALLOC_OUT="$T/$1" KALLOC_QUIET=1 KSAMP_OUT="$T/$1.cpu.pb.gz" LD_PRELOAD="$3" \
+		"$M" "${4:-term}" 2>"$T/$1.err"
 }
-is "$(term_run t1 TERM "$KPROF_LIBKALLOC")" 143 "libkalloc: SIGTERM still ends the program with status 143"
-check "libkalloc: files written on SIGTERM" test -s "$T/t1.heap.pb.gz" -a -s "$T/t1.leaks.json" -a -s "$T/t1.timeline.json"
-check "libkalloc: the leak is reported" grep -q '"bytes":300' "$T/t1.leaks.json"
-is "$(term_run t2 INT "$KPROF_LIBKSAMP")" 130 "libksamp: SIGINT still ends the program with status 130"
-check "libksamp: profile written on SIGINT" test -s "$T/t2.cpu.pb.gz"
-HOME=$T "$PPROF" -top "$T/t2.cpu.pb.gz" >/dev/null 2>&1
-is "$?" 0 "pprof opens it"
-is "$(term_run t3 TERM "$KPROF_LIBKALLOC $KPROF_LIBKSAMP")" 143 "both libraries: SIGTERM status 143"
-check "both libraries: both write their files" test -s "$T/t3.heap.pb.gz" -a -s "$T/t3.cpu.pb.gz"
-is "$(term_run t4 TERM "$KPROF_LIBKALLOC $KPROF_LIBKSAMP" ownterm)" 7 "a program's own SIGTERM handler is kept (exit 7)"
-check "its exit path writes the files" test -s "$T/t4.heap.pb.gz" -a -s "$T/t4.cpu.pb.gz"
-is "$(term_run t5 HUP "$KPROF_LIBKSAMP")" 129 "libksamp: SIGHUP status 129"
-check "libksamp: profile written on SIGHUP" test -s "$T/t5.cpu.pb.gz"
+for s in TERM:15 INT:2 HUP:1; do
+	sig=${s%:*} n=${s#*:}
+	is "$(term_run "p$sig" "$n" "")" "signal $n" "without a library: SIG$sig kills memtime (signal $n)"
+	is "$(term_run "k$sig" "$n" "$KPROF_LIBKALLOC")" "signal $n" "libkalloc: SIG$sig still kills the program"
+	check "libkalloc: files written on SIG$sig" test -s "$T/k$sig.heap.pb.gz" -a -s "$T/k$sig.leaks.json" \
+		-a -s "$T/k$sig.stats.json" -a -s "$T/k$sig.timeline.json"
+	check "libkalloc: SIG$sig: the leak is reported" grep -q '"bytes":300' "$T/k$sig.leaks.json"
+	is "$(term_run "s$sig" "$n" "$KPROF_LIBKSAMP")" "signal $n" "libksamp: SIG$sig still kills the program"
+	check "libksamp: profile written on SIG$sig" test -s "$T/s$sig.cpu.pb.gz"
+	HOME=$T "$PPROF" -top "$T/s$sig.cpu.pb.gz" >/dev/null 2>&1
+	is "$?" 0 "libksamp: SIG$sig: pprof opens the profile"
+	is "$(term_run "b$sig" "$n" "$KPROF_LIBKALLOC $KPROF_LIBKSAMP")" "signal $n" "both libraries: SIG$sig still kills the program"
+	check "both libraries: SIG$sig: both write their files" test -s "$T/b$sig.heap.pb.gz" -a -s "$T/b$sig.cpu.pb.gz"
+done
+is "$(term_run own 15 "$KPROF_LIBKALLOC $KPROF_LIBKSAMP" ownterm)" "exit 7" "a program's own SIGTERM handler is kept (exit 7)"
+check "its exit path writes the files" test -s "$T/own.heap.pb.gz" -a -s "$T/own.cpu.pb.gz"
 # An ignored signal stays ignored (a job started with & ignores SIGINT).
 env KALLOC_OUT="$T/i" KALLOC_QUIET=1 KSAMP_OUT="$T/i.pb.gz" LD_PRELOAD="$KPROF_LIBKALLOC $KPROF_LIBKSAMP" \
 	"$M" term >"$T/ready.i" 2>/dev/null &
