@@ -13,10 +13,7 @@
 set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/symbolize/lib.sh"
-if [ ! -f "$KPROF_LIBKALLOC" ]; then
-	echo "1..0 # SKIP libkalloc.so not built ($KPROF_LIBKALLOC)"
-	exit 0
-fi
+need_built "$KPROF_LIBKALLOC"
 for tool in addr2line readelf; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "1..0 # SKIP $tool (binutils) not installed"

@@ -12,10 +12,7 @@
 set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/symbolize/lib.sh"
-if [ ! -f "$KPROF_LIBKSAMP" ]; then
-	echo "1..0 # SKIP libksamp.so not built ($KPROF_LIBKSAMP)"
-	exit 0
-fi
+need_built "$KPROF_LIBKSAMP"
 for tool in addr2line readelf; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "1..0 # SKIP $tool (binutils) not installed"
