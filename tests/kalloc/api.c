@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	n3 = kalloc_snapshot();
 	tap_is_int(n3, 3, "third snapshot is number 3");
 	tap_ok(strstr(slurp(prefix, 3, "stats.json"), "{\"name\":\"main\",\"messages\":5,") != NULL,
-	       "kalloc_messages(5) counted in the phase it ended (main)");
+	       "kalloc_messages(5) counted in the phase that was open (main)");
 	tap_ok(strstr(slurp(prefix, 3, "stats.json"), "{\"name\":\"after\",\"messages\":0,") != NULL,
 	       "kalloc_phase(\"after\") started a phase of that name");
 	{
