@@ -66,7 +66,7 @@ void kan_gh_command(FILE *f, const char *cmd, const char *file, int64_t line, co
 	putc('\n', f);
 }
 
-static int kan__srcroot_push(struct kan_srcroots *r, const char *dir)
+static int srcroot_push(struct kan_srcroots *r, const char *dir)
 {
 	size_t n = strlen(dir);
 	char **d;
@@ -93,10 +93,10 @@ int kan_srcroots_add(struct kan_srcroots *r, const char *dir)
 	if (!dir || dir[0] != '/')
 		return kan_die("--source-root '%s': want an absolute directory (the one the build used)",
 			       dir ? dir : "");
-	if (kan__srcroot_push(r, dir))
+	if (srcroot_push(r, dir))
 		return 2;
 	r->ngiven++;
-	if (realpath(dir, real) && kan__srcroot_push(r, real))
+	if (realpath(dir, real) && srcroot_push(r, real))
 		return 2;
 	return 0;
 }
@@ -120,7 +120,7 @@ void kan_srcroots_free(struct kan_srcroots *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static const char *kan__under(const struct kan_srcroots *r, const char *file)
+static const char *under(const struct kan_srcroots *r, const char *file)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		size_t n = strlen(r->dir[i]);
@@ -135,13 +135,13 @@ static const char *kan__under(const struct kan_srcroots *r, const char *file)
 
 /* realpath(base/file) into buf when that exists and lies under a root:
  * the part under it (moved to the start of buf). */
-static const char *kan__resolve(const struct kan_srcroots *r, const char *base, const char *file, char *buf)
+static const char *resolve(const struct kan_srcroots *r, const char *base, const char *file, char *buf)
 {
 	char path[PATH_MAX * 2], real[PATH_MAX];
 	const char *rel;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", base, file) >= sizeof(path) || !realpath(path, real) ||
-	    !(rel = kan__under(r, real)) || strlen(rel) >= KAN_PATH_BUF)
+	    !(rel = under(r, real)) || strlen(rel) >= KAN_PATH_BUF)
 		return NULL;
 	memcpy(buf, rel, strlen(rel) + 1);
 	return buf;
@@ -155,7 +155,7 @@ const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file, cha
 	if (!file || !*file)
 		return NULL;
 	if (file[0] == '/')
-		return kan__under(r, file);
+		return under(r, file);
 	while (file[0] == '.' && file[1] == '/')
 		file += 2;
 	if (!*file)
@@ -173,9 +173,9 @@ const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file, cha
 		}
 	}
 	for (size_t i = 0; i < r->n; i++)
-		if ((rel = kan__resolve(r, r->dir[i], file, buf)))
+		if ((rel = resolve(r, r->dir[i], file, buf)))
 			return rel;
-	if (getcwd(cwd, sizeof(cwd)) && (rel = kan__resolve(r, cwd, file, buf)))
+	if (getcwd(cwd, sizeof(cwd)) && (rel = resolve(r, cwd, file, buf)))
 		return rel;
 	return NULL;
 }

@@ -34,7 +34,7 @@
 
 /* Metrics that decide by default: the ones a change is judged on. Tail
  * maxima are reported with --metrics all but are too noisy to gate on. */
-static const char *const kan__gate_metrics[] = {
+static const char *const gate_metrics[] = {
 	"throughput_msgs_per_sec", "latency_p50_ns", "latency_p99_ns",
 	"allocs_per_msg", "bytes_per_msg", "peak_rss_bytes", NULL
 };
@@ -56,7 +56,7 @@ struct kan__cmpopts {
 	struct kan_srcroots *roots; /* CI formats: file names relative to these */
 };
 
-int kan__parse_fraction(const char *s, double *out)
+int kan_parse_fraction(const char *s, double *out)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -75,7 +75,7 @@ int kan__parse_fraction(const char *s, double *out)
 	return 0;
 }
 
-static int kan__want_metric(const struct kan__cmpopts *o, const char *m)
+static int want_metric(const struct kan__cmpopts *o, const char *m)
 {
 	if (o->all)
 		return 1;
@@ -85,13 +85,13 @@ static int kan__want_metric(const struct kan__cmpopts *o, const char *m)
 				return 1;
 		return 0;
 	}
-	for (size_t i = 0; kan__gate_metrics[i]; i++)
-		if (!strcmp(kan__gate_metrics[i], m))
+	for (size_t i = 0; gate_metrics[i]; i++)
+		if (!strcmp(gate_metrics[i], m))
 			return 1;
 	return 0;
 }
 
-static char *kan__artifact(const struct kan_run *r, const char *rel)
+static char *artifact(const struct kan_run *r, const char *rel)
 {
 	char *p;
 
@@ -109,7 +109,7 @@ static char *kan__artifact(const struct kan_run *r, const char *rel)
 }
 
 /* Run `kprof diff BASE NEW -o OUT` as a child of this very binary, quietly. */
-static int kan__flame_diff(const char *a, const char *b, const char *out)
+static int flame_diff(const char *a, const char *b, const char *out)
 {
 	pid_t pid = fork();
 	int st;
@@ -131,7 +131,7 @@ static int kan__flame_diff(const char *a, const char *b, const char *out)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
-static void kan__slug(const char *s, char *out, size_t len)
+static void slugify(const char *s, char *out, size_t len)
 {
 	size_t j = 0;
 
@@ -146,7 +146,7 @@ static void kan__slug(const char *s, char *out, size_t len)
 	out[j] = 0;
 }
 
-static const char *kan__short_commit(const char *c, char *buf)
+static const char *short_commit(const char *c, char *buf)
 {
 	if (!c || !*c)
 		return "unknown";
@@ -154,7 +154,7 @@ static const char *kan__short_commit(const char *c, char *buf)
 	return buf;
 }
 
-static void kan__change_text(double ch, char *buf, size_t len)
+static void change_text(double ch, char *buf, size_t len)
 {
 	if (isinf(ch))
 		snprintf(buf, len, "%s", ch > 0 ? "+inf" : "-inf");
@@ -162,7 +162,7 @@ static void kan__change_text(double ch, char *buf, size_t len)
 		snprintf(buf, len, "%+.1f%%", ch * 100);
 }
 
-static void kan__p_text(const struct kan__row *r, char *buf, size_t len)
+static void p_text(const struct kan__row *r, char *buf, size_t len)
 {
 	if (r->c.method == KAN_METHOD_THRESHOLD)
 		snprintf(buf, len, "-");
@@ -172,7 +172,7 @@ static void kan__p_text(const struct kan__row *r, char *buf, size_t len)
 		snprintf(buf, len, "%.4f", r->c.p);
 }
 
-static const char *kan__method_short(enum kan_method m)
+static const char *method_short(enum kan_method m)
 {
 	switch (m) {
 	case KAN_METHOD_EXACT: return "exact U";
@@ -187,29 +187,29 @@ struct kan__summary {
 };
 
 /* Host descriptions differ (both known): timings are not comparable as such. */
-static int kan__hosts_differ(const struct kan_run *a, const struct kan_run *b)
+static int hosts_differ(const struct kan_run *a, const struct kan_run *b)
 {
 	return a->host && b->host && strcmp(a->host, b->host);
 }
 
-static void kan__print_text(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
-			    const struct kan_run *cur, struct kan__row *rows, size_t nrows,
-			    const struct kan__summary *s, char **only_base, size_t nob, char **only_new,
-			    size_t non)
+static void print_text(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
+		       const struct kan_run *cur, struct kan__row *rows, size_t nrows,
+		       const struct kan__summary *s, char **only_base, size_t nob, char **only_new,
+		       size_t non)
 {
 	char c1[16], c2[16];
 	const struct kan_bench *last = NULL;
 	int threshold_note = 0;
 
 	fprintf(f, "kprof compare: base %s (commit %s%s%s)\n", base->path,
-		kan__short_commit(base->git_commit, c1), base->timestamp ? ", " : "",
+		short_commit(base->git_commit, c1), base->timestamp ? ", " : "",
 		base->timestamp ? base->timestamp : "");
 	fprintf(f, "               new  %s (commit %s%s%s)\n", cur->path,
-		kan__short_commit(cur->git_commit, c2), cur->timestamp ? ", " : "",
+		short_commit(cur->git_commit, c2), cur->timestamp ? ", " : "",
 		cur->timestamp ? cur->timestamp : "");
 	fprintf(f, "test: Mann-Whitney U, two-sided, alpha %g; effect threshold %g%% on the change of medians\n",
 		o->alpha, o->threshold * 100);
-	if (kan__hosts_differ(base, cur))
+	if (hosts_differ(base, cur))
 		fprintf(f, "warning: different hosts (%s / %s): timing differences may be the machines'\n",
 			base->host, cur->host);
 	fputc('\n', f);
@@ -221,12 +221,12 @@ static void kan__print_text(FILE *f, const struct kan__cmpopts *o, const struct 
 			fprintf(f, "%s\n", r->cur->label);
 			last = r->cur;
 		}
-		kan__change_text(r->c.change, ch, sizeof(ch));
-		kan__p_text(r, p, sizeof(p));
+		change_text(r->c.change, ch, sizeof(ch));
+		p_text(r, p, sizeof(p));
 		fprintf(f, "  %-24s %14s -> %-14s %8s  p=%-8s %-9s n=%zu/%zu  %s%s\n", r->metric,
 			kan_metric_fmt(r->metric, r->c.base_median, bv, sizeof(bv)),
 			kan_metric_fmt(r->metric, r->c.new_median, nv, sizeof(nv)), ch, p,
-			kan__method_short(r->c.method), r->nb, r->nn,
+			method_short(r->c.method), r->nb, r->nn,
 			r->c.verdict == KAN_REGRESSED ? "REGRESSED" : kan_stats_verdict_name(r->c.verdict),
 			r->c.verdict == KAN_NOISE ? " (beyond threshold, not significant)" : "");
 		if (r->diff_svg)
@@ -262,38 +262,38 @@ static void kan__print_text(FILE *f, const struct kan__cmpopts *o, const struct 
 
 /* Markdown links are relative to the file written with -o when the graph
  * lies below it (the uploaded CI artifact keeps working). */
-static const char *kan__md_base;
+static const char *md_base;
 
-static const char *kan__link_path(const char *p)
+static const char *link_path(const char *p)
 {
-	size_t n = kan__md_base ? strlen(kan__md_base) : 0;
+	size_t n = md_base ? strlen(md_base) : 0;
 
-	if (n && !strncmp(p, kan__md_base, n) && p[n] == '/')
+	if (n && !strncmp(p, md_base, n) && p[n] == '/')
 		return p + n + 1;
 	return p;
 }
 
-static void kan__md_row(FILE *f, const struct kan__row *r)
+static void md_row(FILE *f, const struct kan__row *r)
 {
 	char bv[48], nv[48], ch[24], p[24];
 	static const char *const icon[] = { "unchanged", ":rocket: improved", ":x: **regressed**", "noise" };
 
-	kan__change_text(r->c.change, ch, sizeof(ch));
-	kan__p_text(r, p, sizeof(p));
+	change_text(r->c.change, ch, sizeof(ch));
+	p_text(r, p, sizeof(p));
 	fprintf(f, "| %s | `%s` | %s | %s | %s | %s | %s (%zu/%zu) | %s",
 		r->cur->label, r->metric,
 		kan_metric_fmt(r->metric, r->c.base_median, bv, sizeof(bv)),
 		kan_metric_fmt(r->metric, r->c.new_median, nv, sizeof(nv)), ch, p,
-		kan__method_short(r->c.method), r->nb, r->nn, icon[r->c.verdict]);
+		method_short(r->c.method), r->nb, r->nn, icon[r->c.verdict]);
 	if (r->diff_svg)
-		fprintf(f, " ([flame diff](%s))", kan__link_path(r->diff_svg));
+		fprintf(f, " ([flame diff](%s))", link_path(r->diff_svg));
 	fprintf(f, " |\n");
 }
 
-static void kan__print_md(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
-			  const struct kan_run *cur, struct kan__row *rows, size_t nrows,
-			  const struct kan__summary *s, char **only_base, size_t nob, char **only_new,
-			  size_t non)
+static void print_md(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
+		     const struct kan_run *cur, struct kan__row *rows, size_t nrows,
+		     const struct kan__summary *s, char **only_base, size_t nob, char **only_new,
+		     size_t non)
 {
 	char c1[16], c2[16];
 	size_t changed = 0, quiet = 0;
@@ -304,11 +304,11 @@ static void kan__print_md(FILE *f, const struct kan__cmpopts *o, const struct ka
 		fprintf(f, "### :white_check_mark: kprof compare: no regression\n\n");
 	fprintf(f, "Base `%s` → new `%s`. Mann-Whitney U (two-sided, α = %g) and a %g%% threshold on the change of medians; "
 		"a row is flagged only when both agree.\n\n",
-		kan__short_commit(base->git_commit, c1), kan__short_commit(cur->git_commit, c2), o->alpha,
+		short_commit(base->git_commit, c1), short_commit(cur->git_commit, c2), o->alpha,
 		o->threshold * 100);
 	fprintf(f, "%zu regressed, %zu improved, %zu unchanged, %zu beyond threshold but not significant.\n\n",
 		s->regressed, s->improved, s->same, s->noise);
-	if (kan__hosts_differ(base, cur))
+	if (hosts_differ(base, cur))
 		fprintf(f, "> **Note:** the runs come from different hosts (`%s` / `%s`); timing differences may be the machines'.\n\n",
 			base->host, cur->host);
 	for (size_t i = 0; i < nrows; i++)
@@ -321,7 +321,7 @@ static void kan__print_md(FILE *f, const struct kan__cmpopts *o, const struct ka
 		fprintf(f, "|---|---|---:|---:|---:|---:|---|---|\n");
 		for (size_t i = 0; i < nrows; i++)
 			if (rows[i].c.verdict != KAN_SAME)
-				kan__md_row(f, &rows[i]);
+				md_row(f, &rows[i]);
 		fprintf(f, "\n");
 	}
 	if (quiet) {
@@ -330,7 +330,7 @@ static void kan__print_md(FILE *f, const struct kan__cmpopts *o, const struct ka
 		fprintf(f, "|---|---|---:|---:|---:|---:|---|---|\n");
 		for (size_t i = 0; i < nrows; i++)
 			if (rows[i].c.verdict == KAN_SAME)
-				kan__md_row(f, &rows[i]);
+				md_row(f, &rows[i]);
 		fprintf(f, "\n</details>\n\n");
 	}
 	{
@@ -353,7 +353,7 @@ static void kan__print_md(FILE *f, const struct kan__cmpopts *o, const struct ka
 		fprintf(f, "- only in new: %s\n", only_new[i]);
 }
 
-static void kan__run_json(struct ku_json_writer *w, const char *key, const struct kan_run *r)
+static void run_json(struct ku_json_writer *w, const char *key, const struct kan_run *r)
 {
 	ku_json_key(w, key);
 	ku_json_object_begin(w);
@@ -364,10 +364,10 @@ static void kan__run_json(struct ku_json_writer *w, const char *key, const struc
 	ku_json_object_end(w);
 }
 
-static int kan__print_json(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
-			   const struct kan_run *cur, struct kan__row *rows, size_t nrows,
-			   const struct kan__summary *s, char **only_base, size_t nob, char **only_new,
-			   size_t non)
+static int print_json(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
+		      const struct kan_run *cur, struct kan__row *rows, size_t nrows,
+		      const struct kan__summary *s, char **only_base, size_t nob, char **only_new,
+		      size_t non)
 {
 	struct ku_json_writer w;
 	int rc;
@@ -375,9 +375,9 @@ static int kan__print_json(FILE *f, const struct kan__cmpopts *o, const struct k
 	ku_json_writer_init(&w, KU_JSON_PRETTY);
 	ku_json_object_begin(&w);
 	ku_json_kv_string(&w, "schema", "kprof-compare/1");
-	kan__run_json(&w, "base", base);
-	kan__run_json(&w, "new", cur);
-	ku_json_kv_bool(&w, "same_host", !kan__hosts_differ(base, cur));
+	run_json(&w, "base", base);
+	run_json(&w, "new", cur);
+	ku_json_kv_bool(&w, "same_host", !hosts_differ(base, cur));
 	ku_json_kv_string(&w, "test", "mann-whitney-u-two-sided");
 	ku_json_kv_double(&w, "alpha", o->alpha);
 	ku_json_kv_double(&w, "threshold", o->threshold);
@@ -438,7 +438,7 @@ static int kan__print_json(FILE *f, const struct kan__cmpopts *o, const struct k
 
 /* ---- CI formats: SARIF, JUnit XML, GitHub workflow commands ------------- */
 
-static const struct kan_sarif_rule kan__regression_rule = {
+static const struct kan_sarif_rule regression_rule = {
 	"kprof/regression", "BenchmarkRegression", "Benchmark metric regressed",
 	"A benchmark metric got worse between the base and the new run: the Mann-Whitney U test on the "
 	"repetitions is significant at alpha and the change of medians exceeds the threshold (or, with too few "
@@ -451,21 +451,21 @@ static const struct kan_sarif_rule kan__regression_rule = {
 
 /* "pub/memory size=100 batch=1 clients=1: throughput_msgs_per_sec regressed
  * by -8.7% (1M msg/s -> 914k msg/s; exact U, p=<0.0001, n=10/10: why)" */
-static void kan__row_text(FILE *f, const struct kan__row *r)
+static void row_text(FILE *f, const struct kan__row *r)
 {
 	static const char *const verb[] = { "unchanged,", "improved by", "regressed by", "changed by" };
 	char bv[48], nv[48], ch[24], p[24];
 
-	kan__change_text(r->c.change, ch, sizeof(ch));
-	kan__p_text(r, p, sizeof(p));
+	change_text(r->c.change, ch, sizeof(ch));
+	p_text(r, p, sizeof(p));
 	fprintf(f, "%s: %s %s %s%s (%s -> %s; %s, p=%s, n=%zu/%zu: %s)", r->cur->label, r->metric, verb[r->c.verdict],
 		ch, r->c.verdict == KAN_NOISE ? ", not significant" : "",
 		kan_metric_fmt(r->metric, r->c.base_median, bv, sizeof(bv)),
-		kan_metric_fmt(r->metric, r->c.new_median, nv, sizeof(nv)), kan__method_short(r->c.method), p, r->nb,
+		kan_metric_fmt(r->metric, r->c.new_median, nv, sizeof(nv)), method_short(r->c.method), p, r->nb,
 		r->nn, r->c.why);
 }
 
-static char *kan__row_string(const struct kan__row *r, const char *more)
+static char *row_string(const struct kan__row *r, const char *more)
 {
 	char *s = NULL;
 	size_t n;
@@ -473,17 +473,17 @@ static char *kan__row_string(const struct kan__row *r, const char *more)
 
 	if (!m)
 		return NULL;
-	kan__row_text(m, r);
+	row_text(m, r);
 	if (r->diff_svg)
-		fprintf(m, "; differential flame graph: %s", kan__link_path(r->diff_svg));
+		fprintf(m, "; differential flame graph: %s", link_path(r->diff_svg));
 	if (more)
 		fputs(more, m);
 	return fclose(m) ? NULL : s;
 }
 
-static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
-			    const struct kan_run *cur, struct kan__row *rows, size_t nrows,
-			    const struct kan__summary *s)
+static int print_sarif(FILE *f, const struct kan__cmpopts *o, const struct kan_run *base,
+		       const struct kan_run *cur, struct kan__row *rows, size_t nrows,
+		       const struct kan__summary *s)
 {
 	struct ku_json_writer w;
 	char *abs = realpath(cur->path, NULL), rb[KAN_PATH_BUF];
@@ -492,7 +492,7 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 	int rc;
 
 	ku_json_writer_init(&w, KU_JSON_PRETTY);
-	kan_sarif_begin(&w, &kan__regression_rule, 1, o->roots);
+	kan_sarif_begin(&w, &regression_rule, 1, o->roots);
 	for (size_t i = 0; i < nrows; i++) {
 		const struct kan__row *r = &rows[i];
 		char *msg, fp[20];
@@ -500,10 +500,10 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 		if (r->c.verdict != KAN_REGRESSED)
 			continue;
 		ku_json_object_begin(&w);
-		ku_json_kv_string(&w, "ruleId", kan__regression_rule.id);
+		ku_json_kv_string(&w, "ruleId", regression_rule.id);
 		ku_json_kv_int(&w, "ruleIndex", 0);
 		ku_json_kv_string(&w, "level", "error");
-		msg = kan__row_string(r, ".");
+		msg = row_string(r, ".");
 		kan_sarif_message(&w, "message", msg ? msg : r->metric);
 		free(msg);
 		/* A regression has no source line: the location is the suite file
@@ -530,7 +530,7 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 		ku_json_kv_string(&w, "kprofBenchmarkMetric/v1", fp);
 		ku_json_object_end(&w);
 		if (r->diff_svg) {
-			char *uri = kan_uri(kan__link_path(r->diff_svg));
+			char *uri = kan_uri(link_path(r->diff_svg));
 
 			ku_json_key(&w, "attachments");
 			ku_json_array_begin(&w);
@@ -562,7 +562,7 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 		ku_json_kv_uint(&w, "n_base", r->nb);
 		ku_json_kv_uint(&w, "n_new", r->nn);
 		if (r->diff_svg)
-			ku_json_kv_string(&w, "flame_diff", kan__link_path(r->diff_svg));
+			ku_json_kv_string(&w, "flame_diff", link_path(r->diff_svg));
 		ku_json_object_end(&w);
 		ku_json_object_end(&w);
 	}
@@ -594,7 +594,7 @@ static int kan__print_sarif(FILE *f, const struct kan__cmpopts *o, const struct 
 	return rc;
 }
 
-static void kan__junit_skipped(FILE *f, const char *label, const char *why)
+static void junit_skipped(FILE *f, const char *label, const char *why)
 {
 	fputs("  <testsuite name=\"", f);
 	kan_xml_attr(f, label);
@@ -606,8 +606,8 @@ static void kan__junit_skipped(FILE *f, const char *label, const char *why)
 
 /* A test suite per benchmark, a test case per metric (a regression is a
  * failure); benchmarks on one side only are skipped test cases. */
-static void kan__print_junit(FILE *f, struct kan__row *rows, size_t nrows, const struct kan__summary *s,
-			     char **only_base, size_t nob, char **only_new, size_t non)
+static void print_junit(FILE *f, struct kan__row *rows, size_t nrows, const struct kan__summary *s,
+			char **only_base, size_t nob, char **only_new, size_t non)
 {
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
 	fprintf(f, "<testsuites name=\"kprof compare\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n",
@@ -622,7 +622,7 @@ static void kan__print_junit(FILE *f, struct kan__row *rows, size_t nrows, const
 		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"0\">\n", j - i, fails);
 		for (size_t k = i; k < j; k++) {
 			const struct kan__row *r = &rows[k];
-			char *text = kan__row_string(r, NULL);
+			char *text = row_string(r, NULL);
 
 			fputs("    <testcase classname=\"", f);
 			kan_xml_attr(f, r->cur->label);
@@ -647,15 +647,15 @@ static void kan__print_junit(FILE *f, struct kan__row *rows, size_t nrows, const
 		i = j;
 	}
 	for (size_t i = 0; i < nob; i++)
-		kan__junit_skipped(f, only_base[i], "only in the base run");
+		junit_skipped(f, only_base[i], "only in the base run");
 	for (size_t i = 0; i < non; i++)
-		kan__junit_skipped(f, only_new[i], "only in the new run: nothing to compare with");
+		junit_skipped(f, only_new[i], "only in the new run: nothing to compare with");
 	fputs("</testsuites>\n", f);
 }
 
 /* One ::error annotation per regression (no file: a benchmark has no
  * source line), titled with the benchmark and metric. */
-static void kan__print_github(FILE *f, struct kan__row *rows, size_t nrows)
+static void print_github(FILE *f, struct kan__row *rows, size_t nrows)
 {
 	for (size_t i = 0; i < nrows; i++) {
 		char *title = NULL, *msg;
@@ -669,14 +669,14 @@ static void kan__print_github(FILE *f, struct kan__row *rows, size_t nrows)
 			if (fclose(m))
 				title = NULL;
 		}
-		msg = kan__row_string(&rows[i], NULL);
+		msg = row_string(&rows[i], NULL);
 		kan_gh_command(f, "error", NULL, 0, title, msg ? msg : rows[i].metric);
 		free(title);
 		free(msg);
 	}
 }
 
-static int kan__usage(void)
+static int usage(void)
 {
 	return kan_die("usage: kprof compare BASE.json|--baseline-from DB [--branch B] [--host H] NEW.json "
 		       "[--threshold 5%%] [--alpha 0.05] [--format text|markdown|json|sarif|junit|github] "
@@ -703,7 +703,7 @@ int kan_cmd_compare(int argc, char **argv)
 		const char *a = argv[i];
 
 		if ((!strcmp(a, "--threshold") || !strcmp(a, "-t")) && i + 1 < argc) {
-			if (kan__parse_fraction(argv[++i], &o.threshold))
+			if (kan_parse_fraction(argv[++i], &o.threshold))
 				return kan_die("compare: bad --threshold '%s' (want e.g. 5%% or 0.05)", argv[i]);
 		} else if (!strcmp(a, "--alpha") && i + 1 < argc) {
 			if (kan_opt_double("compare", "--alpha", argv[++i], 0, 1, 1, &o.alpha))
@@ -738,11 +738,11 @@ int kan_cmd_compare(int argc, char **argv)
 			       "exit status: 0 no regression, 1 significant regression beyond threshold, 2 error\n");
 			return 0;
 		} else if (a[0] == '-' && a[1]) {
-			return kan__usage();
+			return usage();
 		} else if (npos < 2) {
 			pos[npos++] = a;
 		} else {
-			return kan__usage();
+			return usage();
 		}
 	}
 	if (from && npos == 1) {
@@ -750,7 +750,7 @@ int kan_cmd_compare(int argc, char **argv)
 		pos[1] = pos[0];
 		pos[0] = from;
 	} else if (npos != 2 || from || hf.branch || hf.host) {
-		return kan__usage();
+		return usage();
 	}
 	for (int i = 1; i + 1 < argc; i++)
 		if (!strcmp(argv[i], "--source-root") && kan_srcroots_add(&roots, argv[++i]))
@@ -802,7 +802,7 @@ int kan_cmd_compare(int argc, char **argv)
 			const struct kan_metric *mn = &nb->m[j], *mb = kan_bench_metric(bb, mn->name);
 			struct kan__row *r;
 
-			if (!mb || !mb->nreps || !mn->nreps || !kan__want_metric(&o, mn->name))
+			if (!mb || !mb->nreps || !mn->nreps || !want_metric(&o, mn->name))
 				continue;
 			rows = realloc(rows, (nrows + 1) * sizeof(*rows));
 			if (!rows) {
@@ -854,12 +854,12 @@ int kan_cmd_compare(int argc, char **argv)
 				}
 			if (done_before)
 				continue;
-			a = kan__artifact(base, r->base->cpu_profile);
-			b = kan__artifact(cur, r->cur->cpu_profile);
+			a = artifact(base, r->base->cpu_profile);
+			b = artifact(cur, r->cur->cpu_profile);
 			if (a && b) {
-				kan__slug(r->cur->label, slug, sizeof(slug));
+				slugify(r->cur->label, slug, sizeof(slug));
 				mkdir(dd, 0777);
-				if (asprintf(&svg, "%s/%s.diff.svg", dd, slug) >= 0 && !kan__flame_diff(a, b, svg))
+				if (asprintf(&svg, "%s/%s.diff.svg", dd, slug) >= 0 && !flame_diff(a, b, svg))
 					r->diff_svg = svg;
 				else {
 					fprintf(stderr, "kprof: compare: could not draw the differential flame graph %s\n",
@@ -882,7 +882,7 @@ int kan_cmd_compare(int argc, char **argv)
 			*slash = 0;
 		else if (mdbase)
 			mdbase[0] = 0; /* the current directory: relative paths stay */
-		kan__md_base = mdbase;
+		md_base = mdbase;
 	}
 	if (o.out && !(out = fopen(o.out, "w"))) {
 		out = stdout;
@@ -890,23 +890,23 @@ int kan_cmd_compare(int argc, char **argv)
 		goto done;
 	}
 	if (!strcmp(o.format, "json")) {
-		if (kan__print_json(out, &o, base, cur, rows, nrows, &s, only_base, nob, only_new, non)) {
+		if (print_json(out, &o, base, cur, rows, nrows, &s, only_base, nob, only_new, non)) {
 			kan_die("compare: JSON output failed");
 			goto done;
 		}
 	} else if (!strcmp(o.format, "markdown")) {
-		kan__print_md(out, &o, base, cur, rows, nrows, &s, only_base, nob, only_new, non);
+		print_md(out, &o, base, cur, rows, nrows, &s, only_base, nob, only_new, non);
 	} else if (!strcmp(o.format, "sarif")) {
-		if (kan__print_sarif(out, &o, base, cur, rows, nrows, &s)) {
+		if (print_sarif(out, &o, base, cur, rows, nrows, &s)) {
 			kan_die("compare: SARIF output failed");
 			goto done;
 		}
 	} else if (!strcmp(o.format, "junit")) {
-		kan__print_junit(out, rows, nrows, &s, only_base, nob, only_new, non);
+		print_junit(out, rows, nrows, &s, only_base, nob, only_new, non);
 	} else if (!strcmp(o.format, "github")) {
-		kan__print_github(out, rows, nrows);
+		print_github(out, rows, nrows);
 	} else {
-		kan__print_text(out, &o, base, cur, rows, nrows, &s, only_base, nob, only_new, non);
+		print_text(out, &o, base, cur, rows, nrows, &s, only_base, nob, only_new, non);
 	}
 	if (out != stdout && fclose(out)) {
 		out = stdout;
@@ -926,7 +926,7 @@ done:
 	free(o.metrics);
 	free(mdup);
 	free(mdbase);
-	kan__md_base = NULL;
+	md_base = NULL;
 	kan_run_free(base);
 	kan_run_free(cur);
 	kan_srcroots_free(&roots);

@@ -11,7 +11,7 @@
 
 #include "history.h"
 
-static int kan__nopg_open(const char *uri, enum kan_hmode mode, struct kan_hstore **out, char *err, size_t len)
+static int nopg_open(const char *uri, enum kan_hmode mode, struct kan_hstore **out, char *err, size_t len)
 {
 	(void)uri;
 	(void)mode;
@@ -23,5 +23,5 @@ static int kan__nopg_open(const char *uri, enum kan_hmode mode, struct kan_hstor
 
 const struct kan_hstore_ops kan__hpg_ops = {
 	.name = "PostgreSQL (not built)",
-	.open = kan__nopg_open,
+	.open = nopg_open,
 };

@@ -35,7 +35,7 @@ struct kan__pg {
 };
 
 /* Schema steps, as in history-sqlite.c: step i takes version i to i + 1. */
-static const char *const kan__pg_steps[] = {
+static const char *const pg_steps[] = {
 	"CREATE SCHEMA IF NOT EXISTS kprof;"
 	"CREATE TABLE kprof.meta(key text PRIMARY KEY, value text);"
 	"INSERT INTO kprof.meta(key, value) VALUES('kprof_history_schema', '1');"
@@ -66,16 +66,16 @@ static const char *const kan__pg_steps[] = {
 	"CREATE INDEX runs_by_branch ON kprof.runs(branch, id);"
 	"UPDATE kprof.meta SET value = '2' WHERE key = 'kprof_history_schema';",
 };
-_Static_assert(KU_ARRAY_SIZE(kan__pg_steps) == KAN_HIST_SCHEMA, "one schema step per version");
+_Static_assert(KU_ARRAY_SIZE(pg_steps) == KAN_HIST_SCHEMA, "one schema step per version");
 
-static void kan__pg_quiet(void *arg, const char *msg)
+static void pg_quiet(void *arg, const char *msg)
 {
 	(void)arg;
 	(void)msg; /* NOTICEs ("schema already exists, skipping") are not news */
 }
 
 /* "what: message" in err, from a result or else from the connection. */
-static int kan__pg_msg(PGconn *c, const PGresult *res, char *err, size_t len, const char *what)
+static int pg_msg(PGconn *c, const PGresult *res, char *err, size_t len, const char *what)
 {
 	const char *m = res ? PQresultErrorMessage(res) : NULL;
 	char line[400];
@@ -90,24 +90,24 @@ static int kan__pg_msg(PGconn *c, const PGresult *res, char *err, size_t len, co
 	return -EIO;
 }
 
-static int kan__pg_fail(struct kan__pg *s, const PGresult *res, const char *what)
+static int pg_fail(struct kan__pg *s, const PGresult *res, const char *what)
 {
-	return kan__pg_msg(s->c, res, s->base.err, sizeof(s->base.err), what);
+	return pg_msg(s->c, res, s->base.err, sizeof(s->base.err), what);
 }
 
 /* Run sql (no parameters) expecting ok; 0 or -EIO with err. */
-static int kan__pg_cmd(PGconn *c, const char *sql, char *err, size_t len, const char *what)
+static int pg_cmd(PGconn *c, const char *sql, char *err, size_t len, const char *what)
 {
 	PGresult *res = PQexec(c, sql);
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
 
 	if (!ok)
-		kan__pg_msg(c, res, err, len, what);
+		pg_msg(c, res, err, len, what);
 	PQclear(res);
 	return ok ? 0 : -EIO;
 }
 
-static void kan__pg_rollback(PGconn *c)
+static void pg_rollback(PGconn *c)
 {
 	if (PQtransactionStatus(c) != PQTRANS_IDLE)
 		PQclear(PQexec(c, "ROLLBACK"));
@@ -117,13 +117,13 @@ static void kan__pg_rollback(PGconn *c)
  * The schema version: 0 without kprof tables (new), -1 for a schema
  * "kprof" that is not a history, -2 on error (err set), else the version.
  */
-static long kan__pg_version(PGconn *c, char *err, size_t len)
+static long pg_version(PGconn *c, char *err, size_t len)
 {
 	PGresult *res = PQexec(c, "SELECT to_regclass('kprof.meta') IS NOT NULL, to_regclass('kprof.runs') IS NOT NULL");
 	long v;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		kan__pg_msg(c, res, err, len, "cannot read");
+		pg_msg(c, res, err, len, "cannot read");
 		PQclear(res);
 		return -2;
 	}
@@ -135,7 +135,7 @@ static long kan__pg_version(PGconn *c, char *err, size_t len)
 	PQclear(res);
 	res = PQexec(c, "SELECT value FROM kprof.meta WHERE key = 'kprof_history_schema'");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		kan__pg_msg(c, res, err, len, "cannot read");
+		pg_msg(c, res, err, len, "cannot read");
 		PQclear(res);
 		return -2;
 	}
@@ -157,15 +157,15 @@ static long kan__pg_version(PGconn *c, char *err, size_t len)
  * transaction that waited for it inside would still see the catalog as it
  * was when it began (no "kprof.meta"), and create the tables twice.
  */
-static int kan__pg_migrate(PGconn *c, char *err, size_t len)
+static int pg_migrate(PGconn *c, char *err, size_t len)
 {
 	long v;
 
-	if (kan__pg_cmd(c, "SELECT pg_advisory_lock(" KAN_PG_SCHEMA_LOCK ")", err, len, "cannot lock"))
+	if (pg_cmd(c, "SELECT pg_advisory_lock(" KAN_PG_SCHEMA_LOCK ")", err, len, "cannot lock"))
 		return -EIO;
-	if (kan__pg_cmd(c, "BEGIN", err, len, "cannot begin"))
+	if (pg_cmd(c, "BEGIN", err, len, "cannot begin"))
 		goto fail;
-	v = kan__pg_version(c, err, len);
+	v = pg_version(c, err, len);
 	if (v == -1)
 		snprintf(err, len, "not a kprof history database (schema kprof holds other tables)");
 	else if (v > KAN_HIST_SCHEMA)
@@ -173,19 +173,19 @@ static int kan__pg_migrate(PGconn *c, char *err, size_t len)
 	if (v < 0 || v > KAN_HIST_SCHEMA)
 		goto fail;
 	for (; v < KAN_HIST_SCHEMA; v++)
-		if (kan__pg_cmd(c, kan__pg_steps[v], err, len, v ? "cannot migrate the schema" : "cannot create the schema"))
+		if (pg_cmd(c, pg_steps[v], err, len, v ? "cannot migrate the schema" : "cannot create the schema"))
 			goto fail;
-	if (kan__pg_cmd(c, "COMMIT", err, len, "cannot write the schema"))
+	if (pg_cmd(c, "COMMIT", err, len, "cannot write the schema"))
 		goto fail;
 	PQclear(PQexec(c, "SELECT pg_advisory_unlock(" KAN_PG_SCHEMA_LOCK ")"));
 	return 0;
 fail:
-	kan__pg_rollback(c);
+	pg_rollback(c);
 	PQclear(PQexec(c, "SELECT pg_advisory_unlock(" KAN_PG_SCHEMA_LOCK ")"));
 	return -EIO;
 }
 
-static int kan__pg_open(const char *uri, enum kan_hmode mode, struct kan_hstore **out, char *err, size_t len)
+static int pg_open(const char *uri, enum kan_hmode mode, struct kan_hstore **out, char *err, size_t len)
 {
 	/* defaults first: what the URI says overrides them (expand_dbname) */
 	static const char *const keys[] = { "connect_timeout", "application_name", "client_encoding", "dbname", NULL };
@@ -201,12 +201,12 @@ static int kan__pg_open(const char *uri, enum kan_hmode mode, struct kan_hstore 
 		return -ENOMEM;
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
-		kan__pg_msg(c, NULL, err, len, "cannot connect");
+		pg_msg(c, NULL, err, len, "cannot connect");
 		PQfinish(c);
 		return -EIO;
 	}
-	PQsetNoticeProcessor(c, kan__pg_quiet, NULL);
-	v = kan__pg_version(c, err, len);
+	PQsetNoticeProcessor(c, pg_quiet, NULL);
+	v = pg_version(c, err, len);
 	if (v == 0 && mode == KAN_HIST_READ)
 		snprintf(err, len, "no kprof history in this database (create it with kprof history add)");
 	else if (v == -1)
@@ -214,7 +214,7 @@ static int kan__pg_open(const char *uri, enum kan_hmode mode, struct kan_hstore 
 	else if (v > KAN_HIST_SCHEMA)
 		kan__hist_newer(err, len, v);
 	if (v < 0 || v > KAN_HIST_SCHEMA || (v == 0 && mode == KAN_HIST_READ) ||
-	    (v < KAN_HIST_SCHEMA && kan__pg_migrate(c, err, len))) {
+	    (v < KAN_HIST_SCHEMA && pg_migrate(c, err, len))) {
 		PQfinish(c);
 		return -EINVAL;
 	}
@@ -229,7 +229,7 @@ static int kan__pg_open(const char *uri, enum kan_hmode mode, struct kan_hstore 
 	return 0;
 }
 
-static void kan__pg_close(struct kan_hstore *hs)
+static void pg_close(struct kan_hstore *hs)
 {
 	struct kan__pg *s = (struct kan__pg *)hs;
 
@@ -240,20 +240,20 @@ static void kan__pg_close(struct kan_hstore *hs)
 /* $1 branch, $2 host (NULL: any) */
 #define KAN_PG_FILTER "($1::text IS NULL OR u.branch = $1) AND ($2::text IS NULL OR u.runner = $2)"
 
-static PGresult *kan__pg_query(struct kan__pg *s, const char *sql, int n, const char *const *params)
+static PGresult *pg_query(struct kan__pg *s, const char *sql, int n, const char *const *params)
 {
 	return PQexecParams(s->c, sql, n, NULL, params, NULL, NULL, 0);
 }
 
-static int kan__pg_count(struct kan_hstore *hs, const struct kan_hfilter *f, long long *runs, long long *benchmarks)
+static int pg_count(struct kan_hstore *hs, const struct kan_hfilter *f, long long *runs, long long *benchmarks)
 {
 	struct kan__pg *s = (struct kan__pg *)hs;
 	const char *p[] = { f ? f->branch : NULL, f ? f->host : NULL };
-	PGresult *res = kan__pg_query(s, "SELECT (SELECT count(*) FROM kprof.runs u WHERE " KAN_PG_FILTER "),"
+	PGresult *res = pg_query(s, "SELECT (SELECT count(*) FROM kprof.runs u WHERE " KAN_PG_FILTER "),"
 					 " (SELECT count(*) FROM kprof.benchmarks)", 2, p);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		kan__pg_fail(s, res, "cannot read");
+		pg_fail(s, res, "cannot read");
 		PQclear(res);
 		return -EIO;
 	}
@@ -263,23 +263,23 @@ static int kan__pg_count(struct kan_hstore *hs, const struct kan_hfilter *f, lon
 	return 0;
 }
 
-static char *kan__pg_col(const PGresult *res, int row, int col)
+static char *pg_col(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
 }
 
-static const char *kan__pg_val(const PGresult *res, int row, int col)
+static const char *pg_val(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-static double kan__pg_double(const PGresult *res, int row, int col)
+static double pg_double(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
 }
 
-static int kan__pg_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long last, struct kan_hrun **out,
-			size_t *n)
+static int pg_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long last, struct kan_hrun **out,
+		   size_t *n)
 {
 	struct kan__pg *s = (struct kan__pg *)hs;
 	char lim[32];
@@ -291,11 +291,11 @@ static int kan__pg_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long
 	*out = NULL;
 	*n = 0;
 	snprintf(lim, sizeof(lim), "%ld", last);
-	res = kan__pg_query(s, "SELECT id, \"timestamp\", git_commit, host, compiler, suite, source, added_at, branch,"
+	res = pg_query(s, "SELECT id, \"timestamp\", git_commit, host, compiler, suite, source, added_at, branch,"
 			       " runner, uid, ident FROM (SELECT * FROM kprof.runs u WHERE " KAN_PG_FILTER
 			       " ORDER BY id DESC LIMIT $3::bigint) r ORDER BY id", 3, p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		kan__pg_fail(s, res, "cannot read runs");
+		pg_fail(s, res, "cannot read runs");
 		PQclear(res);
 		return -EIO;
 	}
@@ -309,17 +309,17 @@ static int kan__pg_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long
 		struct kan_hrun *r = &runs[i];
 
 		r->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-		r->timestamp = kan__pg_col(res, i, 1);
-		r->commit = kan__pg_col(res, i, 2);
-		r->host = kan__pg_col(res, i, 3);
-		r->compiler = kan__pg_col(res, i, 4);
-		r->suite = kan__pg_col(res, i, 5);
-		r->source = kan__pg_col(res, i, 6);
-		r->added_at = kan__pg_col(res, i, 7);
-		r->branch = kan__pg_col(res, i, 8);
-		r->runner = kan__pg_col(res, i, 9);
-		r->uid = kan__pg_col(res, i, 10);
-		r->ident = kan__pg_col(res, i, 11);
+		r->timestamp = pg_col(res, i, 1);
+		r->commit = pg_col(res, i, 2);
+		r->host = pg_col(res, i, 3);
+		r->compiler = pg_col(res, i, 4);
+		r->suite = pg_col(res, i, 5);
+		r->source = pg_col(res, i, 6);
+		r->added_at = pg_col(res, i, 7);
+		r->branch = pg_col(res, i, 8);
+		r->runner = pg_col(res, i, 9);
+		r->uid = pg_col(res, i, 10);
+		r->ident = pg_col(res, i, 11);
 	}
 	PQclear(res);
 	*out = runs;
@@ -327,8 +327,8 @@ static int kan__pg_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long
 	return 0;
 }
 
-static int kan__pg_points(struct kan_hstore *hs, const struct kan_hfilter *f, const char *metric, long long from,
-			  kan_hresult_fn fn, void *ctx)
+static int pg_points(struct kan_hstore *hs, const struct kan_hfilter *f, const char *metric, long long from,
+		     kan_hresult_fn fn, void *ctx)
 {
 	struct kan__pg *s = (struct kan__pg *)hs;
 	char fromtext[32];
@@ -336,23 +336,23 @@ static int kan__pg_points(struct kan_hstore *hs, const struct kan_hfilter *f, co
 	PGresult *res;
 
 	snprintf(fromtext, sizeof(fromtext), "%lld", from);
-	res = kan__pg_query(s, "SELECT r.bench_id, b.label, r.run_id, r.value, r.reps FROM kprof.results r"
+	res = pg_query(s, "SELECT r.bench_id, b.label, r.run_id, r.value, r.reps FROM kprof.results r"
 			       " JOIN kprof.benchmarks b ON b.id = r.bench_id JOIN kprof.runs u ON u.id = r.run_id"
 			       " WHERE r.metric = $3 AND r.run_id >= $4::bigint AND " KAN_PG_FILTER
 			       " ORDER BY b.label COLLATE \"C\" NULLS FIRST, r.bench_id, r.run_id", 4, p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		kan__pg_fail(s, res, "cannot read results");
+		pg_fail(s, res, "cannot read results");
 		PQclear(res);
 		return -EIO;
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct kan_hresult x = {
 			.bench_id = strtoll(PQgetvalue(res, i, 0), NULL, 10),
-			.label = kan__pg_val(res, i, 1),
+			.label = pg_val(res, i, 1),
 			.run_id = strtoll(PQgetvalue(res, i, 2), NULL, 10),
 			.metric = metric,
-			.value = kan__pg_double(res, i, 3),
-			.reps = kan__pg_val(res, i, 4),
+			.value = pg_double(res, i, 3),
+			.reps = pg_val(res, i, 4),
 		};
 
 		if (fn(ctx, &x)) {
@@ -365,7 +365,7 @@ static int kan__pg_points(struct kan_hstore *hs, const struct kan_hfilter *f, co
 	return 0;
 }
 
-static int kan__pg_results(struct kan_hstore *hs, long long id, kan_hresult_fn fn, void *ctx)
+static int pg_results(struct kan_hstore *hs, long long id, kan_hresult_fn fn, void *ctx)
 {
 	struct kan__pg *s = (struct kan__pg *)hs;
 	char idtext[32];
@@ -373,12 +373,12 @@ static int kan__pg_results(struct kan_hstore *hs, long long id, kan_hresult_fn f
 	PGresult *res;
 
 	snprintf(idtext, sizeof(idtext), "%lld", id);
-	res = kan__pg_query(s, "SELECT b.id, b.key, b.name, b.backend, b.config, b.label, r.metric, r.value, r.reps"
+	res = pg_query(s, "SELECT b.id, b.key, b.name, b.backend, b.config, b.label, r.metric, r.value, r.reps"
 			       " FROM kprof.results r JOIN kprof.benchmarks b ON b.id = r.bench_id"
 			       " WHERE r.run_id = $1::bigint ORDER BY b.label COLLATE \"C\" NULLS FIRST, b.id, r.metric COLLATE \"C\"",
-			    1, p);
+		       1, p);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		kan__pg_fail(s, res, "cannot read results");
+		pg_fail(s, res, "cannot read results");
 		PQclear(res);
 		return -EIO;
 	}
@@ -386,14 +386,14 @@ static int kan__pg_results(struct kan_hstore *hs, long long id, kan_hresult_fn f
 		struct kan_hresult x = {
 			.bench_id = strtoll(PQgetvalue(res, i, 0), NULL, 10),
 			.run_id = id,
-			.key = kan__pg_val(res, i, 1),
-			.name = kan__pg_val(res, i, 2),
-			.backend = kan__pg_val(res, i, 3),
-			.config = kan__pg_val(res, i, 4),
-			.label = kan__pg_val(res, i, 5),
-			.metric = kan__pg_val(res, i, 6),
-			.value = kan__pg_double(res, i, 7),
-			.reps = kan__pg_val(res, i, 8),
+			.key = pg_val(res, i, 1),
+			.name = pg_val(res, i, 2),
+			.backend = pg_val(res, i, 3),
+			.config = pg_val(res, i, 4),
+			.label = pg_val(res, i, 5),
+			.metric = pg_val(res, i, 6),
+			.value = pg_double(res, i, 7),
+			.reps = pg_val(res, i, 8),
 		};
 
 		if (fn(ctx, &x)) {
@@ -409,7 +409,7 @@ static int kan__pg_results(struct kan_hstore *hs, long long id, kan_hresult_fn f
 /* ---- adding ------------------------------------------------------------ */
 
 /* A text[] literal element: NULL, or double-quoted with \ and " escaped. */
-static void kan__pg_arr_str(FILE *f, const char *v)
+static void pg_arr_str(FILE *f, const char *v)
 {
 	if (!v) {
 		fputs("NULL", f);
@@ -429,7 +429,7 @@ struct kan__pg_arrays {
 	char *rbench, *rmetric, *rvalue, *rreps;          /* results, rbench filled later */
 };
 
-static void kan__pg_arrays_free(struct kan__pg_arrays *a)
+static void pg_arrays_free(struct kan__pg_arrays *a)
 {
 	free(a->bkey);
 	free(a->bname);
@@ -443,7 +443,7 @@ static void kan__pg_arrays_free(struct kan__pg_arrays *a)
 }
 
 /* One text[] literal of field off of every benchmark. */
-static char *kan__pg_bench_array(const struct kan_hadd *a, size_t off)
+static char *pg_bench_array(const struct kan_hadd *a, size_t off)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -455,7 +455,7 @@ static char *kan__pg_bench_array(const struct kan_hadd *a, size_t off)
 	for (size_t i = 0; i < a->nb; i++) {
 		if (i)
 			fputc(',', f);
-		kan__pg_arr_str(f, *(const char *const *)((const char *)&a->b[i] + off));
+		pg_arr_str(f, *(const char *const *)((const char *)&a->b[i] + off));
 	}
 	fputc('}', f);
 	if (fclose(f)) {
@@ -465,7 +465,7 @@ static char *kan__pg_bench_array(const struct kan_hadd *a, size_t off)
 	return buf;
 }
 
-static int kan__pg_result_arrays(const struct kan_hadd *a, struct kan__pg_arrays *arr)
+static int pg_result_arrays(const struct kan_hadd *a, struct kan__pg_arrays *arr)
 {
 	char *buf[3] = { 0 };
 	size_t len[3];
@@ -484,14 +484,14 @@ static int kan__pg_result_arrays(const struct kan_hadd *a, struct kan__pg_arrays
 		if (i)
 			for (int k = 0; k < 3; k++)
 				fputc(',', f[k]);
-		kan__pg_arr_str(f[0], r->metric);
+		pg_arr_str(f[0], r->metric);
 		if (isnan(r->value))
 			fputs("NULL", f[1]);
 		else if (isinf(r->value))
 			fputs(r->value > 0 ? "Infinity" : "-Infinity", f[1]);
 		else
 			fprintf(f[1], "%.17g", r->value);
-		kan__pg_arr_str(f[2], r->reps);
+		pg_arr_str(f[2], r->reps);
 	}
 	for (int k = 0; k < 3; k++)
 		if (f[k]) {
@@ -506,7 +506,7 @@ static int kan__pg_result_arrays(const struct kan_hadd *a, struct kan__pg_arrays
 }
 
 /* rbench: the benchmark id of every result row, from key -> id rows. */
-static int kan__pg_bench_ids(const struct kan_hadd *a, const PGresult *res, struct kan__pg_arrays *arr)
+static int pg_bench_ids(const struct kan_hadd *a, const PGresult *res, struct kan__pg_arrays *arr)
 {
 	long long *id = calloc(a->nb ? a->nb : 1, sizeof(*id));
 	char *buf = NULL;
@@ -544,7 +544,7 @@ static int kan__pg_bench_ids(const struct kan_hadd *a, const PGresult *res, stru
 }
 
 /* SQLSTATEs worth a new try: serialization_failure, deadlock_detected. */
-static int kan__pg_retryable(const PGresult *res)
+static int pg_retryable(const PGresult *res)
 {
 	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
@@ -552,7 +552,7 @@ static int kan__pg_retryable(const PGresult *res)
 }
 
 /* One try: 0 added, 1 already there, -EAGAIN retry, -EIO error. */
-static int kan__pg_add_once(struct kan__pg *s, const struct kan_hadd *a, struct kan__pg_arrays *arr, long long *id)
+static int pg_add_once(struct kan__pg *s, const struct kan_hadd *a, struct kan__pg_arrays *arr, long long *id)
 {
 	const struct kan_hrun *m = a->run;
 	const char *rp[] = { m->timestamp, m->commit, m->host, m->compiler, m->suite, m->source,
@@ -561,9 +561,9 @@ static int kan__pg_add_once(struct kan__pg *s, const struct kan_hadd *a, struct 
 	PGresult *res = NULL;
 	int rc;
 
-	if (kan__pg_cmd(s->c, "BEGIN", s->base.err, sizeof(s->base.err), "cannot add"))
+	if (pg_cmd(s->c, "BEGIN", s->base.err, sizeof(s->base.err), "cannot add"))
 		return -EIO;
-	res = kan__pg_query(s, "INSERT INTO kprof.runs(\"timestamp\", git_commit, host, compiler, suite, source,"
+	res = pg_query(s, "INSERT INTO kprof.runs(\"timestamp\", git_commit, host, compiler, suite, source,"
 			       " added_at, branch, runner, uid, ident) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"
 			       " ON CONFLICT DO NOTHING RETURNING id", 11, rp);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -572,12 +572,12 @@ static int kan__pg_add_once(struct kan__pg *s, const struct kan_hadd *a, struct 
 		const char *dp[] = { m->uid, m->ident };
 
 		PQclear(res);
-		res = kan__pg_query(s, "SELECT id FROM kprof.runs WHERE uid = $1 OR ident = $2 ORDER BY id LIMIT 1", 2, dp);
+		res = pg_query(s, "SELECT id FROM kprof.runs WHERE uid = $1 OR ident = $2 ORDER BY id LIMIT 1", 2, dp);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			goto fail;
 		*id = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
 		PQclear(res);
-		kan__pg_rollback(s->c);
+		pg_rollback(s->c);
 		return 1;
 	}
 	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -587,20 +587,20 @@ static int kan__pg_add_once(struct kan__pg *s, const struct kan_hadd *a, struct 
 		   take their index locks in the same order */
 		const char *bp[] = { arr->bkey, arr->bname, arr->bbackend, arr->bconfig, arr->blabel };
 
-		res = kan__pg_query(s, "INSERT INTO kprof.benchmarks(key, name, backend, config, label)"
+		res = pg_query(s, "INSERT INTO kprof.benchmarks(key, name, backend, config, label)"
 				       " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])"
 				       " AS t(k, n, b, c, l) ORDER BY k COLLATE \"C\" ON CONFLICT (key) DO NOTHING", 5, bp);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			goto fail;
 		PQclear(res);
-		res = kan__pg_query(s, "SELECT key, id FROM kprof.benchmarks WHERE key = ANY($1::text[])", 1, bp);
+		res = pg_query(s, "SELECT key, id FROM kprof.benchmarks WHERE key = ANY($1::text[])", 1, bp);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			goto fail;
-		if ((rc = kan__pg_bench_ids(a, res, arr))) {
+		if ((rc = pg_bench_ids(a, res, arr))) {
 			snprintf(s->base.err, sizeof(s->base.err), "cannot add: %s",
 				 rc == -ENOENT ? "a benchmark vanished while adding" : "out of memory");
 			PQclear(res);
-			kan__pg_rollback(s->c);
+			pg_rollback(s->c);
 			return -EIO;
 		}
 		PQclear(res);
@@ -609,9 +609,9 @@ static int kan__pg_add_once(struct kan__pg *s, const struct kan_hadd *a, struct 
 		const char *xp[] = { idtext, arr->rbench, arr->rmetric, arr->rvalue, arr->rreps };
 
 		snprintf(idtext, sizeof(idtext), "%lld", *id);
-		res = kan__pg_query(s, "INSERT INTO kprof.results(run_id, bench_id, metric, value, reps)"
+		res = pg_query(s, "INSERT INTO kprof.results(run_id, bench_id, metric, value, reps)"
 				       " SELECT $1::bigint, * FROM unnest($2::bigint[], $3::text[], $4::float8[], $5::text[])",
-				    5, xp);
+			       5, xp);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			goto fail;
 		PQclear(res);
@@ -622,47 +622,47 @@ static int kan__pg_add_once(struct kan__pg *s, const struct kan_hadd *a, struct 
 	PQclear(res);
 	return 0;
 fail:
-	rc = kan__pg_retryable(res) ? -EAGAIN : -EIO;
-	kan__pg_fail(s, res, "cannot add");
+	rc = pg_retryable(res) ? -EAGAIN : -EIO;
+	pg_fail(s, res, "cannot add");
 	PQclear(res);
-	kan__pg_rollback(s->c);
+	pg_rollback(s->c);
 	return rc;
 }
 
-static int kan__pg_add(struct kan_hstore *hs, const struct kan_hadd *a, long long *id)
+static int pg_add(struct kan_hstore *hs, const struct kan_hadd *a, long long *id)
 {
 	struct kan__pg *s = (struct kan__pg *)hs;
 	struct kan__pg_arrays arr = { 0 };
 	int rc = -ENOMEM;
 
-	if (!(arr.bkey = kan__pg_bench_array(a, offsetof(struct kan_hbench, key))) ||
-	    !(arr.bname = kan__pg_bench_array(a, offsetof(struct kan_hbench, name))) ||
-	    !(arr.bbackend = kan__pg_bench_array(a, offsetof(struct kan_hbench, backend))) ||
-	    !(arr.bconfig = kan__pg_bench_array(a, offsetof(struct kan_hbench, config))) ||
-	    !(arr.blabel = kan__pg_bench_array(a, offsetof(struct kan_hbench, label))) ||
-	    kan__pg_result_arrays(a, &arr)) {
+	if (!(arr.bkey = pg_bench_array(a, offsetof(struct kan_hbench, key))) ||
+	    !(arr.bname = pg_bench_array(a, offsetof(struct kan_hbench, name))) ||
+	    !(arr.bbackend = pg_bench_array(a, offsetof(struct kan_hbench, backend))) ||
+	    !(arr.bconfig = pg_bench_array(a, offsetof(struct kan_hbench, config))) ||
+	    !(arr.blabel = pg_bench_array(a, offsetof(struct kan_hbench, label))) ||
+	    pg_result_arrays(a, &arr)) {
 		snprintf(s->base.err, sizeof(s->base.err), "out of memory");
 		goto out;
 	}
 	for (int tries = 0;; tries++) {
-		rc = kan__pg_add_once(s, a, &arr, id);
+		rc = pg_add_once(s, a, &arr, id);
 		if (rc != -EAGAIN || tries >= KAN_PG_RETRIES || PQstatus(s->c) != CONNECTION_OK)
 			break;
 	}
 	if (rc == -EAGAIN)
 		rc = -EIO;
 out:
-	kan__pg_arrays_free(&arr);
+	pg_arrays_free(&arr);
 	return rc;
 }
 
 const struct kan_hstore_ops kan__hpg_ops = {
 	.name = "PostgreSQL",
-	.open = kan__pg_open,
-	.close = kan__pg_close,
-	.count = kan__pg_count,
-	.runs = kan__pg_runs,
-	.points = kan__pg_points,
-	.results = kan__pg_results,
-	.add = kan__pg_add,
+	.open = pg_open,
+	.close = pg_close,
+	.count = pg_count,
+	.runs = pg_runs,
+	.points = pg_points,
+	.results = pg_results,
+	.add = pg_add,
 };

@@ -37,7 +37,7 @@ struct kan__sq {
  * unique index. The identity backfill is the SQL twin of kan__hist_ident():
  * only the oldest of runs already stored twice (--force) keeps it.
  */
-static const char *const kan__sq_steps[] = {
+static const char *const sq_steps[] = {
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
 	"INSERT INTO meta(key, value) VALUES('kprof_history_schema', '1');"
 	"CREATE TABLE runs("
@@ -67,9 +67,9 @@ static const char *const kan__sq_steps[] = {
 	"CREATE INDEX runs_by_branch ON runs(branch, id);"
 	"UPDATE meta SET value = '2' WHERE key = 'kprof_history_schema';",
 };
-_Static_assert(KU_ARRAY_SIZE(kan__sq_steps) == KAN_HIST_SCHEMA, "one schema step per version");
+_Static_assert(KU_ARRAY_SIZE(sq_steps) == KAN_HIST_SCHEMA, "one schema step per version");
 
-static int kan__sq_fail(struct kan__sq *s, const char *what)
+static int sq_fail(struct kan__sq *s, const char *what)
 {
 	snprintf(s->base.err, sizeof(s->base.err), "%s: %s", what, sqlite3_errmsg(s->db));
 	return -EIO;
@@ -81,7 +81,7 @@ static int kan__sq_fail(struct kan__sq *s, const char *what)
  * recovers the WAL, can return BUSY at once. Retries for up to
  * KAN_SQ_BUSY_MS, then returns the last result.
  */
-static int kan__sq_exec_retry(sqlite3 *db, const char *sql)
+static int sq_exec_retry(sqlite3 *db, const char *sql)
 {
 	int rc;
 
@@ -96,7 +96,7 @@ static int kan__sq_exec_retry(sqlite3 *db, const char *sql)
 	}
 }
 
-static void kan__sq_unreadable(sqlite3 *db, char *err, size_t len)
+static void sq_unreadable(sqlite3 *db, char *err, size_t len)
 {
 	int code = sqlite3_errcode(db);
 
@@ -110,7 +110,7 @@ static void kan__sq_unreadable(sqlite3 *db, char *err, size_t len)
  * The schema version: 0 for a file without tables (new), -1 for tables
  * that are not kprof's, -2 for an error (err set), else the version.
  */
-static long kan__sq_version(sqlite3 *db, char *err, size_t len)
+static long sq_version(sqlite3 *db, char *err, size_t len)
 {
 	sqlite3_stmt *st = NULL;
 	long v = -2;
@@ -149,22 +149,22 @@ static long kan__sq_version(sqlite3 *db, char *err, size_t len)
 	sqlite3_finalize(st);
 	return v;
 fail:
-	kan__sq_unreadable(db, err, len);
+	sq_unreadable(db, err, len);
 	sqlite3_finalize(st);
 	return -2;
 }
 
 /* Bring the schema from its version to KAN_HIST_SCHEMA in one write
  * transaction (a concurrent opener may have done it meanwhile). */
-static int kan__sq_migrate(sqlite3 *db, char *err, size_t len)
+static int sq_migrate(sqlite3 *db, char *err, size_t len)
 {
 	long v;
 
-	if (kan__sq_exec_retry(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+	if (sq_exec_retry(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		snprintf(err, len, "cannot lock: %s", sqlite3_errmsg(db));
 		return -EIO;
 	}
-	v = kan__sq_version(db, err, len);
+	v = sq_version(db, err, len);
 	if (v == -1)
 		snprintf(err, len, "not a kprof history database (no kprof tables)");
 	else if (v > KAN_HIST_SCHEMA)
@@ -174,7 +174,7 @@ static int kan__sq_migrate(sqlite3 *db, char *err, size_t len)
 		return -EINVAL;
 	}
 	for (; v < KAN_HIST_SCHEMA; v++)
-		if (sqlite3_exec(db, kan__sq_steps[v], NULL, NULL, NULL) != SQLITE_OK) {
+		if (sqlite3_exec(db, sq_steps[v], NULL, NULL, NULL) != SQLITE_OK) {
 			snprintf(err, len, "cannot %s the schema: %s", v ? "migrate" : "create", sqlite3_errmsg(db));
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return -EIO;
@@ -187,7 +187,7 @@ static int kan__sq_migrate(sqlite3 *db, char *err, size_t len)
 	return 0;
 }
 
-static int kan__sq_connect(const char *path, int flags, sqlite3 **out, char *err, size_t len)
+static int sq_connect(const char *path, int flags, sqlite3 **out, char *err, size_t len)
 {
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, flags, NULL);
@@ -200,8 +200,8 @@ static int kan__sq_connect(const char *path, int flags, sqlite3 **out, char *err
 	}
 	sqlite3_busy_timeout(db, KAN_SQ_BUSY_MS);
 	/* Validate before anything: a corrupt or foreign file says so here. */
-	if (kan__sq_exec_retry(db, "SELECT count(*) FROM sqlite_master") != SQLITE_OK) {
-		kan__sq_unreadable(db, err, len);
+	if (sq_exec_retry(db, "SELECT count(*) FROM sqlite_master") != SQLITE_OK) {
+		sq_unreadable(db, err, len);
 		sqlite3_close(db);
 		return -EIO;
 	}
@@ -209,7 +209,7 @@ static int kan__sq_connect(const char *path, int flags, sqlite3 **out, char *err
 	return 0;
 }
 
-static int kan__sq_open(const char *path, enum kan_hmode mode, struct kan_hstore **out, char *err, size_t len)
+static int sq_open(const char *path, enum kan_hmode mode, struct kan_hstore **out, char *err, size_t len)
 {
 	struct kan__sq *s;
 	sqlite3 *db = NULL;
@@ -225,10 +225,10 @@ static int kan__sq_open(const char *path, enum kan_hmode mode, struct kan_hstore
 		snprintf(err, len, "no such database (create it with kprof history add)");
 		return -ENOENT;
 	}
-	if (kan__sq_connect(path, mode == KAN_HIST_CREATE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+	if (sq_connect(path, mode == KAN_HIST_CREATE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
 							 : SQLITE_OPEN_READONLY, &db, err, len))
 		return -EIO;
-	v = kan__sq_version(db, err, len);
+	v = sq_version(db, err, len);
 	if (v == -1 || (v == 0 && mode == KAN_HIST_READ))
 		snprintf(err, len, "not a kprof history database (no kprof tables)");
 	else if (v > KAN_HIST_SCHEMA)
@@ -241,14 +241,14 @@ static int kan__sq_open(const char *path, enum kan_hmode mode, struct kan_hstore
 		/* an older (or new) file: migrated by whoever opens it first */
 		if (mode == KAN_HIST_READ) {
 			sqlite3_close(db);
-			if (kan__sq_connect(path, SQLITE_OPEN_READWRITE, &db, err, len)) {
+			if (sq_connect(path, SQLITE_OPEN_READWRITE, &db, err, len)) {
 				snprintf(err, len, "history schema version %ld needs migrating to %d and the file is not "
 					 "writable here", v, KAN_HIST_SCHEMA);
 				return -EACCES;
 			}
 		}
-		if ((mode == KAN_HIST_CREATE && kan__sq_exec_retry(db, "PRAGMA journal_mode=WAL") != SQLITE_OK) ||
-		    kan__sq_migrate(db, err, len)) {
+		if ((mode == KAN_HIST_CREATE && sq_exec_retry(db, "PRAGMA journal_mode=WAL") != SQLITE_OK) ||
+		    sq_migrate(db, err, len)) {
 			if (!err[0])
 				snprintf(err, len, "cannot create the schema: %s", sqlite3_errmsg(db));
 			sqlite3_close(db);
@@ -256,7 +256,7 @@ static int kan__sq_open(const char *path, enum kan_hmode mode, struct kan_hstore
 		}
 	}
 	if (mode == KAN_HIST_CREATE)
-		kan__sq_exec_retry(db, "PRAGMA synchronous=NORMAL");
+		sq_exec_retry(db, "PRAGMA synchronous=NORMAL");
 	if (!(s = calloc(1, sizeof(*s)))) {
 		sqlite3_close(db);
 		snprintf(err, len, "out of memory");
@@ -268,7 +268,7 @@ static int kan__sq_open(const char *path, enum kan_hmode mode, struct kan_hstore
 	return 0;
 }
 
-static void kan__sq_close(struct kan_hstore *hs)
+static void sq_close(struct kan_hstore *hs)
 {
 	struct kan__sq *s = (struct kan__sq *)hs;
 
@@ -276,7 +276,7 @@ static void kan__sq_close(struct kan_hstore *hs)
 	free(s);
 }
 
-static void kan__sq_bind(sqlite3_stmt *st, int i, const char *v)
+static void sq_bind(sqlite3_stmt *st, int i, const char *v)
 {
 	sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
@@ -284,24 +284,24 @@ static void kan__sq_bind(sqlite3_stmt *st, int i, const char *v)
 /* ?1 branch, ?2 host (NULL: any) */
 #define KAN_SQ_FILTER "(?1 IS NULL OR u.branch = ?1) AND (?2 IS NULL OR u.runner = ?2)"
 
-static void kan__sq_bind_filter(sqlite3_stmt *st, const struct kan_hfilter *f)
+static void sq_bind_filter(sqlite3_stmt *st, const struct kan_hfilter *f)
 {
-	kan__sq_bind(st, 1, f ? f->branch : NULL);
-	kan__sq_bind(st, 2, f ? f->host : NULL);
+	sq_bind(st, 1, f ? f->branch : NULL);
+	sq_bind(st, 2, f ? f->host : NULL);
 }
 
-static int kan__sq_count(struct kan_hstore *hs, const struct kan_hfilter *f, long long *runs, long long *benchmarks)
+static int sq_count(struct kan_hstore *hs, const struct kan_hfilter *f, long long *runs, long long *benchmarks)
 {
 	struct kan__sq *s = (struct kan__sq *)hs;
 	sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM runs u WHERE " KAN_SQ_FILTER "),"
 				      " (SELECT count(*) FROM benchmarks)", -1, &st, NULL) != SQLITE_OK)
-		return kan__sq_fail(s, "cannot read");
-	kan__sq_bind_filter(st, f);
+		return sq_fail(s, "cannot read");
+	sq_bind_filter(st, f);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return kan__sq_fail(s, "cannot read");
+		return sq_fail(s, "cannot read");
 	}
 	*runs = sqlite3_column_int64(st, 0);
 	*benchmarks = sqlite3_column_int64(st, 1);
@@ -309,15 +309,15 @@ static int kan__sq_count(struct kan_hstore *hs, const struct kan_hfilter *f, lon
 	return 0;
 }
 
-static char *kan__sq_col(sqlite3_stmt *st, int i)
+static char *sq_col(sqlite3_stmt *st, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(st, i);
 
 	return v ? strdup(v) : NULL;
 }
 
-static int kan__sq_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long last, struct kan_hrun **out,
-			size_t *n)
+static int sq_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long last, struct kan_hrun **out,
+		   size_t *n)
 {
 	struct kan__sq *s = (struct kan__sq *)hs;
 	sqlite3_stmt *st = NULL;
@@ -330,8 +330,8 @@ static int kan__sq_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long
 	if (sqlite3_prepare_v2(s->db, "SELECT id, timestamp, git_commit, host, compiler, suite, source, added_at,"
 				      " branch, runner, uid, ident FROM (SELECT * FROM runs u WHERE " KAN_SQ_FILTER
 				      " ORDER BY id DESC LIMIT ?3) ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return kan__sq_fail(s, "cannot read runs");
-	kan__sq_bind_filter(st, f);
+		return sq_fail(s, "cannot read runs");
+	sq_bind_filter(st, f);
 	sqlite3_bind_int64(st, 3, last > 0 ? last : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct kan_hrun *r;
@@ -346,20 +346,20 @@ static int kan__sq_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long
 		}
 		r = &runs[nr++];
 		r->id = sqlite3_column_int64(st, 0);
-		r->timestamp = kan__sq_col(st, 1);
-		r->commit = kan__sq_col(st, 2);
-		r->host = kan__sq_col(st, 3);
-		r->compiler = kan__sq_col(st, 4);
-		r->suite = kan__sq_col(st, 5);
-		r->source = kan__sq_col(st, 6);
-		r->added_at = kan__sq_col(st, 7);
-		r->branch = kan__sq_col(st, 8);
-		r->runner = kan__sq_col(st, 9);
-		r->uid = kan__sq_col(st, 10);
-		r->ident = kan__sq_col(st, 11);
+		r->timestamp = sq_col(st, 1);
+		r->commit = sq_col(st, 2);
+		r->host = sq_col(st, 3);
+		r->compiler = sq_col(st, 4);
+		r->suite = sq_col(st, 5);
+		r->source = sq_col(st, 6);
+		r->added_at = sq_col(st, 7);
+		r->branch = sq_col(st, 8);
+		r->runner = sq_col(st, 9);
+		r->uid = sq_col(st, 10);
+		r->ident = sq_col(st, 11);
 	}
 	if (rc != SQLITE_DONE) {
-		kan__sq_fail(s, "cannot read runs");
+		sq_fail(s, "cannot read runs");
 		sqlite3_finalize(st);
 		kan_hist_runs_free(runs, nr);
 		return -EIO;
@@ -370,13 +370,13 @@ static int kan__sq_runs(struct kan_hstore *hs, const struct kan_hfilter *f, long
 	return 0;
 }
 
-static double kan__sq_value(sqlite3_stmt *st, int i)
+static double sq_value(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
-static int kan__sq_points(struct kan_hstore *hs, const struct kan_hfilter *f, const char *metric, long long from,
-			  kan_hresult_fn fn, void *ctx)
+static int sq_points(struct kan_hstore *hs, const struct kan_hfilter *f, const char *metric, long long from,
+		     kan_hresult_fn fn, void *ctx)
 {
 	struct kan__sq *s = (struct kan__sq *)hs;
 	sqlite3_stmt *st = NULL;
@@ -386,9 +386,9 @@ static int kan__sq_points(struct kan_hstore *hs, const struct kan_hfilter *f, co
 				      " JOIN benchmarks b ON b.id = r.bench_id JOIN runs u ON u.id = r.run_id"
 				      " WHERE r.metric = ?3 AND r.run_id >= ?4 AND " KAN_SQ_FILTER
 				      " ORDER BY b.label, r.bench_id, r.run_id", -1, &st, NULL) != SQLITE_OK)
-		return kan__sq_fail(s, "cannot read results");
-	kan__sq_bind_filter(st, f);
-	kan__sq_bind(st, 3, metric);
+		return sq_fail(s, "cannot read results");
+	sq_bind_filter(st, f);
+	sq_bind(st, 3, metric);
 	sqlite3_bind_int64(st, 4, from);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct kan_hresult x = {
@@ -396,7 +396,7 @@ static int kan__sq_points(struct kan_hstore *hs, const struct kan_hfilter *f, co
 			.label = (const char *)sqlite3_column_text(st, 1),
 			.run_id = sqlite3_column_int64(st, 2),
 			.metric = metric,
-			.value = kan__sq_value(st, 3),
+			.value = sq_value(st, 3),
 			.reps = (const char *)sqlite3_column_text(st, 4),
 		};
 
@@ -407,7 +407,7 @@ static int kan__sq_points(struct kan_hstore *hs, const struct kan_hfilter *f, co
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		kan__sq_fail(s, "cannot read results");
+		sq_fail(s, "cannot read results");
 		sqlite3_finalize(st);
 		return -EIO;
 	}
@@ -415,7 +415,7 @@ static int kan__sq_points(struct kan_hstore *hs, const struct kan_hfilter *f, co
 	return 0;
 }
 
-static int kan__sq_results(struct kan_hstore *hs, long long id, kan_hresult_fn fn, void *ctx)
+static int sq_results(struct kan_hstore *hs, long long id, kan_hresult_fn fn, void *ctx)
 {
 	struct kan__sq *s = (struct kan__sq *)hs;
 	sqlite3_stmt *st = NULL;
@@ -424,7 +424,7 @@ static int kan__sq_results(struct kan_hstore *hs, long long id, kan_hresult_fn f
 	if (sqlite3_prepare_v2(s->db, "SELECT b.id, b.key, b.name, b.backend, b.config, b.label, r.metric, r.value,"
 				      " r.reps FROM results r JOIN benchmarks b ON b.id = r.bench_id WHERE r.run_id = ?"
 				      " ORDER BY b.label, b.id, r.metric", -1, &st, NULL) != SQLITE_OK)
-		return kan__sq_fail(s, "cannot read results");
+		return sq_fail(s, "cannot read results");
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct kan_hresult x = {
@@ -436,7 +436,7 @@ static int kan__sq_results(struct kan_hstore *hs, long long id, kan_hresult_fn f
 			.config = (const char *)sqlite3_column_text(st, 4),
 			.label = (const char *)sqlite3_column_text(st, 5),
 			.metric = (const char *)sqlite3_column_text(st, 6),
-			.value = kan__sq_value(st, 7),
+			.value = sq_value(st, 7),
 			.reps = (const char *)sqlite3_column_text(st, 8),
 		};
 
@@ -447,7 +447,7 @@ static int kan__sq_results(struct kan_hstore *hs, long long id, kan_hresult_fn f
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		kan__sq_fail(s, "cannot read results");
+		sq_fail(s, "cannot read results");
 		sqlite3_finalize(st);
 		return -EIO;
 	}
@@ -455,7 +455,7 @@ static int kan__sq_results(struct kan_hstore *hs, long long id, kan_hresult_fn f
 	return 0;
 }
 
-static int kan__sq_add(struct kan_hstore *hs, const struct kan_hadd *a, long long *id)
+static int sq_add(struct kan_hstore *hs, const struct kan_hadd *a, long long *id)
 {
 	struct kan__sq *s = (struct kan__sq *)hs;
 	const struct kan_hrun *m = a->run;
@@ -467,8 +467,8 @@ static int kan__sq_add(struct kan_hstore *hs, const struct kan_hadd *a, long lon
 		snprintf(s->base.err, sizeof(s->base.err), "out of memory");
 		return -ENOMEM;
 	}
-	if (kan__sq_exec_retry(s->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
-		kan__sq_fail(s, "cannot lock");
+	if (sq_exec_retry(s->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		sq_fail(s, "cannot lock");
 		free(bid);
 		return -EIO;
 	}
@@ -478,17 +478,17 @@ static int kan__sq_add(struct kan_hstore *hs, const struct kan_hadd *a, long lon
 				      " source, added_at, branch, runner, uid, ident) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &ins_run, NULL) != SQLITE_OK)
 		goto dberr;
-	kan__sq_bind(ins_run, 1, m->timestamp);
-	kan__sq_bind(ins_run, 2, m->commit);
-	kan__sq_bind(ins_run, 3, m->host);
-	kan__sq_bind(ins_run, 4, m->compiler);
-	kan__sq_bind(ins_run, 5, m->suite);
-	kan__sq_bind(ins_run, 6, m->source);
-	kan__sq_bind(ins_run, 7, m->added_at);
-	kan__sq_bind(ins_run, 8, m->branch);
-	kan__sq_bind(ins_run, 9, m->runner);
-	kan__sq_bind(ins_run, 10, m->uid);
-	kan__sq_bind(ins_run, 11, m->ident);
+	sq_bind(ins_run, 1, m->timestamp);
+	sq_bind(ins_run, 2, m->commit);
+	sq_bind(ins_run, 3, m->host);
+	sq_bind(ins_run, 4, m->compiler);
+	sq_bind(ins_run, 5, m->suite);
+	sq_bind(ins_run, 6, m->source);
+	sq_bind(ins_run, 7, m->added_at);
+	sq_bind(ins_run, 8, m->branch);
+	sq_bind(ins_run, 9, m->runner);
+	sq_bind(ins_run, 10, m->uid);
+	sq_bind(ins_run, 11, m->ident);
 	if (sqlite3_step(ins_run) != SQLITE_DONE)
 		goto dberr;
 	if (!sqlite3_changes(s->db)) {
@@ -497,8 +497,8 @@ static int kan__sq_add(struct kan_hstore *hs, const struct kan_hadd *a, long lon
 		if (sqlite3_prepare_v2(s->db, "SELECT id FROM runs WHERE uid = ? OR ident = ? ORDER BY id LIMIT 1", -1,
 				       &dup, NULL) != SQLITE_OK)
 			goto dberr;
-		kan__sq_bind(dup, 1, m->uid);
-		kan__sq_bind(dup, 2, m->ident);
+		sq_bind(dup, 1, m->uid);
+		sq_bind(dup, 2, m->ident);
 		*id = sqlite3_step(dup) == SQLITE_ROW ? sqlite3_column_int64(dup, 0) : -1;
 		sqlite3_finalize(dup);
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -549,7 +549,7 @@ static int kan__sq_add(struct kan_hstore *hs, const struct kan_hadd *a, long lon
 	rc = 0;
 	goto out;
 dberr:
-	kan__sq_fail(s, "cannot add");
+	sq_fail(s, "cannot add");
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	rc = -EIO;
 out:
@@ -563,11 +563,11 @@ out:
 
 const struct kan_hstore_ops kan__hsqlite_ops = {
 	.name = "SQLite",
-	.open = kan__sq_open,
-	.close = kan__sq_close,
-	.count = kan__sq_count,
-	.runs = kan__sq_runs,
-	.points = kan__sq_points,
-	.results = kan__sq_results,
-	.add = kan__sq_add,
+	.open = sq_open,
+	.close = sq_close,
+	.count = sq_count,
+	.runs = sq_runs,
+	.points = sq_points,
+	.results = sq_results,
+	.add = sq_add,
 };

@@ -134,7 +134,7 @@ out:
 
 /* ---- reading ----------------------------------------------------------- */
 
-static char *kan__dup(const char *s)
+static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
@@ -144,7 +144,7 @@ struct kan__loadctx {
 	long long cur;
 };
 
-static int kan__load_row(void *ctx, const struct kan_hresult *x)
+static int load_row(void *ctx, const struct kan_hresult *x)
 {
 	struct kan__loadctx *c = ctx;
 	struct kan_run *r = c->r;
@@ -159,11 +159,11 @@ static int kan__load_row(void *ctx, const struct kan_hresult *x)
 		r->b = nb;
 		b = &r->b[r->nb++];
 		memset(b, 0, sizeof(*b));
-		b->key = kan__dup(x->key);
-		b->name = kan__dup(x->name);
-		b->backend = kan__dup(x->backend);
-		b->config = kan__dup(x->config);
-		b->label = kan__dup(x->label);
+		b->key = dup_or_null(x->key);
+		b->name = dup_or_null(x->name);
+		b->backend = dup_or_null(x->backend);
+		b->config = dup_or_null(x->config);
+		b->label = dup_or_null(x->label);
 		b->leak_bytes = NAN;
 		c->cur = x->bench_id;
 	}
@@ -173,7 +173,7 @@ static int kan__load_row(void *ctx, const struct kan_hresult *x)
 		return -1;
 	b->m = m;
 	m = &b->m[b->nm++];
-	m->name = kan__dup(x->metric);
+	m->name = dup_or_null(x->metric);
 	m->value = x->value;
 	m->nreps = kan_hist_reps_parse(x->reps, &m->reps);
 	return 0;
@@ -190,14 +190,14 @@ int kan_hist_load_run(struct kan_hstore *s, const struct kan_hrun *meta, const c
 		snprintf(s->err, sizeof(s->err), "out of memory");
 		return -ENOMEM;
 	}
-	r->timestamp = kan__dup(meta->timestamp);
-	r->git_commit = kan__dup(meta->commit);
-	r->host = kan__dup(meta->host);
-	r->compiler = kan__dup(meta->compiler);
-	r->suite = kan__dup(meta->suite);
-	r->path = kan__dup(label ? label : meta->source);
+	r->timestamp = dup_or_null(meta->timestamp);
+	r->git_commit = dup_or_null(meta->commit);
+	r->host = dup_or_null(meta->host);
+	r->compiler = dup_or_null(meta->compiler);
+	r->suite = dup_or_null(meta->suite);
+	r->path = dup_or_null(label ? label : meta->source);
 	r->dir = strdup(".");
-	if ((rc = s->ops->results(s, meta->id, kan__load_row, &c))) {
+	if ((rc = s->ops->results(s, meta->id, load_row, &c))) {
 		kan_run_free(r);
 		return rc;
 	}
@@ -205,7 +205,7 @@ int kan_hist_load_run(struct kan_hstore *s, const struct kan_hrun *meta, const c
 	return 0;
 }
 
-static size_t kan__run_index(const struct kan_hrun *runs, size_t nruns, long long id)
+static size_t run_index(const struct kan_hrun *runs, size_t nruns, long long id)
 {
 	size_t lo = 0, hi = nruns;
 
@@ -240,10 +240,10 @@ struct kan__seriesctx {
 	size_t n;
 };
 
-static int kan__series_row(void *ctx, const struct kan_hresult *x)
+static int series_row(void *ctx, const struct kan_hresult *x)
 {
 	struct kan__seriesctx *c = ctx;
-	size_t ri = kan__run_index(c->runs, c->nruns, x->run_id);
+	size_t ri = run_index(c->runs, c->nruns, x->run_id);
 	struct kan_hseries *cur;
 	struct kan_hpoint *p;
 
@@ -289,7 +289,7 @@ int kan_hist_series(struct kan_hstore *s, const struct kan_hfilter *f, const str
 	*nout = 0;
 	if (!nruns)
 		return 0;
-	if ((rc = s->ops->points(s, f, metric, runs[0].id, kan__series_row, &c))) {
+	if ((rc = s->ops->points(s, f, metric, runs[0].id, series_row, &c))) {
 		kan_hist_series_free(c.s, c.n);
 		return rc;
 	}

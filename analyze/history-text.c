@@ -93,7 +93,7 @@ void kan__hist_oneline(char *dst, size_t len, const char *msg)
 	dst[n] = 0;
 }
 
-static size_t kan__ident_part(char *buf, size_t cap, size_t len, const char *v)
+static size_t ident_part(char *buf, size_t cap, size_t len, const char *v)
 {
 	int w = v ? snprintf(buf + len, cap > len ? cap - len : 0, "%zu:%s|", strlen(v), v)
 		  : snprintf(buf + len, cap > len ? cap - len : 0, "-|");
@@ -114,10 +114,10 @@ char *kan__hist_ident(const char *timestamp, const char *commit, const char *hos
 		return NULL;
 	/* the same text the migration computes in SQL (history-sqlite.c,
 	   history-pg.c): byte length, colon, value, bar; "-" for NULL */
-	len = kan__ident_part(s, cap, len, timestamp);
-	len = kan__ident_part(s, cap, len, commit);
-	len = kan__ident_part(s, cap, len, host);
-	len = kan__ident_part(s, cap, len, suite);
+	len = ident_part(s, cap, len, timestamp);
+	len = ident_part(s, cap, len, commit);
+	len = ident_part(s, cap, len, host);
+	len = ident_part(s, cap, len, suite);
 	if (len >= cap) {
 		free(s);
 		return NULL;

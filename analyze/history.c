@@ -41,7 +41,7 @@ struct kan__hopts {
 };
 
 /* The first of the variables that is set and not empty. */
-static const char *kan__env_first(const char *const *names)
+static const char *env_first(const char *const *names)
 {
 	for (; *names; names++) {
 		const char *v = getenv(*names);
@@ -54,16 +54,16 @@ static const char *kan__env_first(const char *const *names)
 
 /* Branch and runner of an add: flags, else the CI's variables, else (the
  * runner) the hostname the results file names, else this machine's. */
-static void kan__where_from(struct kan__hopts *o, const struct kan_run *r, const char **branch, const char **runner,
-			    char *host, size_t hostlen)
+static void where_from(struct kan__hopts *o, const struct kan_run *r, const char **branch, const char **runner,
+		       char *host, size_t hostlen)
 {
 	/* GitHub: the pull request's source branch, else the pushed ref;
 	   GitLab: the branch or tag */
 	static const char *const branch_vars[] = { "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", NULL };
 	static const char *const runner_vars[] = { "RUNNER_NAME", "CI_RUNNER_DESCRIPTION", NULL };
 
-	*branch = o->branch ? o->branch : kan__env_first(branch_vars);
-	*runner = o->runner ? o->runner : kan__env_first(runner_vars);
+	*branch = o->branch ? o->branch : env_first(branch_vars);
+	*runner = o->runner ? o->runner : env_first(runner_vars);
 	if (*runner)
 		return;
 	/* the results file's host text starts with its hostname
@@ -77,7 +77,7 @@ static void kan__where_from(struct kan__hopts *o, const struct kan_run *r, const
 	}
 }
 
-static int kan__add_one(struct kan_hstore *s, struct kan__hopts *o, const char *file)
+static int add_one(struct kan_hstore *s, struct kan__hopts *o, const char *file)
 {
 	struct kan_run *r = NULL;
 	struct kan_hrun m = { 0 };
@@ -93,7 +93,7 @@ static int kan__add_one(struct kan_hstore *s, struct kan__hopts *o, const char *
 		return kan_die("history: %s", err);
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	kan__where_from(o, r, &branch, &runner, host, sizeof(host));
+	where_from(o, r, &branch, &runner, host, sizeof(host));
 	m.timestamp = r->timestamp ? r->timestamp : now;
 	m.commit = o->commit ? (char *)o->commit : r->git_commit;
 	m.host = r->host;
@@ -125,7 +125,7 @@ static int kan__add_one(struct kan_hstore *s, struct kan__hopts *o, const char *
 	return rc;
 }
 
-static void kan__spark(FILE *f, const struct kan_hseries *s, size_t width)
+static void spark(FILE *f, const struct kan_hseries *s, size_t width)
 {
 	static const char *const blocks[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
 	size_t start = s->n > width ? s->n - width : 0;
@@ -146,7 +146,7 @@ static void kan__spark(FILE *f, const struct kan_hseries *s, size_t width)
 		fputc(' ', f);
 }
 
-static int kan__show(struct kan_hstore *st, const struct kan__hopts *o)
+static int show(struct kan_hstore *st, const struct kan__hopts *o)
 {
 	struct kan_hrun *runs = NULL;
 	size_t nruns = 0;
@@ -204,7 +204,7 @@ static int kan__show(struct kan_hstore *st, const struct kan__hopts *o)
 					last_reg = (long long)j;
 				}
 			printf("  %-46.46s ", s[i].label);
-			kan__spark(stdout, &s[i], 30);
+			spark(stdout, &s[i], 30);
 			printf(" %14s", kan_metric_fmt(o->metrics[k], lp->value, v, sizeof(v)));
 			if (isfinite(lp->change))
 				printf(" %+6.1f%%", lp->change * 100);
@@ -228,7 +228,7 @@ struct kan__exportctx {
 	int bigger;
 };
 
-static int kan__export_row(void *ctx, const struct kan_hresult *x)
+static int export_row(void *ctx, const struct kan_hresult *x)
 {
 	struct kan__exportctx *c = ctx;
 	const struct kan__hopts *o = c->o;
@@ -274,7 +274,7 @@ static int kan__export_row(void *ctx, const struct kan_hresult *x)
 	return 0;
 }
 
-static int kan__export(struct kan_hstore *st, const struct kan__hopts *o)
+static int export(struct kan_hstore *st, const struct kan__hopts *o)
 {
 	struct ku_json_writer w;
 	struct kan__exportctx c = { .o = o, .w = &w };
@@ -298,7 +298,7 @@ static int kan__export(struct kan_hstore *st, const struct kan__hopts *o)
 	}
 	ku_json_writer_init(&w, KU_JSON_PRETTY);
 	ku_json_array_begin(&w);
-	if (st->ops->results(st, run_id, kan__export_row, &c)) {
+	if (st->ops->results(st, run_id, export_row, &c)) {
 		ku_json_writer_free(&w);
 		return kan_die("history: %s: %s", o->disp, st->err);
 	}
@@ -326,12 +326,12 @@ static int kan__export(struct kan_hstore *st, const struct kan__hopts *o)
 	"       kprof history copy FROM TO [--branch B] [--host H]\n"                                           \
 	"DB: an SQLite file, or postgresql://USER@HOST/DATABASE (default: $KPROF_HISTORY_URL)\n"
 
-static int kan__husage(void)
+static int usage(void)
 {
 	return kan_die("usage: kprof history add|show|dashboard|export|copy [DB] ... (kprof history --help)");
 }
 
-static int kan__ends_with(const char *s, const char *suffix)
+static int ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 
@@ -347,7 +347,7 @@ int kan_cmd_history(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 2)
-		return kan__husage();
+		return usage();
 	sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
 		fputs(KAN__HUSAGE, stdout);
@@ -388,10 +388,10 @@ int kan_cmd_history(int argc, char **argv)
 			else
 				o.run = v;
 		} else if (!strcmp(a, "--threshold") && i + 1 < argc) {
-			if (kan__parse_fraction(argv[++i], &o.threshold))
+			if (kan_parse_fraction(argv[++i], &o.threshold))
 				return kan_die("history: bad --threshold '%s'", argv[i]);
 		} else if (a[0] == '-' && a[1]) {
-			return kan__husage();
+			return usage();
 		} else if (npos < KU_ARRAY_SIZE(pos)) {
 			pos[npos++] = a;
 		} else {
@@ -405,7 +405,7 @@ int kan_cmd_history(int argc, char **argv)
 	}
 	/* DB: the first argument, or $KPROF_HISTORY_URL when there is none
 	   (add: when the first argument is a results file) */
-	if (env && *env && (!npos || (!strcmp(sub, "add") && kan__ends_with(pos[0], ".json")))) {
+	if (env && *env && (!npos || (!strcmp(sub, "add") && ends_with(pos[0], ".json")))) {
 		o.db = env;
 		files = pos;
 		nfiles = npos;
@@ -438,10 +438,10 @@ int kan_cmd_history(int argc, char **argv)
 		if ((rc = kan_hist_open(o.db, KAN_HIST_CREATE, &st)))
 			goto out;
 		for (size_t i = 0; i < nfiles && !rc; i++)
-			rc = kan__add_one(st, &o, files[i]);
+			rc = add_one(st, &o, files[i]);
 	} else {
 		if (nfiles) {
-			rc = kan__husage();
+			rc = usage();
 			goto out;
 		}
 		if ((rc = kan_hist_open(o.db, KAN_HIST_READ, &st)))
@@ -453,14 +453,14 @@ int kan_cmd_history(int argc, char **argv)
 		if (!strcmp(sub, "show")) {
 			if (!o.last)
 				o.last = 30;
-			rc = kan__show(st, &o);
+			rc = show(st, &o);
 		} else if (!strcmp(sub, "dashboard")) {
 			struct kan_hdash d = { .db = o.disp, .out = o.out, .filter = o.filter, .f = &o.f,
 					       .last = o.last, .threshold = o.threshold, .alpha = o.alpha };
 
 			rc = kan_hist_dashboard(st, &d);
 		} else {
-			rc = kan__export(st, &o);
+			rc = export(st, &o);
 		}
 	}
 out:

@@ -22,7 +22,7 @@
 #include "json.h"
 #include "leaks.h"
 
-static const struct kan_sarif_rule kan__leak_rules[KAN_LEAK_NKINDS] = {
+static const struct kan_sarif_rule leak_rules[KAN_LEAK_NKINDS] = {
 	[KAN_LEAK_DEFINITE] = {
 		"kprof/definite-leak", "DefiniteLeak", "Memory definitely lost",
 		"A heap block that no pointer in the program's roots or reachable memory points to when the "
@@ -44,23 +44,23 @@ static const struct kan_sarif_rule kan__leak_rules[KAN_LEAK_NKINDS] = {
 		"warning" },
 };
 
-static const char *const kan__leak_title[KAN_LEAK_NKINDS] = { "Direct leak", "Indirect leak", "In use at exit" };
-static const char *const kan__leak_kind[KAN_LEAK_NKINDS] = { "definite", "indirect", "inuse" };
+static const char *const leak_title[KAN_LEAK_NKINDS] = { "Direct leak", "Indirect leak", "In use at exit" };
+static const char *const leak_kind[KAN_LEAK_NKINDS] = { "definite", "indirect", "inuse" };
 
-static const char *kan__base(const char *p)
+static const char *base_name(const char *p)
 {
 	const char *b = p ? strrchr(p, '/') : NULL;
 
 	return b ? b + 1 : p;
 }
 
-static int kan__nonempty(const char *s)
+static int nonempty(const char *s)
 {
 	return s && *s;
 }
 
 /* Allocator and runtime frames: never the place to fix a leak. */
-static int kan__runtime_frame(const struct kan_leak_frame *f)
+static int runtime_frame(const struct kan_leak_frame *f)
 {
 	static const char *const fns[] = {
 		"malloc", "calloc", "realloc", "reallocarray", "free", "posix_memalign", "aligned_alloc",
@@ -75,13 +75,13 @@ static int kan__runtime_frame(const struct kan_leak_frame *f)
 		"ld-*.so*", "libjemalloc.so*", "libtcmalloc*.so*", "libmimalloc.so*", "libasan.so*",
 		"liblsan.so*", "libm.so*", "libpthread.so*", "libdl.so*",
 	};
-	const char *fn = f->function, *obj = kan__base(f->object);
+	const char *fn = f->function, *obj = base_name(f->object);
 
-	if (kan__nonempty(fn))
+	if (nonempty(fn))
 		for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 			if (!fnmatch(fns[i], fn, 0))
 				return 1;
-	if (kan__nonempty(obj))
+	if (nonempty(obj))
 		for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
 			if (!fnmatch(objs[i], obj, 0))
 				return 1;
@@ -95,7 +95,7 @@ long kan_leak_site(const struct kan_leak *l, const struct kan_srcroots *roots)
 	for (size_t k = 0; k < l->nframes; k++) {
 		const struct kan_leak_frame *f = &l->frames[k];
 
-		if (kan__runtime_frame(f))
+		if (runtime_frame(f))
 			continue;
 		char rb[KAN_PATH_BUF];
 
@@ -111,9 +111,9 @@ long kan_leak_site(const struct kan_leak *l, const struct kan_srcroots *roots)
 
 /* "leak-indirect": the program's base name; kbench's per-case
  * CASE/leaks.json is named by its case directory. */
-static char *kan__suite_name(const struct kan_leak_report *r)
+static char *suite_name(const struct kan_leak_report *r)
 {
-	const char *src = r->source, *b = kan__base(src);
+	const char *src = r->source, *b = base_name(src);
 	size_t n;
 
 	if (!strcmp(b, "leaks.json") && b > src + 1) {
@@ -124,8 +124,8 @@ static char *kan__suite_name(const struct kan_leak_report *r)
 		if (s < e)
 			return strndup(s, (size_t)(e - s));
 	}
-	if (kan__nonempty(r->program))
-		return strdup(kan__base(r->program));
+	if (nonempty(r->program))
+		return strdup(base_name(r->program));
 	n = strlen(b);
 	if (n > 11 && !strcmp(b + n - 11, ".leaks.json"))
 		n -= 11;
@@ -133,51 +133,51 @@ static char *kan__suite_name(const struct kan_leak_report *r)
 }
 
 /* "#0 make_node tests/x.c:18 (prog)" */
-static void kan__frame_line(FILE *f, const struct kan_leak_frame *fr, size_t k, const struct kan_srcroots *roots)
+static void frame_line(FILE *f, const struct kan_leak_frame *fr, size_t k, const struct kan_srcroots *roots)
 {
 	char rb[KAN_PATH_BUF];
 	const char *rel = kan_srcroots_rel(roots, fr->file, rb);
 
-	fprintf(f, "#%zu %s", k, kan__nonempty(fr->function) ? fr->function : "??");
-	if (kan__nonempty(fr->file)) {
+	fprintf(f, "#%zu %s", k, nonempty(fr->function) ? fr->function : "??");
+	if (nonempty(fr->file)) {
 		fprintf(f, " %s", rel ? rel : fr->file);
 		if (fr->line > 0)
 			fprintf(f, ":%" PRId64, fr->line);
 	}
-	if (kan__nonempty(fr->object))
-		fprintf(f, " (%s)", kan__base(fr->object));
+	if (nonempty(fr->object))
+		fprintf(f, " (%s)", base_name(fr->object));
 }
 
 /* "Direct leak of 32 bytes in 1 block", "In use at exit: 24 bytes in 1 block" */
-static void kan__title(FILE *f, const struct kan_leak *l)
+static void print_title(FILE *f, const struct kan_leak *l)
 {
-	fprintf(f, "%s%s %" PRIu64 " byte%s in %" PRIu64 " block%s", kan__leak_title[l->kind],
+	fprintf(f, "%s%s %" PRIu64 " byte%s in %" PRIu64 " block%s", leak_title[l->kind],
 		l->kind == KAN_LEAK_INUSE ? ":" : " of", l->bytes, l->bytes == 1 ? "" : "s", l->blocks,
 		l->blocks == 1 ? "" : "s");
 }
 
 /* "Direct leak of 32 bytes in 1 block allocated in make_node at
  * tests/x.c:18 (program leak-indirect)" */
-static void kan__summary(FILE *f, const struct kan_leak_report *r, const struct kan_leak *l, long site,
-			 const struct kan_srcroots *roots)
+static void summary(FILE *f, const struct kan_leak_report *r, const struct kan_leak *l, long site,
+		    const struct kan_srcroots *roots)
 {
-	kan__title(f, l);
+	print_title(f, l);
 	if (site >= 0) {
 		const struct kan_leak_frame *fr = &l->frames[site];
 		char rb[KAN_PATH_BUF];
 	const char *rel = kan_srcroots_rel(roots, fr->file, rb);
 
-		fprintf(f, " allocated in %s", kan__nonempty(fr->function) ? fr->function : "??");
-		if (kan__nonempty(fr->file)) {
+		fprintf(f, " allocated in %s", nonempty(fr->function) ? fr->function : "??");
+		if (nonempty(fr->file)) {
 			fprintf(f, " at %s", rel ? rel : fr->file);
 			if (fr->line > 0)
 				fprintf(f, ":%" PRId64, fr->line);
-		} else if (kan__nonempty(fr->object)) {
-			fprintf(f, " in %s", kan__base(fr->object));
+		} else if (nonempty(fr->object)) {
+			fprintf(f, " in %s", base_name(fr->object));
 		}
 	}
-	if (kan__nonempty(r->program))
-		fprintf(f, " (program %s)", kan__base(r->program));
+	if (nonempty(r->program))
+		fprintf(f, " (program %s)", base_name(r->program));
 }
 
 /* A malloc'd string from a printer, "" when out of memory. */
@@ -194,25 +194,25 @@ static void kan__summary(FILE *f, const struct kan_leak_report *r, const struct 
 		}                                                   \
 	} while (0)
 
-static void kan__stack_text(FILE *m, const struct kan_leak *l, const struct kan_srcroots *roots)
+static void stack_text(FILE *m, const struct kan_leak *l, const struct kan_srcroots *roots)
 {
 	for (size_t k = 0; k < l->nframes; k++) {
 		fputs("    ", m);
-		kan__frame_line(m, &l->frames[k], k, roots);
+		frame_line(m, &l->frames[k], k, roots);
 		putc('\n', m);
 	}
 }
 
 /* ---- SARIF ------------------------------------------------------------ */
 
-static void kan__sarif_frame_location(struct ku_json_writer *w, const struct kan_leak_frame *fr, size_t k,
-				      const struct kan_srcroots *roots)
+static void sarif_frame_location(struct ku_json_writer *w, const struct kan_leak_frame *fr, size_t k,
+				 const struct kan_srcroots *roots)
 {
 	char *text = NULL;
 
 	ku_json_object_begin(w);
 	kan_sarif_physical(w, roots, fr->file, fr->line);
-	if (kan__nonempty(fr->function)) {
+	if (nonempty(fr->function)) {
 		ku_json_key(w, "logicalLocations");
 		ku_json_array_begin(w);
 		ku_json_object_begin(w);
@@ -221,30 +221,30 @@ static void kan__sarif_frame_location(struct ku_json_writer *w, const struct kan
 		ku_json_object_end(w);
 		ku_json_array_end(w);
 	}
-	KAN__STR(text, kan__frame_line(m_, fr, k, roots));
+	KAN__STR(text, frame_line(m_, fr, k, roots));
 	kan_sarif_message(w, "message", text ? text : "");
 	free(text);
 	ku_json_object_end(w);
 }
 
-static void kan__sarif_result(struct ku_json_writer *w, const struct kan_leak_report *r, const struct kan_leak *l,
-			      const struct kan_srcroots *roots)
+static void sarif_result(struct ku_json_writer *w, const struct kan_leak_report *r, const struct kan_leak *l,
+			 const struct kan_srcroots *roots)
 {
 	long site = kan_leak_site(l, roots);
 	char *msg = NULL, fp[20];
-	uint64_t h = kan_fnv1a(KAN_FNV1A_INIT, kan__leak_kind[l->kind]);
+	uint64_t h = kan_fnv1a(KAN_FNV1A_INIT, leak_kind[l->kind]);
 
 	ku_json_object_begin(w);
-	ku_json_kv_string(w, "ruleId", kan__leak_rules[l->kind].id);
+	ku_json_kv_string(w, "ruleId", leak_rules[l->kind].id);
 	ku_json_kv_int(w, "ruleIndex", l->kind);
-	ku_json_kv_string(w, "level", kan__leak_rules[l->kind].level);
-	KAN__STR(msg, kan__summary(m_, r, l, site, roots); fputc('.', m_));
-	kan_sarif_message(w, "message", msg ? msg : kan__leak_title[l->kind]);
+	ku_json_kv_string(w, "level", leak_rules[l->kind].level);
+	KAN__STR(msg, summary(m_, r, l, site, roots); fputc('.', m_));
+	kan_sarif_message(w, "message", msg ? msg : leak_title[l->kind]);
 	free(msg);
 	ku_json_key(w, "locations");
 	ku_json_array_begin(w);
 	if (site >= 0) {
-		kan__sarif_frame_location(w, &l->frames[site], (size_t)site, roots);
+		sarif_frame_location(w, &l->frames[site], (size_t)site, roots);
 	} else {
 		ku_json_object_begin(w);
 		kan_sarif_message(w, "message", "no allocation stack recorded");
@@ -254,8 +254,8 @@ static void kan__sarif_result(struct ku_json_writer *w, const struct kan_leak_re
 	/* Stable across runs and line moves: the kind and the functions of
 	 * the stack (object names where a function is unknown). */
 	for (size_t k = 0; k < l->nframes; k++)
-		h = kan_fnv1a(h, kan__nonempty(l->frames[k].function) ? l->frames[k].function
-								     : kan__base(l->frames[k].object));
+		h = kan_fnv1a(h, nonempty(l->frames[k].function) ? l->frames[k].function
+								     : base_name(l->frames[k].object));
 	snprintf(fp, sizeof(fp), "%016" PRIx64, h);
 	ku_json_key(w, "partialFingerprints");
 	ku_json_object_begin(w);
@@ -276,7 +276,7 @@ static void kan__sarif_result(struct ku_json_writer *w, const struct kan_leak_re
 		for (size_t k = l->nframes; k-- > 0;) {
 			ku_json_object_begin(w);
 			ku_json_key(w, "location");
-			kan__sarif_frame_location(w, &l->frames[k], k, roots);
+			sarif_frame_location(w, &l->frames[k], k, roots);
 			ku_json_kv_uint(w, "nestingLevel", l->nframes - 1 - k);
 			ku_json_kv_uint(w, "executionOrder", l->nframes - k);
 			if ((long)k == site)
@@ -298,9 +298,9 @@ static void kan__sarif_result(struct ku_json_writer *w, const struct kan_leak_re
 		for (size_t k = 0; k < l->nframes; k++) {
 			ku_json_object_begin(w);
 			ku_json_key(w, "location");
-			kan__sarif_frame_location(w, &l->frames[k], k, roots);
-			if (kan__nonempty(l->frames[k].object))
-				ku_json_kv_string(w, "module", kan__base(l->frames[k].object));
+			sarif_frame_location(w, &l->frames[k], k, roots);
+			if (nonempty(l->frames[k].object))
+				ku_json_kv_string(w, "module", base_name(l->frames[k].object));
 			ku_json_object_end(w);
 		}
 		ku_json_array_end(w);
@@ -324,17 +324,17 @@ static void kan__sarif_result(struct ku_json_writer *w, const struct kan_leak_re
 	}
 	ku_json_key(w, "properties");
 	ku_json_object_begin(w);
-	ku_json_kv_string(w, "kind", kan__leak_kind[l->kind]);
+	ku_json_kv_string(w, "kind", leak_kind[l->kind]);
 	ku_json_kv_uint(w, "bytes", l->bytes);
 	ku_json_kv_uint(w, "blocks", l->blocks);
-	if (kan__nonempty(r->program))
+	if (nonempty(r->program))
 		ku_json_kv_string(w, "program", r->program);
 	ku_json_kv_string(w, "report", r->source);
 	ku_json_object_end(w);
 	ku_json_object_end(w);
 }
 
-static void kan__sarif_totals(struct ku_json_writer *w, const char *key, uint64_t blocks, uint64_t bytes)
+static void sarif_totals(struct ku_json_writer *w, const char *key, uint64_t blocks, uint64_t bytes)
 {
 	ku_json_key(w, key);
 	ku_json_object_begin(w);
@@ -343,18 +343,18 @@ static void kan__sarif_totals(struct ku_json_writer *w, const char *key, uint64_
 	ku_json_object_end(w);
 }
 
-static int kan__sarif(FILE *f, const struct kan_leak_report *const *r, size_t n, const struct kan_srcroots *roots)
+static int sarif(FILE *f, const struct kan_leak_report *const *r, size_t n, const struct kan_srcroots *roots)
 {
 	struct ku_json_writer w;
 	int rc, unchecked = 0;
 
 	ku_json_writer_init(&w, KU_JSON_PRETTY);
-	kan_sarif_begin(&w, kan__leak_rules, KAN_LEAK_NKINDS, roots);
+	kan_sarif_begin(&w, leak_rules, KAN_LEAK_NKINDS, roots);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < r[i]->nleaks; k++)
-			kan__sarif_result(&w, r[i], &r[i]->leaks[k], roots);
+			sarif_result(&w, r[i], &r[i]->leaks[k], roots);
 		for (size_t k = 0; k < r[i]->nsupp; k++)
-			kan__sarif_result(&w, r[i], &r[i]->supp[k], roots);
+			sarif_result(&w, r[i], &r[i]->supp[k], roots);
 		unchecked |= !r[i]->checked;
 	}
 	ku_json_array_end(&w); /* results */
@@ -390,19 +390,19 @@ static int kan__sarif(FILE *f, const struct kan_leak_report *const *r, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		ku_json_object_begin(&w);
 		ku_json_kv_string(&w, "source", r[i]->source);
-		if (kan__nonempty(r[i]->program))
+		if (nonempty(r[i]->program))
 			ku_json_kv_string(&w, "program", r[i]->program);
 		ku_json_kv_bool(&w, "checked", r[i]->checked);
 		if (r[i]->from_heap) {
-			kan__sarif_totals(&w, "in_use_at_exit", r[i]->blocks[KAN_LEAK_INUSE], r[i]->bytes[KAN_LEAK_INUSE]);
+			sarif_totals(&w, "in_use_at_exit", r[i]->blocks[KAN_LEAK_INUSE], r[i]->bytes[KAN_LEAK_INUSE]);
 		} else {
-			kan__sarif_totals(&w, "definitely_lost", r[i]->blocks[KAN_LEAK_DEFINITE],
-					  r[i]->bytes[KAN_LEAK_DEFINITE]);
-			kan__sarif_totals(&w, "indirectly_lost", r[i]->blocks[KAN_LEAK_INDIRECT],
-					  r[i]->bytes[KAN_LEAK_INDIRECT]);
-			kan__sarif_totals(&w, "still_reachable", r[i]->reach_blocks, r[i]->reach_bytes);
+			sarif_totals(&w, "definitely_lost", r[i]->blocks[KAN_LEAK_DEFINITE],
+				     r[i]->bytes[KAN_LEAK_DEFINITE]);
+			sarif_totals(&w, "indirectly_lost", r[i]->blocks[KAN_LEAK_INDIRECT],
+				     r[i]->bytes[KAN_LEAK_INDIRECT]);
+			sarif_totals(&w, "still_reachable", r[i]->reach_blocks, r[i]->reach_bytes);
 		}
-		kan__sarif_totals(&w, "suppressed", r[i]->supp_blocks, r[i]->supp_bytes);
+		sarif_totals(&w, "suppressed", r[i]->supp_blocks, r[i]->supp_bytes);
 		ku_json_object_end(&w);
 	}
 	ku_json_array_end(&w);
@@ -419,7 +419,7 @@ static int kan__sarif(FILE *f, const struct kan_leak_report *const *r, size_t n,
 
 /* "definite leak in make_node at tests/x.c:18": the same from run to run
  * (no sizes), so CI can follow a test case's history. */
-static char *kan__case_name(const struct kan_leak *l, const struct kan_srcroots *roots)
+static char *case_name(const struct kan_leak *l, const struct kan_srcroots *roots)
 {
 	long site = kan_leak_site(l, roots);
 	const struct kan_leak_frame *fr = site >= 0 ? &l->frames[site] : NULL;
@@ -427,9 +427,9 @@ static char *kan__case_name(const struct kan_leak *l, const struct kan_srcroots 
 	const char *rel = fr ? kan_srcroots_rel(roots, fr->file, rb) : NULL;
 	char *name = NULL;
 
-	KAN__STR(name, fprintf(m_, "%s leak in %s", kan__leak_kind[l->kind],
-			       fr && kan__nonempty(fr->function) ? fr->function : "??");
-		 if (fr && kan__nonempty(fr->file)) {
+	KAN__STR(name, fprintf(m_, "%s leak in %s", leak_kind[l->kind],
+			       fr && nonempty(fr->function) ? fr->function : "??");
+		 if (fr && nonempty(fr->file)) {
 			 fprintf(m_, " at %s", rel ? rel : fr->file);
 			 if (fr->line > 0)
 				 fprintf(m_, ":%" PRId64, fr->line);
@@ -437,8 +437,8 @@ static char *kan__case_name(const struct kan_leak *l, const struct kan_srcroots 
 	return name;
 }
 
-static void kan__junit_case(FILE *f, const char *suite, const struct kan_leak_report *r, const struct kan_leak *l,
-			    const struct kan_srcroots *roots, const char *name, size_t dup)
+static void junit_case(FILE *f, const char *suite, const struct kan_leak_report *r, const struct kan_leak *l,
+		       const struct kan_srcroots *roots, const char *name, size_t dup)
 {
 	long site = kan_leak_site(l, roots);
 	const struct kan_leak_frame *fr = site >= 0 ? &l->frames[site] : NULL;
@@ -461,8 +461,8 @@ static void kan__junit_case(FILE *f, const char *suite, const struct kan_leak_re
 			fprintf(f, " line=\"%" PRId64 "\"", fr->line);
 	}
 	fputs(" time=\"0\">\n", f);
-	KAN__STR(msg, kan__summary(m_, r, l, site, roots));
-	KAN__STR(stack, kan__stack_text(m_, l, roots));
+	KAN__STR(msg, summary(m_, r, l, site, roots));
+	KAN__STR(stack, stack_text(m_, l, roots));
 	if (l->suppressed_by) {
 		fputs("      <skipped message=\"suppressed by leak:", f);
 		kan_xml_attr(f, l->suppressed_by);
@@ -474,7 +474,7 @@ static void kan__junit_case(FILE *f, const char *suite, const struct kan_leak_re
 		kan_xml_attr(f, msg);
 		fputs("\"/>\n", f);
 	} else {
-		fprintf(f, "      <failure type=\"%s\" message=\"", kan__leak_kind[l->kind]);
+		fprintf(f, "      <failure type=\"%s\" message=\"", leak_kind[l->kind]);
 		kan_xml_attr(f, msg);
 		fputs("\">", f);
 		kan_xml_text(f, msg);
@@ -487,7 +487,7 @@ static void kan__junit_case(FILE *f, const char *suite, const struct kan_leak_re
 	free(stack);
 }
 
-static int kan__junit(FILE *f, const struct kan_leak_report *const *r, size_t n, const struct kan_srcroots *roots)
+static int junit(FILE *f, const struct kan_leak_report *const *r, size_t n, const struct kan_srcroots *roots)
 {
 	size_t tests = 0, failures = 0, skipped = 0;
 
@@ -504,7 +504,7 @@ static int kan__junit(FILE *f, const struct kan_leak_report *const *r, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct kan_leak_report *p = r[i];
 		size_t t = p->nleaks + p->nsupp;
-		char *suite = kan__suite_name(p);
+		char *suite = suite_name(p);
 		const char *sn = suite ? suite : "leaks";
 
 		fputs("  <testsuite name=\"", f);
@@ -513,7 +513,7 @@ static int kan__junit(FILE *f, const struct kan_leak_report *const *r, size_t n,
 			p->nleaks, p->nsupp + (!p->checked && !t));
 		kan_xml_attr(f, p->source);
 		fputs("\">\n    <properties>\n", f);
-		if (kan__nonempty(p->program)) {
+		if (nonempty(p->program)) {
 			fputs("      <property name=\"program\" value=\"", f);
 			kan_xml_attr(f, p->program);
 			fputs("\"/>\n", f);
@@ -552,10 +552,10 @@ static int kan__junit(FILE *f, const struct kan_leak_report *const *r, size_t n,
 			size_t dup = 1;
 
 			if (names)
-				names[k] = kan__case_name(l, roots);
+				names[k] = case_name(l, roots);
 			for (size_t k2 = 0; names && names[k] && k2 < k; k2++)
 				dup += names[k2] && !strcmp(names[k2], names[k]);
-			kan__junit_case(f, sn, p, l, roots, names ? names[k] : NULL, dup);
+			junit_case(f, sn, p, l, roots, names ? names[k] : NULL, dup);
 		}
 		for (size_t k = 0; names && k < t; k++)
 			free(names[k]);
@@ -569,7 +569,7 @@ static int kan__junit(FILE *f, const struct kan_leak_report *const *r, size_t n,
 
 /* ---- GitHub workflow commands ------------------------------------------ */
 
-static int kan__github(FILE *f, const struct kan_leak_report *const *r, size_t n, const struct kan_srcroots *roots)
+static int github(FILE *f, const struct kan_leak_report *const *r, size_t n, const struct kan_srcroots *roots)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!r[i]->checked) {
@@ -588,9 +588,9 @@ static int kan__github(FILE *f, const struct kan_leak_report *const *r, size_t n
 	const char *rel = fr ? kan_srcroots_rel(roots, fr->file, rb) : NULL;
 			char *msg = NULL, *title = NULL;
 
-			KAN__STR(title, kan__title(m_, l));
-			KAN__STR(msg, kan__summary(m_, r[i], l, site, roots); fputs(". Stack:\n", m_);
-				 kan__stack_text(m_, l, roots));
+			KAN__STR(title, print_title(m_, l));
+			KAN__STR(msg, summary(m_, r[i], l, site, roots); fputs(". Stack:\n", m_);
+				 stack_text(m_, l, roots));
 			if (msg) {
 				size_t len = strlen(msg);
 				if (len && msg[len - 1] == '\n')
@@ -611,9 +611,9 @@ int kan_leaks_write_ci(FILE *f, int format, const struct kan_leak_report *const 
 	int rc;
 
 	switch (format) {
-	case KAN_CI_SARIF: rc = kan__sarif(f, r, n, roots); break;
-	case KAN_CI_JUNIT: rc = kan__junit(f, r, n, roots); break;
-	case KAN_CI_GITHUB: rc = kan__github(f, r, n, roots); break;
+	case KAN_CI_SARIF: rc = sarif(f, r, n, roots); break;
+	case KAN_CI_JUNIT: rc = junit(f, r, n, roots); break;
+	case KAN_CI_GITHUB: rc = github(f, r, n, roots); break;
 	default: return -EINVAL;
 	}
 	if (!rc && ferror(f))

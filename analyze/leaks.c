@@ -33,21 +33,21 @@
 #include "ku.h"
 #include "tree.h"
 
-static const char *const kan__leak_kind[] = { "definite", "indirect", "inuse" };
+static const char *const leak_kind[] = { "definite", "indirect", "inuse" };
 
 struct kan__supp {
 	char **pat;
 	size_t n;
 };
 
-static void kan__supp_free(struct kan__supp *s)
+static void supp_free(struct kan__supp *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->pat[i]);
 	free(s->pat);
 }
 
-static int kan__supp_load(const char *path, struct kan__supp *s)
+static int supp_load(const char *path, struct kan__supp *s)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
@@ -84,7 +84,7 @@ static int kan__supp_load(const char *path, struct kan__supp *s)
 	return 0;
 }
 
-static const char *kan__supp_match(const struct kan__supp *s, const struct kan_leak *l)
+static const char *supp_match(const struct kan__supp *s, const struct kan_leak *l)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const char *pat = s->pat[i];
@@ -102,7 +102,7 @@ static const char *kan__supp_match(const struct kan__supp *s, const struct kan_l
 	return NULL;
 }
 
-static uint64_t kan__u(const struct ku_json *v)
+static uint64_t as_u64(const struct ku_json *v)
 {
 	int64_t x = ku_json_as_int(v, 0);
 
@@ -129,14 +129,14 @@ int kan_leaks_from_json(const char *path, const struct ku_json *root, struct kan
 	r->checked = ku_json_as_bool(ku_json_get(root, "checked"), true);
 	r->reason = ku_json_as_string(ku_json_get(root, "reason"), NULL);
 	r->program = ku_json_as_string(ku_json_get(root, "program"), NULL);
-	r->blocks[KAN_LEAK_DEFINITE] = kan__u(ku_json_get(ku_json_get(root, "definitely_lost"), "blocks"));
-	r->bytes[KAN_LEAK_DEFINITE] = kan__u(ku_json_get(ku_json_get(root, "definitely_lost"), "bytes"));
-	r->blocks[KAN_LEAK_INDIRECT] = kan__u(ku_json_get(ku_json_get(root, "indirectly_lost"), "blocks"));
-	r->bytes[KAN_LEAK_INDIRECT] = kan__u(ku_json_get(ku_json_get(root, "indirectly_lost"), "bytes"));
-	r->reach_blocks = kan__u(ku_json_get(ku_json_get(root, "still_reachable"), "blocks"));
-	r->reach_bytes = kan__u(ku_json_get(ku_json_get(root, "still_reachable"), "bytes"));
-	r->supp_blocks = kan__u(ku_json_get(ku_json_get(root, "suppressed"), "blocks"));
-	r->supp_bytes = kan__u(ku_json_get(ku_json_get(root, "suppressed"), "bytes"));
+	r->blocks[KAN_LEAK_DEFINITE] = as_u64(ku_json_get(ku_json_get(root, "definitely_lost"), "blocks"));
+	r->bytes[KAN_LEAK_DEFINITE] = as_u64(ku_json_get(ku_json_get(root, "definitely_lost"), "bytes"));
+	r->blocks[KAN_LEAK_INDIRECT] = as_u64(ku_json_get(ku_json_get(root, "indirectly_lost"), "blocks"));
+	r->bytes[KAN_LEAK_INDIRECT] = as_u64(ku_json_get(ku_json_get(root, "indirectly_lost"), "bytes"));
+	r->reach_blocks = as_u64(ku_json_get(ku_json_get(root, "still_reachable"), "blocks"));
+	r->reach_bytes = as_u64(ku_json_get(ku_json_get(root, "still_reachable"), "bytes"));
+	r->supp_blocks = as_u64(ku_json_get(ku_json_get(root, "suppressed"), "blocks"));
+	r->supp_bytes = as_u64(ku_json_get(ku_json_get(root, "suppressed"), "bytes"));
 	size_t n = ku_json_count(leaks);
 	r->leaks = calloc(n + 1, sizeof(*r->leaks));
 	if (!r->leaks)
@@ -153,8 +153,8 @@ int kan_leaks_from_json(const char *path, const struct ku_json *root, struct kan
 			d->kind = KAN_LEAK_INDIRECT;
 		else
 			return kan_die("leaks: %s: leaks[%zu] has unknown kind '%s'", path, i, kind);
-		d->blocks = kan__u(ku_json_get(l, "blocks"));
-		d->bytes = kan__u(ku_json_get(l, "bytes"));
+		d->blocks = as_u64(ku_json_get(l, "blocks"));
+		d->bytes = as_u64(ku_json_get(l, "bytes"));
 		d->nframes = ku_json_count(st);
 		d->frames = calloc(d->nframes + 1, sizeof(*d->frames));
 		if (!d->frames)
@@ -171,7 +171,7 @@ int kan_leaks_from_json(const char *path, const struct ku_json *root, struct kan
 	return 0;
 }
 
-static int kan__cmp_leak(const void *a, const void *b)
+static int cmp_leak(const void *a, const void *b)
 {
 	const struct kan_leak *x = a, *y = b;
 
@@ -182,12 +182,12 @@ static int kan__cmp_leak(const void *a, const void *b)
 	return x->blocks > y->blocks ? -1 : x->blocks < y->blocks;
 }
 
-static int kan__strcmp0(const char *a, const char *b)
+static int cmp_str0(const char *a, const char *b)
 {
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-static int kan__cmp_stack(const void *a, const void *b)
+static int cmp_stack(const void *a, const void *b)
 {
 	const struct kan_leak *x = a, *y = b;
 	int c;
@@ -198,8 +198,8 @@ static int kan__cmp_stack(const void *a, const void *b)
 		return x->nframes < y->nframes ? -1 : 1;
 	for (size_t i = 0; i < x->nframes; i++) {
 		const struct kan_leak_frame *f = &x->frames[i], *g = &y->frames[i];
-		if ((c = kan__strcmp0(f->function, g->function)) || (c = kan__strcmp0(f->file, g->file)) ||
-		    (c = kan__strcmp0(f->object, g->object)))
+		if ((c = cmp_str0(f->function, g->function)) || (c = cmp_str0(f->file, g->file)) ||
+		    (c = cmp_str0(f->object, g->object)))
 			return c;
 		if (f->line != g->line)
 			return f->line < g->line ? -1 : 1;
@@ -208,7 +208,7 @@ static int kan__cmp_stack(const void *a, const void *b)
 }
 
 /* heap profile -> report: every sample still in use is one group. */
-static int kan__from_heap(const char *path, struct kan_profile *p, struct kan_leak_report *r)
+static int report_from_heap(const char *path, struct kan_profile *p, struct kan_leak_report *r)
 {
 	int si_b = kan_profile_sample_index(p, "inuse_space"), si_o = kan_profile_sample_index(p, "inuse_objects");
 
@@ -263,13 +263,13 @@ static int kan__from_heap(const char *path, struct kan_profile *p, struct kan_le
 
 /* Groups whose symbolized stacks are equal are one group to a reader (an
  * unrolled loop calls from several addresses of one line); biggest first. */
-static void kan__merge(struct kan_leak *v, size_t *n)
+static void merge_stacks(struct kan_leak *v, size_t *n)
 {
 	size_t k = 0;
 
-	qsort(v, *n, sizeof(*v), kan__cmp_stack);
+	qsort(v, *n, sizeof(*v), cmp_stack);
 	for (size_t i = 0; i < *n; i++) {
-		if (k && !kan__cmp_stack(&v[k - 1], &v[i])) {
+		if (k && !cmp_stack(&v[k - 1], &v[i])) {
 			v[k - 1].blocks += v[i].blocks;
 			v[k - 1].bytes += v[i].bytes;
 			free(v[i].frames);
@@ -278,13 +278,13 @@ static void kan__merge(struct kan_leak *v, size_t *n)
 		v[k++] = v[i];
 	}
 	*n = k;
-	qsort(v, *n, sizeof(*v), kan__cmp_leak);
+	qsort(v, *n, sizeof(*v), cmp_leak);
 }
 
 /* Suppressed groups leave the report's totals and its list of leaks, as
  * in the text report, and are kept apart for the CI formats, which show
  * them as suppressed. */
-static int kan__apply(struct kan_leak_report *r, const struct kan__supp *s)
+static int apply_supp(struct kan_leak_report *r, const struct kan__supp *s)
 {
 	size_t k = 0;
 
@@ -294,7 +294,7 @@ static int kan__apply(struct kan_leak_report *r, const struct kan__supp *s)
 		return kan_die("out of memory");
 	for (size_t i = 0; i < r->nleaks; i++) {
 		struct kan_leak *l = &r->leaks[i];
-		const char *pat = s->n ? kan__supp_match(s, l) : NULL;
+		const char *pat = s->n ? supp_match(s, l) : NULL;
 
 		if (pat) {
 			r->supp_blocks += l->blocks;
@@ -314,13 +314,13 @@ static int kan__apply(struct kan_leak_report *r, const struct kan__supp *s)
 		r->leaks[k++] = *l;
 	}
 	r->nleaks = k;
-	kan__merge(r->leaks, &r->nleaks);
+	merge_stacks(r->leaks, &r->nleaks);
 	if (r->supp)
-		kan__merge(r->supp, &r->nsupp);
+		merge_stacks(r->supp, &r->nsupp);
 	return 0;
 }
 
-static void kan__print_text(FILE *out, const struct kan_leak_report *r)
+static void print_text(FILE *out, const struct kan_leak_report *r)
 {
 	fprintf(out, "leak report: %s\n", r->source);
 	if (!r->checked) {
@@ -367,7 +367,7 @@ static void kan__print_text(FILE *out, const struct kan_leak_report *r)
 		fprintf(out, "\nno leaks\n");
 }
 
-static void kan__print_json(FILE *out, const struct kan_leak_report *r)
+static void print_json(FILE *out, const struct kan_leak_report *r)
 {
 	struct ku_json_writer w;
 
@@ -403,7 +403,7 @@ static void kan__print_json(FILE *out, const struct kan_leak_report *r)
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct kan_leak *l = &r->leaks[i];
 		ku_json_object_begin(&w);
-		ku_json_kv_string(&w, "kind", kan__leak_kind[l->kind]);
+		ku_json_kv_string(&w, "kind", leak_kind[l->kind]);
 		ku_json_kv_uint(&w, "blocks", l->blocks);
 		ku_json_kv_uint(&w, "bytes", l->bytes);
 		ku_json_key(&w, "stack");
@@ -429,14 +429,14 @@ static void kan__print_json(FILE *out, const struct kan_leak_report *r)
 	ku_json_writer_free(&w);
 }
 
-static int kan__exists(const char *p)
+static int exists(const char *p)
 {
 	struct stat st;
 
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int kan__ends(const char *s, const char *suf)
+static int ends_with(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
 
@@ -447,7 +447,7 @@ int kan_leaks_finish(struct kan_leak_report *r)
 {
 	static const struct kan__supp none = { 0 };
 
-	return kan__apply(r, &none);
+	return apply_supp(r, &none);
 }
 
 /* One input of kprof leaks, loaded: the report borrows from root/prof. */
@@ -458,7 +458,7 @@ struct kan__input {
 	char *jpath;
 };
 
-static void kan__input_free(struct kan__input *in)
+static void input_free(struct kan__input *in)
 {
 	kan_leak_report_free(&in->r);
 	ku_json_free(in->root);
@@ -468,16 +468,16 @@ static void kan__input_free(struct kan__input *in)
 
 /* PREFIX, PREFIX.leaks.json or a heap profile -> in->r (suppressions
  * applied). 0 or 2 after a message. */
-static int kan__load_input(const char *arg, const struct kan__supp *supp, const char *supp_path,
-			   struct kan__input *in)
+static int load_input(const char *arg, const struct kan__supp *supp, const char *supp_path,
+		      struct kan__input *in)
 {
 	struct kan_leak_report *r = &in->r;
 
-	if (kan__ends(arg, ".json") && kan__exists(arg)) {
+	if (ends_with(arg, ".json") && exists(arg)) {
 		if (!(in->jpath = strdup(arg)))
 			return kan_die("out of memory");
-	} else if (kan__exists(arg)) {
-		if (kan_load(arg, &in->prof) || kan__from_heap(arg, in->prof, r))
+	} else if (exists(arg)) {
+		if (kan_load(arg, &in->prof) || report_from_heap(arg, in->prof, r))
 			return 2;
 	} else {
 		size_t n = strlen(arg) + sizeof(".leaks.json");
@@ -485,16 +485,16 @@ static int kan__load_input(const char *arg, const struct kan__supp *supp, const 
 		if (!(in->jpath = malloc(n)))
 			return kan_die("out of memory");
 		snprintf(in->jpath, n, "%s.leaks.json", arg);
-		if (!kan__exists(in->jpath)) {
+		if (!exists(in->jpath)) {
 			char hp[4096];
 
 			snprintf(hp, sizeof(hp), "%s.heap.pb.gz", arg);
 			free(in->jpath);
 			in->jpath = NULL;
-			if (!kan__exists(hp))
+			if (!exists(hp))
 				return kan_die("leaks: %s: no such file, and no %s.leaks.json or %s.heap.pb.gz", arg, arg,
 					       arg);
-			if (kan_load(hp, &in->prof) || kan__from_heap(hp, in->prof, r))
+			if (kan_load(hp, &in->prof) || report_from_heap(hp, in->prof, r))
 				return 2;
 		}
 	}
@@ -508,7 +508,7 @@ static int kan__load_input(const char *arg, const struct kan__supp *supp, const 
 	}
 	r->source = in->jpath ? in->jpath : arg;
 	r->supp_file = supp_path;
-	return kan__apply(r, supp);
+	return apply_supp(r, supp);
 }
 
 #define KAN__LEAKS_USAGE                                                                                   \
@@ -572,7 +572,7 @@ int kan_cmd_leaks(int argc, char **argv)
 	}
 	if (ci && kan_srcroots_default(&roots))
 		goto out;
-	if (supp_path && kan__supp_load(supp_path, &supp))
+	if (supp_path && supp_load(supp_path, &supp))
 		goto out;
 	nin = (size_t)(argc - optind);
 	in = calloc(nin, sizeof(*in));
@@ -582,7 +582,7 @@ int kan_cmd_leaks(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nin; i++) {
-		if (kan__load_input(argv[optind + (int)i], &supp, supp_path, &in[i]))
+		if (load_input(argv[optind + (int)i], &supp, supp_path, &in[i]))
 			goto out;
 		rp[i] = &in[i].r;
 	}
@@ -601,9 +601,9 @@ int kan_cmd_leaks(int argc, char **argv)
 			if (i)
 				putc('\n', out);
 			if (!strcmp(format, "json"))
-				kan__print_json(out, rp[i]);
+				print_json(out, rp[i]);
 			else
-				kan__print_text(out, rp[i]);
+				print_text(out, rp[i]);
 		}
 	}
 	if (fflush(out) || ferror(out)) {
@@ -623,10 +623,10 @@ out:
 	if (out != stdout && fclose(out) && rc != 2)
 		rc = kan_die("leaks: %s: write error", out_path);
 	for (size_t i = 0; in && i < nin; i++)
-		kan__input_free(&in[i]);
+		input_free(&in[i]);
 	free(in);
 	free(rp);
-	kan__supp_free(&supp);
+	supp_free(&supp);
 	kan_srcroots_free(&roots);
 	return rc;
 }

@@ -33,22 +33,22 @@ struct kan__site {
 	int64_t v[KAN_MEM_N];
 };
 
-static int kan__mem_key;
+static int mem_key;
 
-static int kan__mem_cmp(const void *a, const void *b)
+static int mem_cmp(const void *a, const void *b)
 {
 	const struct kan__site *x = a, *y = b;
 
-	if (x->v[kan__mem_key] != y->v[kan__mem_key])
-		return x->v[kan__mem_key] > y->v[kan__mem_key] ? -1 : 1;
+	if (x->v[mem_key] != y->v[mem_key])
+		return x->v[mem_key] > y->v[mem_key] ? -1 : 1;
 	if (x->v[KAN_MEM_BYTES] != y->v[KAN_MEM_BYTES])
 		return x->v[KAN_MEM_BYTES] > y->v[KAN_MEM_BYTES] ? -1 : 1;
 	return x->sample < y->sample ? -1 : x->sample > y->sample;
 }
 
 /* Frame names of sample s, leaf first, through fn. */
-static void kan__mem_frames(const struct kan_profile *p, size_t s, void (*fn)(const char *name, void *arg), void *arg,
-			    size_t max)
+static void mem_frames(const struct kan_profile *p, size_t s, void (*fn)(const char *name, void *arg), void *arg,
+		       size_t max)
 {
 	const struct kan_sample *sm = &p->samples[s];
 	size_t k, j, n = 0;
@@ -62,7 +62,7 @@ static void kan__mem_frames(const struct kan_profile *p, size_t s, void (*fn)(co
 	}
 }
 
-static void kan__mem_txt_frame(const char *name, void *arg)
+static void mem_txt_frame(const char *name, void *arg)
 {
 	int *first = arg;
 
@@ -71,39 +71,39 @@ static void kan__mem_txt_frame(const char *name, void *arg)
 	*first = 0;
 }
 
-static void kan__mem_json_frame(const char *name, void *arg)
+static void mem_json_frame(const char *name, void *arg)
 {
 	ku_json_string(arg, name);
 }
 
-static const char *const kan__mem_title[] = {
+static const char *const mem_title[] = {
 	[KAN_MEM_PEAK] = "PEAK MEMORY CONSUMERS (live bytes at the global peak)",
 	[KAN_MEM_CALLS] = "MOST CALLS TO ALLOCATION FUNCTIONS",
 	[KAN_MEM_TEMPS] = "MOST TEMPORARY ALLOCATIONS",
 	[KAN_MEM_LEAK] = "MOST LEAKED (still live at exit)",
 };
-static const char *const kan__mem_key_json[] = {
+static const char *const mem_key_json[] = {
 	[KAN_MEM_PEAK] = "peak_consumers",
 	[KAN_MEM_CALLS] = "most_calls",
 	[KAN_MEM_TEMPS] = "most_temporary",
 	[KAN_MEM_LEAK] = "most_leaked",
 };
 
-static void kan__mem_fmt(int64_t v, const char *unit, char *buf, size_t n)
+static void mem_fmt(int64_t v, const char *unit, char *buf, size_t n)
 {
 	kan_format_value(v, unit, buf, n);
 }
 
-static void kan__mem_section_txt(const struct kan_profile *p, struct kan__site *s, size_t n, int key, long top,
-				 const struct kan_timeline *tl, int have_temps)
+static void mem_section_txt(const struct kan_profile *p, struct kan__site *s, size_t n, int key, long top,
+			    const struct kan_timeline *tl, int have_temps)
 {
 	double m = (double)tl->messages;
 	size_t i, shown = 0;
 	char b1[32], b2[32];
 
-	kan__mem_key = key;
-	qsort(s, n, sizeof(*s), kan__mem_cmp);
-	printf("\n%s\n", kan__mem_title[key]);
+	mem_key = key;
+	qsort(s, n, sizeof(*s), mem_cmp);
+	printf("\n%s\n", mem_title[key]);
 	printf("%10s %10s %10s %10s", key == KAN_MEM_PEAK ? "at peak" : key == KAN_MEM_LEAK ? "leaked" : "bytes",
 	       "calls", "temporary", "allocated");
 	if (m > 0)
@@ -114,10 +114,10 @@ static void kan__mem_section_txt(const struct kan_profile *p, struct kan__site *
 
 		if (s[i].v[key] <= 0)
 			break;
-		kan__mem_fmt(key == KAN_MEM_PEAK ? s[i].v[KAN_MEM_PEAK] : key == KAN_MEM_LEAK ? s[i].v[KAN_MEM_LEAK]
+		mem_fmt(key == KAN_MEM_PEAK ? s[i].v[KAN_MEM_PEAK] : key == KAN_MEM_LEAK ? s[i].v[KAN_MEM_LEAK]
 									     : s[i].v[KAN_MEM_BYTES],
-			     "bytes", b1, sizeof(b1));
-		kan__mem_fmt(s[i].v[KAN_MEM_BYTES], "bytes", b2, sizeof(b2));
+			"bytes", b1, sizeof(b1));
+		mem_fmt(s[i].v[KAN_MEM_BYTES], "bytes", b2, sizeof(b2));
 		if (have_temps)
 			printf("%10s %10" PRId64 " %10" PRId64 " %10s", b1, s[i].v[KAN_MEM_CALLS], s[i].v[KAN_MEM_TEMPS],
 			       b2);
@@ -130,7 +130,7 @@ static void kan__mem_section_txt(const struct kan_profile *p, struct kan__site *
 			printf(" %10.3f %10s %10.1f", (double)s[i].v[KAN_MEM_CALLS] / m, "-",
 			       (double)s[i].v[KAN_MEM_BYTES] / m);
 		printf("  ");
-		kan__mem_frames(p, s[i].sample, kan__mem_txt_frame, &first, KAN_MEM_FRAMES);
+		mem_frames(p, s[i].sample, mem_txt_frame, &first, KAN_MEM_FRAMES);
 		printf("\n");
 		shown++;
 	}
@@ -138,15 +138,15 @@ static void kan__mem_section_txt(const struct kan_profile *p, struct kan__site *
 		printf("  (none)\n");
 }
 
-static void kan__mem_section_json(struct ku_json_writer *w, const struct kan_profile *p, struct kan__site *s,
-				  size_t n, int key, long top, const struct kan_timeline *tl, int have_temps)
+static void mem_section_json(struct ku_json_writer *w, const struct kan_profile *p, struct kan__site *s,
+			     size_t n, int key, long top, const struct kan_timeline *tl, int have_temps)
 {
 	double m = (double)tl->messages;
 	size_t i, shown = 0;
 
-	kan__mem_key = key;
-	qsort(s, n, sizeof(*s), kan__mem_cmp);
-	ku_json_key(w, kan__mem_key_json[key]);
+	mem_key = key;
+	qsort(s, n, sizeof(*s), mem_cmp);
+	ku_json_key(w, mem_key_json[key]);
 	ku_json_array_begin(w);
 	for (i = 0; i < n && (long)shown < top && s[i].v[key] > 0; i++, shown++) {
 		ku_json_object_begin(w);
@@ -172,7 +172,7 @@ static void kan__mem_section_json(struct ku_json_writer *w, const struct kan_pro
 		}
 		ku_json_key(w, "stack");
 		ku_json_array_begin(w);
-		kan__mem_frames(p, s[i].sample, kan__mem_json_frame, w, SIZE_MAX);
+		mem_frames(p, s[i].sample, mem_json_frame, w, SIZE_MAX);
 		ku_json_array_end(w);
 		ku_json_object_end(w);
 	}
@@ -279,7 +279,7 @@ int kan_cmd_mem(int argc, char **argv)
 		ku_json_object_end(&w);
 		for (k = 0; k < 4 && p; k++)
 			if (keys[k] != KAN_MEM_TEMPS && keys[k] != KAN_MEM_PEAK ? 1 : have_temps)
-				kan__mem_section_json(&w, p, sites, nsites, keys[k], top, &tl, have_temps);
+				mem_section_json(&w, p, sites, nsites, keys[k], top, &tl, have_temps);
 		ku_json_key(&w, "size_histogram");
 		ku_json_array_begin(&w);
 		for (i = 0; i < tl.nhist; i++) {
@@ -315,22 +315,22 @@ int kan_cmd_mem(int argc, char **argv)
 	} else {
 		printf("  temporary allocations          unknown (%s mode; full mode counts them)\n", tl.mode);
 	}
-	kan__mem_fmt((int64_t)tl.bytes, "bytes", b1, sizeof(b1));
+	mem_fmt((int64_t)tl.bytes, "bytes", b1, sizeof(b1));
 	printf("  bytes allocated                %s", b1);
 	if (tl.messages)
 		printf(" (%.1f/msg)", (double)tl.bytes / (double)tl.messages);
 	printf("\n");
-	kan__mem_fmt((int64_t)tl.peak_live, "bytes", b1, sizeof(b1));
+	mem_fmt((int64_t)tl.peak_live, "bytes", b1, sizeof(b1));
 	printf("  peak heap memory consumption   %s at %.3f s (after %" PRIu64 " messages)\n", b1,
 	       (double)tl.peak_t_ns / 1e9, tl.peak_messages);
-	kan__mem_fmt((int64_t)kan_timeline_peak_rss(&tl), "bytes", b2, sizeof(b2));
+	mem_fmt((int64_t)kan_timeline_peak_rss(&tl), "bytes", b2, sizeof(b2));
 	printf("  peak RSS (sampled)             %s\n", b2);
-	kan__mem_fmt(tl.live, "bytes", b1, sizeof(b1));
+	mem_fmt(tl.live, "bytes", b1, sizeof(b1));
 	printf("  total memory leaked            %s (still live at exit; kprof leaks: by reachability)\n", b1);
 	if (p) {
 		for (k = 0; k < 4; k++)
 			if ((keys[k] != KAN_MEM_TEMPS && keys[k] != KAN_MEM_PEAK) || have_temps)
-				kan__mem_section_txt(p, sites, nsites, keys[k], top, &tl, have_temps);
+				mem_section_txt(p, sites, nsites, keys[k], top, &tl, have_temps);
 	} else {
 		printf("\n(no allocation sites in %s mode)\n", tl.mode);
 	}

@@ -63,7 +63,7 @@ const char *kan_metric_fmt(const char *metric, double v, char *buf, size_t len);
 extern const char *const kan_key_metrics[];
 
 /* "5%", "0.05" or "5" (meaning 5%) → 0.05. 0 or -EINVAL. */
-int kan__parse_fraction(const char *s, double *out);
+int kan_parse_fraction(const char *s, double *out);
 
 /* HTML helpers (results-svg.c). */
 void kan_html_escape(FILE *f, const char *s);

@@ -26,13 +26,13 @@
 #define KAN_TL_RIGHT 20.0
 #define KAN_TL_TOP 40.0
 
-static void kan__tl_esc(FILE *f, const char *s)
+static void tl_esc(FILE *f, const char *s)
 {
 	kan_escape(f, s, KAN_ESC_XML_ATTR);
 }
 
 /* A round step of about range/5. */
-static double kan__tl_step(double range)
+static double tl_step(double range)
 {
 	double s = 1, r = range / 5;
 
@@ -54,19 +54,19 @@ struct kan__tl_axes {
 	double xmax, ymax;
 };
 
-static double kan__tl_x(const struct kan__tl_axes *a, double v)
+static double tl_x(const struct kan__tl_axes *a, double v)
 {
 	return a->x0 + (a->xmax > 0 ? v / a->xmax : 0) * a->w;
 }
 
-static double kan__tl_y(const struct kan__tl_axes *a, double v)
+static double tl_y(const struct kan__tl_axes *a, double v)
 {
 	return a->y0 + a->h - (a->ymax > 0 ? v / a->ymax : 0) * a->h;
 }
 
-static void kan__tl_frame(FILE *f, const struct kan__tl_axes *a, const char *xlabel, int xsec)
+static void tl_frame(FILE *f, const struct kan__tl_axes *a, const char *xlabel, int xsec)
 {
-	double st = kan__tl_step(a->ymax), v;
+	double st = tl_step(a->ymax), v;
 	char buf[32];
 
 	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#888\"/>\n",
@@ -75,24 +75,24 @@ static void kan__tl_frame(FILE *f, const struct kan__tl_axes *a, const char *xla
 		kan_format_value((int64_t)v, "bytes", buf, sizeof(buf));
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
 			   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"ax\">%s</text>\n",
-			a->x0, a->x0 + a->w, kan__tl_y(a, v), kan__tl_y(a, v), a->x0 - 4, kan__tl_y(a, v) + 4, buf);
+			a->x0, a->x0 + a->w, tl_y(a, v), tl_y(a, v), a->x0 - 4, tl_y(a, v) + 4, buf);
 	}
-	st = kan__tl_step(a->xmax);
+	st = tl_step(a->xmax);
 	for (v = 0; v <= a->xmax * 1.0001; v += st) {
 		if (xsec)
 			snprintf(buf, sizeof(buf), "%g s", v / 1e9);
 		else
 			snprintf(buf, sizeof(buf), "%.0f", v);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"ax\">%s</text>\n",
-			kan__tl_x(a, v), a->y0 + a->h + 14, buf);
+			tl_x(a, v), a->y0 + a->h + 14, buf);
 	}
 	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"ax\">%s</text>\n",
 		a->x0 + a->w / 2, a->y0 + a->h + 30, xlabel);
 }
 
 /* A polyline of field (0 live, 1 rss) against x (0 time, 1 messages). */
-static void kan__tl_line(FILE *f, const struct kan_timeline *tl, const struct kan__tl_axes *a, int field, int xm,
-			 const char *color, const char *id)
+static void tl_line(FILE *f, const struct kan_timeline *tl, const struct kan__tl_axes *a, int field, int xm,
+		    const char *color, const char *id)
 {
 	size_t i;
 
@@ -102,7 +102,7 @@ static void kan__tl_line(FILE *f, const struct kan_timeline *tl, const struct ka
 		double x = xm ? (double)p->messages : (double)p->t_ns;
 		double y = field ? (double)p->rss : (double)(p->live > 0 ? p->live : 0);
 
-		fprintf(f, "%s%.1f,%.1f", i ? " " : "", kan__tl_x(a, x), kan__tl_y(a, y));
+		fprintf(f, "%s%.1f,%.1f", i ? " " : "", tl_x(a, x), tl_y(a, y));
 	}
 	fputs("\"/>\n", f);
 }
@@ -135,7 +135,7 @@ int kan_timeline_svg(const struct kan_timeline *tl, const char *title, FILE *f)
 		   "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
 		KAN_TL_W, height, KAN_TL_W, height);
 	fputs("<text x=\"480\" y=\"20\" text-anchor=\"middle\" class=\"t\">", f);
-	kan__tl_esc(f, title && *title ? title : "Memory over time");
+	tl_esc(f, title && *title ? title : "Memory over time");
 	fputs("</text>\n", f);
 
 	a.x0 = KAN_TL_LEFT;
@@ -146,29 +146,29 @@ int kan_timeline_svg(const struct kan_timeline *tl, const char *title, FILE *f)
 	a.ymax = ymax * 1.05;
 	/* phases: shaded bands, alternately */
 	for (i = 0; i < tl->nph; i++) {
-		double x1 = kan__tl_x(&a, (double)tl->ph[i].t_ns);
-		double x2 = kan__tl_x(&a, i + 1 < tl->nph ? (double)tl->ph[i + 1].t_ns : (double)tmax);
+		double x1 = tl_x(&a, (double)tl->ph[i].t_ns);
+		double x2 = tl_x(&a, i + 1 < tl->nph ? (double)tl->ph[i + 1].t_ns : (double)tmax);
 
 		fprintf(f, "<g class=\"phase\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
 			   "<title>phase ",
 			x1, a.y0, x2 > x1 ? x2 - x1 : 0, a.h, i % 2 ? "#e8eef8" : "#f4f4f4");
-		kan__tl_esc(f, tl->ph[i].name);
+		tl_esc(f, tl->ph[i].name);
 		fprintf(f, " from %.3f s</title></rect><text x=\"%.1f\" y=\"%.1f\" class=\"ph\">", (double)tl->ph[i].t_ns / 1e9,
 			x1 + 3, a.y0 + 12);
-		kan__tl_esc(f, tl->ph[i].name);
+		tl_esc(f, tl->ph[i].name);
 		fputs("</text></g>\n", f);
 	}
-	kan__tl_frame(f, &a, "time", 1);
-	kan__tl_line(f, tl, &a, 1, 0, "#e08020", "rss");
-	kan__tl_line(f, tl, &a, 0, 0, "#2060c0", "live");
+	tl_frame(f, &a, "time", 1);
+	tl_line(f, tl, &a, 1, 0, "#e08020", "rss");
+	tl_line(f, tl, &a, 0, 0, "#2060c0", "live");
 	kan_format_value((int64_t)tl->peak_bytes, "bytes", pk, sizeof(pk));
 	snprintf(t, sizeof(t), "%.3f s", (double)tl->peak_t_ns / 1e9);
 	fprintf(f, "<g id=\"peak\" data-t-ns=\"%llu\" data-bytes=\"%llu\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
 		   "fill=\"#d02020\"><title>peak: %s live at %s, message %llu</title></circle>"
 		   "<text x=\"%.1f\" y=\"%.1f\" fill=\"#d02020\">peak %s at %s</text></g>\n",
-		(unsigned long long)tl->peak_t_ns, (unsigned long long)tl->peak_bytes, kan__tl_x(&a, (double)tl->peak_t_ns),
-		kan__tl_y(&a, (double)tl->peak_bytes), pk, t, (unsigned long long)tl->peak_messages,
-		kan__tl_x(&a, (double)tl->peak_t_ns) + 6, kan__tl_y(&a, (double)tl->peak_bytes) - 6, pk, t);
+		(unsigned long long)tl->peak_t_ns, (unsigned long long)tl->peak_bytes, tl_x(&a, (double)tl->peak_t_ns),
+		tl_y(&a, (double)tl->peak_bytes), pk, t, (unsigned long long)tl->peak_messages,
+		tl_x(&a, (double)tl->peak_t_ns) + 6, tl_y(&a, (double)tl->peak_bytes) - 6, pk, t);
 	fprintf(f, "<g class=\"legend\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"30\" y2=\"30\" stroke=\"#2060c0\" "
 		   "stroke-width=\"2\"/><text x=\"%.1f\" y=\"34\">live heap bytes</text>"
 		   "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"30\" y2=\"30\" stroke=\"#e08020\" stroke-width=\"2\"/>"
@@ -179,11 +179,11 @@ int kan_timeline_svg(const struct kan_timeline *tl, const char *title, FILE *f)
 		a.y0 = KAN_TL_TOP + KAN_TL_H + 60;
 		a.xmax = (double)mmax;
 		a.ymax = (double)(tl->peak_live > 0 ? tl->peak_live : 1) * 1.05;
-		kan__tl_frame(f, &a, "messages", 0);
-		kan__tl_line(f, tl, &a, 0, 1, "#2060c0", "live-per-message");
+		tl_frame(f, &a, "messages", 0);
+		tl_line(f, tl, &a, 0, 1, "#2060c0", "live-per-message");
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#d02020\"><title>peak: %s live at message "
 			   "%llu</title></circle>\n",
-			kan__tl_x(&a, (double)tl->peak_messages), kan__tl_y(&a, (double)tl->peak_bytes), pk,
+			tl_x(&a, (double)tl->peak_messages), tl_y(&a, (double)tl->peak_bytes), pk,
 			(unsigned long long)tl->peak_messages);
 	}
 	fputs("</svg>\n", f);
@@ -191,7 +191,7 @@ int kan_timeline_svg(const struct kan_timeline *tl, const char *title, FILE *f)
 }
 
 /* A prefix, or a path to one of its files: the timeline's path. */
-static void kan__tl_path(const char *arg, char *out, size_t size)
+static void tl_path(const char *arg, char *out, size_t size)
 {
 	static const char *const sfx[] = {".timeline.json", ".heap.pb.gz", ".stats.json", ".leaks.json", ".leaks.txt"};
 	size_t n = strlen(arg), i;
@@ -240,7 +240,7 @@ int kan_cmd_timeline(int argc, char **argv)
 	}
 	if (optind + 1 != argc || !out)
 		return kan_die("timeline: usage: kprof timeline PREFIX -o mem.svg [--title T]");
-	kan__tl_path(argv[optind], path, sizeof(path));
+	tl_path(argv[optind], path, sizeof(path));
 	if (kan_timeline_load(path, &tl, err, sizeof(err)))
 		return kan_die("%s", err);
 	f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
@@ -259,5 +259,5 @@ int kan_cmd_timeline(int argc, char **argv)
 
 void kan_timeline_path(const char *arg, char *out, size_t size)
 {
-	kan__tl_path(arg, out, size);
+	tl_path(arg, out, size);
 }

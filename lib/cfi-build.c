@@ -32,7 +32,7 @@ struct ku__cur {
 	int bad;
 };
 
-static uint64_t ku__rd(struct ku__cur *c, size_t n)
+static uint64_t rd(struct ku__cur *c, size_t n)
 {
 	uint64_t v = 0;
 
@@ -45,13 +45,13 @@ static uint64_t ku__rd(struct ku__cur *c, size_t n)
 	return v;
 }
 
-static uint64_t ku__uleb(struct ku__cur *c)
+static uint64_t uleb(struct ku__cur *c)
 {
 	uint64_t v = 0;
 	unsigned shift = 0;
 
 	for (;;) {
-		uint8_t b = (uint8_t)ku__rd(c, 1);
+		uint8_t b = (uint8_t)rd(c, 1);
 
 		if (c->bad)
 			return 0;
@@ -67,14 +67,14 @@ static uint64_t ku__uleb(struct ku__cur *c)
 	}
 }
 
-static int64_t ku__sleb(struct ku__cur *c)
+static int64_t sleb(struct ku__cur *c)
 {
 	uint64_t v = 0;
 	unsigned shift = 0;
 	uint8_t b;
 
 	do {
-		b = (uint8_t)ku__rd(c, 1);
+		b = (uint8_t)rd(c, 1);
 		if (c->bad)
 			return 0;
 		if (shift < 64)
@@ -94,20 +94,20 @@ static int64_t ku__sleb(struct ku__cur *c)
 
 /* A DW_EH_PE-encoded pointer. datarel: base for DW_EH_PE_datarel. No
  * application (pc-relative etc.) when raw is set (FDE address ranges). */
-static uintptr_t ku__enc(struct ku__cur *c, uint8_t enc, uintptr_t datarel, int raw)
+static uintptr_t read_encoded(struct ku__cur *c, uint8_t enc, uintptr_t datarel, int raw)
 {
 	uintptr_t at = (uintptr_t)c->p, v;
 
 	switch (enc & 0x0f) {
-	case 0x00: v = (uintptr_t)ku__rd(c, 8); break;
-	case 0x01: v = (uintptr_t)ku__uleb(c); break;
-	case 0x02: v = (uintptr_t)ku__rd(c, 2); break;
-	case 0x03: v = (uintptr_t)ku__rd(c, 4); break;
-	case 0x04: v = (uintptr_t)ku__rd(c, 8); break;
-	case 0x09: v = (uintptr_t)ku__sleb(c); break;
-	case 0x0a: v = (uintptr_t)(int64_t)(int16_t)ku__rd(c, 2); break;
-	case 0x0b: v = (uintptr_t)(int64_t)(int32_t)ku__rd(c, 4); break;
-	case 0x0c: v = (uintptr_t)ku__rd(c, 8); break;
+	case 0x00: v = (uintptr_t)rd(c, 8); break;
+	case 0x01: v = (uintptr_t)uleb(c); break;
+	case 0x02: v = (uintptr_t)rd(c, 2); break;
+	case 0x03: v = (uintptr_t)rd(c, 4); break;
+	case 0x04: v = (uintptr_t)rd(c, 8); break;
+	case 0x09: v = (uintptr_t)sleb(c); break;
+	case 0x0a: v = (uintptr_t)(int64_t)(int16_t)rd(c, 2); break;
+	case 0x0b: v = (uintptr_t)(int64_t)(int32_t)rd(c, 4); break;
+	case 0x0c: v = (uintptr_t)rd(c, 8); break;
 	default: c->bad = 1; return 0;
 	}
 	if (raw || c->bad)
@@ -160,7 +160,7 @@ struct ku__build {
 	struct ku__state init; /* after the CIE's initial instructions */
 };
 
-static uint32_t ku__compile(const struct ku__cie *cie, const struct ku__state *s)
+static uint32_t compile(const struct ku__cie *cie, const struct ku__state *s)
 {
 	struct ku_cfi_rule r = {0, 0, KU_CFA_UNSUP, KU_FP_SAME};
 
@@ -197,7 +197,7 @@ static uint32_t ku__compile(const struct ku__cie *cie, const struct ku__state *s
 	return ku__cfi_intern(&r);
 }
 
-static void ku__emit(struct ku__build *b, uintptr_t pc, uint32_t rule, int fde_row)
+static void emit_row(struct ku__build *b, uintptr_t pc, uint32_t rule, int fde_row)
 {
 	uint32_t off = (uint32_t)(pc - b->text_lo), v = rule | (fde_row ? 0x80000000u : 0);
 
@@ -221,31 +221,31 @@ static void ku__emit(struct ku__build *b, uintptr_t pc, uint32_t rule, int fde_r
  * (gcc's stack realignment, main with AVX locals) and the lazy PLT's
  * rsp + n + ((rip & 15) >= k) << 3.
  */
-static void ku__cfa_expr(struct ku__state *s, const uint8_t *e, size_t len)
+static void cfa_expr(struct ku__state *s, const uint8_t *e, size_t len)
 {
 	struct ku__cur c = {e, e + len, e, 0};
-	uint8_t op = (uint8_t)ku__rd(&c, 1);
+	uint8_t op = (uint8_t)rd(&c, 1);
 
 	s->cfa_kind = KU__C_OTHER;
 	if (op == 0x70 + KU__REG_FP) { /* DW_OP_breg6 k; DW_OP_deref */
-		int64_t k = ku__sleb(&c);
+		int64_t k = sleb(&c);
 
-		if (!c.bad && ku__rd(&c, 1) == 0x06 && !c.bad && c.p == c.end) {
+		if (!c.bad && rd(&c, 1) == 0x06 && !c.bad && c.p == c.end) {
 			s->cfa_kind = KU__C_DEREF;
 			s->cfa_off = k;
 		}
 	} else if (op == 0x70 + KU__REG_SP) {
-		int64_t n = ku__sleb(&c);
+		int64_t n = sleb(&c);
 		uint8_t k;
 
-		if (c.bad || ku__rd(&c, 1) != 0x80 || ku__sleb(&c) != 0 || ku__rd(&c, 1) != 0x3f ||
-		    ku__rd(&c, 1) != 0x1a)
+		if (c.bad || rd(&c, 1) != 0x80 || sleb(&c) != 0 || rd(&c, 1) != 0x3f ||
+		    rd(&c, 1) != 0x1a)
 			return;
-		k = (uint8_t)ku__rd(&c, 1);
+		k = (uint8_t)rd(&c, 1);
 		if (c.bad || k < 0x30 || k > 0x4f)
 			return;
-		if (ku__rd(&c, 1) != 0x2a || ku__rd(&c, 1) != 0x33 || ku__rd(&c, 1) != 0x24 ||
-		    ku__rd(&c, 1) != 0x22 || c.bad || c.p != c.end)
+		if (rd(&c, 1) != 0x2a || rd(&c, 1) != 0x33 || rd(&c, 1) != 0x24 ||
+		    rd(&c, 1) != 0x22 || c.bad || c.p != c.end)
 			return;
 		s->cfa_kind = KU__C_PLT;
 		s->cfa_off = n;
@@ -261,15 +261,15 @@ static void ku__cfa_expr(struct ku__state *s, const uint8_t *e, size_t len)
  * [*loc, pc_end). Returns 0, or -1 on malformed or unsupported input
  * (the caller ends the FDE there).
  */
-static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__state *s, const uint8_t *p,
-		   const uint8_t *end, uintptr_t *loc, uintptr_t pc_end, int emit)
+static int run_insns(struct ku__build *b, const struct ku__cie *cie, struct ku__state *s, const uint8_t *p,
+		     const uint8_t *end, uintptr_t *loc, uintptr_t pc_end, int emit)
 {
 	struct ku__cur c = {p, end, p, 0};
 	struct ku__state stack[KU__REMEMBER_MAX];
 	int depth = 0;
 
 	while (c.p < c.end && !c.bad) {
-		uint8_t op = (uint8_t)ku__rd(&c, 1), low = op & 0x3f;
+		uint8_t op = (uint8_t)rd(&c, 1), low = op & 0x3f;
 		uint64_t reg = 0, delta = 0;
 		int64_t off = 0;
 		int advance = 0;
@@ -278,7 +278,7 @@ static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__st
 		case 1: delta = low; advance = 1; break;
 		case 2:
 			reg = low;
-			off = (int64_t)ku__uleb(&c) * cie->daf;
+			off = (int64_t)uleb(&c) * cie->daf;
 			goto set_offset;
 		case 3:
 			reg = low;
@@ -290,7 +290,7 @@ static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__st
 		switch (op) {
 		case 0x00: break; /* nop */
 		case 0x01: {	  /* set_loc */
-			uintptr_t to = ku__enc(&c, cie->fde_enc, 0, 0);
+			uintptr_t to = read_encoded(&c, cie->fde_enc, 0, 0);
 
 			if (c.bad || to < *loc)
 				return -1;
@@ -300,31 +300,31 @@ static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__st
 			advance = 1;
 			break;
 		}
-		case 0x02: delta = ku__rd(&c, 1); advance = 1; break;
-		case 0x03: delta = ku__rd(&c, 2); advance = 1; break;
-		case 0x04: delta = ku__rd(&c, 4); advance = 1; break;
+		case 0x02: delta = rd(&c, 1); advance = 1; break;
+		case 0x03: delta = rd(&c, 2); advance = 1; break;
+		case 0x04: delta = rd(&c, 4); advance = 1; break;
 		case 0x05:
-			reg = ku__uleb(&c);
-			off = (int64_t)ku__uleb(&c) * cie->daf;
+			reg = uleb(&c);
+			off = (int64_t)uleb(&c) * cie->daf;
 			goto set_offset;
-		case 0x06: reg = ku__uleb(&c); goto restore;
+		case 0x06: reg = uleb(&c); goto restore;
 		case 0x07: /* undefined */
-			reg = ku__uleb(&c);
+			reg = uleb(&c);
 			if (reg == cie->ra_reg)
 				s->ra_kind = KU__R_UNDEF;
 			else if (reg == KU__REG_FP)
 				s->fp_kind = KU__R_SAME; /* undefined rbp: treat as unchanged */
 			break;
 		case 0x08: /* same_value */
-			reg = ku__uleb(&c);
+			reg = uleb(&c);
 			if (reg == cie->ra_reg)
 				s->ra_kind = KU__R_OTHER;
 			else if (reg == KU__REG_FP)
 				s->fp_kind = KU__R_SAME;
 			break;
 		case 0x09: /* register */
-			reg = ku__uleb(&c);
-			(void)ku__uleb(&c);
+			reg = uleb(&c);
+			(void)uleb(&c);
 			if (reg == cie->ra_reg)
 				s->ra_kind = KU__R_OTHER;
 			else if (reg == KU__REG_FP)
@@ -345,22 +345,22 @@ static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__st
 			break;
 		case 0x0c: /* def_cfa */
 			s->cfa_kind = KU__C_REG;
-			s->cfa_reg = (uint32_t)ku__uleb(&c);
-			s->cfa_off = (int64_t)ku__uleb(&c);
+			s->cfa_reg = (uint32_t)uleb(&c);
+			s->cfa_off = (int64_t)uleb(&c);
 			break;
 		case 0x0d: /* def_cfa_register */
 			if (s->cfa_kind != KU__C_REG)
 				s->cfa_off = 0;
 			s->cfa_kind = KU__C_REG;
-			s->cfa_reg = (uint32_t)ku__uleb(&c);
+			s->cfa_reg = (uint32_t)uleb(&c);
 			break;
-		case 0x0e: s->cfa_off = (int64_t)ku__uleb(&c); break; /* def_cfa_offset */
+		case 0x0e: s->cfa_off = (int64_t)uleb(&c); break; /* def_cfa_offset */
 		case 0x0f: {					  /* def_cfa_expression */
-			uint64_t len = ku__uleb(&c);
+			uint64_t len = uleb(&c);
 
 			if (c.bad || len > (uint64_t)(c.end - c.p))
 				return -1;
-			ku__cfa_expr(s, c.p, (size_t)len);
+			cfa_expr(s, c.p, (size_t)len);
 			c.p += len;
 			break;
 		}
@@ -369,8 +369,8 @@ static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__st
 		{
 			uint64_t len;
 
-			reg = ku__uleb(&c);
-			len = ku__uleb(&c);
+			reg = uleb(&c);
+			len = uleb(&c);
 			if (c.bad || len > (uint64_t)(c.end - c.p))
 				return -1;
 			c.p += len;
@@ -381,31 +381,31 @@ static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__st
 			break;
 		}
 		case 0x11: /* offset_extended_sf */
-			reg = ku__uleb(&c);
-			off = ku__sleb(&c) * cie->daf;
+			reg = uleb(&c);
+			off = sleb(&c) * cie->daf;
 			goto set_offset;
 		case 0x12: /* def_cfa_sf */
 			s->cfa_kind = KU__C_REG;
-			s->cfa_reg = (uint32_t)ku__uleb(&c);
-			s->cfa_off = ku__sleb(&c) * cie->daf;
+			s->cfa_reg = (uint32_t)uleb(&c);
+			s->cfa_off = sleb(&c) * cie->daf;
 			break;
-		case 0x13: s->cfa_off = ku__sleb(&c) * cie->daf; break; /* def_cfa_offset_sf */
+		case 0x13: s->cfa_off = sleb(&c) * cie->daf; break; /* def_cfa_offset_sf */
 		case 0x14: /* val_offset */
 		case 0x15: /* val_offset_sf */
-			reg = ku__uleb(&c);
+			reg = uleb(&c);
 			if (op == 0x14)
-				(void)ku__uleb(&c);
+				(void)uleb(&c);
 			else
-				(void)ku__sleb(&c);
+				(void)sleb(&c);
 			if (reg == cie->ra_reg)
 				s->ra_kind = KU__R_OTHER;
 			else if (reg == KU__REG_FP)
 				s->fp_kind = KU__R_OTHER;
 			break;
-		case 0x2e: (void)ku__uleb(&c); break; /* GNU_args_size */
+		case 0x2e: (void)uleb(&c); break; /* GNU_args_size */
 		case 0x2f: /* GNU_negative_offset_extended */
-			reg = ku__uleb(&c);
-			off = -(int64_t)ku__uleb(&c) * cie->daf;
+			reg = uleb(&c);
+			off = -(int64_t)uleb(&c) * cie->daf;
 			goto set_offset;
 		default:
 			return -1;
@@ -439,7 +439,7 @@ static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__st
 			else
 				to = *loc + delta * cie->caf;
 			if (to > *loc) {
-				ku__emit(b, *loc, ku__compile(cie, s), 1);
+				emit_row(b, *loc, compile(cie, s), 1);
 				*loc = to;
 			}
 			if (*loc >= pc_end)
@@ -450,26 +450,26 @@ static int ku__run(struct ku__build *b, const struct ku__cie *cie, struct ku__st
 }
 
 /* Parse the CIE whose length field is at p; 0 or -1. */
-static int ku__parse_cie(const uint8_t *p, const uint8_t *lo, const uint8_t *hi, struct ku__cie *cie)
+static int parse_cie(const uint8_t *p, const uint8_t *lo, const uint8_t *hi, struct ku__cie *cie)
 {
 	struct ku__cur c = {p, hi, lo, 0};
-	uint64_t len = ku__rd(&c, 4);
+	uint64_t len = rd(&c, 4);
 	const uint8_t *aug, *body_end;
 	uint8_t version;
 
 	if (c.bad)
 		return -1;
 	if (len == 0xffffffffu)
-		len = ku__rd(&c, 8);
+		len = rd(&c, 8);
 	if (c.bad || len < 4 || len > (uint64_t)(hi - c.p))
 		return -1;
 	body_end = c.p + len;
 	c.end = body_end;
-	if (ku__rd(&c, 4) != 0 || c.bad)
+	if (rd(&c, 4) != 0 || c.bad)
 		return -1;
 	memset(cie, 0, sizeof(*cie));
 	cie->start = p;
-	version = (uint8_t)ku__rd(&c, 1);
+	version = (uint8_t)rd(&c, 1);
 	if (c.bad || (version != 1 && version != 3 && version != 4))
 		return -1;
 	aug = c.p;
@@ -479,15 +479,15 @@ static int ku__parse_cie(const uint8_t *p, const uint8_t *lo, const uint8_t *hi,
 		return -1;
 	c.p++;
 	if (version == 4) {
-		(void)ku__rd(&c, 1); /* address size */
-		(void)ku__rd(&c, 1); /* segment selector size */
+		(void)rd(&c, 1); /* address size */
+		(void)rd(&c, 1); /* segment selector size */
 	}
-	cie->caf = ku__uleb(&c);
-	cie->daf = ku__sleb(&c);
-	cie->ra_reg = version == 1 ? ku__rd(&c, 1) : ku__uleb(&c);
+	cie->caf = uleb(&c);
+	cie->daf = sleb(&c);
+	cie->ra_reg = version == 1 ? rd(&c, 1) : uleb(&c);
 	cie->fde_enc = 0; /* absptr */
 	if (aug[0] == 'z') {
-		uint64_t alen = ku__uleb(&c);
+		uint64_t alen = uleb(&c);
 		const uint8_t *aend;
 
 		if (c.bad || alen > (uint64_t)(c.end - c.p))
@@ -496,12 +496,12 @@ static int ku__parse_cie(const uint8_t *p, const uint8_t *lo, const uint8_t *hi,
 		cie->has_aug_data = 1;
 		for (const uint8_t *a = aug + 1; *a && !c.bad; a++) {
 			switch (*a) {
-			case 'L': (void)ku__rd(&c, 1); break;
-			case 'R': cie->fde_enc = (uint8_t)ku__rd(&c, 1); break;
+			case 'L': (void)rd(&c, 1); break;
+			case 'R': cie->fde_enc = (uint8_t)rd(&c, 1); break;
 			case 'P': {
-				uint8_t enc = (uint8_t)ku__rd(&c, 1);
+				uint8_t enc = (uint8_t)rd(&c, 1);
 
-				(void)ku__enc(&c, enc & 0x7f, 0, 1);
+				(void)read_encoded(&c, enc & 0x7f, 0, 1);
 				break;
 			}
 			case 'S': cie->signal = 1; break;
@@ -525,7 +525,7 @@ static int ku__parse_cie(const uint8_t *p, const uint8_t *lo, const uint8_t *hi,
 
 /* Initial state of every frame: CFA = rsp + 8, return address at CFA - 8
  * until the CIE says otherwise. */
-static void ku__state_reset(struct ku__state *s)
+static void state_reset(struct ku__state *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfa_kind = KU__C_REG;
@@ -536,22 +536,22 @@ static void ku__state_reset(struct ku__state *s)
 }
 
 /* Sort rows by (off, FDE row after end marker): heapsort, no memory. */
-static int ku__row_less(const struct ku__cfi_row *a, const struct ku__cfi_row *b)
+static int row_less(const struct ku__cfi_row *a, const struct ku__cfi_row *b)
 {
 	if (a->off != b->off)
 		return a->off < b->off;
 	return (a->rule >> 31) < (b->rule >> 31);
 }
 
-static void ku__sift(struct ku__cfi_row *r, size_t i, size_t n)
+static void sift(struct ku__cfi_row *r, size_t i, size_t n)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, m = i;
 		struct ku__cfi_row t;
 
-		if (l < n && ku__row_less(&r[m], &r[l]))
+		if (l < n && row_less(&r[m], &r[l]))
 			m = l;
-		if (l + 1 < n && ku__row_less(&r[m], &r[l + 1]))
+		if (l + 1 < n && row_less(&r[m], &r[l + 1]))
 			m = l + 1;
 		if (m == i)
 			return;
@@ -562,24 +562,24 @@ static void ku__sift(struct ku__cfi_row *r, size_t i, size_t n)
 	}
 }
 
-static void ku__sort_rows(struct ku__cfi_row *r, size_t n)
+static void sort_rows(struct ku__cfi_row *r, size_t n)
 {
 	size_t i;
 	int sorted = 1;
 
 	for (i = 1; i < n && sorted; i++)
-		if (ku__row_less(&r[i], &r[i - 1]))
+		if (row_less(&r[i], &r[i - 1]))
 			sorted = 0;
 	if (sorted)
 		return;
 	for (i = n / 2; i-- > 0;)
-		ku__sift(r, i, n);
+		sift(r, i, n);
 	for (i = n; i-- > 1;) {
 		struct ku__cfi_row t = r[0];
 
 		r[0] = r[i];
 		r[i] = t;
-		ku__sift(r, 0, i);
+		sift(r, 0, i);
 	}
 }
 
@@ -588,11 +588,11 @@ static void ku__sort_rows(struct ku__cfi_row *r, size_t n)
  * they name). Returns the next entry, or NULL at the terminator or where
  * the section is damaged.
  */
-static const uint8_t *ku__fde(struct ku__build *b, struct ku__cie *cie_cache, const uint8_t *p,
-			      const uint8_t *lo, const uint8_t *hi, int *bad)
+static const uint8_t *parse_fde(struct ku__build *b, struct ku__cie *cie_cache, const uint8_t *p,
+				const uint8_t *lo, const uint8_t *hi, int *bad)
 {
 	struct ku__cur e = {p, hi, lo, 0};
-	uint64_t len = ku__rd(&e, 4), id;
+	uint64_t len = rd(&e, 4), id;
 	const uint8_t *end, *idp;
 	uintptr_t pc_lo, pc_range, loc, pc_end;
 	struct ku__state s;
@@ -601,7 +601,7 @@ static const uint8_t *ku__fde(struct ku__build *b, struct ku__cie *cie_cache, co
 	if (len == 0)
 		return NULL; /* terminator */
 	if (len == 0xffffffffu)
-		len = ku__rd(&e, 8);
+		len = rd(&e, 8);
 	if (e.bad || len < 4 || len > (uint64_t)(hi - e.p)) {
 		*bad = 1;
 		return NULL;
@@ -609,26 +609,26 @@ static const uint8_t *ku__fde(struct ku__build *b, struct ku__cie *cie_cache, co
 	end = e.p + len;
 	idp = e.p;
 	e.end = end;
-	id = ku__rd(&e, 4);
+	id = rd(&e, 4);
 	if (id == 0)
 		return end; /* a CIE */
 	if (id > (uint64_t)(idp - lo)) {
 		*bad = 1;
 		return end;
 	}
-	if (cie->start != idp - id && ku__parse_cie(idp - id, lo, hi, cie) < 0) {
+	if (cie->start != idp - id && parse_cie(idp - id, lo, hi, cie) < 0) {
 		cie->start = NULL;
 		*bad = 1;
 		return end;
 	}
-	pc_lo = ku__enc(&e, cie->fde_enc, 0, 0);
-	pc_range = ku__enc(&e, cie->fde_enc & 0x0f, 0, 1);
+	pc_lo = read_encoded(&e, cie->fde_enc, 0, 0);
+	pc_range = read_encoded(&e, cie->fde_enc & 0x0f, 0, 1);
 	if (e.bad) {
 		*bad = 1;
 		return end;
 	}
 	if (cie->has_aug_data) {
-		uint64_t alen = ku__uleb(&e);
+		uint64_t alen = uleb(&e);
 
 		if (e.bad || alen > (uint64_t)(e.end - e.p)) {
 			*bad = 1;
@@ -641,23 +641,23 @@ static const uint8_t *ku__fde(struct ku__build *b, struct ku__cie *cie_cache, co
 		return end;
 	pc_end = pc_lo + pc_range;
 	b->fdes++;
-	ku__state_reset(&s);
+	state_reset(&s);
 	b->init = s;
 	loc = pc_lo;
-	if (ku__run(b, cie, &s, cie->insn, cie->insn_end, &loc, pc_end, 0) < 0) {
+	if (run_insns(b, cie, &s, cie->insn, cie->insn_end, &loc, pc_end, 0) < 0) {
 		*bad = 1;
 		return end;
 	}
 	b->init = s;
-	if (ku__run(b, cie, &s, e.p, end, &loc, pc_end, 1) < 0) {
+	if (run_insns(b, cie, &s, e.p, end, &loc, pc_end, 1) < 0) {
 		/* The rest of this FDE is beyond the compact form. */
-		ku__emit(b, loc, 1, 1);
+		emit_row(b, loc, 1, 1);
 		b->unsup++;
 		loc = pc_end;
 	}
 	if (loc < pc_end)
-		ku__emit(b, loc, ku__compile(cie, &s), 1);
-	ku__emit(b, pc_end, 0, 0);
+		emit_row(b, loc, compile(cie, &s), 1);
+	emit_row(b, pc_end, 0, 0);
 	return end;
 }
 
@@ -682,14 +682,14 @@ long ku__cfi_build(const uint8_t *hdr, uintptr_t mem_lo, uintptr_t mem_hi, uintp
 	*bad = 0;
 	if (hdr < lo || hdr >= hi || text_hi <= text_lo || text_hi - text_lo > UINT32_MAX)
 		return -EINVAL;
-	if (ku__rd(&c, 1) != 1 || c.bad)
+	if (rd(&c, 1) != 1 || c.bad)
 		return -EINVAL;
-	ptr_enc = (uint8_t)ku__rd(&c, 1);
-	count_enc = (uint8_t)ku__rd(&c, 1);
-	table_enc = (uint8_t)ku__rd(&c, 1);
+	ptr_enc = (uint8_t)rd(&c, 1);
+	count_enc = (uint8_t)rd(&c, 1);
+	table_enc = (uint8_t)rd(&c, 1);
 	if (c.bad || ptr_enc == KU__PE_OMIT)
 		return -EINVAL;
-	eh = (const uint8_t *)ku__enc(&c, ptr_enc, (uintptr_t)hdr, 0);
+	eh = (const uint8_t *)read_encoded(&c, ptr_enc, (uintptr_t)hdr, 0);
 	if (c.bad || eh < lo || eh >= hi)
 		return -EINVAL;
 
@@ -711,7 +711,7 @@ long ku__cfi_build(const uint8_t *hdr, uintptr_t mem_lo, uintptr_t mem_hi, uintp
 		/* The sorted search table: FDEs in address order, rows need no
 		 * sort. Entries are (initial location, FDE), each a 4-byte
 		 * offset from the header. */
-		uintptr_t count = ku__enc(&c, count_enc, (uintptr_t)hdr, 0);
+		uintptr_t count = read_encoded(&c, count_enc, (uintptr_t)hdr, 0);
 
 		if (c.bad || count > (uintptr_t)(hi - c.p) / 8) {
 			*bad = 1;
@@ -726,17 +726,17 @@ long ku__cfi_build(const uint8_t *hdr, uintptr_t mem_lo, uintptr_t mem_hi, uintp
 				*bad = 1;
 				continue;
 			}
-			ku__fde(&b, &cie, p, lo, hi, bad);
+			parse_fde(&b, &cie, p, lo, hi, bad);
 		}
 	} else {
 		for (p = eh; p && p + 4 <= hi && !b.overflow;)
-			p = ku__fde(&b, &cie, p, lo, hi, bad);
+			p = parse_fde(&b, &cie, p, lo, hi, bad);
 	}
 	if (b.overflow)
 		*bad = 1;
 
 	/* Sort, keep the last row at each address, merge equal neighbours. */
-	ku__sort_rows(b.rows, b.nrows);
+	sort_rows(b.rows, b.nrows);
 	for (n = 0, k = 0; k < b.nrows; k++) {
 		uint32_t r = b.rows[k].rule & 0x7fffffffu;
 

@@ -77,7 +77,7 @@ static struct {
 	uint32_t nimages;	      /* published */
 	uint64_t gen;
 	struct ku_cfi_stats st;
-} ku__cfi;
+} cfi;
 
 /* Published once by ku_cfi_init for the inline probe in cfi.h. */
 uint64_t *ku__cfi_cache;
@@ -92,37 +92,37 @@ int ku_cfi_supported(void)
 #endif
 }
 
-static void ku__cfi_lock(void)
+static void cfi_lock(void)
 {
-	while (__atomic_exchange_n(&ku__cfi.lock, 1, __ATOMIC_ACQUIRE))
+	while (__atomic_exchange_n(&cfi.lock, 1, __ATOMIC_ACQUIRE))
 		sched_yield();
 }
 
-static int ku__cfi_trylock(void)
+static int cfi_trylock(void)
 {
-	return !__atomic_exchange_n(&ku__cfi.lock, 1, __ATOMIC_ACQUIRE);
+	return !__atomic_exchange_n(&cfi.lock, 1, __ATOMIC_ACQUIRE);
 }
 
-static void ku__cfi_unlock(void)
+static void cfi_unlock(void)
 {
-	__atomic_store_n(&ku__cfi.lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&cfi.lock, 0, __ATOMIC_RELEASE);
 }
 
 void ku_cfi_after_fork_child(void)
 {
 	/* A fork while another thread built tables: that thread is gone. */
-	ku__cfi.lock = 0;
+	cfi.lock = 0;
 }
 
 /* Bump allocation from the reservation; NULL when it is exhausted. */
 void *ku__cfi_alloc(size_t len)
 {
-	size_t at = (ku__cfi.used + 15) & ~(size_t)15;
+	size_t at = (cfi.used + 15) & ~(size_t)15;
 
 	if (at > KU__CFI_RESERVE || len > KU__CFI_RESERVE - at)
 		return NULL;
-	ku__cfi.used = at + len;
-	return ku__cfi.mem + at;
+	cfi.used = at + len;
+	return cfi.mem + at;
 }
 
 int ku_cfi_init(void)
@@ -136,11 +136,11 @@ int ku_cfi_init(void)
 	void *m;
 	size_t off = 0;
 
-	if (__atomic_load_n(&ku__cfi.ready, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&cfi.ready, __ATOMIC_ACQUIRE))
 		return 0;
-	ku__cfi_lock();
-	if (ku__cfi.ready) {
-		ku__cfi_unlock();
+	cfi_lock();
+	if (cfi.ready) {
+		cfi_unlock();
 		return 0;
 	}
 	m = mmap(NULL, KU__CFI_RESERVE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -148,31 +148,31 @@ int ku_cfi_init(void)
 	if (m == MAP_FAILED) {
 		int e = -errno;
 
-		ku__cfi_unlock();
+		cfi_unlock();
 		return e;
 	}
-	ku__cfi.mem = m;
-	ku__cfi.rule = (struct ku_cfi_rule *)(ku__cfi.mem + off);
+	cfi.mem = m;
+	cfi.rule = (struct ku_cfi_rule *)(cfi.mem + off);
 	off += KU__CFI_RULES_MAX * sizeof(struct ku_cfi_rule);
-	ku__cfi.rule_slot = (uint32_t *)(ku__cfi.mem + off);
+	cfi.rule_slot = (uint32_t *)(cfi.mem + off);
 	off += KU__CFI_RULE_SLOTS * sizeof(uint32_t);
-	ku__cfi.cache = (uint64_t *)(ku__cfi.mem + off);
+	cfi.cache = (uint64_t *)(cfi.mem + off);
 	off += ((size_t)1 << KU__CFI_CACHE_BITS) * sizeof(uint64_t);
-	ku__cfi.known = (struct ku__cfi_known *)(ku__cfi.mem + off);
+	cfi.known = (struct ku__cfi_known *)(cfi.mem + off);
 	off += KU__CFI_KNOWN_MAX * sizeof(struct ku__cfi_known);
-	ku__cfi.used = ku__cfi.fixed = off;
+	cfi.used = cfi.fixed = off;
 	for (size_t i = 0; i < KU_ARRAY_SIZE(fixed); i++)
 		ku__cfi_intern(&fixed[i]);
-	ku__cfi_rules = ku__cfi.rule;
-	__atomic_store_n(&ku__cfi_cache, ku__cfi.cache, __ATOMIC_RELEASE);
-	__atomic_store_n(&ku__cfi.ready, 1, __ATOMIC_RELEASE);
-	ku__cfi_unlock();
+	ku__cfi_rules = cfi.rule;
+	__atomic_store_n(&ku__cfi_cache, cfi.cache, __ATOMIC_RELEASE);
+	__atomic_store_n(&cfi.ready, 1, __ATOMIC_RELEASE);
+	cfi_unlock();
 	return 0;
 }
 
 /* ---- the rule palette (builder lock held) ------------------------------- */
 
-static uint32_t ku__cfi_rule_hash(const struct ku_cfi_rule *r)
+static uint32_t cfi_rule_hash(const struct ku_cfi_rule *r)
 {
 	uint64_t v;
 
@@ -185,30 +185,30 @@ static uint32_t ku__cfi_rule_hash(const struct ku_cfi_rule *r)
  * the palette is full. */
 uint32_t ku__cfi_intern(const struct ku_cfi_rule *r)
 {
-	uint32_t i = ku__cfi_rule_hash(r) & (KU__CFI_RULE_SLOTS - 1), s;
+	uint32_t i = cfi_rule_hash(r) & (KU__CFI_RULE_SLOTS - 1), s;
 
-	while ((s = ku__cfi.rule_slot[i]) != 0) {
-		if (!memcmp(&ku__cfi.rule[s - 1], r, sizeof(*r)))
+	while ((s = cfi.rule_slot[i]) != 0) {
+		if (!memcmp(&cfi.rule[s - 1], r, sizeof(*r)))
 			return s - 1;
 		i = (i + 1) & (KU__CFI_RULE_SLOTS - 1);
 	}
-	if (ku__cfi.nrules >= KU__CFI_RULES_MAX - 1)
+	if (cfi.nrules >= KU__CFI_RULES_MAX - 1)
 		return 1;
-	ku__cfi.rule[ku__cfi.nrules] = *r;
+	cfi.rule[cfi.nrules] = *r;
 	/* Entries are complete before any row that names them is published
 	 * (the snapshot's release store orders both). */
-	ku__cfi.rule_slot[i] = ++ku__cfi.nrules;
-	return ku__cfi.nrules - 1;
+	cfi.rule_slot[i] = ++cfi.nrules;
+	return cfi.nrules - 1;
 }
 
 void ku__cfi_trim(const void *end)
 {
-	ku__cfi.used = (size_t)((const uint8_t *)end - ku__cfi.mem);
+	cfi.used = (size_t)((const uint8_t *)end - cfi.mem);
 }
 
 /* ---- look-up (async-signal-safe) ---------------------------------------- */
 
-static const struct ku__cfi_obj *ku__obj_find(const struct ku__cfi_obj *o, uint32_t n, uintptr_t pc)
+static const struct ku__cfi_obj *obj_find(const struct ku__cfi_obj *o, uint32_t n, uintptr_t pc)
 {
 	uint32_t a = 0, z = n;
 
@@ -225,7 +225,7 @@ static const struct ku__cfi_obj *ku__obj_find(const struct ku__cfi_obj *o, uint3
 	return &o[a - 1];
 }
 
-static uint32_t ku__row_find(const struct ku__cfi_obj *o, uintptr_t pc)
+static uint32_t row_find(const struct ku__cfi_obj *o, uintptr_t pc)
 {
 	uint32_t off = (uint32_t)(pc - o->lo), a = 0, z = o->nrows;
 
@@ -240,7 +240,7 @@ static uint32_t ku__row_find(const struct ku__cfi_obj *o, uintptr_t pc)
 	return a ? o->rows[a - 1].rule : 0;
 }
 
-static inline size_t ku__cache_slot(uintptr_t pc)
+static inline size_t cache_slot(uintptr_t pc)
 {
 	return (size_t)(((uint64_t)pc * 0x9e3779b97f4a7c15ull) >> (64 - KU__CFI_CACHE_BITS));
 }
@@ -252,21 +252,21 @@ int ku_cfi_find(uintptr_t pc, struct ku_cfi_rule *rule)
 	uint64_t *slot, v;
 	uint32_t idx, ni;
 
-	if (KU_UNLIKELY(!ku__cfi.cache))
+	if (KU_UNLIKELY(!cfi.cache))
 		return 0;
-	slot = &ku__cfi.cache[ku__cache_slot(pc)];
+	slot = &cfi.cache[cache_slot(pc)];
 	v = __atomic_load_n(slot, __ATOMIC_RELAXED);
 	if (KU_LIKELY(v && (v >> 16) == (uint64_t)pc)) {
-		*rule = ku__cfi.rule[v & 0xffff];
+		*rule = cfi.rule[v & 0xffff];
 		return 1;
 	}
-	s = __atomic_load_n(&ku__cfi.snap, __ATOMIC_ACQUIRE);
-	o = s ? ku__obj_find(s->obj, s->n, pc) : NULL;
-	if (!o && (ni = __atomic_load_n(&ku__cfi.nimages, __ATOMIC_ACQUIRE)) != 0)
-		o = ku__obj_find(ku__cfi.image, ni, pc);
+	s = __atomic_load_n(&cfi.snap, __ATOMIC_ACQUIRE);
+	o = s ? obj_find(s->obj, s->n, pc) : NULL;
+	if (!o && (ni = __atomic_load_n(&cfi.nimages, __ATOMIC_ACQUIRE)) != 0)
+		o = obj_find(cfi.image, ni, pc);
 	if (o) {
-		idx = ku__row_find(o, pc);
-		*rule = ku__cfi.rule[idx];
+		idx = row_find(o, pc);
+		*rule = cfi.rule[idx];
 		if ((uint64_t)pc >> 47 == 0)
 			__atomic_store_n(slot, (uint64_t)pc << 16 | idx, __ATOMIC_RELAXED);
 		return 1;
@@ -283,7 +283,7 @@ int ku_cfi_find(uintptr_t pc, struct ku_cfi_rule *rule)
 				z = m;
 		}
 		if (a && pc < s->x[2 * (a - 1) + 1]) {
-			*rule = ku__cfi.rule[0];
+			*rule = cfi.rule[0];
 			return 2;
 		}
 	}
@@ -299,7 +299,7 @@ struct ku__sync {
 	int removed_unknown;
 };
 
-static uint64_t ku__key(const char *name, uintptr_t hdr_vaddr, uintptr_t text_size)
+static uint64_t obj_key(const char *name, uintptr_t hdr_vaddr, uintptr_t text_size)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -312,7 +312,7 @@ static uint64_t ku__key(const char *name, uintptr_t hdr_vaddr, uintptr_t text_si
 	return h ? h : 1;
 }
 
-static int ku__sync_one(struct dl_phdr_info *info, size_t size, void *data)
+static int sync_one(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct ku__sync *sy = data;
 	uintptr_t text_lo = UINTPTR_MAX, text_hi = 0, mem_lo = 0, mem_hi = 0, hdr = 0, hdr_vaddr = 0;
@@ -344,7 +344,7 @@ static int ku__sync_one(struct dl_phdr_info *info, size_t size, void *data)
 		return 1;
 	/* Still loaded where it was: keep its entry. */
 	if (sy->old) {
-		const struct ku__cfi_obj *p = ku__obj_find(sy->old->obj, sy->old->n, text_lo);
+		const struct ku__cfi_obj *p = obj_find(sy->old->obj, sy->old->n, text_lo);
 
 		if (p && p->lo == text_lo && p->hi == text_hi) {
 			sy->obj[sy->n++] = *p;
@@ -352,7 +352,7 @@ static int ku__sync_one(struct dl_phdr_info *info, size_t size, void *data)
 		}
 	}
 	if (!hdr) {
-		ku__cfi.st.objects_nocfi++;
+		cfi.st.objects_nocfi++;
 		goto add;
 	}
 	/* The segment holding .eh_frame_hdr (and, in practice, .eh_frame). */
@@ -366,31 +366,31 @@ static int ku__sync_one(struct dl_phdr_info *info, size_t size, void *data)
 		}
 	}
 	if (!mem_hi || hdr >= mem_hi) {
-		ku__cfi.st.objects_bad++;
+		cfi.st.objects_bad++;
 		goto add;
 	}
-	key = ku__key(info->dlpi_name, hdr_vaddr, text_hi - text_lo);
-	for (uint32_t i = 0; i < ku__cfi.nknown; i++)
-		if (ku__cfi.known[i].key == key) {
-			rows = ku__cfi.known[i].rows;
-			nrows = ku__cfi.known[i].nrows;
+	key = obj_key(info->dlpi_name, hdr_vaddr, text_hi - text_lo);
+	for (uint32_t i = 0; i < cfi.nknown; i++)
+		if (cfi.known[i].key == key) {
+			rows = cfi.known[i].rows;
+			nrows = cfi.known[i].nrows;
 			goto add;
 		}
-	nrows = ku__cfi_build((const uint8_t *)hdr, mem_lo, mem_hi, text_lo, text_hi, &rows, &bad, &ku__cfi.st.fdes, &ku__cfi.st.unsup_rows);
+	nrows = ku__cfi_build((const uint8_t *)hdr, mem_lo, mem_hi, text_lo, text_hi, &rows, &bad, &cfi.st.fdes, &cfi.st.unsup_rows);
 	if (bad)
-		ku__cfi.st.objects_bad++;
+		cfi.st.objects_bad++;
 	if (nrows < 0) {
 		if (nrows != -ENOMEM && !bad)
-			ku__cfi.st.objects_bad++;
+			cfi.st.objects_bad++;
 		rows = NULL;
 		nrows = 0;
 		goto add;
 	}
-	if (ku__cfi.nknown < KU__CFI_KNOWN_MAX) {
-		ku__cfi.known[ku__cfi.nknown].key = key;
-		ku__cfi.known[ku__cfi.nknown].rows = rows;
-		ku__cfi.known[ku__cfi.nknown].nrows = (uint32_t)nrows;
-		ku__cfi.nknown++;
+	if (cfi.nknown < KU__CFI_KNOWN_MAX) {
+		cfi.known[cfi.nknown].key = key;
+		cfi.known[cfi.nknown].rows = rows;
+		cfi.known[cfi.nknown].nrows = (uint32_t)nrows;
+		cfi.nknown++;
 	}
 add:
 	o = &sy->obj[sy->n++];
@@ -401,7 +401,7 @@ add:
 	return 0;
 }
 
-static int ku__count_one(struct dl_phdr_info *info, size_t size, void *data)
+static int count_one(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)info;
 	(void)size;
@@ -410,7 +410,7 @@ static int ku__count_one(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /* The dynamic linker's load and unload counters (glibc >= 2.4). */
-static int ku__adds_subs(struct dl_phdr_info *info, size_t size, void *data)
+static int adds_subs(struct dl_phdr_info *info, size_t size, void *data)
 {
 	uint64_t *v = data;
 
@@ -421,9 +421,9 @@ static int ku__adds_subs(struct dl_phdr_info *info, size_t size, void *data)
 	return 1; /* the first object is enough */
 }
 
-static uint64_t ku__seen_adds_subs[2];
+static uint64_t seen_adds_subs[2];
 
-static int ku__obj_cmp_swap(struct ku__cfi_obj *o, uint32_t n)
+static int obj_cmp_swap(struct ku__cfi_obj *o, uint32_t n)
 {
 	/* Insertion sort: a few dozen objects, mostly in order already. */
 	for (uint32_t i = 1; i < n; i++) {
@@ -440,7 +440,7 @@ static int ku__obj_cmp_swap(struct ku__cfi_obj *o, uint32_t n)
 }
 
 /* Executable mappings no object covers (JIT code, trampolines). */
-static uint32_t ku__exec_ranges(const struct ku__cfi_obj *o, uint32_t n, uintptr_t **out)
+static uint32_t exec_ranges(const struct ku__cfi_obj *o, uint32_t n, uintptr_t **out)
 {
 	struct ku_maps m;
 	uint32_t k = 0;
@@ -457,7 +457,7 @@ static uint32_t ku__exec_ranges(const struct ku__cfi_obj *o, uint32_t n, uintptr
 
 			if (!(e->prot & KU_MAP_X) || !strcmp(e->path, "[vsyscall]"))
 				continue;
-			p = ku__obj_find(o, n, e->start);
+			p = obj_find(o, n, e->start);
 			if (p && e->end <= p->hi)
 				continue;
 			x[2 * k] = e->start;
@@ -471,7 +471,7 @@ static uint32_t ku__exec_ranges(const struct ku__cfi_obj *o, uint32_t n, uintptr
 }
 
 /* CPU time of this thread: what building costs, whatever the load. */
-static uint64_t ku__cpu_ns(void)
+static uint64_t cpu_ns(void)
 {
 	struct timespec ts;
 
@@ -479,26 +479,26 @@ static uint64_t ku__cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int ku__sync_locked(void)
+static int sync_locked(void)
 {
 	struct ku__sync sy;
 	struct ku__cfi_snap *s;
 	uint32_t count = 0;
-	uint64_t t0 = ku__cpu_ns();
+	uint64_t t0 = cpu_ns();
 	uintptr_t *x;
 	int shrunk = 0;
 
-	dl_iterate_phdr(ku__adds_subs, ku__seen_adds_subs);
-	dl_iterate_phdr(ku__count_one, &count);
+	dl_iterate_phdr(adds_subs, seen_adds_subs);
+	dl_iterate_phdr(count_one, &count);
 	memset(&sy, 0, sizeof(sy));
 	sy.cap = count + 8;
-	sy.old = ku__cfi.snap;
+	sy.old = cfi.snap;
 	s = ku__cfi_alloc(sizeof(*s));
 	sy.obj = ku__cfi_alloc(sy.cap * sizeof(*sy.obj));
 	if (!s || !sy.obj)
 		return -ENOMEM;
-	dl_iterate_phdr(ku__sync_one, &sy);
-	ku__obj_cmp_swap(sy.obj, sy.n);
+	dl_iterate_phdr(sync_one, &sy);
+	obj_cmp_swap(sy.obj, sy.n);
 	/* Overlapping ranges would break the search: drop the later one. */
 	for (uint32_t i = 1; i < sy.n; i++)
 		if (sy.obj[i].lo < sy.obj[i - 1].hi) {
@@ -509,7 +509,7 @@ static int ku__sync_locked(void)
 	if (sy.old) {
 		/* Any object gone? Then cached rules may name its addresses. */
 		for (uint32_t i = 0; i < sy.old->n && !shrunk; i++) {
-			const struct ku__cfi_obj *p = ku__obj_find(sy.obj, sy.n, sy.old->obj[i].lo);
+			const struct ku__cfi_obj *p = obj_find(sy.obj, sy.n, sy.old->obj[i].lo);
 
 			if (!p || p->lo != sy.old->obj[i].lo || p->hi != sy.old->obj[i].hi)
 				shrunk = 1;
@@ -517,22 +517,22 @@ static int ku__sync_locked(void)
 	}
 	s->n = sy.n;
 	s->obj = sy.obj;
-	s->nx = ku__exec_ranges(sy.obj, sy.n, &x);
+	s->nx = exec_ranges(sy.obj, sy.n, &x);
 	s->x = x;
-	__atomic_store_n(&ku__cfi.snap, s, __ATOMIC_RELEASE);
+	__atomic_store_n(&cfi.snap, s, __ATOMIC_RELEASE);
 	if (shrunk)
 		for (size_t i = 0; i < ((size_t)1 << KU__CFI_CACHE_BITS); i++)
-			__atomic_store_n(&ku__cfi.cache[i], 0, __ATOMIC_RELAXED);
-	ku__cfi.st.objects = 0;
-	ku__cfi.st.rows = 0;
+			__atomic_store_n(&cfi.cache[i], 0, __ATOMIC_RELAXED);
+	cfi.st.objects = 0;
+	cfi.st.rows = 0;
 	for (uint32_t i = 0; i < sy.n; i++)
 		if (sy.obj[i].rows) {
-			ku__cfi.st.objects++;
-			ku__cfi.st.rows += sy.obj[i].nrows;
+			cfi.st.objects++;
+			cfi.st.rows += sy.obj[i].nrows;
 		}
-	ku__cfi.st.build_ns += ku__cpu_ns() - t0;
-	ku__cfi.st.syncs++;
-	__atomic_store_n(&ku__cfi.gen, ku__cfi.gen + 1, __ATOMIC_RELEASE);
+	cfi.st.build_ns += cpu_ns() - t0;
+	cfi.st.syncs++;
+	__atomic_store_n(&cfi.gen, cfi.gen + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -544,9 +544,9 @@ int ku_cfi_sync(void)
 		return -ENOTSUP;
 	if ((rc = ku_cfi_init()) < 0)
 		return rc;
-	ku__cfi_lock();
-	rc = ku__sync_locked();
-	ku__cfi_unlock();
+	cfi_lock();
+	rc = sync_locked();
+	cfi_unlock();
 	return rc;
 }
 
@@ -554,12 +554,12 @@ int ku_cfi_sync_try(void)
 {
 	int rc;
 
-	if (!ku_cfi_supported() || !__atomic_load_n(&ku__cfi.ready, __ATOMIC_ACQUIRE))
+	if (!ku_cfi_supported() || !__atomic_load_n(&cfi.ready, __ATOMIC_ACQUIRE))
 		return -ENOTSUP;
-	if (!ku__cfi_trylock())
+	if (!cfi_trylock())
 		return -EBUSY;
-	rc = ku__sync_locked();
-	ku__cfi_unlock();
+	rc = sync_locked();
+	cfi_unlock();
 	return rc;
 }
 
@@ -568,11 +568,11 @@ int ku_cfi_sync_if_changed(void)
 	uint64_t now[2] = {0, 0};
 	int rc;
 
-	if (!__atomic_load_n(&ku__cfi.ready, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&cfi.ready, __ATOMIC_ACQUIRE))
 		return 0;
-	dl_iterate_phdr(ku__adds_subs, now);
-	if (now[0] == __atomic_load_n(&ku__seen_adds_subs[0], __ATOMIC_RELAXED) &&
-	    now[1] == __atomic_load_n(&ku__seen_adds_subs[1], __ATOMIC_RELAXED))
+	dl_iterate_phdr(adds_subs, now);
+	if (now[0] == __atomic_load_n(&seen_adds_subs[0], __ATOMIC_RELAXED) &&
+	    now[1] == __atomic_load_n(&seen_adds_subs[1], __ATOMIC_RELAXED))
 		return 0;
 	rc = ku_cfi_sync_try();
 	return rc == 0 ? 1 : rc;
@@ -580,21 +580,21 @@ int ku_cfi_sync_if_changed(void)
 
 uint64_t ku_cfi_generation(void)
 {
-	return __atomic_load_n(&ku__cfi.gen, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&cfi.gen, __ATOMIC_ACQUIRE);
 }
 
 void ku_cfi_stats_get(struct ku_cfi_stats *st)
 {
-	*st = ku__cfi.st;
-	st->rules = ku__cfi.nrules;
-	if (!__atomic_load_n(&ku__cfi.ready, __ATOMIC_ACQUIRE)) {
+	*st = cfi.st;
+	st->rules = cfi.nrules;
+	if (!__atomic_load_n(&cfi.ready, __ATOMIC_ACQUIRE)) {
 		st->bytes = 0;
 		return;
 	}
 	/* What was written; the rest of the reservation is never touched. */
-	st->bytes = ku__cfi.used - ku__cfi.fixed + ku__cfi.nrules * sizeof(struct ku_cfi_rule) +
+	st->bytes = cfi.used - cfi.fixed + cfi.nrules * sizeof(struct ku_cfi_rule) +
 		    ((size_t)1 << KU__CFI_CACHE_BITS) * sizeof(uint64_t) +
-		    ku__cfi.nknown * sizeof(struct ku__cfi_known);
+		    cfi.nknown * sizeof(struct ku__cfi_known);
 }
 
 long ku_cfi_add_image(const uint8_t *hdr, uintptr_t mem_lo, uintptr_t mem_hi, uintptr_t text_lo,
@@ -606,37 +606,37 @@ long ku_cfi_add_image(const uint8_t *hdr, uintptr_t mem_lo, uintptr_t mem_hi, ui
 
 	if ((rc = ku_cfi_init()) < 0)
 		return rc;
-	ku__cfi_lock();
-	if (ku__cfi.nimages >= KU__CFI_IMAGES_MAX ||
-	    (ku__cfi.nimages && ku__cfi.image[ku__cfi.nimages - 1].hi > text_lo)) {
-		ku__cfi_unlock();
+	cfi_lock();
+	if (cfi.nimages >= KU__CFI_IMAGES_MAX ||
+	    (cfi.nimages && cfi.image[cfi.nimages - 1].hi > text_lo)) {
+		cfi_unlock();
 		return -ENOSPC;
 	}
-	n = ku__cfi_build(hdr, mem_lo, mem_hi, text_lo, text_hi, &rows, &bad, &ku__cfi.st.fdes, &ku__cfi.st.unsup_rows);
+	n = ku__cfi_build(hdr, mem_lo, mem_hi, text_lo, text_hi, &rows, &bad, &cfi.st.fdes, &cfi.st.unsup_rows);
 	if (n >= 0) {
-		struct ku__cfi_obj *o = &ku__cfi.image[ku__cfi.nimages];
+		struct ku__cfi_obj *o = &cfi.image[cfi.nimages];
 
 		o->lo = text_lo;
 		o->hi = text_hi;
 		o->rows = rows;
 		o->nrows = (uint32_t)n;
-		__atomic_store_n(&ku__cfi.nimages, ku__cfi.nimages + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&cfi.nimages, cfi.nimages + 1, __ATOMIC_RELEASE);
 		if (bad)
-			ku__cfi.st.objects_bad++;
+			cfi.st.objects_bad++;
 	}
-	ku__cfi_unlock();
+	cfi_unlock();
 	return n >= 0 && bad ? -EINVAL : n;
 }
 
 void ku_cfi_forget_images(void)
 {
-	ku__cfi_lock();
-	__atomic_store_n(&ku__cfi.nimages, 0, __ATOMIC_RELEASE);
-	if (ku__cfi.cache)
+	cfi_lock();
+	__atomic_store_n(&cfi.nimages, 0, __ATOMIC_RELEASE);
+	if (cfi.cache)
 		for (size_t i = 0; i < ((size_t)1 << KU__CFI_CACHE_BITS); i++)
-			__atomic_store_n(&ku__cfi.cache[i], 0, __ATOMIC_RELAXED);
-	ku__cfi.used = ku__cfi.fixed + 0; /* tests only: drop everything built */
-	ku__cfi.nknown = 0;
-	__atomic_store_n(&ku__cfi.snap, NULL, __ATOMIC_RELEASE);
-	ku__cfi_unlock();
+			__atomic_store_n(&cfi.cache[i], 0, __ATOMIC_RELAXED);
+	cfi.used = cfi.fixed + 0; /* tests only: drop everything built */
+	cfi.nknown = 0;
+	__atomic_store_n(&cfi.snap, NULL, __ATOMIC_RELEASE);
+	cfi_unlock();
 }

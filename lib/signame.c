@@ -13,7 +13,7 @@
 static const struct {
 	const char *name;
 	int no;
-} ku__signals[] = {
+} signals[] = {
 	{"HUP", SIGHUP},   {"INT", SIGINT},	{"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
 	{"PIPE", SIGPIPE}, {"ALRM", SIGALRM},	{"TERM", SIGTERM}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},
 	{"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},	{"TTOU", SIGTTOU}, {"URG", SIGURG},   {"XCPU", SIGXCPU},
@@ -22,10 +22,10 @@ static const struct {
 	{"FPE", SIGFPE},   {"ILL", SIGILL},	{"ABRT", SIGABRT}, {"TRAP", SIGTRAP}, {"SYS", SIGSYS},
 };
 
-static const int ku__never[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+static const int never_sigs[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
 
 /* A decimal number in [lo, hi] that is the whole of s, or -1. */
-static long ku__num(const char *s, long lo, long hi)
+static long parse_num(const char *s, long lo, long hi)
 {
 	char *end;
 	long v;
@@ -48,19 +48,19 @@ int ku_signal_parse(const char *s, const int *deny, size_t ndeny)
 		return -EINVAL;
 	if (strncmp(s, "SIG", 3) == 0)
 		s += 3;
-	for (size_t i = 0; i < KU_ARRAY_SIZE(ku__signals) && no < 0; i++)
-		if (strcmp(s, ku__signals[i].name) == 0)
-			no = ku__signals[i].no;
-	if (no < 0 && strncmp(s, "RTMIN+", 6) == 0 && (v = ku__num(s + 6, 0, SIGRTMAX - SIGRTMIN)) >= 0)
+	for (size_t i = 0; i < KU_ARRAY_SIZE(signals) && no < 0; i++)
+		if (strcmp(s, signals[i].name) == 0)
+			no = signals[i].no;
+	if (no < 0 && strncmp(s, "RTMIN+", 6) == 0 && (v = parse_num(s + 6, 0, SIGRTMAX - SIGRTMIN)) >= 0)
 		no = SIGRTMIN + (int)v;
-	if (no < 0 && strncmp(s, "RTMAX-", 6) == 0 && (v = ku__num(s + 6, 0, SIGRTMAX - SIGRTMIN)) >= 0)
+	if (no < 0 && strncmp(s, "RTMAX-", 6) == 0 && (v = parse_num(s + 6, 0, SIGRTMAX - SIGRTMIN)) >= 0)
 		no = SIGRTMAX - (int)v;
-	if (no < 0 && (v = ku__num(s, 1, SIGRTMAX)) > 0)
+	if (no < 0 && (v = parse_num(s, 1, SIGRTMAX)) > 0)
 		no = (int)v;
 	if (no < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < KU_ARRAY_SIZE(ku__never); i++)
-		if (no == ku__never[i])
+	for (size_t i = 0; i < KU_ARRAY_SIZE(never_sigs); i++)
+		if (no == never_sigs[i])
 			return -EINVAL;
 	for (size_t i = 0; i < ndeny; i++)
 		if (no == deny[i])

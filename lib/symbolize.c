@@ -84,7 +84,7 @@ struct ku__sym_key {
 	size_t len;
 };
 
-static int ku__sym_key_eq(const void *ctx, uint32_t i)
+static int sym_key_eq(const void *ctx, uint32_t i)
 {
 	const struct ku__sym_key *k = ctx;
 	const char *o = k->s->strs[i];
@@ -94,13 +94,13 @@ static int ku__sym_key_eq(const void *ctx, uint32_t i)
 
 /* The one copy of str[0..len) this symbolizer keeps (names live as long
  * as it does); NULL when out of memory. */
-static const char *ku__sym_intern_n(struct ku_sym *s, const char *str, size_t len)
+static const char *sym_intern_n(struct ku_sym *s, const char *str, size_t len)
 {
 	struct ku__sym_key k = { s, str, len };
 	uint64_t h = ku_hash_bytes(str, len);
 	uint32_t i;
 	size_t slot;
-	int r = ku_hmap_find_hashed(&s->strmap, h, ku__sym_key_eq, &k, &i, &slot);
+	int r = ku_hmap_find_hashed(&s->strmap, h, sym_key_eq, &k, &i, &slot);
 
 	if (r == 1)
 		return s->strs[i];
@@ -123,13 +123,13 @@ static const char *ku__sym_intern_n(struct ku_sym *s, const char *str, size_t le
 	return d;
 }
 
-static const char *ku__sym_intern(struct ku_sym *s, const char *str)
+static const char *sym_intern(struct ku_sym *s, const char *str)
 {
-	return str ? ku__sym_intern_n(s, str, strlen(str)) : NULL;
+	return str ? sym_intern_n(s, str, strlen(str)) : NULL;
 }
 
 /* CRC-32 of the whole file at fd (what .gnu_debuglink records); -1 on error. */
-static int ku__sym_file_crc(int fd, uint32_t *out)
+static int sym_file_crc(int fd, uint32_t *out)
 {
 	unsigned char buf[65536];
 	uLong crc = crc32(0L, Z_NULL, 0);
@@ -151,9 +151,9 @@ static int ku__sym_file_crc(int fd, uint32_t *out)
  * carry the CRC the link records. Unlike dwfl_standard_find_debuginfo it
  * never falls back to debuginfod.
  */
-static int ku__sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-				  GElf_Addr base, const char *file_name, const char *debuglink_file,
-				  GElf_Word debuglink_crc, char **debuginfo_file_name)
+static int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			      GElf_Addr base, const char *file_name, const char *debuglink_file,
+			      GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
 	char dir[4096], cand[8192];
 	const char *slash;
@@ -181,7 +181,7 @@ static int ku__sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char 
 		fd = open(cand, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (ku__sym_file_crc(fd, &crc) == 0 && crc == debuglink_crc) {
+		if (sym_file_crc(fd, &crc) == 0 && crc == debuglink_crc) {
 			if (debuginfo_file_name) {
 				free(*debuginfo_file_name);
 				*debuginfo_file_name = strdup(cand);
@@ -195,8 +195,8 @@ static int ku__sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char 
 
 /* Dwfl_Callbacks.find_elf: objects are reported by path, so there is
  * nothing to find elsewhere (dwfl_build_id_find_elf would ask debuginfod). */
-static int ku__sym_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
-			    char **file_name, Elf **elfp)
+static int sym_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			char **file_name, Elf **elfp)
 {
 	(void)mod;
 	(void)userdata;
@@ -215,8 +215,8 @@ int ku_sym_new(struct ku_sym **out, unsigned flags)
 		return -ENOMEM;
 	s->flags = flags;
 	s->debuginfo_path = NULL; /* libdwfl default: .debug, /usr/lib/debug */
-	s->cb.find_elf = ku__sym_find_elf;
-	s->cb.find_debuginfo = ku__sym_find_debuginfo;
+	s->cb.find_elf = sym_find_elf;
+	s->cb.find_debuginfo = sym_find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
 	s->dwfl = dwfl_begin(&s->cb);
@@ -249,7 +249,7 @@ void ku_sym_free(struct ku_sym *s)
 	free(s);
 }
 
-static void ku__sym_hex(const unsigned char *b, size_t n, char *out)
+static void sym_hex(const unsigned char *b, size_t n, char *out)
 {
 	static const char hx[] = "0123456789abcdef";
 
@@ -261,7 +261,7 @@ static void ku__sym_hex(const unsigned char *b, size_t n, char *out)
 }
 
 /* Build ID of a reported module as hex; 0 or -ENODATA. */
-static int ku__sym_mod_build_id(Dwfl_Module *mod, char *buf, size_t size)
+static int sym_mod_build_id(Dwfl_Module *mod, char *buf, size_t size)
 {
 	const unsigned char *bits;
 	GElf_Addr vaddr;
@@ -271,11 +271,11 @@ static int ku__sym_mod_build_id(Dwfl_Module *mod, char *buf, size_t size)
 		return -ENODATA;
 	if (size < (size_t)len * 2 + 1)
 		return -ENOSPC;
-	ku__sym_hex(bits, (size_t)len, buf);
+	sym_hex(bits, (size_t)len, buf);
 	return 0;
 }
 
-static Dwfl_Module *ku__sym_report(struct ku_sym *s, const char *path)
+static Dwfl_Module *sym_report(struct ku_sym *s, const char *path)
 {
 	Dwfl_Module *mod;
 
@@ -287,7 +287,7 @@ static Dwfl_Module *ku__sym_report(struct ku_sym *s, const char *path)
 	return mod;
 }
 
-static int ku__sym_streq(const char *a, const char *b)
+static int sym_streq(const char *a, const char *b)
 {
 	if (!a || !b)
 		return a == b;
@@ -295,12 +295,12 @@ static int ku__sym_streq(const char *a, const char *b)
 }
 
 /* Find or open the object; returns its entry (err set on failure). */
-static struct ku__sym_obj *ku__sym_obj(struct ku_sym *s, const char *path, const char *build_id)
+static struct ku__sym_obj *sym_obj(struct ku_sym *s, const char *path, const char *build_id)
 {
 	if (build_id && !*build_id)
 		build_id = NULL;
 	for (size_t i = 0; i < s->nobjs; i++)
-		if (!strcmp(s->objs[i].path, path) && ku__sym_streq(s->objs[i].build_id, build_id))
+		if (!strcmp(s->objs[i].path, path) && sym_streq(s->objs[i].build_id, build_id))
 			return &s->objs[i];
 	if (s->nobjs == s->capobjs) {
 		size_t ncap = s->capobjs ? s->capobjs * 2 : 16;
@@ -322,11 +322,11 @@ static struct ku__sym_obj *ku__sym_obj(struct ku_sym *s, const char *path, const
 	}
 	s->nobjs++;
 
-	o->mod = ku__sym_report(s, path);
+	o->mod = sym_report(s, path);
 	if (o->mod && build_id) {
 		char have[256];
 
-		if (ku__sym_mod_build_id(o->mod, have, sizeof(have)) == 0 && strcasecmp(have, build_id) != 0)
+		if (sym_mod_build_id(o->mod, have, sizeof(have)) == 0 && strcasecmp(have, build_id) != 0)
 			o->mod = NULL; /* a different file now lives at that path */
 	}
 	if (!o->mod && build_id && strlen(build_id) > 2 && strlen(build_id) < 200) {
@@ -335,7 +335,7 @@ static struct ku__sym_obj *ku__sym_obj(struct ku_sym *s, const char *path, const
 		char dbg[300];
 
 		snprintf(dbg, sizeof(dbg), "/usr/lib/debug/.build-id/%.2s/%s.debug", build_id, build_id + 2);
-		o->mod = ku__sym_report(s, dbg);
+		o->mod = sym_report(s, dbg);
 		if (!o->mod)
 			o->err = access(path, F_OK) == 0 ? -ESTALE : -ENOENT;
 	} else if (!o->mod) {
@@ -346,16 +346,16 @@ static struct ku__sym_obj *ku__sym_obj(struct ku_sym *s, const char *path, const
 
 int ku_sym_build_id(struct ku_sym *s, const char *path, char *buf, size_t size)
 {
-	struct ku__sym_obj *o = ku__sym_obj(s, path, NULL);
+	struct ku__sym_obj *o = sym_obj(s, path, NULL);
 
 	if (!o)
 		return -ENOMEM;
 	if (o->err)
 		return o->err;
-	return ku__sym_mod_build_id(o->mod, buf, size);
+	return sym_mod_build_id(o->mod, buf, size);
 }
 
-static void ku__sym_load_demangler(struct ku_sym *s)
+static void sym_load_demangler(struct ku_sym *s)
 {
 	s->demangle_tried = 1;
 	s->demangle = (ku__demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
@@ -371,7 +371,7 @@ const char *ku_sym_demangle(struct ku_sym *s, const char *name)
 	if (!name || name[0] != '_' || name[1] != 'Z' || (s->flags & KU_SYM_NO_DEMANGLE))
 		return name;
 	if (!s->demangle_tried)
-		ku__sym_load_demangler(s);
+		sym_load_demangler(s);
 	if (!s->demangle)
 		return name;
 	int status = -1;
@@ -380,13 +380,13 @@ const char *ku_sym_demangle(struct ku_sym *s, const char *name)
 		free(d);
 		return name;
 	}
-	const char *r = ku__sym_intern(s, d);
+	const char *r = sym_intern(s, d);
 	free(d);
 	return r ? r : name;
 }
 
 /* ELF virtual address of a file offset, through the PT_LOAD headers. */
-static int ku__sym_off_to_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
+static int sym_off_to_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
 {
 	size_t nph;
 
@@ -412,7 +412,7 @@ static int ku__sym_off_to_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
  * instance names neither itself: its abstract origin does, or the
  * in-class declaration that origin specifies.
  */
-static const char *ku__sym_die_rawname(Dwarf_Die *die)
+static const char *sym_die_rawname(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 	const char *n = NULL;
@@ -428,14 +428,14 @@ static const char *ku__sym_die_rawname(Dwarf_Die *die)
 	return n;
 }
 
-static const char *ku__sym_die_name(struct ku_sym *s, Dwarf_Die *die)
+static const char *sym_die_name(struct ku_sym *s, Dwarf_Die *die)
 {
-	return ku_sym_demangle(s, ku__sym_die_rawname(die));
+	return ku_sym_demangle(s, sym_die_rawname(die));
 }
 
 /* 1 when sym is a compiler clone of the function DWARF calls name:
  * "sorter.part.0", "main.cold", "_ZL3fooi.isra.0" of "_ZL3fooi". */
-static int ku__sym_is_clone(const char *sym, const char *name)
+static int sym_is_clone(const char *sym, const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
@@ -446,25 +446,25 @@ static int ku__sym_is_clone(const char *sym, const char *name)
  * file with its line-table directory, which is relative when the compiler
  * was given a relative path (a VPATH build: "../../src/x.c"); such a path
  * is relative to the unit's DW_AT_comp_dir, so it is joined with that. */
-static const char *ku__sym_path(struct ku_sym *s, Dwarf_Die *cudie, const char *f)
+static const char *sym_path(struct ku_sym *s, Dwarf_Die *cudie, const char *f)
 {
 	Dwarf_Attribute attr;
 	const char *dir;
 	char buf[4096];
 
 	if (!f || f[0] == '/' || !cudie)
-		return ku__sym_intern(s, f);
+		return sym_intern(s, f);
 	dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
 	if (!dir || !*dir)
-		return ku__sym_intern(s, f);
+		return sym_intern(s, f);
 	size_t dl = strlen(dir);
 	if ((size_t)snprintf(buf, sizeof buf, "%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", f) >= sizeof buf)
-		return ku__sym_intern(s, f);
-	return ku__sym_intern(s, buf);
+		return sym_intern(s, f);
+	return sym_intern(s, buf);
 }
 
 /* Call site (file, line) recorded on an inlined_subroutine DIE. */
-static void ku__sym_call_site(struct ku_sym *s, Dwarf_Die *cudie, Dwarf_Die *inl, const char **file, int *line)
+static void sym_call_site(struct ku_sym *s, Dwarf_Die *cudie, Dwarf_Die *inl, const char **file, int *line)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word w;
@@ -477,13 +477,13 @@ static void ku__sym_call_site(struct ku_sym *s, Dwarf_Die *cudie, Dwarf_Die *inl
 		*line = (int)w;
 	if (dwarf_attr(inl, DW_AT_call_file, &attr) && dwarf_formudata(&attr, &w) == 0 &&
 	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && w < nfiles)
-		*file = ku__sym_path(s, cudie, dwarf_filesrc(files, w, NULL, NULL));
+		*file = sym_path(s, cudie, dwarf_filesrc(files, w, NULL, NULL));
 }
 
 /* The compile unit covering addr. libdw finds it through .debug_aranges;
  * compilers that do not emit that section (clang) need a walk over the
  * units' address ranges. */
-static Dwarf_Die *ku__sym_cu(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
+static Dwarf_Die *sym_cu(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
 {
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
 
@@ -509,7 +509,7 @@ static Dwarf_Die *ku__sym_cu(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias
  * scopes (inlined instances, lexical blocks) that contain the address:
  * the concrete nesting that addr2line -i, llvm-symbolizer and gdb show.
  */
-static int ku__sym_range_cmp(const void *a, const void *b)
+static int sym_range_cmp(const void *a, const void *b)
 {
 	const struct ku__sym_range *x = a, *y = b;
 
@@ -519,7 +519,7 @@ static int ku__sym_range_cmp(const void *a, const void *b)
 }
 
 /* DIEs that may own subprograms (definitions) below them. */
-static int ku__sym_may_own(int tag)
+static int sym_may_own(int tag)
 {
 	switch (tag) {
 	case DW_TAG_compile_unit:
@@ -538,7 +538,7 @@ static int ku__sym_may_own(int tag)
 	}
 }
 
-static int ku__sym_index_add(struct ku__sym_cuidx *ix, size_t *cap, Dwarf_Die *die, Dwarf_Addr low, Dwarf_Addr high)
+static int sym_index_add(struct ku__sym_cuidx *ix, size_t *cap, Dwarf_Die *die, Dwarf_Addr low, Dwarf_Addr high)
 {
 	if (ix->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 64;
@@ -555,7 +555,7 @@ static int ku__sym_index_add(struct ku__sym_cuidx *ix, size_t *cap, Dwarf_Die *d
 
 /* Walk the DIE tree below parent, adding every subprogram with code.
  * Depth is bounded against hostile nesting. */
-static int ku__sym_index_walk(struct ku__sym_cuidx *ix, size_t *cap, Dwarf_Die *parent, int depth)
+static int sym_index_walk(struct ku__sym_cuidx *ix, size_t *cap, Dwarf_Die *parent, int depth)
 {
 	Dwarf_Die child;
 
@@ -569,17 +569,17 @@ static int ku__sym_index_walk(struct ku__sym_cuidx *ix, size_t *cap, Dwarf_Die *
 			ptrdiff_t off = 0;
 
 			while ((off = dwarf_ranges(&child, off, &base, &low, &high)) > 0)
-				if (high > low && ku__sym_index_add(ix, cap, &child, low, high) < 0)
+				if (high > low && sym_index_add(ix, cap, &child, low, high) < 0)
 					return -ENOMEM;
 		}
-		if (ku__sym_may_own(tag) && dwarf_haschildren(&child) > 0 &&
-		    ku__sym_index_walk(ix, cap, &child, depth + 1) < 0)
+		if (sym_may_own(tag) && dwarf_haschildren(&child) > 0 &&
+		    sym_index_walk(ix, cap, &child, depth + 1) < 0)
 			return -ENOMEM;
 	} while (dwarf_siblingof(&child, &child) == 0);
 	return 0;
 }
 
-static struct ku__sym_cuidx *ku__sym_index(struct ku__sym_obj *o, Dwarf_Die *cudie)
+static struct ku__sym_cuidx *sym_index(struct ku__sym_obj *o, Dwarf_Die *cudie)
 {
 	Dwarf_Off off = dwarf_dieoffset(cudie);
 	struct ku__sym_cuidx *ix;
@@ -600,17 +600,17 @@ static struct ku__sym_cuidx *ku__sym_index(struct ku__sym_obj *o, Dwarf_Die *cud
 	ix = &o->cus[o->ncus];
 	memset(ix, 0, sizeof(*ix));
 	ix->cu_off = off;
-	if (ku__sym_index_walk(ix, &cap, cudie, 0) < 0) {
+	if (sym_index_walk(ix, &cap, cudie, 0) < 0) {
 		free(ix->r);
 		return NULL;
 	}
-	qsort(ix->r, ix->n, sizeof(*ix->r), ku__sym_range_cmp);
+	qsort(ix->r, ix->n, sizeof(*ix->r), sym_range_cmp);
 	o->ncus++;
 	return ix;
 }
 
 /* Scopes that may contain inlined instances below a subprogram. */
-static int ku__sym_is_scope(int tag)
+static int sym_is_scope(int tag)
 {
 	switch (tag) {
 	case DW_TAG_inlined_subroutine:
@@ -631,9 +631,9 @@ static int ku__sym_is_scope(int tag)
  * (chain[n - 1]). A lexical block without addresses of its own is looked
  * through. Returns the count (0: no subprogram covers pc).
  */
-static int ku__sym_chain(struct ku__sym_obj *o, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *chain)
+static int sym_chain(struct ku__sym_obj *o, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *chain)
 {
-	struct ku__sym_cuidx *ix = ku__sym_index(o, cudie);
+	struct ku__sym_cuidx *ix = sym_index(o, cudie);
 	Dwarf_Die *path = chain, cur, child;
 	size_t lo = 0, hi, best = SIZE_MAX;
 	int n = 0;
@@ -667,7 +667,7 @@ static int ku__sym_chain(struct ku__sym_obj *o, Dwarf_Die *cudie, Dwarf_Addr pc,
 		do {
 			int tag = dwarf_tag(&child);
 
-			if (!ku__sym_is_scope(tag) && tag != DW_TAG_subprogram)
+			if (!sym_is_scope(tag) && tag != DW_TAG_subprogram)
 				continue;
 			if (dwarf_hasattr(&child, DW_AT_low_pc) || dwarf_hasattr(&child, DW_AT_ranges)) {
 				if (dwarf_haspc(&child, pc) <= 0)
@@ -682,7 +682,7 @@ static int ku__sym_chain(struct ku__sym_obj *o, Dwarf_Die *cudie, Dwarf_Addr pc,
 
 				if (dwarf_child(&child, &g) == 0)
 					do
-						hit = ku__sym_is_scope(dwarf_tag(&g)) && dwarf_haspc(&g, pc) > 0;
+						hit = sym_is_scope(dwarf_tag(&g)) && dwarf_haspc(&g, pc) > 0;
 					while (!hit && dwarf_siblingof(&g, &g) == 0);
 				if (!hit)
 					continue;
@@ -715,7 +715,7 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 	*n = 0;
 	if (!s || !path)
 		return -EINVAL;
-	o = ku__sym_obj(s, path, build_id);
+	o = sym_obj(s, path, build_id);
 	if (!o)
 		return -ENOMEM;
 	if (o->err)
@@ -725,7 +725,7 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 	elf = dwfl_module_getelf(o->mod, &bias);
 	if (!elf)
 		return -ENOENT;
-	if (ku__sym_off_to_vaddr(elf, file_offset, &vaddr) != 0)
+	if (sym_off_to_vaddr(elf, file_offset, &vaddr) != 0)
 		vaddr = file_offset;
 	Dwarf_Addr addr = vaddr + bias;
 
@@ -741,13 +741,13 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 			struct ku_sym_frame f = { 0 };
 
 			if (literal) {
-				f.function = ku__sym_intern(s, pltname);
+				f.function = sym_intern(s, pltname);
 			} else {
 				const char *dm = ku_sym_demangle(s, pltname);
 				char full[1024];
 
 				snprintf(full, sizeof full, "%s@plt", dm ? dm : pltname);
-				f.function = ku__sym_intern(s, full);
+				f.function = sym_intern(s, full);
 			}
 			f.sym_offset = vaddr - entry;
 			frames[0] = f;
@@ -767,12 +767,12 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 		/* drop a symbol version ("memcpy@@GLIBC_2.14") before demangling */
 		const char *at = strchr(symname, '@');
 		if (at && at != symname) {
-			const char *bare = ku__sym_intern_n(s, symname, (size_t)(at - symname));
+			const char *bare = sym_intern_n(s, symname, (size_t)(at - symname));
 			if (bare)
 				symname = bare;
 		}
 	}
-	phys.function = symname ? ku__sym_intern(s, ku_sym_demangle(s, symname)) : NULL;
+	phys.function = symname ? sym_intern(s, ku_sym_demangle(s, symname)) : NULL;
 	phys.sym_offset = symname ? off : 0;
 
 	Dwarf_Addr cubias = 0;
@@ -782,13 +782,13 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 		*n = 1;
 		return 0;
 	}
-	cudie = ku__sym_cu(o->mod, addr, &cubias);
+	cudie = sym_cu(o->mod, addr, &cubias);
 	Dwarf_Line *ln = cudie ? dwarf_getsrc_die(cudie, addr - cubias) : NULL;
 	if (ln) {
 		int lineno = 0;
 		const char *f = dwarf_linesrc(ln, NULL, NULL);
 		dwarf_lineno(ln, &lineno);
-		phys.file = ku__sym_path(s, cudie, f);
+		phys.file = sym_path(s, cudie, f);
 		phys.line = lineno;
 	}
 
@@ -808,31 +808,31 @@ int ku_sym_lookup(struct ku_sym *s, const char *path, const char *build_id, uint
 	 */
 	size_t k = 0;
 	Dwarf_Die chain[KU__SYM_DEPTH];
-	int nchain = cudie ? ku__sym_chain(o, cudie, addr - cubias, chain) : 0;
+	int nchain = cudie ? sym_chain(o, cudie, addr - cubias, chain) : 0;
 	const char *file = phys.file;
 	int line = phys.line;
 	for (int i = 0; i < nchain; i++) {
 		int tag = dwarf_tag(&chain[i]);
 
 		if (tag == DW_TAG_subprogram) {
-			const char *raw = ku__sym_die_rawname(&chain[i]);
+			const char *raw = sym_die_rawname(&chain[i]);
 
 			if (raw && (!symname || symstart < cubias || dwarf_haspc(&chain[i], symstart - cubias) <= 0 ||
-				    ku__sym_is_clone(symname, raw)))
-				phys.function = ku__sym_intern(s, ku_sym_demangle(s, raw));
+				    sym_is_clone(symname, raw)))
+				phys.function = sym_intern(s, ku_sym_demangle(s, raw));
 			break;
 		}
 		if (tag != DW_TAG_inlined_subroutine)
 			continue;
 		if (k + 1 < max && !(s->flags & KU_SYM_NO_INLINE)) {
-			frames[k].function = ku__sym_intern(s, ku__sym_die_name(s, &chain[i]));
+			frames[k].function = sym_intern(s, sym_die_name(s, &chain[i]));
 			frames[k].file = file;
 			frames[k].line = line;
 			frames[k].inlined = 1;
 			frames[k].sym_offset = 0;
 			k++;
 		}
-		ku__sym_call_site(s, cudie, &chain[i], &file, &line);
+		sym_call_site(s, cudie, &chain[i], &file, &line);
 	}
 	phys.file = file;
 	phys.line = line;

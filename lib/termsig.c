@@ -16,48 +16,48 @@
 
 #include "termsig.h"
 
-static const int ku__termsig_sigs[3] = {SIGTERM, SIGINT, SIGHUP};
-static sem_t *ku__termsig_wake;
-static int ku__termsig_sig;  /* first signal received, atomic */
-static int ku__termsig_fin;  /* set by ku_termsig_done, atomic */
-static int ku__termsig_mine[3];
-static void (*ku__termsig_next[3])(int); /* the other library's handler */
-static int (*ku__termsig_busy)(void);
-static int ku__termsig_waiting; /* handlers waiting, atomic */
+static const int termsig_sigs[3] = {SIGTERM, SIGINT, SIGHUP};
+static sem_t *termsig_wake;
+static int termsig_sig;  /* first signal received, atomic */
+static int termsig_fin;  /* set by ku_termsig_done, atomic */
+static int termsig_mine[3];
+static void (*termsig_next[3])(int); /* the other library's handler */
+static int (*termsig_busy)(void);
+static int termsig_waiting; /* handlers waiting, atomic */
 
-static int ku__termsig_index(int signo)
+static int termsig_index(int signo)
 {
 	int i;
 
 	for (i = 0; i < 3; i++)
-		if (ku__termsig_sigs[i] == signo)
+		if (termsig_sigs[i] == signo)
 			return i;
 	return -1;
 }
 
 /* Async-signal-safe. */
-static void ku__termsig_handler(int signo)
+static void termsig_handler(int signo)
 {
 	struct sigaction sa;
 	struct timespec ts = {0, 10 * 1000 * 1000};
-	int i, k = ku__termsig_index(signo), e = errno;
+	int i, k = termsig_index(signo), e = errno;
 
-	if (ku__termsig_busy && ku__termsig_busy()) {
+	if (termsig_busy && termsig_busy()) {
 		/* Inside the library, perhaps holding a lock the writer needs:
 		 * let the program run on; ku_termsig_done() sends the signal
 		 * again once the files are written. */
-		if (__atomic_exchange_n(&ku__termsig_sig, signo, __ATOMIC_SEQ_CST) == 0 && ku__termsig_wake)
-			sem_post(ku__termsig_wake);
+		if (__atomic_exchange_n(&termsig_sig, signo, __ATOMIC_SEQ_CST) == 0 && termsig_wake)
+			sem_post(termsig_wake);
 		errno = e;
 		return;
 	}
-	__atomic_fetch_add(&ku__termsig_waiting, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_exchange_n(&ku__termsig_sig, signo, __ATOMIC_SEQ_CST) == 0 && ku__termsig_wake)
-		sem_post(ku__termsig_wake);
-	for (i = 0; i < KU_TERMSIG_WAIT_MS / 10 && !__atomic_load_n(&ku__termsig_fin, __ATOMIC_SEQ_CST); i++)
+	__atomic_fetch_add(&termsig_waiting, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&termsig_sig, signo, __ATOMIC_SEQ_CST) == 0 && termsig_wake)
+		sem_post(termsig_wake);
+	for (i = 0; i < KU_TERMSIG_WAIT_MS / 10 && !__atomic_load_n(&termsig_fin, __ATOMIC_SEQ_CST); i++)
 		nanosleep(&ts, NULL);
-	if (k >= 0 && ku__termsig_next[k]) {
-		ku__termsig_next[k](signo); /* the other library raises */
+	if (k >= 0 && termsig_next[k]) {
+		termsig_next[k](signo); /* the other library raises */
 	} else {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;
@@ -71,7 +71,7 @@ static void ku__termsig_handler(int signo)
 }
 
 /* A handler installed by the other kprof library (its file name says so). */
-static int ku__termsig_peer(void (*h)(int))
+static int termsig_peer(void (*h)(int))
 {
 	Dl_info info;
 	const char *b;
@@ -88,24 +88,24 @@ int ku_termsig_install(sem_t *wake, int skip, int (*busy)(void))
 	struct sigaction sa, old;
 	int i, n = 0;
 
-	ku__termsig_wake = wake;
-	ku__termsig_busy = busy;
+	termsig_wake = wake;
+	termsig_busy = busy;
 	for (i = 0; i < 3; i++) {
-		int s = ku__termsig_sigs[i];
+		int s = termsig_sigs[i];
 
 		if (s == skip || sigaction(s, NULL, &old) != 0)
 			continue;
 		if (old.sa_flags & SA_SIGINFO)
 			continue;
-		if (old.sa_handler != SIG_DFL && !ku__termsig_peer(old.sa_handler))
+		if (old.sa_handler != SIG_DFL && !termsig_peer(old.sa_handler))
 			continue;
-		ku__termsig_next[i] = old.sa_handler == SIG_DFL ? NULL : old.sa_handler;
+		termsig_next[i] = old.sa_handler == SIG_DFL ? NULL : old.sa_handler;
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = ku__termsig_handler;
+		sa.sa_handler = termsig_handler;
 		sa.sa_flags = SA_NODEFER | SA_RESTART;
 		sigemptyset(&sa.sa_mask);
 		if (sigaction(s, &sa, NULL) == 0) {
-			ku__termsig_mine[i] = 1;
+			termsig_mine[i] = 1;
 			n++;
 		}
 	}
@@ -114,19 +114,19 @@ int ku_termsig_install(sem_t *wake, int skip, int (*busy)(void))
 
 int ku_termsig_pending(void)
 {
-	return __atomic_load_n(&ku__termsig_sig, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&termsig_sig, __ATOMIC_SEQ_CST);
 }
 
 void ku_termsig_done(void)
 {
-	int signo = __atomic_load_n(&ku__termsig_sig, __ATOMIC_SEQ_CST), k = ku__termsig_index(signo);
+	int signo = __atomic_load_n(&termsig_sig, __ATOMIC_SEQ_CST), k = termsig_index(signo);
 	struct sigaction sa;
 
-	__atomic_store_n(&ku__termsig_fin, 1, __ATOMIC_SEQ_CST);
-	if (!signo || __atomic_load_n(&ku__termsig_waiting, __ATOMIC_SEQ_CST))
+	__atomic_store_n(&termsig_fin, 1, __ATOMIC_SEQ_CST);
+	if (!signo || __atomic_load_n(&termsig_waiting, __ATOMIC_SEQ_CST))
 		return; /* a waiting handler raises it */
-	if (k >= 0 && ku__termsig_next[k]) {
-		ku__termsig_next[k](signo); /* the other library writes, then raises */
+	if (k >= 0 && termsig_next[k]) {
+		termsig_next[k](signo); /* the other library writes, then raises */
 		return;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -142,14 +142,14 @@ void ku_termsig_uninstall(void)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		if (!ku__termsig_mine[i] || sigaction(ku__termsig_sigs[i], NULL, &old) != 0)
+		if (!termsig_mine[i] || sigaction(termsig_sigs[i], NULL, &old) != 0)
 			continue;
-		if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == ku__termsig_handler) {
+		if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == termsig_handler) {
 			memset(&sa, 0, sizeof(sa));
-			sa.sa_handler = ku__termsig_next[i] ? ku__termsig_next[i] : SIG_DFL;
+			sa.sa_handler = termsig_next[i] ? termsig_next[i] : SIG_DFL;
 			sigemptyset(&sa.sa_mask);
-			sigaction(ku__termsig_sigs[i], &sa, NULL);
+			sigaction(termsig_sigs[i], &sa, NULL);
 		}
-		ku__termsig_mine[i] = 0;
+		termsig_mine[i] = 0;
 	}
 }

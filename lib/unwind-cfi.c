@@ -30,7 +30,7 @@
 #include "ku.h"
 #include "unwind.h"
 
-static struct ku_unwind_counts ku__counts;
+static struct ku_unwind_counts counts;
 
 /* The System V x86-64 ABI's red zone below the stack pointer. */
 #define KU__RED_ZONE 128
@@ -38,18 +38,18 @@ static struct ku_unwind_counts ku__counts;
 /* Frames of a new walk held aside while it may still meet the memo. */
 #define KU__MEMO_HEAD 16
 
-#define KU__COUNT(f) __atomic_fetch_add(&ku__counts.f, 1, __ATOMIC_RELAXED)
+#define KU__COUNT(f) __atomic_fetch_add(&counts.f, 1, __ATOMIC_RELAXED)
 
 void ku_unwind_counts_get(struct ku_unwind_counts *c)
 {
-	c->fp_steps = __atomic_load_n(&ku__counts.fp_steps, __ATOMIC_RELAXED);
-	c->unsup_steps = __atomic_load_n(&ku__counts.unsup_steps, __ATOMIC_RELAXED);
-	c->not_code = __atomic_load_n(&ku__counts.not_code, __ATOMIC_RELAXED);
-	c->unreadable = __atomic_load_n(&ku__counts.unreadable, __ATOMIC_RELAXED);
-	c->no_progress = __atomic_load_n(&ku__counts.no_progress, __ATOMIC_RELAXED);
-	c->signal_frames = __atomic_load_n(&ku__counts.signal_frames, __ATOMIC_RELAXED);
-	c->unknown_stack = __atomic_load_n(&ku__counts.unknown_stack, __ATOMIC_RELAXED);
-	c->truncated = __atomic_load_n(&ku__counts.truncated, __ATOMIC_RELAXED);
+	c->fp_steps = __atomic_load_n(&counts.fp_steps, __ATOMIC_RELAXED);
+	c->unsup_steps = __atomic_load_n(&counts.unsup_steps, __ATOMIC_RELAXED);
+	c->not_code = __atomic_load_n(&counts.not_code, __ATOMIC_RELAXED);
+	c->unreadable = __atomic_load_n(&counts.unreadable, __ATOMIC_RELAXED);
+	c->no_progress = __atomic_load_n(&counts.no_progress, __ATOMIC_RELAXED);
+	c->signal_frames = __atomic_load_n(&counts.signal_frames, __ATOMIC_RELAXED);
+	c->unknown_stack = __atomic_load_n(&counts.unknown_stack, __ATOMIC_RELAXED);
+	c->truncated = __atomic_load_n(&counts.truncated, __ATOMIC_RELAXED);
 }
 
 /* Reading state of one walk: a copy of the first range (kept in
@@ -62,7 +62,7 @@ struct ku__mem {
 };
 
 /* A page is readable when the kernel can copy a byte from it. */
-static int ku__page_ok(uintptr_t page)
+static int page_ok(uintptr_t page)
 {
 	char b;
 	struct iovec l = {&b, 1}, r = {(void *)page, 1};
@@ -70,7 +70,7 @@ static int ku__page_ok(uintptr_t page)
 	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == 1;
 }
 
-static __attribute__((noinline)) int ku__read_slow(struct ku__mem *m, uintptr_t a, uintptr_t *v)
+static __attribute__((noinline)) int mem_read_slow(struct ku__mem *m, uintptr_t a, uintptr_t *v)
 {
 	struct ku_unwind_stacks *st = m->st;
 
@@ -86,7 +86,7 @@ static __attribute__((noinline)) int ku__read_slow(struct ku__mem *m, uintptr_t 
 	if ((a & (sizeof(uintptr_t) - 1)) != 0)
 		return 0;
 	if ((a & ~(uintptr_t)4095) != m->page) {
-		if (!ku__page_ok(a & ~(uintptr_t)4095))
+		if (!page_ok(a & ~(uintptr_t)4095))
 			return 0;
 		m->page = a & ~(uintptr_t)4095;
 	}
@@ -94,18 +94,18 @@ static __attribute__((noinline)) int ku__read_slow(struct ku__mem *m, uintptr_t 
 	return 1;
 }
 
-static inline __attribute__((always_inline)) int ku__read(struct ku__mem *m, uintptr_t a, uintptr_t *v)
+static inline __attribute__((always_inline)) int mem_read(struct ku__mem *m, uintptr_t a, uintptr_t *v)
 {
 	if (KU_LIKELY(a - m->lo <= m->hi)) {
 		*v = *(const uintptr_t *)a;
 		return 1;
 	}
-	return ku__read_slow(m, a, v);
+	return mem_read_slow(m, a, v);
 }
 
 /* Copy the first range into m: a - lo <= hi then tests lo <= a <= end - 8
  * in one comparison (hi holds the span). */
-static void ku__mem_load(struct ku__mem *m)
+static void mem_load(struct ku__mem *m)
 {
 	struct ku_unwind_stacks *st = m->st;
 
@@ -120,7 +120,7 @@ static void ku__mem_load(struct ku__mem *m)
 }
 
 /* A new stack pointer sp: give a range without a lower bound its bound. */
-static void ku__enter(struct ku_unwind_stacks *st, uintptr_t sp)
+static void enter(struct ku_unwind_stacks *st, uintptr_t sp)
 {
 	for (int i = 0; i < st->n; i++)
 		if (!st->r[i].lo && sp < st->r[i].hi && st->r[i].hi - sp < ((uintptr_t)1 << 30))
@@ -144,7 +144,7 @@ struct ku__frame {
  * One step: from frame *f with its rule to the caller's registers.
  * Returns -1 to go on, or the reason the walk ends (enum ku_unwind_stop).
  */
-static inline __attribute__((always_inline)) int ku__step(struct ku__mem *m, struct ku_unwind_stacks *st,
+static inline __attribute__((always_inline)) int step_frame(struct ku__mem *m, struct ku_unwind_stacks *st,
 							 const struct ku_cfi_rule *rule, struct ku__frame *f)
 {
 	uintptr_t cfa, ra, nfp = f->fp;
@@ -158,37 +158,37 @@ static inline __attribute__((always_inline)) int ku__step(struct ku__mem *m, str
 	} else if (rule->cfa_type == KU_CFA_END) {
 		return KU_UNWIND_STOP_END;
 	} else if (rule->cfa_type == KU_CFA_DEREF) {
-		if (!ku__read(m, f->fp + (uintptr_t)(intptr_t)rule->cfa_off, &cfa))
+		if (!mem_read(m, f->fp + (uintptr_t)(intptr_t)rule->cfa_off, &cfa))
 			return KU_UNWIND_STOP_UNREADABLE;
 	} else if (rule->cfa_type == KU_CFA_PLT) {
 		cfa = f->sp + (uintptr_t)(intptr_t)rule->cfa_off + ((f->pc & 15) >= (uintptr_t)rule->fp_off ? 8 : 0);
 	} else if (rule->cfa_type == KU_CFA_SIGNAL) {
 		uintptr_t npc, nsp;
 
-		if (!ku__read(m, f->sp + KU__UC_PC, &npc) || !ku__read(m, f->sp + KU__UC_SP, &nsp) ||
-		    !ku__read(m, f->sp + KU__UC_FP, &nfp))
+		if (!mem_read(m, f->sp + KU__UC_PC, &npc) || !mem_read(m, f->sp + KU__UC_SP, &nsp) ||
+		    !mem_read(m, f->sp + KU__UC_FP, &nfp))
 			return KU_UNWIND_STOP_UNREADABLE;
 		KU__COUNT(signal_frames);
 		f->pc = npc;
 		f->sp = nsp;
 		f->fp = nfp;
 		f->exact = 1;
-		ku__enter(st, nsp);
-		ku__mem_load(m);
+		enter(st, nsp);
+		mem_load(m);
 		return -1;
 	} else { /* NONE, UNSUP: the frame pointer, if it looks like one */
 		KU__COUNT(fp_steps);
 		if (rule->cfa_type == KU_CFA_UNSUP)
 			KU__COUNT(unsup_steps);
-		if (f->fp <= f->sp || (f->fp & (sizeof(uintptr_t) - 1)) != 0 || !ku__read(m, f->fp, &nfp) ||
-		    !ku__read(m, f->fp + sizeof(uintptr_t), &ra))
+		if (f->fp <= f->sp || (f->fp & (sizeof(uintptr_t) - 1)) != 0 || !mem_read(m, f->fp, &nfp) ||
+		    !mem_read(m, f->fp + sizeof(uintptr_t), &ra))
 			return KU_UNWIND_STOP_UNREADABLE;
 		cfa = f->fp + 2 * sizeof(uintptr_t);
 		goto step;
 	}
-	if (!ku__read(m, cfa - sizeof(uintptr_t), &ra))
+	if (!mem_read(m, cfa - sizeof(uintptr_t), &ra))
 		return KU_UNWIND_STOP_UNREADABLE;
-	if (rule->fp_type == KU_FP_OFFSET && !ku__read(m, cfa + (uintptr_t)(intptr_t)rule->fp_off, &nfp))
+	if (rule->fp_type == KU_FP_OFFSET && !mem_read(m, cfa + (uintptr_t)(intptr_t)rule->fp_off, &nfp))
 		return KU_UNWIND_STOP_UNREADABLE;
 step:
 	if (KU_UNLIKELY(cfa <= f->sp)) {
@@ -217,7 +217,7 @@ step:
  * keeps memos of walks on the thread's own stack only). fp is compared
  * only where the walk reads it before restoring it.
  */
-static inline int ku__memo_valid(const struct ku_unwind_memo *mo, int j, uintptr_t fp)
+static inline int memo_valid(const struct ku_unwind_memo *mo, int j, uintptr_t fp)
 {
 	const struct ku_unwind_memo_check *c = &mo->chk[j], *end = &mo->chk[mo->n - 1];
 	const uintptr_t *pc = &mo->pc[j + 1];
@@ -238,7 +238,7 @@ static inline int ku__memo_valid(const struct ku_unwind_memo *mo, int j, uintptr
 /* After a walk is recorded: the words each step read, the pcs in a row,
  * and which frames' continuation reads the fp register they were entered
  * with. */
-static void ku__memo_finish(struct ku_unwind_memo *mo)
+static void memo_finish(struct ku_unwind_memo *mo)
 {
 	int live = 0; /* of the frame above: the outermost uses nothing */
 
@@ -273,7 +273,7 @@ static void ku__memo_finish(struct ku_unwind_memo *mo)
  * stops as soon as it reaches a frame of the last walk with the same
  * registers whose continuation still holds, and copies the rest.
  */
-static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind_regs *r,
+static inline __attribute__((always_inline)) int walk(const struct ku_unwind_regs *r,
 							 struct ku_unwind_stacks *st, uintptr_t *restrict pcs,
 							 int max, struct ku_unwind_memo *mo)
 {
@@ -284,7 +284,7 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 	int n = 0, j = 0, tries = mo && mo->n ? 2 : 0, recording = mo != NULL, stop;
 
 	/* The same walk as last time, from its first frame: check, copy. */
-	if (mo && mo->n && mo->pc[0] == f.pc && mo->f[0].sp == f.sp && !f.exact && ku__memo_valid(mo, 0, f.fp)) {
+	if (mo && mo->n && mo->pc[0] == f.pc && mo->f[0].sp == f.sp && !f.exact && memo_valid(mo, 0, f.fp)) {
 		n = mo->n <= max ? mo->n : max;
 		memcpy(pcs, mo->pc, (size_t)n * sizeof(*pcs));
 		mo->hits++;
@@ -293,8 +293,8 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 	}
 	if (!st->n)
 		KU__COUNT(unknown_stack);
-	ku__enter(st, f.sp);
-	ku__mem_load(&m);
+	enter(st, f.sp);
+	mem_load(&m);
 	while (n < max) {
 		struct ku_cfi_rule rule;
 		int k;
@@ -305,7 +305,7 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 				j++;
 			if (j < mo->n && mo->f[j].sp == f.sp && mo->f[j].pc == f.pc && !f.exact && n < KU__MEMO_HEAD) {
 				tries--;
-				if (ku__memo_valid(mo, j, f.fp)) {
+				if (memo_valid(mo, j, f.fp)) {
 					int tail = mo->n - j, keep = n + tail;
 
 					memcpy(pcs + n, &mo->pc[j], (size_t)(keep <= max ? tail : max - n) * sizeof(*pcs));
@@ -316,7 +316,7 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 						memmove(&mo->f[n], &mo->f[j], (size_t)tail * sizeof(mo->f[0]));
 						memcpy(mo->f, head, (size_t)n * sizeof(head[0]));
 						mo->n = keep;
-						ku__memo_finish(mo);
+						memo_finish(mo);
 					} else {
 						mo->n = 0;
 					}
@@ -357,7 +357,7 @@ static inline __attribute__((always_inline)) int ku__walk(const struct ku_unwind
 			}
 		}
 		n++;
-		if ((stop = ku__step(&m, st, &rule, &f)) >= 0)
+		if ((stop = step_frame(&m, st, &rule, &f)) >= 0)
 			goto out;
 	}
 	KU__COUNT(truncated);
@@ -374,7 +374,7 @@ out:
 			: 0;
 		mo->stop = stop;
 		if (mo->n)
-			ku__memo_finish(mo);
+			memo_finish(mo);
 	}
 	return n;
 #else
@@ -389,13 +389,13 @@ out:
 
 int ku_unwind_cfi(const struct ku_unwind_regs *r, struct ku_unwind_stacks *st, uintptr_t *restrict pcs, int max)
 {
-	return ku__walk(r, st, pcs, max, NULL);
+	return walk(r, st, pcs, max, NULL);
 }
 
 int ku_unwind_cfi_memo(const struct ku_unwind_regs *r, struct ku_unwind_stacks *st, uintptr_t *restrict pcs,
 		       int max, struct ku_unwind_memo *memo)
 {
-	return ku__walk(r, st, pcs, max, memo);
+	return walk(r, st, pcs, max, memo);
 }
 
 int ku_unwind_cfi_context(const void *ucontext, uintptr_t *pcs, int max, uintptr_t stack_top)

@@ -67,7 +67,7 @@ uintptr_t ku_unwind_stack_top(void)
 extern void *__libc_stack_end;
 
 /* Parse a hexadecimal number at *s, advancing it. */
-static uintptr_t ku__hex(const char **s)
+static uintptr_t parse_hex(const char **s)
 {
 	uintptr_t v = 0;
 
@@ -84,7 +84,7 @@ static uintptr_t ku__hex(const char **s)
 }
 
 /* Skip one field and the blanks after it. */
-static const char *ku__field(const char *s)
+static const char *skip_field(const char *s)
 {
 	while (*s && *s != ' ')
 		s++;
@@ -99,17 +99,17 @@ static const char *ku__field(const char *s)
  * fills the bounds, -1 when it holds sp but is no stack, 0 otherwise;
  * *prev_end tracks the end of the mapping before.
  */
-static int ku__stack_line(const char *s, uintptr_t sp, uintptr_t *prev_end,
-			  uintptr_t *lo, uintptr_t *hi)
+static int stack_line(const char *s, uintptr_t sp, uintptr_t *prev_end,
+		      uintptr_t *lo, uintptr_t *hi)
 {
 	uintptr_t a, b;
 	const char *p = s, *perms, *inode, *path;
 
-	a = ku__hex(&p);
+	a = parse_hex(&p);
 	if (*p != '-')
 		return 0;
 	p++;
-	b = ku__hex(&p);
+	b = parse_hex(&p);
 	if (sp < a || sp >= b) {
 		if (b <= sp)
 			*prev_end = b;
@@ -118,8 +118,8 @@ static int ku__stack_line(const char *s, uintptr_t sp, uintptr_t *prev_end,
 	while (*p == ' ')
 		p++;
 	perms = p;
-	inode = ku__field(ku__field(ku__field(perms)));
-	path = ku__field(inode);
+	inode = skip_field(skip_field(skip_field(perms)));
+	path = skip_field(inode);
 	if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 'p')
 		return -1;
 	if (strncmp(path, "[stack]", 7) == 0) {
@@ -186,7 +186,7 @@ int ku_unwind_stack_bounds(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
 			}
 			line[len] = 0;
 			len = 0;
-			found = ku__stack_line(line, sp, &prev_end, lo, hi);
+			found = stack_line(line, sp, &prev_end, lo, hi);
 		}
 		if (found)
 			break;
@@ -201,8 +201,8 @@ int ku_unwind_stack_bounds(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
  * Walk from frame pointer fp, which must be above floor. Frames are
  * {saved fp, return address}. Async-signal-safe.
  */
-static int ku__fp_walk(uintptr_t fp, uintptr_t floor, uintptr_t top,
-		       uintptr_t *pcs, int n, int max, int skip)
+static int fp_walk(uintptr_t fp, uintptr_t floor, uintptr_t top,
+		   uintptr_t *pcs, int n, int max, int skip)
 {
 	while (n < max) {
 		uintptr_t next, ret;
@@ -235,7 +235,7 @@ __attribute__((noinline)) int ku_unwind_fp(uintptr_t *pcs, int max, int skip,
 	if (max <= 0)
 		return 0;
 	/* Our own frame is the first link; its return address is our caller. */
-	return ku__fp_walk(fp, fp - 1, stack_top, pcs, 0, max, skip);
+	return fp_walk(fp, fp - 1, stack_top, pcs, 0, max, skip);
 }
 
 int ku_unwind_fp_context(const void *ucontext, uintptr_t *pcs, int max,
@@ -260,7 +260,7 @@ int ku_unwind_fp_context(const void *ucontext, uintptr_t *pcs, int max,
 	return -ENOTSUP;
 #endif
 	pcs[0] = pc;
-	return ku__fp_walk(fp, sp ? sp - 1 : 0, stack_top, pcs, 1, max, 0);
+	return fp_walk(fp, sp ? sp - 1 : 0, stack_top, pcs, 1, max, 0);
 }
 
 __attribute__((noinline)) int ku_unwind(enum ku_unwind_method m, uintptr_t *pcs,
@@ -299,7 +299,7 @@ __attribute__((noinline)) int ku_unwind(enum ku_unwind_method m, uintptr_t *pcs,
 		 * to exist even where frame pointers are otherwise omitted). */
 		uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 
-		n = ku__fp_walk(fp, fp - 1, stack_top, pcs, 0, max, skip);
+		n = fp_walk(fp, fp - 1, stack_top, pcs, 0, max, skip);
 	}
 	/* Keep the call above from becoming a tail call (it would drop us). */
 	__asm__ volatile("" ::: "memory");
