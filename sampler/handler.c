@@ -33,7 +33,7 @@ _Atomic int ksamp__enabled;
 _Atomic int ksamp__dead;
 /* Process CPU time (ns) when sampling was last turned off, 0 while on;
  * and the total spent off before that. */
-static _Atomic uint64_t ksamp__off_since, ksamp__off_total;
+static _Atomic uint64_t off_since, off_total;
 
 /* The stack end of this thread for the frame-pointer walk; 0: unknown. */
 static __thread uintptr_t ksamp__stack_top_tls __attribute__((tls_model("initial-exec")));
@@ -87,7 +87,7 @@ void ksamp__table_reset(void)
 }
 
 /* Async-signal-safe. */
-static uint64_t ksamp__hash(pid_t tid, const char *name, const uintptr_t *pcs, int n)
+static uint64_t sample_hash(pid_t tid, const char *name, const uintptr_t *pcs, int n)
 {
 	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)tid;
 
@@ -105,8 +105,8 @@ static uint64_t ksamp__hash(pid_t tid, const char *name, const uintptr_t *pcs, i
 }
 
 /* Async-signal-safe: the buffer and the entry stay on this thread. */
-static int ksamp__same(const struct ksamp__entry *e, uint64_t h, pid_t tid, const char *name, const uintptr_t *pcs,
-		       int n)
+static int same(const struct ksamp__entry *e, uint64_t h, pid_t tid, const char *name, const uintptr_t *pcs,
+		int n)
 {
 	return e->hash == h && e->tid == tid && e->depth == (uint32_t)n && !memcmp(e->name, name, KSAMP__NAME_LEN) &&
 	       !memcmp(ksamp__tab.arena + e->pcs_off, pcs, (size_t)n * sizeof(*pcs));
@@ -118,7 +118,7 @@ static int ksamp__same(const struct ksamp__entry *e, uint64_t h, pid_t tid, cons
  * (librdkafka's rdk:* threads do) has each sample under the name it had
  * then.
  */
-static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight)
+static void store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight)
 {
 	struct ksamp__table *t = &ksamp__tab;
 	char name[KSAMP__NAME_LEN];
@@ -128,7 +128,7 @@ static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight
 	if (prctl(PR_GET_NAME, (unsigned long)name, 0, 0, 0) != 0)
 		name[0] = 0;
 	name[KSAMP__NAME_LEN - 1] = 0;
-	h = ksamp__hash(tid, name, pcs, n);
+	h = sample_hash(tid, name, pcs, n);
 	size_t i = h & t->mask;
 
 	for (int probe = 0; probe < 128; probe++, i = (i + 1) & t->mask) {
@@ -144,7 +144,7 @@ static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight
 			if (!atomic_compare_exchange_strong(&e->state, &expect, KSAMP__WRITING)) {
 				/* Someone claimed it first; the arena span stays unused. */
 				st = expect;
-				if (st != KSAMP__READY || !ksamp__same(e, h, tid, name, pcs, n))
+				if (st != KSAMP__READY || !same(e, h, tid, name, pcs, n))
 					continue;
 				atomic_fetch_add(&e->count, weight);
 				atomic_fetch_add(&e->signals, 1);
@@ -161,7 +161,7 @@ static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight
 			atomic_store_explicit(&e->state, KSAMP__READY, memory_order_release);
 			return;
 		}
-		if (st == KSAMP__READY && ksamp__same(e, h, tid, name, pcs, n)) {
+		if (st == KSAMP__READY && same(e, h, tid, name, pcs, n)) {
 			atomic_fetch_add(&e->count, weight);
 			atomic_fetch_add(&e->signals, 1);
 			return;
@@ -175,14 +175,14 @@ static void ksamp__store(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight
 void ksamp__record(pid_t tid, const uintptr_t *pcs, int n, uint64_t weight)
 {
 	if (n > 0)
-		ksamp__store(tid, pcs, n, weight);
+		store(tid, pcs, n, weight);
 }
 
 /*
  * Async-signal-safe. The registry slot whose timer sent this signal (its
  * sigev_value), or NULL for a signal from elsewhere.
  */
-static struct ksamp__thread *ksamp__slot_of(const siginfo_t *si)
+static struct ksamp__thread *slot_of(const siginfo_t *si)
 {
 	uintptr_t p, base = (uintptr_t)ksamp__threads;
 
@@ -205,7 +205,7 @@ static struct ksamp__thread *ksamp__slot_of(const siginfo_t *si)
  * used instead. pcs must have room for max + KSAMP__SKIP_MAX entries.
  */
 #define KSAMP__SKIP_MAX 16
-static int ksamp__unwind_libunwind(void *uc, uintptr_t *pcs, int max)
+static int unwind_libunwind(void *uc, uintptr_t *pcs, int max)
 {
 #if defined(__x86_64__)
 	uintptr_t ip = (uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
@@ -270,7 +270,7 @@ void ksamp__prog_prof_get(struct sigaction *act)
  * is blocked meanwhile, as for any handler without SA_NODEFER). Returns 1
  * when the signal was the program's (handled or ignored).
  */
-static int ksamp__pass_on(int sig, siginfo_t *si, void *uc)
+static int pass_on(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction a;
 
@@ -298,7 +298,7 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 
 	/* Not from one of our timers: the program's, if it wants SIGPROF
 	 * (its own profiler, a runtime's), with errno as it was. */
-	if (KU_UNLIKELY(!ksamp__slot_of(si)) && ksamp__pass_on(sig, si, uc))
+	if (KU_UNLIKELY(!slot_of(si)) && pass_on(sig, si, uc))
 		return;
 	saved = errno;
 	if (!atomic_load_explicit(&ksamp__enabled, memory_order_relaxed) ||
@@ -313,7 +313,7 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 	 * by us (found in /proc/self/task) has another tid there: use the
 	 * slot's tid and stack bound, never the TLS ones.
 	 */
-	if ((th = ksamp__slot_of(si))) {
+	if ((th = slot_of(si))) {
 		atomic_fetch_add_explicit(&th->samples, weight, memory_order_relaxed);
 		if (th->tid != tid) {
 			tid = th->tid;
@@ -323,7 +323,7 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 	if (KU_LIKELY(ksamp__cfg.unwind == KU_UNWIND_AUTO))
 		n = ku_unwind_cfi_context(uc, pcs, max, top);
 	else if (ksamp__cfg.unwind == KU_UNWIND_LIBUNWIND)
-		n = ksamp__unwind_libunwind(uc, pcs, max);
+		n = unwind_libunwind(uc, pcs, max);
 	else
 		n = ku_unwind_fp_context(uc, pcs, max, top);
 	if (n <= 0) {
@@ -334,7 +334,7 @@ void ksamp__on_sigprof(int sig, siginfo_t *si, void *uc)
 		atomic_fetch_add_explicit(&ksamp__tab.truncated, 1, memory_order_relaxed);
 	if (!tid)
 		tid = ksamp__tid_tls = (pid_t)syscall(SYS_gettid);
-	ksamp__store(tid, pcs, n, weight);
+	store(tid, pcs, n, weight);
 	atomic_fetch_add_explicit(&ksamp__tab.handled, 1, memory_order_relaxed);
 out:
 	errno = saved;
@@ -397,7 +397,7 @@ int ksamp__arm_all(int on)
 }
 
 /* Async-signal-safe (clock_gettime is). */
-static uint64_t ksamp__process_cpu_ns(void)
+static uint64_t process_cpu_ns(void)
 {
 	struct timespec ts;
 
@@ -410,14 +410,14 @@ static uint64_t ksamp__process_cpu_ns(void)
 void ksamp__set_sampling(int on)
 {
 	if (on) {
-		uint64_t since = atomic_exchange(&ksamp__off_since, 0);
+		uint64_t since = atomic_exchange(&off_since, 0);
 
 		if (since)
-			atomic_fetch_add(&ksamp__off_total, ksamp__process_cpu_ns() - since);
+			atomic_fetch_add(&off_total, process_cpu_ns() - since);
 	} else {
 		uint64_t zero = 0;
 
-		atomic_compare_exchange_strong(&ksamp__off_since, &zero, ksamp__process_cpu_ns());
+		atomic_compare_exchange_strong(&off_since, &zero, process_cpu_ns());
 	}
 	atomic_store(&ksamp__enabled, on);
 	ksamp__arm_all(on);
@@ -426,9 +426,9 @@ void ksamp__set_sampling(int on)
 /* Async-signal-safe. Process CPU time spent with sampling off so far. */
 uint64_t ksamp__off_ns(void)
 {
-	uint64_t since = atomic_load(&ksamp__off_since), total = atomic_load(&ksamp__off_total);
+	uint64_t since = atomic_load(&off_since), total = atomic_load(&off_total);
 
-	return since ? total + (ksamp__process_cpu_ns() - since) : total;
+	return since ? total + (process_cpu_ns() - since) : total;
 }
 
 /* Async-signal-safe. KSAMP_SIGNAL: flip sampling on or off. */

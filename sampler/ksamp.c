@@ -56,19 +56,19 @@
 struct ksamp__config ksamp__cfg;
 
 int ksamp__ready;			/* constructor finished successfully */
-static int ksamp__child;		/* forked or exec'd from a profiled process */
-static pid_t ksamp__pid;		/* process that owns the timers and table */
-static uint64_t ksamp__t0_real, ksamp__t0_mono;
-static pthread_mutex_t ksamp__write_lock = PTHREAD_MUTEX_INITIALIZER;
+static int child;		/* forked or exec'd from a profiled process */
+static pid_t owner_pid;		/* process that owns the timers and table */
+static uint64_t t0_real, t0_mono;
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int (*ksamp__real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-static int (*ksamp__real_thrd_create)(thrd_t *, thrd_start_t, void *);
-static int (*ksamp__real_clone)(int (*)(void *), void *, int, void *, ...);
-static int (*ksamp__real_sigaction)(int, const struct sigaction *, struct sigaction *);
+static int (*real_thrd_create)(thrd_t *, thrd_start_t, void *);
+static int (*real_clone)(int (*)(void *), void *, int, void *, ...);
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static sighandler_t (*ksamp__real_signal)(int, sighandler_t);
-static int (*ksamp__real_execve)(const char *, char *const[], char *const[]);
-static int (*ksamp__real_execvpe)(const char *, char *const[], char *const[]);
-static int (*ksamp__real_fexecve)(int, char *const[], char *const[]);
+static int (*real_execve)(const char *, char *const[], char *const[]);
+static int (*real_execvpe)(const char *, char *const[], char *const[]);
+static int (*real_fexecve)(int, char *const[], char *const[]);
 
 /* ---- messages (no stdio buffers: write(2) only) ------------------------ */
 
@@ -100,7 +100,7 @@ void ksamp__warn(const char *msg, const char *detail)
 
 /* ---- configuration ----------------------------------------------------- */
 
-static int ksamp__parse_int(const char *name, int def, int lo, int hi)
+static int parse_int(const char *name, int def, int lo, int hi)
 {
 	const char *s = secure_getenv(name);
 	char *end;
@@ -122,9 +122,9 @@ static int ksamp__parse_int(const char *name, int def, int lo, int hi)
 
 
 /* KSAMP_SIGNAL may not name the sampling signal itself. */
-static const int ksamp__own_signals[] = {SIGPROF};
+static const int own_signals[] = {SIGPROF};
 
-static void ksamp__config_read(void)
+static void config_read(void)
 {
 	struct ksamp__config *c = &ksamp__cfg;
 	const char *s;
@@ -164,19 +164,19 @@ static void ksamp__config_read(void)
 		else if (strcmp(s, "cpu"))
 			ksamp__warn("KSAMP_MODE must be cpu or wall, using cpu", s);
 	}
-	c->hz = ksamp__parse_int("KSAMP_HZ", 99, 1, 1000);
-	c->depth = ksamp__parse_int("KSAMP_DEPTH", 128, 1, KSAMP__DEPTH_MAX);
+	c->hz = parse_int("KSAMP_HZ", 99, 1, 1000);
+	c->depth = parse_int("KSAMP_DEPTH", 128, 1, KSAMP__DEPTH_MAX);
 	ku_unwind_parse("auto", &c->unwind);
 	s = secure_getenv("KSAMP_UNWIND");
 	if (s && *s && ku_unwind_parse(s, &c->unwind) < 0)
 		ksamp__warn("KSAMP_UNWIND must be auto, fp or libunwind, using auto", s);
 	c->toggle_signal = 0;
 	s = secure_getenv("KSAMP_SIGNAL");
-	if (s && *s && (c->toggle_signal = ku_signal_parse(s, ksamp__own_signals, 1)) < 0) {
+	if (s && *s && (c->toggle_signal = ku_signal_parse(s, own_signals, 1)) < 0) {
 		ksamp__warn("KSAMP_SIGNAL is not a usable signal name (e.g. USR1), no toggle", s);
 		c->toggle_signal = 0;
 	}
-	c->start_enabled = ksamp__parse_int("KSAMP_START", 1, 0, 1);
+	c->start_enabled = parse_int("KSAMP_START", 1, 0, 1);
 	c->table_entries = 1u << 16;
 	c->arena_pcs = (size_t)4 << 20;
 }
@@ -196,7 +196,7 @@ extern void *__libc_stack_end;
  * non-initial thread lies below pthread_self(); the main thread's frames
  * lie below __libc_stack_end.
  */
-static uintptr_t ksamp__stack_top(void)
+static uintptr_t own_stack_top(void)
 {
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0), top;
 
@@ -208,9 +208,9 @@ static uintptr_t ksamp__stack_top(void)
 }
 
 /* Give the calling thread a timer (normal context). */
-static void ksamp__thread_start(enum ksamp__how how)
+static void thread_start(enum ksamp__how how)
 {
-	uintptr_t top = ksamp__stack_top();
+	uintptr_t top = own_stack_top();
 	uint64_t cpu;
 	struct timespec ts;
 
@@ -242,7 +242,7 @@ static void ksamp__thread_start(enum ksamp__how how)
  * start routine and the frames above it are, so the sample goes there
  * under a leaf that says so ("[sample due at thread end]").
  */
-static __attribute__((noinline)) void ksamp__end_sample(void *fn, uint64_t due)
+static __attribute__((noinline)) void end_sample(void *fn, uint64_t due)
 {
 	uintptr_t pcs[KSAMP__DEPTH_MAX];
 	int n, max = ksamp__cfg.depth;
@@ -253,7 +253,7 @@ static __attribute__((noinline)) void ksamp__end_sample(void *fn, uint64_t due)
 		pcs[n++] = (uintptr_t)fn + 1; /* read as a return address: pc - 1 is in fn */
 		/* Skip ku_unwind's caller (this) and ours: from the wrapper up. */
 		if (max > 2) {
-			int k = ku_unwind(ksamp__cfg.unwind, pcs + n, max - n, 2, ksamp__stack_top());
+			int k = ku_unwind(ksamp__cfg.unwind, pcs + n, max - n, 2, own_stack_top());
 
 			n += k > 0 ? k : 0;
 		}
@@ -263,7 +263,7 @@ static __attribute__((noinline)) void ksamp__end_sample(void *fn, uint64_t due)
 }
 
 /* Delete the calling thread's timer (normal context); fn: its start routine. */
-static __attribute__((noinline)) void ksamp__thread_stop(void *fn)
+static __attribute__((noinline)) void thread_stop(void *fn)
 {
 	sigset_t prof, old;
 	uint64_t due;
@@ -277,7 +277,7 @@ static __attribute__((noinline)) void ksamp__thread_stop(void *fn)
 	pthread_sigmask(SIG_BLOCK, &prof, &old);
 	due = ksamp__thread_end((pid_t)syscall(SYS_gettid), sigismember(&old, SIGPROF));
 	if (due && atomic_load(&ksamp__enabled) && !atomic_load(&ksamp__dead))
-		ksamp__end_sample(fn, due);
+		end_sample(fn, due);
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -286,22 +286,25 @@ struct ksamp__start_arg {
 	void *arg;
 };
 
-static void ksamp__cleanup(void *fn)
+static void cleanup(void *fn)
 {
-	ksamp__thread_stop(fn);
+	thread_stop(fn);
 }
 
+/* The start routines of the threads libksamp makes keep the part prefix
+ * though static (HACKING.md, Names): they are a frame of every such
+ * thread's stack, so users see them in their profiles. */
 static void *ksamp__thread_main(void *p)
 {
 	struct ksamp__start_arg a = *(struct ksamp__start_arg *)p;
 	void *ret;
 
 	free(p);
-	ksamp__thread_start(KSAMP__HOW_PTHREAD);
-	pthread_cleanup_push(ksamp__cleanup, (void *)a.fn);
+	thread_start(KSAMP__HOW_PTHREAD);
+	pthread_cleanup_push(cleanup, (void *)a.fn);
 	ret = a.fn(a.arg);
 	pthread_cleanup_pop(0);
-	ksamp__thread_stop((void *)a.fn);
+	thread_stop((void *)a.fn);
 	return ret;
 }
 
@@ -338,11 +341,11 @@ static int ksamp__c11_main(void *p)
 	int ret;
 
 	free(p);
-	ksamp__thread_start(KSAMP__HOW_C11);
-	pthread_cleanup_push(ksamp__cleanup, (void *)a.fn);
+	thread_start(KSAMP__HOW_C11);
+	pthread_cleanup_push(cleanup, (void *)a.fn);
 	ret = a.fn(a.arg);
 	pthread_cleanup_pop(0);
-	ksamp__thread_stop((void *)a.fn);
+	thread_stop((void *)a.fn);
 	return ret;
 }
 
@@ -350,17 +353,17 @@ KSAMP__EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 {
 	struct ksamp__c11_arg *a;
 
-	if (!ksamp__real_thrd_create) {
-		ksamp__real_thrd_create = dlsym(RTLD_NEXT, "thrd_create");
-		if (!ksamp__real_thrd_create)
+	if (!real_thrd_create) {
+		real_thrd_create = dlsym(RTLD_NEXT, "thrd_create");
+		if (!real_thrd_create)
 			return thrd_error;
 	}
 	if (!ksamp__ready || atomic_load(&ksamp__dead) || !(a = malloc(sizeof(*a))))
-		return ksamp__real_thrd_create(th, fn, arg);
+		return real_thrd_create(th, fn, arg);
 	ksamp__discovery_start();
 	a->fn = fn;
 	a->arg = arg;
-	int rc = ksamp__real_thrd_create(th, ksamp__c11_main, a);
+	int rc = real_thrd_create(th, ksamp__c11_main, a);
 	if (rc != thrd_success)
 		free(a);
 	return rc;
@@ -388,14 +391,14 @@ KSAMP__EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ..
 	tls = va_arg(ap, void *);
 	ctid = va_arg(ap, pid_t *);
 	va_end(ap);
-	if (!ksamp__real_clone) {
-		ksamp__real_clone = dlsym(RTLD_NEXT, "clone");
-		if (!ksamp__real_clone) {
+	if (!real_clone) {
+		real_clone = dlsym(RTLD_NEXT, "clone");
+		if (!real_clone) {
 			errno = ENOSYS;
 			return -1;
 		}
 	}
-	rc = ksamp__real_clone(fn, stack, flags, arg, ptid, tls, ctid);
+	rc = real_clone(fn, stack, flags, arg, ptid, tls, ctid);
 	if (rc > 0 && (flags & CLONE_THREAD) && ksamp__ready && !atomic_load(&ksamp__dead)) {
 		sigset_t cur;
 
@@ -412,16 +415,16 @@ KSAMP__EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ..
 
 /* ---- dlopen and dlclose: the unwind tables follow the object list ------- */
 
-static void *(*ksamp__real_dlopen)(const char *, int);
-static int (*ksamp__real_dlclose)(void *);
+static void *(*real_dlopen)(const char *, int);
+static int (*real_dlclose)(void *);
 
 KSAMP__EXPORT void *dlopen(const char *file, int mode)
 {
 	void *h;
 
-	if (!ksamp__real_dlopen && !(ksamp__real_dlopen = dlsym(RTLD_NEXT, "dlopen")))
+	if (!real_dlopen && !(real_dlopen = dlsym(RTLD_NEXT, "dlopen")))
 		return NULL;
-	h = ksamp__real_dlopen(file, mode);
+	h = real_dlopen(file, mode);
 	if (h && ksamp__ready && ksamp__cfg.unwind == KU_UNWIND_AUTO)
 		ku_cfi_sync();
 	return h;
@@ -431,9 +434,9 @@ KSAMP__EXPORT int dlclose(void *h)
 {
 	int rc;
 
-	if (!ksamp__real_dlclose && !(ksamp__real_dlclose = dlsym(RTLD_NEXT, "dlclose")))
+	if (!real_dlclose && !(real_dlclose = dlsym(RTLD_NEXT, "dlclose")))
 		return -1;
-	rc = ksamp__real_dlclose(h);
+	rc = real_dlclose(h);
 	if (rc == 0 && ksamp__ready && ksamp__cfg.unwind == KU_UNWIND_AUTO)
 		ku_cfi_sync();
 	return rc;
@@ -441,7 +444,7 @@ KSAMP__EXPORT int dlclose(void *h)
 
 /* ---- the program's own SIGPROF handler --------------------------------- */
 
-static int ksamp__is_ours(const struct sigaction *act)
+static int is_ours(const struct sigaction *act)
 {
 	return (act->sa_flags & SA_SIGINFO) && act->sa_sigaction == ksamp__on_sigprof;
 }
@@ -461,9 +464,9 @@ KSAMP__EXPORT int sigaction(int sig, const struct sigaction *act, struct sigacti
 {
 	struct sigaction prev;
 
-	if (!ksamp__real_sigaction)
-		ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
-	if (sig == SIGPROF && ksamp__ready && !(act && ksamp__is_ours(act))) {
+	if (!real_sigaction)
+		real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+	if (sig == SIGPROF && ksamp__ready && !(act && is_ours(act))) {
 		ksamp__prog_prof_get(&prev);
 		if (act)
 			ksamp__prog_prof_set(act);
@@ -471,7 +474,7 @@ KSAMP__EXPORT int sigaction(int sig, const struct sigaction *act, struct sigacti
 			*old = prev;
 		return 0;
 	}
-	return ksamp__real_sigaction(sig, act, old);
+	return real_sigaction(sig, act, old);
 }
 
 KSAMP__EXPORT sighandler_t signal(int sig, sighandler_t h)
@@ -506,30 +509,30 @@ KSAMP__EXPORT sighandler_t signal(int sig, sighandler_t h)
  * never receives one. A vfork child (pid differs, no atfork handler ran)
  * shares our memory but owns no timer: leave everything alone.
  */
-static int ksamp__before_exec(void)
+static int before_exec(void)
 {
 	struct sigaction ign;
 	int was_on;
 
-	if (!ksamp__ready || getpid() != ksamp__pid)
+	if (!ksamp__ready || getpid() != owner_pid)
 		return -1;
 	/* Not counted as "sampling off": the image is ending. */
 	was_on = atomic_exchange(&ksamp__enabled, 0);
 	ksamp__arm_all(0);
 	/* A child's few samples between fork and exec are dropped: the new
 	 * image, if it preloads us again, writes <out>.<pid> itself. */
-	if (!ksamp__child)
+	if (!child)
 		ksamp_flush();
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	if (!atomic_load(&ksamp__dead))
-		ksamp__real_sigaction(SIGPROF, &ign, NULL);
+		real_sigaction(SIGPROF, &ign, NULL);
 	return was_on;
 }
 
 /* exec failed: carry on sampling as before. */
-static void ksamp__after_exec_failed(int was_on)
+static void after_exec_failed(int was_on)
 {
 	struct sigaction sa;
 	int saved = errno;
@@ -541,7 +544,7 @@ static void ksamp__after_exec_failed(int was_on)
 		sa.sa_sigaction = ksamp__on_sigprof;
 		sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 		sigemptyset(&sa.sa_mask);
-		ksamp__real_sigaction(SIGPROF, &sa, NULL);
+		real_sigaction(SIGPROF, &sa, NULL);
 	}
 	if (was_on && !atomic_load(&ksamp__dead)) {
 		atomic_store(&ksamp__enabled, 1);
@@ -564,10 +567,10 @@ KSAMP__EXPORT int execve(const char *path, char *const argv[], char *const envp[
 {
 	int w, rc;
 
-	KSAMP__RESOLVE(ksamp__real_execve, "execve");
-	w = ksamp__before_exec();
-	rc = ksamp__real_execve(path, argv, envp);
-	ksamp__after_exec_failed(w);
+	KSAMP__RESOLVE(real_execve, "execve");
+	w = before_exec();
+	rc = real_execve(path, argv, envp);
+	after_exec_failed(w);
 	return rc;
 }
 
@@ -575,10 +578,10 @@ KSAMP__EXPORT int execvpe(const char *file, char *const argv[], char *const envp
 {
 	int w, rc;
 
-	KSAMP__RESOLVE(ksamp__real_execvpe, "execvpe");
-	w = ksamp__before_exec();
-	rc = ksamp__real_execvpe(file, argv, envp);
-	ksamp__after_exec_failed(w);
+	KSAMP__RESOLVE(real_execvpe, "execvpe");
+	w = before_exec();
+	rc = real_execvpe(file, argv, envp);
+	after_exec_failed(w);
 	return rc;
 }
 
@@ -586,10 +589,10 @@ KSAMP__EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	int w, rc;
 
-	KSAMP__RESOLVE(ksamp__real_fexecve, "fexecve");
-	w = ksamp__before_exec();
-	rc = ksamp__real_fexecve(fd, argv, envp);
-	ksamp__after_exec_failed(w);
+	KSAMP__RESOLVE(real_fexecve, "fexecve");
+	w = before_exec();
+	rc = real_fexecve(fd, argv, envp);
+	after_exec_failed(w);
 	return rc;
 }
 
@@ -644,20 +647,20 @@ KSAMP__EXPORT int execle(const char *path, const char *arg, ...)
  * A fork never happens in the middle of a write on another thread: the
  * child would inherit a held lock and half-updated symbol caches.
  */
-static void ksamp__atfork_prepare(void)
+static void atfork_prepare(void)
 {
-	pthread_mutex_lock(&ksamp__write_lock);
+	pthread_mutex_lock(&write_lock);
 	ksamp__threads_atfork(0);
 }
 
-static void ksamp__atfork_parent(void)
+static void atfork_parent(void)
 {
 	ksamp__threads_atfork(1);
-	pthread_mutex_unlock(&ksamp__write_lock);
+	pthread_mutex_unlock(&write_lock);
 }
 
 /* Child of fork: only this thread exists; its own profile <out>.<pid>. */
-static void ksamp__atfork_child(void)
+static void atfork_child(void)
 {
 	size_t n = strlen(ksamp__cfg.out);
 	char num[24];
@@ -666,10 +669,10 @@ static void ksamp__atfork_child(void)
 
 	/* Timers are not inherited: the registry forgets every thread. */
 	ksamp__threads_atfork(2);
-	pthread_mutex_unlock(&ksamp__write_lock);
+	pthread_mutex_unlock(&write_lock);
 	ku_cfi_after_fork_child();
-	ksamp__pid = (pid_t)pid;
-	ksamp__child = 1;
+	owner_pid = (pid_t)pid;
+	child = 1;
 	ksamp__table_reset();
 	do
 		num[k++] = (char)('0' + pid % 10);
@@ -690,15 +693,15 @@ static void ksamp__atfork_child(void)
 			ksamp__cfg.out[n++] = num[--k];
 		ksamp__cfg.out[n] = 0;
 	}
-	ksamp__t0_mono = ku_now_ns();
-	ksamp__thread_start(KSAMP__HOW_INIT);
+	t0_mono = ku_now_ns();
+	thread_start(KSAMP__HOW_INIT);
 }
 
 /* ---- API (exported; see ksamp.h) --------------------------------------- */
 
 /* Start (on = 1) or stop sampling in every thread; -1 when the sampler is
  * not running in this process. */
-static int ksamp__set_enabled(int on)
+static int set_enabled(int on)
 {
 	if (!ksamp__ready || atomic_load(&ksamp__dead))
 		return -1;
@@ -708,19 +711,19 @@ static int ksamp__set_enabled(int on)
 
 KSAMP__EXPORT int ksamp_start(void)
 {
-	return ksamp__set_enabled(1);
+	return set_enabled(1);
 }
 
 KSAMP__EXPORT int ksamp_stop(void)
 {
-	return ksamp__set_enabled(0);
+	return set_enabled(0);
 }
 
-static int ksamp__final; /* the exit flush has begun: no more snapshots */
+static int final; /* the exit flush has begun: no more snapshots */
 
 /* Says once per process that snapshots went to the fallback directory
  * (failures are the caller's to report: rc < 0). */
-static int ksamp__moved_once;
+static int moved_once;
 
 int ksamp__write_to(const char *path)
 {
@@ -731,11 +734,11 @@ int ksamp__write_to(const char *path)
 	if (!ksamp__ready)
 		return -ENOSYS;
 	ku_outdir_init(&od, "ksamp");
-	pthread_mutex_lock(&ksamp__write_lock);
-	rc = __atomic_load_n(&ksamp__final, __ATOMIC_RELAXED) ? -ECANCELED
-							     : ksamp__write(path, &od, ksamp__t0_real, ksamp__t0_mono);
-	pthread_mutex_unlock(&ksamp__write_lock);
-	if (rc == 0 && od.moved && !__atomic_exchange_n(&ksamp__moved_once, 1, __ATOMIC_RELAXED))
+	pthread_mutex_lock(&write_lock);
+	rc = __atomic_load_n(&final, __ATOMIC_RELAXED) ? -ECANCELED
+							     : ksamp__write(path, &od, t0_real, t0_mono);
+	pthread_mutex_unlock(&write_lock);
+	if (rc == 0 && od.moved && !__atomic_exchange_n(&moved_once, 1, __ATOMIC_RELAXED))
 		ksamp__warn(ku_outdir_message(&od, msg, sizeof(msg)), NULL);
 	return rc;
 }
@@ -749,9 +752,9 @@ KSAMP__EXPORT int ksamp_flush(void)
 	if (!ksamp__ready)
 		return -1;
 	ku_outdir_init(&od, "ksamp");
-	pthread_mutex_lock(&ksamp__write_lock);
-	rc = ksamp__write(ksamp__cfg.out, &od, ksamp__t0_real, ksamp__t0_mono);
-	pthread_mutex_unlock(&ksamp__write_lock);
+	pthread_mutex_lock(&write_lock);
+	rc = ksamp__write(ksamp__cfg.out, &od, t0_real, t0_mono);
+	pthread_mutex_unlock(&write_lock);
 	/* One line: where the profile went instead, or why it was lost. */
 	if (od.refused) {
 		ksamp__warn(ku_outdir_message(&od, msg, sizeof(msg)), NULL);
@@ -771,31 +774,31 @@ __attribute__((constructor)) static void ksamp__init(void)
 	int rc;
 
 	ku_stderr_remember();
-	ksamp__real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+	real_sigaction = dlsym(RTLD_NEXT, "sigaction");
 	ksamp__real_signal = dlsym(RTLD_NEXT, "signal");
 	if (!ksamp__real_pthread_create)
 		ksamp__real_pthread_create = dlsym(RTLD_NEXT, "pthread_create");
-	if (!ksamp__real_thrd_create)
-		ksamp__real_thrd_create = dlsym(RTLD_NEXT, "thrd_create");
-	if (!ksamp__real_clone)
-		ksamp__real_clone = dlsym(RTLD_NEXT, "clone");
-	if (!ksamp__real_sigaction) {
+	if (!real_thrd_create)
+		real_thrd_create = dlsym(RTLD_NEXT, "thrd_create");
+	if (!real_clone)
+		real_clone = dlsym(RTLD_NEXT, "clone");
+	if (!real_sigaction) {
 		ksamp__warn("cannot find sigaction, sampling disabled", NULL);
 		return;
 	}
-	ksamp__config_read();
-	ksamp__pid = getpid();
+	config_read();
+	owner_pid = getpid();
 	/* Started by exec from a profiled process: never overwrite its file. */
 	if (getenv("KSAMP_ROOT_PID")) {
 		size_t n = strlen(ksamp__cfg.out);
 
-		ksamp__child = 1;
+		child = 1;
 		if (!ksamp__cfg.out_default) /* the default name has the pid already */
-			snprintf(ksamp__cfg.out + n, sizeof(ksamp__cfg.out) - n, ".%ld", (long)ksamp__pid);
+			snprintf(ksamp__cfg.out + n, sizeof(ksamp__cfg.out) - n, ".%ld", (long)owner_pid);
 	} else {
 		char pid[24];
 
-		snprintf(pid, sizeof(pid), "%ld", (long)ksamp__pid);
+		snprintf(pid, sizeof(pid), "%ld", (long)owner_pid);
 		setenv("KSAMP_ROOT_PID", pid, 1);
 	}
 	if ((rc = ksamp__table_init()) < 0) {
@@ -803,8 +806,8 @@ __attribute__((constructor)) static void ksamp__init(void)
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ksamp__t0_real = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	ksamp__t0_mono = ku_now_ns();
+	t0_real = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	t0_mono = ku_now_ns();
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = ksamp__on_sigprof;
@@ -812,15 +815,15 @@ __attribute__((constructor)) static void ksamp__init(void)
 	 * stacks are too small for a handler, and its runtime requires it. */
 	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	if (ksamp__real_sigaction(SIGPROF, &sa, NULL) != 0) {
+	if (real_sigaction(SIGPROF, &sa, NULL) != 0) {
 		ksamp__warn("cannot install the SIGPROF handler, sampling disabled", ku_strerror(-errno));
 		return;
 	}
 	if (ksamp__cfg.toggle_signal) {
 		sa.sa_sigaction = ksamp__on_toggle;
-		ksamp__real_sigaction(ksamp__cfg.toggle_signal, &sa, NULL);
+		real_sigaction(ksamp__cfg.toggle_signal, &sa, NULL);
 	}
-	pthread_atfork(ksamp__atfork_prepare, ksamp__atfork_parent, ksamp__atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	/*
 	 * libunwind's default global cache takes a lock with signals blocked
 	 * (two sigprocmask calls per look-up); a per-thread cache needs no
@@ -836,7 +839,7 @@ __attribute__((constructor)) static void ksamp__init(void)
 	}
 	ksamp__set_sampling(ksamp__cfg.start_enabled);
 	ksamp__ready = 1;
-	ksamp__thread_start(KSAMP__HOW_INIT);
+	thread_start(KSAMP__HOW_INIT);
 	/* Threads made before we were loaded (other constructors, LD_PRELOAD
 	 * neighbours): found now, and the discovery thread starts if any. */
 	ksamp__discover_now();
@@ -845,13 +848,13 @@ __attribute__((constructor)) static void ksamp__init(void)
 
 __attribute__((destructor)) static void ksamp__fini(void)
 {
-	if (!ksamp__ready || getpid() != ksamp__pid)
+	if (!ksamp__ready || getpid() != owner_pid)
 		return; /* a vfork child exiting (shares our memory): the parent writes */
 	ksamp__discovery_stop();
 	atomic_store(&ksamp__enabled, 0);
 	ksamp__arm_all(0);
-	if (ksamp__child && !atomic_load(&ksamp__tab.handled))
+	if (child && !atomic_load(&ksamp__tab.handled))
 		return; /* no litter from short-lived children */
-	__atomic_store_n(&ksamp__final, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&final, 1, __ATOMIC_RELAXED);
 	ksamp_flush();
 }

@@ -34,23 +34,23 @@ static struct {
 	struct ku_svc thread;
 	unsigned n, pruned;
 	char base[4200]; /* out without a trailing ".pb.gz" */
-} ksamp__svc;
+} svc_state;
 
-static void ksamp__svc_config(void)
+static void svc_config(void)
 {
 	const char *s = secure_getenv("KSAMP_INTERVAL");
 	char *end;
 	size_t n;
 
-	ksamp__svc.keep = 10;
-	ksamp__svc.interval_ns = 0;
+	svc_state.keep = 10;
+	svc_state.interval_ns = 0;
 	if (s && *s) {
 		double d;
 
 		errno = 0;
 		d = strtod(s, &end);
 		if (errno == 0 && end != s && *end == '\0' && d >= 0.01 && d <= 31536000.0)
-			ksamp__svc.interval_ns = (uint64_t)(d * 1e9);
+			svc_state.interval_ns = (uint64_t)(d * 1e9);
 		else
 			ksamp__warn("KSAMP_INTERVAL is not a number of seconds from 0.01 to 31536000, no interval profiles", s);
 	}
@@ -61,30 +61,30 @@ static void ksamp__svc_config(void)
 		errno = 0;
 		v = strtol(s, &end, 10);
 		if (errno == 0 && end != s && *end == '\0' && v >= 0 && v <= 1000000)
-			ksamp__svc.keep = (int)v;
+			svc_state.keep = (int)v;
 		else
 			ksamp__warn("KSAMP_KEEP is not a number from 0 (all) to 1000000, using 10", s);
 	}
-	snprintf(ksamp__svc.base, sizeof(ksamp__svc.base), "%s", ksamp__cfg.out);
-	n = strlen(ksamp__svc.base);
-	if (n > 6 && strcmp(ksamp__svc.base + n - 6, ".pb.gz") == 0)
-		ksamp__svc.base[n - 6] = '\0';
+	snprintf(svc_state.base, sizeof(svc_state.base), "%s", ksamp__cfg.out);
+	n = strlen(svc_state.base);
+	if (n > 6 && strcmp(svc_state.base + n - 6, ".pb.gz") == 0)
+		svc_state.base[n - 6] = '\0';
 }
 
-static void ksamp__svc_path(char *buf, size_t size, unsigned n)
+static void svc_path(char *buf, size_t size, unsigned n)
 {
-	snprintf(buf, size, "%s.%u.pb.gz", ksamp__svc.base, n);
+	snprintf(buf, size, "%s.%u.pb.gz", svc_state.base, n);
 }
 
-static void ksamp__svc_snapshot(void)
+static void svc_snapshot(void)
 {
 	char path[4300];
 	int rc;
 
-	ksamp__svc_path(path, sizeof(path), ++ksamp__svc.n);
+	svc_path(path, sizeof(path), ++svc_state.n);
 	rc = ksamp__write_to(path);
 	if (rc == -ECANCELED) {
-		ksamp__svc.n--; /* exiting: not written */
+		svc_state.n--; /* exiting: not written */
 		return;
 	}
 	if (rc < 0) {
@@ -94,18 +94,18 @@ static void ksamp__svc_snapshot(void)
 			ksamp__warn("cannot write an interval profile (later failures are not shown)", ku_strerror(rc));
 		return;
 	}
-	while (ksamp__svc.keep > 0 && ksamp__svc.pruned + (unsigned)ksamp__svc.keep < ksamp__svc.n) {
-		ksamp__svc_path(path, sizeof(path), ++ksamp__svc.pruned);
+	while (svc_state.keep > 0 && svc_state.pruned + (unsigned)svc_state.keep < svc_state.n) {
+		svc_path(path, sizeof(path), ++svc_state.pruned);
 		unlink(path);
 	}
 }
 
-static void ksamp__svc_thread(struct ku_svc *svc)
+static void svc_thread(struct ku_svc *svc)
 {
 	uint64_t next = UINT64_MAX;
 
-	if (ksamp__svc.interval_ns)
-		next = ku_now_ns() + ksamp__svc.interval_ns;
+	if (svc_state.interval_ns)
+		next = ku_now_ns() + svc_state.interval_ns;
 	for (;;) {
 		uint64_t now;
 
@@ -119,37 +119,37 @@ static void ksamp__svc_thread(struct ku_svc *svc)
 		}
 		now = ku_now_ns();
 		if (now >= next) {
-			ksamp__svc_snapshot();
-			next += ksamp__svc.interval_ns;
+			svc_snapshot();
+			next += svc_state.interval_ns;
 			now = ku_now_ns();
 			if (next <= now)
-				next = now + ksamp__svc.interval_ns;
+				next = now + svc_state.interval_ns;
 		}
 	}
 }
 
-static void ksamp__svc_after_fork(void)
+static void svc_after_fork(void)
 {
-	if (!ksamp__svc.thread.running)
+	if (!svc_state.thread.running)
 		return;
-	ku_svc_after_fork(&ksamp__svc.thread);
+	ku_svc_after_fork(&svc_state.thread);
 	/* The child profiles into <out>.<pid>: its own numbered files. */
-	ksamp__svc_config();
-	ksamp__svc.n = ksamp__svc.pruned = 0;
-	ku_svc_start(&ksamp__svc.thread, "ksamp", ksamp__svc_thread);
+	svc_config();
+	svc_state.n = svc_state.pruned = 0;
+	ku_svc_start(&svc_state.thread, "ksamp", svc_thread);
 }
 
 void ksamp__service_start(int skip_signal)
 {
 	int err;
 
-	ksamp__svc_config();
-	err = ku_svc_start(&ksamp__svc.thread, "ksamp", ksamp__svc_thread);
+	svc_config();
+	err = ku_svc_start(&svc_state.thread, "ksamp", svc_thread);
 	if (err) {
 		ksamp__warn("cannot start the service thread: no interval profiles, no profile on SIGTERM",
 			    ku_strerror(err));
 		return;
 	}
-	pthread_atfork(NULL, NULL, ksamp__svc_after_fork);
-	ku_termsig_install(&ksamp__svc.thread.wake, skip_signal, NULL);
+	pthread_atfork(NULL, NULL, svc_after_fork);
+	ku_termsig_install(&svc_state.thread.wake, skip_signal, NULL);
 }

@@ -37,7 +37,7 @@
  *
  * Timers of threads that ended without passing through our wrapper are
  * found by the pass (listed no more, and tgkill(0) says ESRCH) and
- * deleted. Writers of the registry hold ksamp__reg, a mutex taken with
+ * deleted. Writers of the registry hold reg, a mutex taken with
  * every signal blocked, so that no handler on the holding thread can ever
  * wait for it (a SIGINT handler that calls exit, for one); fork takes it
  * too, so a child never inherits a half-done pass or its open directory.
@@ -83,25 +83,25 @@
 
 struct ksamp__thread ksamp__threads[KSAMP__THREADS_MAX];
 
-static pthread_mutex_t ksamp__reg = PTHREAD_MUTEX_INITIALIZER;
-static sigset_t ksamp__fork_mask; /* the forking thread's mask, under ksamp__reg */
-static uint16_t ksamp__idx[KSAMP__IDX_CAP]; /* slot + 1 by tid, linear probing */
-static uint16_t ksamp__free[KSAMP__THREADS_MAX];
-static int ksamp__nfree = -1; /* -1: the free list is not built yet */
-static int ksamp__hiwater;     /* slots at or above are free */
-static uint32_t ksamp__gen;
+static pthread_mutex_t reg = PTHREAD_MUTEX_INITIALIZER;
+static sigset_t fork_mask; /* the forking thread's mask, under reg */
+static uint16_t idx[KSAMP__IDX_CAP]; /* slot + 1 by tid, linear probing */
+static uint16_t free_slots[KSAMP__THREADS_MAX];
+static int nfree = -1; /* -1: the free list is not built yet */
+static int hiwater;     /* slots at or above are free */
+static uint32_t gen;
 static struct ksamp__acct ksamp__acct;
 /* Threads the discovery pass found and saw end before their creator
  * (clone) got to them: counted once, by how they were made. */
-static pid_t ksamp__gone[64];
-static unsigned ksamp__ngone;
+static pid_t gone[64];
+static unsigned ngone;
 /* Threads that passed ksamp__thread_end and are still on their way out
  * (TLS destructors, glibc's exit path): listed in /proc/self/task a little
  * longer, they are not new threads. */
-static pid_t ksamp__ending[64];
-static unsigned ksamp__nending;
+static pid_t ending[64];
+static unsigned nending;
 
-static int ksamp__in(const pid_t *ring, size_t n, pid_t tid)
+static int in(const pid_t *ring, size_t n, pid_t tid)
 {
 	for (size_t k = 0; k < n; k++)
 		if (ring[k] == tid)
@@ -110,19 +110,19 @@ static int ksamp__in(const pid_t *ring, size_t n, pid_t tid)
 }
 
 /* The discovery thread: 0 none, 1 running, 2 stopping or stopped, 3 failed. */
-static _Atomic int ksamp__helper_state;
-static _Atomic pid_t ksamp__helper_tid;  /* while it runs its loop */
-static _Atomic pid_t ksamp__helper_was;  /* its tid, even after: passes leave it out */
-static pthread_t ksamp__helper;
-static _Atomic uint32_t ksamp__helper_wake; /* futex word */
+static _Atomic int helper_state;
+static _Atomic pid_t helper_tid;  /* while it runs its loop */
+static _Atomic pid_t helper_was;  /* its tid, even after: passes leave it out */
+static pthread_t discovery_thread;
+static _Atomic uint32_t helper_wake; /* futex word */
 
 /* The per-thread CPU clock of any thread of this process. */
-static clockid_t ksamp__clock_of(pid_t tid)
+static clockid_t clock_of(pid_t tid)
 {
 	return (clockid_t)(((~(unsigned)tid) << 3) | 6u);
 }
 
-static uint64_t ksamp__clock_ns(clockid_t c)
+static uint64_t clock_ns(clockid_t c)
 {
 	struct timespec ts;
 
@@ -133,51 +133,51 @@ static uint64_t ksamp__clock_ns(clockid_t c)
 
 uint64_t ksamp__thread_cpu_ns(pid_t tid)
 {
-	return ksamp__clock_ns(ksamp__clock_of(tid));
+	return clock_ns(clock_of(tid));
 }
 
-static void ksamp__reg_lock(sigset_t *old)
+static void reg_lock(sigset_t *old)
 {
 	sigset_t all;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, old);
-	pthread_mutex_lock(&ksamp__reg);
+	pthread_mutex_lock(&reg);
 }
 
-static void ksamp__reg_unlock(const sigset_t *old)
+static void reg_unlock(const sigset_t *old)
 {
-	pthread_mutex_unlock(&ksamp__reg);
+	pthread_mutex_unlock(&reg);
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-/* ---- the registry (all under ksamp__reg) --------------------------------- */
+/* ---- the registry (all under reg) --------------------------------- */
 
-static void ksamp__reg_reset(void)
+static void reg_reset(void)
 {
-	memset(ksamp__idx, 0, sizeof(ksamp__idx));
+	memset(idx, 0, sizeof(idx));
 	for (int i = 0; i < KSAMP__THREADS_MAX; i++) {
 		atomic_store(&ksamp__threads[i].state, KSAMP__T_FREE);
-		ksamp__free[i] = (uint16_t)(KSAMP__THREADS_MAX - 1 - i); /* lowest index on top */
+		free_slots[i] = (uint16_t)(KSAMP__THREADS_MAX - 1 - i); /* lowest index on top */
 	}
-	ksamp__nfree = KSAMP__THREADS_MAX;
-	ksamp__hiwater = 0;
+	nfree = KSAMP__THREADS_MAX;
+	hiwater = 0;
 	memset(&ksamp__acct, 0, sizeof(ksamp__acct));
-	memset(ksamp__gone, 0, sizeof(ksamp__gone));
-	ksamp__ngone = 0;
-	memset(ksamp__ending, 0, sizeof(ksamp__ending));
-	ksamp__nending = 0;
+	memset(gone, 0, sizeof(gone));
+	ngone = 0;
+	memset(ending, 0, sizeof(ending));
+	nending = 0;
 }
 
-static size_t ksamp__home(pid_t tid)
+static size_t home(pid_t tid)
 {
 	return (size_t)(((uint32_t)tid * 2654435761u) >> 7) & (KSAMP__IDX_CAP - 1);
 }
 
-static int ksamp__find(pid_t tid)
+static int find(pid_t tid)
 {
-	for (size_t i = ksamp__home(tid);; i = (i + 1) & (KSAMP__IDX_CAP - 1)) {
-		int s = ksamp__idx[i];
+	for (size_t i = home(tid);; i = (i + 1) & (KSAMP__IDX_CAP - 1)) {
+		int s = idx[i];
 
 		if (!s)
 			return -1;
@@ -186,42 +186,42 @@ static int ksamp__find(pid_t tid)
 	}
 }
 
-static void ksamp__idx_put(pid_t tid, int slot)
+static void idx_put(pid_t tid, int slot)
 {
-	size_t i = ksamp__home(tid);
+	size_t i = home(tid);
 
-	while (ksamp__idx[i])
+	while (idx[i])
 		i = (i + 1) & (KSAMP__IDX_CAP - 1);
-	ksamp__idx[i] = (uint16_t)(slot + 1);
+	idx[i] = (uint16_t)(slot + 1);
 }
 
 /* Remove tid, shifting back the entries that probed past it. */
-static void ksamp__idx_del(pid_t tid)
+static void idx_del(pid_t tid)
 {
-	size_t mask = KSAMP__IDX_CAP - 1, i = ksamp__home(tid), j;
+	size_t mask = KSAMP__IDX_CAP - 1, i = home(tid), j;
 
-	while (ksamp__idx[i] && ksamp__threads[ksamp__idx[i] - 1].tid != tid)
+	while (idx[i] && ksamp__threads[idx[i] - 1].tid != tid)
 		i = (i + 1) & mask;
-	if (!ksamp__idx[i])
+	if (!idx[i])
 		return;
 	for (j = i;;) {
 		size_t k;
 
 		j = (j + 1) & mask;
-		if (!ksamp__idx[j])
+		if (!idx[j])
 			break;
-		k = ksamp__home(ksamp__threads[ksamp__idx[j] - 1].tid);
+		k = home(ksamp__threads[idx[j] - 1].tid);
 		/* Move j into the hole at i unless its home lies in (i, j]. */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
-		ksamp__idx[i] = ksamp__idx[j];
+		idx[i] = idx[j];
 		i = j;
 	}
-	ksamp__idx[i] = 0;
+	idx[i] = 0;
 }
 
 /* Take a LIVE slot for teardown; waits out ksamp__arm_all. */
-static void ksamp__claim(struct ksamp__thread *t)
+static void claim(struct ksamp__thread *t)
 {
 	for (;;) {
 		int expect = KSAMP__T_LIVE;
@@ -232,24 +232,24 @@ static void ksamp__claim(struct ksamp__thread *t)
 	}
 }
 
-static void ksamp__release(struct ksamp__thread *t)
+static void release(struct ksamp__thread *t)
 {
 	int slot = (int)(t - ksamp__threads);
 
-	ksamp__idx_del(t->tid);
+	idx_del(t->tid);
 	atomic_store_explicit(&t->state, KSAMP__T_FREE, memory_order_release);
-	ksamp__free[ksamp__nfree++] = (uint16_t)slot;
+	free_slots[nfree++] = (uint16_t)slot;
 }
 
-static struct ksamp__thread *ksamp__add_locked(pid_t tid, enum ksamp__how how, uintptr_t top, int self,
-					       uint64_t cpu_before, int blocked)
+static struct ksamp__thread *add_locked(pid_t tid, enum ksamp__how how, uintptr_t top, int self,
+					uint64_t cpu_before, int blocked)
 {
 	struct sigevent sev;
 	struct ksamp__thread *t;
-	int i = ksamp__find(tid), slot, k;
+	int i = find(tid), slot, k;
 
-	if (self && (k = ksamp__in(ksamp__ending, KU_ARRAY_SIZE(ksamp__ending), tid)) >= 0)
-		ksamp__ending[k] = 0; /* a new thread with an old tid */
+	if (self && (k = in(ending, KU_ARRAY_SIZE(ending), tid)) >= 0)
+		ending[k] = 0; /* a new thread with an old tid */
 	if (i >= 0) {
 		/* Known already (the discovery pass got there first): the
 		 * thread itself now takes over its end. */
@@ -268,21 +268,21 @@ static struct ksamp__thread *ksamp__add_locked(pid_t tid, enum ksamp__how how, u
 		}
 		return t;
 	}
-	if (how != KSAMP__HOW_SCAN && (k = ksamp__in(ksamp__gone, KU_ARRAY_SIZE(ksamp__gone), tid)) >= 0) {
+	if (how != KSAMP__HOW_SCAN && (k = in(gone, KU_ARRAY_SIZE(gone), tid)) >= 0) {
 		/* Seen, and gone, already: recount it, no timer. */
-		ksamp__gone[k] = 0;
+		gone[k] = 0;
 		ksamp__acct.seen[KSAMP__HOW_SCAN]--;
 		ksamp__acct.seen[how]++;
 		return NULL;
 	}
 	ksamp__acct.seen[how]++;
-	if (ksamp__nfree <= 0) {
+	if (nfree <= 0) {
 		ksamp__acct.no_slot++;
 		return NULL;
 	}
-	slot = ksamp__free[--ksamp__nfree];
-	if (slot + 1 > ksamp__hiwater)
-		ksamp__hiwater = slot + 1;
+	slot = free_slots[--nfree];
+	if (slot + 1 > hiwater)
+		hiwater = slot + 1;
 	t = &ksamp__threads[slot];
 	atomic_store(&t->state, KSAMP__T_BUSY);
 	t->tid = tid;
@@ -291,7 +291,7 @@ static struct ksamp__thread *ksamp__add_locked(pid_t tid, enum ksamp__how how, u
 	t->blocked = (uint8_t)(blocked == 1);
 	t->cpu_last_ns = cpu_before;
 	t->stack_top = top;
-	t->seen = ksamp__gen;
+	t->seen = gen;
 	t->cpu_before_ns = cpu_before;
 	atomic_store(&t->samples, 0);
 	memset(&sev, 0, sizeof(sev));
@@ -299,24 +299,24 @@ static struct ksamp__thread *ksamp__add_locked(pid_t tid, enum ksamp__how how, u
 	sev.sigev_signo = SIGPROF;
 	sev.sigev_value.sival_ptr = t;
 	sev.sigev_notify_thread_id = tid;
-	if (timer_create(ksamp__cfg.mode == KSAMP__WALL ? CLOCK_MONOTONIC : ksamp__clock_of(tid), &sev, &t->timer) !=
+	if (timer_create(ksamp__cfg.mode == KSAMP__WALL ? CLOCK_MONOTONIC : clock_of(tid), &sev, &t->timer) !=
 	    0) {
 		/* EINVAL: the tid is gone (a clone child or a listed thread
 		 * that ended before we got to it). */
 		if (errno == EINVAL && !self) {
 			ksamp__acct.ended_early++;
 			if (how == KSAMP__HOW_SCAN)
-				ksamp__gone[ksamp__ngone++ % KU_ARRAY_SIZE(ksamp__gone)] = tid;
+				gone[ngone++ % KU_ARRAY_SIZE(gone)] = tid;
 		} else {
 			ksamp__acct.timer_failed++;
 			ksamp__acct.timer_errno = errno;
 		}
 		atomic_store(&t->state, KSAMP__T_FREE);
-		ksamp__free[ksamp__nfree++] = (uint16_t)slot;
+		free_slots[nfree++] = (uint16_t)slot;
 		return NULL;
 	}
 	ksamp__acct.before_ns += cpu_before;
-	ksamp__idx_put(tid, slot);
+	idx_put(tid, slot);
 	atomic_store_explicit(&t->state, KSAMP__T_LIVE, memory_order_release);
 	if (atomic_load(&ksamp__enabled) && !atomic_load(&ksamp__dead)) {
 		struct itimerspec its;
@@ -333,11 +333,11 @@ struct ksamp__thread *ksamp__thread_add(pid_t tid, enum ksamp__how how, uintptr_
 	struct ksamp__thread *t;
 	sigset_t old;
 
-	ksamp__reg_lock(&old);
-	if (ksamp__nfree < 0)
-		ksamp__reg_reset();
-	t = ksamp__add_locked(tid, how, stack_top, self, cpu_before_ns, blocked);
-	ksamp__reg_unlock(&old);
+	reg_lock(&old);
+	if (nfree < 0)
+		reg_reset();
+	t = add_locked(tid, how, stack_top, self, cpu_before_ns, blocked);
+	reg_unlock(&old);
 	return t;
 }
 
@@ -363,14 +363,14 @@ uint64_t ksamp__thread_end(pid_t tid, int was_blocked)
 	siginfo_t si;
 	int i;
 
-	ksamp__reg_lock(&mask);
-	i = ksamp__nfree < 0 ? -1 : ksamp__find(tid);
+	reg_lock(&mask);
+	i = nfree < 0 ? -1 : find(tid);
 	if (i < 0) {
-		ksamp__reg_unlock(&mask);
+		reg_unlock(&mask);
 		return 0;
 	}
 	t = &ksamp__threads[i];
-	ksamp__claim(t);
+	claim(t);
 	if (ksamp__cfg.mode == KSAMP__CPU && timer_gettime(t->timer, &left) == 0 && left.it_value.tv_sec == 0 &&
 	    left.it_value.tv_nsec == 1)
 		due = 1;
@@ -384,20 +384,20 @@ uint64_t ksamp__thread_end(pid_t tid, int was_blocked)
 	timer_delete(t->timer);
 	if (was_blocked || t->blocked) {
 		ksamp__acct.blocked++;
-		ksamp__acct.blocked_cpu_ns += ksamp__clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		ksamp__acct.blocked_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		due = 0; /* held back for as long as it was blocked: not an end effect */
 	}
 	ksamp__acct.exit_due += due;
-	ksamp__release(t);
-	ksamp__ending[ksamp__nending++ % KU_ARRAY_SIZE(ksamp__ending)] = tid;
-	ksamp__reg_unlock(&mask);
+	release(t);
+	ending[nending++ % KU_ARRAY_SIZE(ending)] = tid;
+	reg_unlock(&mask);
 	return due;
 }
 
 /* ---- what /proc/self/task says ------------------------------------------- */
 
 /* 1 when thread tid has SIGPROF blocked, 0 when not, -1 when unknown. */
-static int ksamp__blocks_sigprof(pid_t tid)
+static int blocks_sigprof(pid_t tid)
 {
 	char path[64], buf[4096], *p;
 	unsigned long long m;
@@ -415,7 +415,7 @@ static int ksamp__blocks_sigprof(pid_t tid)
  * syscall (given while it is blocked in the kernel, "running" otherwise),
  * then the mapping around it. 0 when unknown.
  */
-static uintptr_t ksamp__stack_top_of(pid_t tid)
+static uintptr_t stack_top_of(pid_t tid)
 {
 	char path[64], buf[512], *tok, *save = NULL, *last[2] = {NULL, NULL};
 	uintptr_t lo, hi, sp;
@@ -434,7 +434,7 @@ static uintptr_t ksamp__stack_top_of(pid_t tid)
 }
 
 /* 1 when the main thread has ended (zombie), as /proc/self/stat says. */
-static int ksamp__leader_gone(void)
+static int leader_gone(void)
 {
 	char buf[1024], *p;
 
@@ -453,15 +453,15 @@ struct ksamp__pass {
 	int noadd;		      /* only look: timers for no new thread */
 };
 
-static void ksamp__pass_one(pid_t tid, void *arg)
+static void pass_one(pid_t tid, void *arg)
 {
 	struct ksamp__pass *p = arg;
 	struct ksamp__thread *t;
 	int i;
 
-	if (tid == p->helper || tid == atomic_load(&ksamp__helper_was))
+	if (tid == p->helper || tid == atomic_load(&helper_was))
 		return;
-	i = ksamp__find(tid);
+	i = find(tid);
 	/* A service thread of libksamp or libkalloc (lib/svcthread.h) is
 	 * none of the program's: no timer, not counted, no CPU time of the
 	 * program's; it is looked at by name each pass, never registered. */
@@ -472,7 +472,7 @@ static void ksamp__pass_one(pid_t tid, void *arg)
 	}
 	if (tid != p->pid)
 		p->others++;
-	if (i < 0 && ksamp__in(ksamp__ending, KU_ARRAY_SIZE(ksamp__ending), tid) >= 0)
+	if (i < 0 && in(ending, KU_ARRAY_SIZE(ending), tid) >= 0)
 		return;
 	if (p->census) {
 		struct ksamp__census *c = p->census;
@@ -480,7 +480,7 @@ static void ksamp__pass_one(pid_t tid, void *arg)
 		if (i < 0) {
 			c->untimed++;
 			c->untimed_cpu_ns += ksamp__thread_cpu_ns(tid);
-		} else if (tid == p->self ? sigismember(p->self_mask, SIGPROF) == 1 : ksamp__blocks_sigprof(tid) == 1) {
+		} else if (tid == p->self ? sigismember(p->self_mask, SIGPROF) == 1 : blocks_sigprof(tid) == 1) {
 			c->live_blocked++;
 			c->live_blocked_cpu_ns += ksamp__thread_cpu_ns(tid);
 		}
@@ -488,79 +488,79 @@ static void ksamp__pass_one(pid_t tid, void *arg)
 	}
 	if (i >= 0) {
 		t = &ksamp__threads[i];
-		t->seen = ksamp__gen;
+		t->seen = gen;
 		if (t->blocked) /* its CPU time, for the count when it ends */
 			t->cpu_last_ns = ksamp__thread_cpu_ns(tid);
 		return;
 	}
 	p->changed = 1;
 	if (!p->noadd)
-		ksamp__add_locked(tid, KSAMP__HOW_SCAN, ksamp__stack_top_of(tid), 0, ksamp__thread_cpu_ns(tid),
-			  ksamp__blocks_sigprof(tid));
+		add_locked(tid, KSAMP__HOW_SCAN, stack_top_of(tid), 0, ksamp__thread_cpu_ns(tid),
+			  blocks_sigprof(tid));
 }
 
 /*
- * One discovery pass (under ksamp__reg): timers for threads we do not
+ * One discovery pass (under reg): timers for threads we do not
  * know, and deletion of the timers of threads that are gone. Returns the
  * pass's findings.
  */
-static void ksamp__pass_locked(struct ksamp__pass *p)
+static void pass_locked(struct ksamp__pass *p)
 {
-	if (ksamp__nfree < 0)
-		ksamp__reg_reset();
-	ksamp__gen++;
+	if (nfree < 0)
+		reg_reset();
+	gen++;
 	ksamp__acct.scans++;
-	if (ku_each_task(ksamp__pass_one, p) < 0)
+	if (ku_each_task(pass_one, p) < 0)
 		return;
 	/* Not listed this time: gone, unless the listing skipped it (it
 	 * can, when threads end while it is read), so ask the kernel. */
-	for (int i = 0; i < ksamp__hiwater; i++) {
+	for (int i = 0; i < hiwater; i++) {
 		struct ksamp__thread *t = &ksamp__threads[i];
 		int st = atomic_load(&t->state);
 
-		if ((st != KSAMP__T_LIVE && st != KSAMP__T_ARMING) || t->seen == ksamp__gen)
+		if ((st != KSAMP__T_LIVE && st != KSAMP__T_ARMING) || t->seen == gen)
 			continue;
 		if (syscall(SYS_tgkill, p->pid, t->tid, 0) == 0 || errno != ESRCH)
 			continue;
-		ksamp__claim(t);
+		claim(t);
 		timer_delete(t->timer);
 		if (t->how == KSAMP__HOW_SCAN && !t->hooked)
-			ksamp__gone[ksamp__ngone++ % KU_ARRAY_SIZE(ksamp__gone)] = t->tid;
+			gone[ngone++ % KU_ARRAY_SIZE(gone)] = t->tid;
 		/* Found blocked and never sampled: blocked to its end. */
 		if (t->blocked && !atomic_load(&t->samples)) {
 			ksamp__acct.blocked++;
 			ksamp__acct.blocked_cpu_ns += t->cpu_last_ns;
 		}
-		ksamp__release(t);
+		release(t);
 		p->changed = 1;
 	}
 }
 
 void ksamp__discover_now(void)
 {
-	struct ksamp__pass p = {0, 0, atomic_load(&ksamp__helper_tid), getpid(), NULL, 0, NULL, 0};
+	struct ksamp__pass p = {0, 0, atomic_load(&helper_tid), getpid(), NULL, 0, NULL, 0};
 	sigset_t old;
 
 	if (!ksamp__ready || atomic_load(&ksamp__dead))
 		return;
-	ksamp__reg_lock(&old);
-	ksamp__pass_locked(&p);
-	ksamp__reg_unlock(&old);
+	reg_lock(&old);
+	pass_locked(&p);
+	reg_unlock(&old);
 	if (p.others)
 		ksamp__discovery_start();
 }
 
 /* ---- the discovery thread ------------------------------------------------ */
 
-static void *ksamp__helper_main(void *unused)
+static void *helper_main(void *unused)
 {
 	pid_t self = (pid_t)syscall(SYS_gettid);
 	int ms = KSAMP__SCAN_MIN_MS;
 
 	(void)unused;
 	prctl(PR_SET_NAME, (unsigned long)KU_SVC_PREFIX "threads", 0, 0, 0);
-	atomic_store(&ksamp__helper_tid, self);
-	atomic_store(&ksamp__helper_was, self);
+	atomic_store(&helper_tid, self);
+	atomic_store(&helper_was, self);
 	for (;;) {
 		struct ksamp__pass p = {0, 0, self, getpid(), NULL, 0, NULL, 0};
 		struct timespec ts;
@@ -568,27 +568,27 @@ static void *ksamp__helper_main(void *unused)
 
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-		if (atomic_load(&ksamp__helper_state) == 1)
-			syscall(SYS_futex, &ksamp__helper_wake, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
-		if (atomic_load(&ksamp__helper_state) != 1 || atomic_load(&ksamp__dead))
+		if (atomic_load(&helper_state) == 1)
+			syscall(SYS_futex, &helper_wake, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+		if (atomic_load(&helper_state) != 1 || atomic_load(&ksamp__dead))
 			break;
-		atomic_store(&ksamp__helper_wake, 0);
-		ksamp__reg_lock(&old);
-		ksamp__pass_locked(&p);
-		ksamp__reg_unlock(&old);
+		atomic_store(&helper_wake, 0);
+		reg_lock(&old);
+		pass_locked(&p);
+		reg_unlock(&old);
 		/* Only main is left and it has ended (pthread_exit): go, so
 		 * that glibc sees its last thread end and exits. */
-		if (!p.others && ksamp__leader_gone())
+		if (!p.others && leader_gone())
 			break;
 		ms = p.changed ? KSAMP__SCAN_MIN_MS : ms * 2 > KSAMP__SCAN_MAX_MS ? KSAMP__SCAN_MAX_MS : ms * 2;
 	}
 	{
 		sigset_t old;
 
-		ksamp__reg_lock(&old);
-		ksamp__acct.helper_cpu_ns += ksamp__clock_ns(CLOCK_THREAD_CPUTIME_ID);
-		atomic_store(&ksamp__helper_tid, 0);
-		ksamp__reg_unlock(&old);
+		reg_lock(&old);
+		ksamp__acct.helper_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		atomic_store(&helper_tid, 0);
+		reg_unlock(&old);
 	}
 	return NULL;
 }
@@ -600,20 +600,20 @@ void ksamp__discovery_start(void)
 	sigset_t all, old;
 	int expect = 0, rc;
 
-	if (!ksamp__ready || atomic_load(&ksamp__dead) || atomic_load(&ksamp__helper_state) != 0 ||
+	if (!ksamp__ready || atomic_load(&ksamp__dead) || atomic_load(&helper_state) != 0 ||
 	    !ksamp__real_pthread_create ||
-	    !atomic_compare_exchange_strong(&ksamp__helper_state, &expect, 1))
+	    !atomic_compare_exchange_strong(&helper_state, &expect, 1))
 		return;
 	/* Born with every signal blocked, so none is ever delivered to it. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 << 10);
-	rc = ksamp__real_pthread_create(&ksamp__helper, &attr, ksamp__helper_main, NULL);
+	rc = ksamp__real_pthread_create(&discovery_thread, &attr, helper_main, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		atomic_store(&ksamp__helper_state, 3);
+		atomic_store(&helper_state, 3);
 		ksamp__warn("cannot start the thread discovery thread; threads not made by pthread_create, "
 			    "thrd_create or clone are sampled only if they existed at start",
 			    strerror(rc));
@@ -625,12 +625,12 @@ void ksamp__discovery_stop(void)
 {
 	int expect = 1;
 
-	if (!atomic_compare_exchange_strong(&ksamp__helper_state, &expect, 2))
+	if (!atomic_compare_exchange_strong(&helper_state, &expect, 2))
 		return;
-	atomic_store(&ksamp__helper_wake, 1);
-	syscall(SYS_futex, &ksamp__helper_wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	if (!pthread_equal(pthread_self(), ksamp__helper))
-		pthread_join(ksamp__helper, NULL);
+	atomic_store(&helper_wake, 1);
+	syscall(SYS_futex, &helper_wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	if (!pthread_equal(pthread_self(), discovery_thread))
+		pthread_join(discovery_thread, NULL);
 }
 
 /*
@@ -644,23 +644,23 @@ void ksamp__threads_atfork(int phase)
 	sigset_t old;
 
 	if (phase == 0) {
-		ksamp__reg_lock(&old);
-		ksamp__fork_mask = old;
+		reg_lock(&old);
+		fork_mask = old;
 		return;
 	}
 	if (phase == 2) {
-		pthread_mutex_init(&ksamp__reg, NULL);
-		ksamp__reg_reset();
-		atomic_store(&ksamp__helper_state, 0);
-		atomic_store(&ksamp__helper_tid, 0);
-		atomic_store(&ksamp__helper_was, 0);
-		atomic_store(&ksamp__helper_wake, 0);
-		old = ksamp__fork_mask;
+		pthread_mutex_init(&reg, NULL);
+		reg_reset();
+		atomic_store(&helper_state, 0);
+		atomic_store(&helper_tid, 0);
+		atomic_store(&helper_was, 0);
+		atomic_store(&helper_wake, 0);
+		old = fork_mask;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return;
 	}
-	old = ksamp__fork_mask;
-	ksamp__reg_unlock(&old);
+	old = fork_mask;
+	reg_unlock(&old);
 }
 
 /*
@@ -670,23 +670,23 @@ void ksamp__threads_atfork(int phase)
  */
 void ksamp__threads_census(struct ksamp__census *c)
 {
-	struct ksamp__pass p = {0, 0, atomic_load(&ksamp__helper_tid), getpid(), c, (pid_t)syscall(SYS_gettid), NULL, 1};
+	struct ksamp__pass p = {0, 0, atomic_load(&helper_tid), getpid(), c, (pid_t)syscall(SYS_gettid), NULL, 1};
 	sigset_t old;
 	pid_t h;
 
 	memset(c, 0, sizeof(*c));
-	ksamp__reg_lock(&old);
+	reg_lock(&old);
 	p.self_mask = &old;
-	if (ksamp__nfree >= 0 && ksamp__ready && !atomic_load(&ksamp__dead)) {
+	if (nfree >= 0 && ksamp__ready && !atomic_load(&ksamp__dead)) {
 		/* A last pass first: threads that ended are counted as such. */
 		struct ksamp__pass q = {0, 0, p.helper, p.pid, NULL, 0, NULL, 1};
 
-		ksamp__pass_locked(&q);
-		ku_each_task(ksamp__pass_one, &p);
+		pass_locked(&q);
+		ku_each_task(pass_one, &p);
 	}
 	c->a = ksamp__acct;
-	h = atomic_load(&ksamp__helper_tid);
+	h = atomic_load(&helper_tid);
 	c->helper_cpu_ns += ksamp__acct.helper_cpu_ns + (h ? ksamp__thread_cpu_ns(h) : 0);
-	ksamp__reg_unlock(&old);
+	reg_unlock(&old);
 	c->off_ns = ksamp__off_ns();
 }

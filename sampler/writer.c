@@ -36,7 +36,7 @@ struct ksamp__pcmap {
 	size_t cap, n;
 };
 
-static uint64_t *ksamp__pcmap_slot(struct ksamp__pcmap *m, uint64_t pc)
+static uint64_t *pcmap_slot(struct ksamp__pcmap *m, uint64_t pc)
 {
 	size_t mask = m->cap - 1, i = (size_t)((pc * 0x9e3779b97f4a7c15ull) >> 20) & mask;
 
@@ -45,7 +45,7 @@ static uint64_t *ksamp__pcmap_slot(struct ksamp__pcmap *m, uint64_t pc)
 	return &m->key[i];
 }
 
-static int ksamp__pcmap_put(struct ksamp__pcmap *m, uint64_t pc, uint64_t id)
+static int pcmap_put(struct ksamp__pcmap *m, uint64_t pc, uint64_t id)
 {
 	uint64_t *k;
 
@@ -59,7 +59,7 @@ static int ksamp__pcmap_put(struct ksamp__pcmap *m, uint64_t pc, uint64_t id)
 		}
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->key[i]) {
-				k = ksamp__pcmap_slot(&g, m->key[i]);
+				k = pcmap_slot(&g, m->key[i]);
 				*k = m->key[i];
 				g.val[k - g.key] = m->val[i];
 				g.n++;
@@ -68,7 +68,7 @@ static int ksamp__pcmap_put(struct ksamp__pcmap *m, uint64_t pc, uint64_t id)
 		free(m->val);
 		*m = g;
 	}
-	k = ksamp__pcmap_slot(m, pc);
+	k = pcmap_slot(m, pc);
 	if (!*k)
 		m->n++;
 	*k = pc;
@@ -83,14 +83,14 @@ struct ksamp__wctx {
 	struct ksamp__pcmap pcs;
 };
 
-static const char *ksamp__base(const char *path)
+static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
 }
 
-static int ksamp__mapping_id(struct ksamp__wctx *w, const struct ku_map *m, uint64_t *id)
+static int mapping_id_of(struct ksamp__wctx *w, const struct ku_map *m, uint64_t *id)
 {
 	return ku_pprof_map(w->prof, &w->maps, m, w->map_ids, true, id);
 }
@@ -101,7 +101,7 @@ static int ksamp__mapping_id(struct ksamp__wctx *w, const struct ku_map *m, uint
  * has no file to open; its ELF image, section headers included, is mapped
  * at AT_SYSINFO_EHDR, so its dynamic symbol table is read in place.
  */
-static const char *ksamp__vdso_name(uint64_t addr)
+static const char *vdso_name(uint64_t addr)
 {
 	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)getauxval(AT_SYSINFO_EHDR);
 	const ElfW(Shdr) *sh;
@@ -142,11 +142,11 @@ struct ksamp__symc {
 	struct ku_sym_frame *fr;
 };
 
-static struct ku_sym *ksamp__sym;
-static struct ksamp__symc *ksamp__symc;
-static size_t ksamp__symc_cap, ksamp__symc_n;
+static struct ku_sym *symbolizer;
+static struct ksamp__symc *symc;
+static size_t symc_cap, symc_n;
 
-static struct ksamp__symc *ksamp__symc_slot(struct ksamp__symc *t, size_t cap, uint64_t addr, uint64_t ino)
+static struct ksamp__symc *symc_slot(struct ksamp__symc *t, size_t cap, uint64_t addr, uint64_t ino)
 {
 	size_t mask = cap - 1, i = (size_t)(((addr ^ (ino * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull) >> 17) & mask;
 
@@ -155,7 +155,7 @@ static struct ksamp__symc *ksamp__symc_slot(struct ksamp__symc *t, size_t cap, u
 	return &t[i];
 }
 
-static int ksamp__symbolize(const struct ku_map *m, uint64_t addr, struct ku_sym_frame *fr, size_t max, size_t *n)
+static int symbolize(const struct ku_map *m, uint64_t addr, struct ku_sym_frame *fr, size_t max, size_t *n)
 {
 	char hex[2 * KU_BUILD_ID_MAX + 1];
 	struct ksamp__symc *c;
@@ -163,26 +163,26 @@ static int ksamp__symbolize(const struct ku_map *m, uint64_t addr, struct ku_sym
 	int rc;
 
 	*n = 0;
-	if (!ksamp__sym && (rc = ku_sym_new(&ksamp__sym, 0)) < 0)
+	if (!symbolizer && (rc = ku_sym_new(&symbolizer, 0)) < 0)
 		return rc;
-	if ((ksamp__symc_n + 1) * 2 > ksamp__symc_cap) {
-		size_t ncap = ksamp__symc_cap ? ksamp__symc_cap * 2 : 4096;
+	if ((symc_n + 1) * 2 > symc_cap) {
+		size_t ncap = symc_cap ? symc_cap * 2 : 4096;
 		struct ksamp__symc *nt = calloc(ncap, sizeof(*nt));
 
 		if (!nt)
 			return -ENOMEM;
-		for (size_t i = 0; i < ksamp__symc_cap; i++)
-			if (ksamp__symc[i].ino)
-				*ksamp__symc_slot(nt, ncap, ksamp__symc[i].addr, ksamp__symc[i].ino) = ksamp__symc[i];
-		free(ksamp__symc);
-		ksamp__symc = nt;
-		ksamp__symc_cap = ncap;
+		for (size_t i = 0; i < symc_cap; i++)
+			if (symc[i].ino)
+				*symc_slot(nt, ncap, symc[i].addr, symc[i].ino) = symc[i];
+		free(symc);
+		symc = nt;
+		symc_cap = ncap;
 	}
-	c = ksamp__symc_slot(ksamp__symc, ksamp__symc_cap, addr, ino);
+	c = symc_slot(symc, symc_cap, addr, ino);
 	if (!c->ino) {
 		size_t k = 0;
 
-		if (ku_sym_lookup_addr(ksamp__sym, m->path,
+		if (ku_sym_lookup_addr(symbolizer, m->path,
 				       m->build_id_len ? ku_procmaps_build_id_hex(m->build_id, m->build_id_len, hex) : NULL,
 				       addr, m->start, m->offset, fr, max, &k) < 0)
 			k = 0;
@@ -194,7 +194,7 @@ static int ksamp__symbolize(const struct ku_map *m, uint64_t addr, struct ku_sym
 		c->addr = addr;
 		c->ino = ino;
 		c->n = (uint32_t)k;
-		ksamp__symc_n++;
+		symc_n++;
 	}
 	if (c->n > max)
 		return -EINVAL;
@@ -205,7 +205,7 @@ static int ksamp__symbolize(const struct ku_map *m, uint64_t addr, struct ku_sym
 }
 
 /* Location id for addr (already pc - 1 for return addresses). */
-static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
+static int location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 {
 	struct ku_sym_frame fr[KU_SYM_CHAIN_MAX];
 	struct ku_pprof_line lines[KU_SYM_CHAIN_MAX];
@@ -215,7 +215,7 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 	char fallback[160];
 	int rc;
 
-	slot = ksamp__pcmap_slot(&w->pcs, addr);
+	slot = pcmap_slot(&w->pcs, addr);
 	if (*slot) {
 		*id = w->pcs.val[slot - w->pcs.key];
 		return 0;
@@ -229,20 +229,20 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 		lines[0].line = 0;
 		if ((rc = ku_pprof_location(w->prof, 0, addr, lines, 1, id)) < 0)
 			return rc;
-		return ksamp__pcmap_put(&w->pcs, addr, *id);
+		return pcmap_put(&w->pcs, addr, *id);
 	}
 	m = ku_procmaps_find(&w->maps, (uintptr_t)addr);
 	if (m) {
-		if ((rc = ksamp__mapping_id(w, m, &mid)) < 0)
+		if ((rc = mapping_id_of(w, m, &mid)) < 0)
 			return rc;
-		if (m->path[0] == '/' && ksamp__symbolize(m, addr, fr, KU_ARRAY_SIZE(fr), &n) < 0)
+		if (m->path[0] == '/' && symbolize(m, addr, fr, KU_ARRAY_SIZE(fr), &n) < 0)
 			n = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = fr[i].function;
 
 		if (!name) {
-			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, ksamp__base(m->path),
+			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, base_name(m->path),
 				 addr - m->start + m->offset);
 			name = fallback;
 		}
@@ -251,7 +251,7 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 		lines[i].line = fr[i].line;
 	}
 	if (!n && m && !strcmp(m->path, "[vdso]")) {
-		const char *name = ksamp__vdso_name(addr);
+		const char *name = vdso_name(addr);
 
 		if (name) {
 			if ((rc = ku_pprof_function(w->prof, name, NULL, "[vdso]", 0, &lines[0].function_id)) < 0)
@@ -262,7 +262,7 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 	}
 	if (!n) {
 		if (m && m->path[0])
-			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, ksamp__base(m->path),
+			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, base_name(m->path),
 				 addr - m->start + m->offset);
 		else
 			snprintf(fallback, sizeof(fallback), "0x%" PRIx64, addr);
@@ -273,11 +273,11 @@ static int ksamp__location(struct ksamp__wctx *w, uint64_t addr, uint64_t *id)
 	}
 	if ((rc = ku_pprof_location(w->prof, mid, addr, lines, n, id)) < 0)
 		return rc;
-	return ksamp__pcmap_put(&w->pcs, addr, *id);
+	return pcmap_put(&w->pcs, addr, *id);
 }
 
 /* The main executable's mapping goes first: pprof names the profile by it. */
-static void ksamp__main_mapping_first(struct ksamp__wctx *w)
+static void main_mapping_first(struct ksamp__wctx *w)
 {
 	char exe[PATH_MAX];
 	/* thread-self: /proc/self is empty once main called pthread_exit. */
@@ -291,7 +291,7 @@ static void ksamp__main_mapping_first(struct ksamp__wctx *w)
 	exe[k] = 0;
 	for (size_t i = 0; i < w->maps.n; i++)
 		if ((w->maps.map[i].prot & KU_MAP_X) && !strcmp(w->maps.map[i].path, exe)) {
-			ksamp__mapping_id(w, &w->maps.map[i], &id);
+			mapping_id_of(w, &w->maps.map[i], &id);
 			return;
 		}
 }
@@ -300,7 +300,7 @@ static void ksamp__main_mapping_first(struct ksamp__wctx *w)
  * Samples of the table into the profile; *total gets the sum of their
  * counts and *threads the number of distinct thread ids among them.
  */
-static int ksamp__fill(struct ksamp__wctx *w, int64_t period, uint64_t *total, uint64_t *threads)
+static int fill(struct ksamp__wctx *w, int64_t period, uint64_t *total, uint64_t *threads)
 {
 	pid_t seen[1024];
 	size_t nseen = 0, more = 0;
@@ -337,7 +337,7 @@ static int ksamp__fill(struct ksamp__wctx *w, int64_t period, uint64_t *total, u
 		for (uint32_t j = 0; j < e->depth; j++) {
 			uint64_t pc = t->arena[e->pcs_off + j];
 
-			if ((rc = ksamp__location(w, j ? pc - 1 : pc, &locs[j])) < 0)
+			if ((rc = location(w, j ? pc - 1 : pc, &locs[j])) < 0)
 				return rc;
 		}
 		memcpy(name, e->name, KSAMP__NAME_LEN);
@@ -354,7 +354,7 @@ static int ksamp__fill(struct ksamp__wctx *w, int64_t period, uint64_t *total, u
 	return 0;
 }
 
-static int ksamp__write_pprof(const char *path, void *prof)
+static int write_pprof(const char *path, void *prof)
 {
 	return ku_pprof_write_gz(prof, path);
 }
@@ -384,12 +384,12 @@ int ksamp__write(const char *path, struct ku_outdir *od, uint64_t start_realtime
 		rc = -ENOMEM;
 		goto out;
 	}
-	ksamp__main_mapping_first(&w);
+	main_mapping_first(&w);
 	ksamp__threads_census(&cen);
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		proc_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
 			  ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
-	if ((rc = ksamp__fill(&w, period, &total, &sampled)) < 0)
+	if ((rc = fill(&w, period, &total, &sampled)) < 0)
 		goto out;
 	snprintf(line, sizeof(line), "libksamp: mode=%s hz=%d unwind=%s depth=%d", kind, ksamp__cfg.hz,
 		 ku_unwind_name(ksamp__cfg.unwind), ksamp__cfg.depth);
@@ -462,7 +462,7 @@ int ksamp__write(const char *path, struct ku_outdir *od, uint64_t start_realtime
 		 cen.a.exit_due, cen.a.scans);
 	ku_pprof_comment(w.prof, line);
 	ku_pprof_set_time(w.prof, (int64_t)start_realtime_ns, (int64_t)(ku_now_ns() - start_mono_ns));
-	rc = ku_outdir_write(od, path, "profile", ksamp__write_pprof, w.prof, NULL, 0);
+	rc = ku_outdir_write(od, path, "profile", write_pprof, w.prof, NULL, 0);
 out:
 	free(w.map_ids);
 	free(w.pcs.key);
