@@ -133,6 +133,57 @@ static const char *under(const struct kan_srcroots *r, const char *file)
 	return NULL;
 }
 
+/* An absolute path without "." and ".." components: file itself when it
+ * has none, else its realpath when it exists, else the path cleaned
+ * lexically, into out (PATH_MAX bytes). Debug information joins a unit's
+ * directory and a relative source name as they are ("/b/_build/sub/../../
+ * src/f.c" in a VPATH build); a root is compared with the clean path. */
+static const char *clean_abs(const char *file, char *out)
+{
+	const char *p = file;
+	size_t o = 0;
+
+	while ((p = strstr(p, "/.")))
+		if (p[2] == '/' || !p[2] || (p[2] == '.' && (p[3] == '/' || !p[3])))
+			break;
+		else
+			p += 2;
+	if (!p)
+		return file;
+	if (realpath(file, out))
+		return out;
+	for (p = file; *p;) {
+		const char *e;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		e = strchr(p, '/');
+		n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			if (o + 1 + n >= PATH_MAX)
+				return file;
+			out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	if (!o)
+		out[o++] = '/';
+	out[o] = '\0';
+	return out;
+}
+
 /* realpath(base/file) into buf when that exists and lies under a root:
  * the part under it (moved to the start of buf). */
 static const char *resolve(const struct kan_srcroots *r, const char *base, const char *file, char *buf)
@@ -154,8 +205,17 @@ const char *kan_srcroots_rel(const struct kan_srcroots *r, const char *file, cha
 
 	if (!file || !*file)
 		return NULL;
-	if (file[0] == '/')
-		return under(r, file);
+	if (file[0] == '/') {
+		char clean[PATH_MAX];
+		const char *c = clean_abs(file, clean), *u = under(r, c);
+
+		if (!u || c == file)
+			return u;
+		if (strlen(u) >= KAN_PATH_BUF)
+			return NULL;
+		memcpy(buf, u, strlen(u) + 1);
+		return buf;
+	}
 	while (file[0] == '.' && file[1] == '/')
 		file += 2;
 	if (!*file)
@@ -186,8 +246,16 @@ const char *kan_abs_path(const char *file, char *buf)
 
 	if (!file || !*file)
 		return NULL;
-	if (file[0] == '/')
-		return file;
+	if (file[0] == '/') {
+		const char *c = clean_abs(file, real);
+
+		if (c == file)
+			return file;
+		if (strlen(c) >= KAN_PATH_BUF)
+			return NULL;
+		memcpy(buf, c, strlen(c) + 1);
+		return buf;
+	}
 	if (!realpath(file, real) || strlen(real) >= KAN_PATH_BUF)
 		return NULL;
 	memcpy(buf, real, strlen(real) + 1);
