@@ -54,3 +54,8 @@ tests_corpus_libchurn_la_LDFLAGS = -module -avoid-version -shared -rpath $(abs_b
 
 TESTS += tests/corpus/outdir.sh tests/corpus/corpus.sh
 EXTRA_DIST += tests/corpus/outdir.sh tests/corpus/corpus.sh tests/corpus/go/main.go
+# corpus.sh keeps the Go build cache of its Go program here between runs
+clean-local: corpus-gocache-clean
+corpus-gocache-clean:
+	-chmod -R u+w tests/corpus/gocache 2>/dev/null; rm -rf tests/corpus/gocache
+.PHONY: corpus-gocache-clean
